@@ -1,0 +1,7 @@
+//! eqv-core: type-level irreps, O(3) math, typed equivariant ops and autodiff.
+#![warn(missing_docs)]
+
+pub mod dual;
+pub mod irrep;
+pub mod real;
+pub mod rng;

@@ -1,0 +1,1 @@
+//! `#[equivariant]`: derive checked E(3)-equivariant networks (work in progress).
