@@ -1,0 +1,1 @@
+//! Classical reference potentials and molecular dynamics that make eqv's default data (being written).

@@ -1,0 +1,1 @@
+//! Data: extended XYZ, neighbour lists, species (being written).

@@ -1,0 +1,1 @@
+//! Run-time irreps strings in e3nn grammar (being written).
