@@ -1,11 +1,44 @@
 //! eqv-core: type-level irreps, O(3) math, typed equivariant ops and autodiff.
+//!
+//! The architecture, bottom up:
+//! * numbers: [`real`] (f32, f64, [`dual`] numbers), [`rng`];
+//! * symmetry: [`irrep`] (type-level irreps), [`irreps`] (e3nn strings),
+//!   [`so3`] (Clebsch-Gordan, spherical harmonics, Wigner D, rotations);
+//! * differentiable values: [`tape`] (reverse mode), [`feat`] (typed
+//!   features), [`param`] (trainable tensors);
+//! * [`rules`]: the rules of equivariance as traits, one page each;
+//! * [`ops`]: the equivariant op set; [`non_equivariant`]: the named opt-out;
+//! * [`output`]: what a network promises to return;
+//! * [`data`] and [`classical`]: structures, files, neighbour lists, and
+//!   the reference potential that makes the default data.
 #![warn(missing_docs)]
 
+pub mod check;
 pub mod classical;
 pub mod data;
 pub mod dual;
+pub mod feat;
 pub mod irrep;
 pub mod irreps;
+pub mod non_equivariant;
+pub mod ops;
+pub mod output;
+pub mod param;
 pub mod real;
 pub mod rng;
+pub mod rules;
 pub mod so3;
+pub mod tape;
+
+/// Everything a model author needs, in one import.
+pub mod prelude {
+    pub use crate::feat::Feat;
+    pub use crate::irrep::*;
+    pub use crate::ops::activation::{Abs, Activation, Identity, Relu, Sigmoid, Silu, Softplus, Square, Tanh};
+    pub use crate::ops::linear::Linear;
+    pub use crate::output::{Energy, Forces};
+    pub use crate::param::{Param, Parameters};
+    pub use crate::real::Real;
+    pub use crate::rng::Rng;
+    pub use crate::tape::Tape;
+}

@@ -1,0 +1,203 @@
+//! Linear arithmetic on features: sums and differences of equal irreps
+//! (rule 3), scaling by invariants, concatenation of channels.
+
+use crate::feat::Feat;
+use crate::irrep::{Irrep, Scalar};
+use crate::real::Real;
+use crate::rules::SameIrrepAs;
+use std::ops::{Add, Neg, Sub};
+
+fn same_shape<I: Irrep, J: Irrep, T: Real>(a: &Feat<'_, I, T>, b: &Feat<'_, J, T>, op: &str) {
+    assert!(
+        std::ptr::eq(a.tape(), b.tape()),
+        "{op}: features live on different tapes"
+    );
+    assert_eq!(
+        (a.rows(), a.mul()),
+        (b.rows(), b.mul()),
+        "{op}: shapes differ ({} rows x {} channels vs {} x {})",
+        a.rows(),
+        a.mul(),
+        b.rows(),
+        b.mul()
+    );
+}
+
+/// `a + sign·b` for equal shapes, as one differentiable op.
+fn add_signed<'t, I: Irrep, T: Real>(a: Feat<'t, I, T>, b: Feat<'t, I, T>, sign: T) -> Feat<'t, I, T> {
+    let (av, bv) = (a.data(), b.data());
+    let y: Vec<T> = av.iter().zip(bv.iter()).map(|(&x, &z)| x + sign * z).collect();
+    let (ia, ib) = (a.id(), b.id());
+    Feat::from_op(a.tape(), a.rows(), a.mul(), y, &[ia, ib], move |gy, g| {
+        if g.wants(ia) {
+            for (ga, &gy) in g.acc(ia).iter_mut().zip(gy) {
+                *ga += gy;
+            }
+        }
+        if g.wants(ib) {
+            for (gb, &gy) in g.acc(ib).iter_mut().zip(gy) {
+                *gb += sign * gy;
+            }
+        }
+    })
+}
+
+impl<'t, I: Irrep, J: Irrep, T: Real> Add<Feat<'t, J, T>> for Feat<'t, I, T>
+where
+    J: SameIrrepAs<I>,
+{
+    type Output = Feat<'t, I, T>;
+    /// Sum of two features of the same irrep and shape (rule 3).
+    fn add(self, rhs: Feat<'t, J, T>) -> Self::Output {
+        same_shape(&self, &rhs, "add");
+        add_signed(self, Feat::wrap(rhs.tape(), rhs.id(), rhs.rows(), rhs.mul()), T::ONE)
+    }
+}
+
+impl<'t, I: Irrep, J: Irrep, T: Real> Sub<Feat<'t, J, T>> for Feat<'t, I, T>
+where
+    J: SameIrrepAs<I>,
+{
+    type Output = Feat<'t, I, T>;
+    /// Difference of two features of the same irrep and shape (rule 3).
+    fn sub(self, rhs: Feat<'t, J, T>) -> Self::Output {
+        same_shape(&self, &rhs, "sub");
+        add_signed(self, Feat::wrap(rhs.tape(), rhs.id(), rhs.rows(), rhs.mul()), -T::ONE)
+    }
+}
+
+impl<'t, I: Irrep, T: Real> Neg for Feat<'t, I, T> {
+    type Output = Feat<'t, I, T>;
+    fn neg(self) -> Self::Output {
+        self.scale_by(-1.0)
+    }
+}
+
+impl<'t, I: Irrep, T: Real> Feat<'t, I, T> {
+    /// Multiplies every component by the constant `c`.
+    pub fn scale_by(self, c: f64) -> Self {
+        let c = T::from_f64(c);
+        let y: Vec<T> = self.data().iter().map(|&x| c * x).collect();
+        let ix = self.id();
+        Feat::from_op(self.tape(), self.rows(), self.mul(), y, &[ix], move |gy, g| {
+            if g.wants(ix) {
+                for (gx, &gy) in g.acc(ix).iter_mut().zip(gy) {
+                    *gx += c * gy;
+                }
+            }
+        })
+    }
+
+    /// Scales each channel by an invariant: `y[r,c,:] = s[r,c] · x[r,c,:]`.
+    /// `s` has the same rows and either the same number of channels or one
+    /// (then it scales all channels of the row). This is the only product of
+    /// an L ≥ 1 feature with a learned number that needs no tensor product.
+    ///
+    /// # Panics
+    /// If the shapes do not fit.
+    pub fn scale(self, s: Feat<'t, Scalar, T>) -> Self {
+        let (rows, mul, d) = (self.rows(), self.mul(), I::DIM);
+        assert_eq!(s.rows(), rows, "scale: {} rows of scalars for {rows} rows", s.rows());
+        assert!(
+            s.mul() == mul || s.mul() == 1,
+            "scale: {} scalar channels for {mul} channels (need {mul} or 1)",
+            s.mul()
+        );
+        let sm = s.mul();
+        let sidx = move |r: usize, c: usize| if sm == 1 { r } else { r * mul + c };
+        let (xv, sv) = (self.data(), s.data());
+        let mut y = vec![T::ZERO; rows * mul * d];
+        for r in 0..rows {
+            for c in 0..mul {
+                let k = sv[sidx(r, c)];
+                let o = (r * mul + c) * d;
+                for m in 0..d {
+                    y[o + m] = k * xv[o + m];
+                }
+            }
+        }
+        let (ix, is) = (self.id(), s.id());
+        Feat::from_op(self.tape(), rows, mul, y, &[ix, is], move |gy, g| {
+            if g.wants(ix) {
+                let gx = g.acc(ix);
+                for r in 0..rows {
+                    for c in 0..mul {
+                        let k = sv[sidx(r, c)];
+                        let o = (r * mul + c) * d;
+                        for m in 0..d {
+                            gx[o + m] += k * gy[o + m];
+                        }
+                    }
+                }
+            }
+            if g.wants(is) {
+                let gs = g.acc(is);
+                for r in 0..rows {
+                    for c in 0..mul {
+                        let o = (r * mul + c) * d;
+                        let dot: T = (0..d).map(|m| xv[o + m] * gy[o + m]).sum();
+                        gs[sidx(r, c)] += dot;
+                    }
+                }
+            }
+        })
+    }
+
+    /// Concatenates the channels of two features of the same irrep and rows
+    /// (rule 3): `[x | other]`.
+    pub fn concat<J: SameIrrepAs<I>>(self, other: Feat<'t, J, T>) -> Self {
+        assert_eq!(self.rows(), other.rows(), "concat: rows differ");
+        let (rows, d) = (self.rows(), I::DIM);
+        let (ma, mb) = (self.mul(), other.mul());
+        let (a, b) = (self.data(), other.data());
+        let mut y = Vec::with_capacity(rows * (ma + mb) * d);
+        for r in 0..rows {
+            y.extend_from_slice(&a[r * ma * d..(r + 1) * ma * d]);
+            y.extend_from_slice(&b[r * mb * d..(r + 1) * mb * d]);
+        }
+        let (ia, ib) = (self.id(), other.id());
+        Feat::from_op(self.tape(), rows, ma + mb, y, &[ia, ib], move |gy, g| {
+            let w = (ma + mb) * d;
+            if g.wants(ia) {
+                let ga = g.acc(ia);
+                for r in 0..rows {
+                    for (x, &y) in ga[r * ma * d..(r + 1) * ma * d].iter_mut().zip(&gy[r * w..r * w + ma * d]) {
+                        *x += y;
+                    }
+                }
+            }
+            if g.wants(ib) {
+                let gb = g.acc(ib);
+                for r in 0..rows {
+                    for (x, &y) in gb[r * mb * d..(r + 1) * mb * d].iter_mut().zip(&gy[r * w + ma * d..(r + 1) * w]) {
+                        *x += y;
+                    }
+                }
+            }
+        })
+    }
+
+    /// Channels `start..end` of every row (slicing channels is equivariant;
+    /// slicing components is not, see rule 5).
+    pub fn channels(self, start: usize, end: usize) -> Self {
+        assert!(start <= end && end <= self.mul(), "channels: {start}..{end} out of 0..{}", self.mul());
+        let (rows, mul, d) = (self.rows(), self.mul(), I::DIM);
+        let m = end - start;
+        let x = self.data();
+        let mut y = Vec::with_capacity(rows * m * d);
+        for r in 0..rows {
+            y.extend_from_slice(&x[(r * mul + start) * d..(r * mul + end) * d]);
+        }
+        let ix = self.id();
+        Feat::from_op(self.tape(), rows, m, y, &[ix], move |gy, g| {
+            if g.wants(ix) {
+                let gx = g.acc(ix);
+                for r in 0..rows {
+                    for (x, &y) in gx[(r * mul + start) * d..(r * mul + end) * d].iter_mut().zip(&gy[r * m * d..(r + 1) * m * d]) {
+                        *x += y;
+                    }
+                }
+            }
+        })
+    }
+}

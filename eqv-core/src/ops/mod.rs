@@ -1,0 +1,9 @@
+//! The equivariant op set. Each file is one idea: its forward, its
+//! vector-Jacobian product, and its tests.
+
+pub mod access;
+pub mod activation;
+pub mod arith;
+pub mod linear;
+pub mod norm;
+pub mod products;

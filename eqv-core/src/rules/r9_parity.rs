@@ -1,0 +1,79 @@
+//! # Rule 9 — bias and asymmetric activations only where parity allows
+//!
+//! A bias (a constant added to every sample) is allowed only on `Scalar`
+//! (0e) features. On `Pseudoscalar` (0o) features only odd activations
+//! (tanh: result 0o) or even ones (abs, square: result 0e) are allowed;
+//! SiLU, ReLU, sigmoid and softplus are neither.
+//!
+//! ## Why
+//! Inversion flips the sign of a pseudoscalar (and of every odd feature). A
+//! constant does not flip, so `x + b` is neither odd nor even. Likewise
+//! `f(−x)` is `−f(x)` only for odd `f` and `f(x)` only for even `f`;
+//! otherwise the result has no parity. The tutorial's `a·x + b` holds with
+//! `b ≠ 0` only for invariant scalars: adding the same number to x, y and z
+//! is not even rotation equivariant.
+//!
+//! ## What fails
+//! ```compile_fail
+//! use eqv_core::prelude::*;
+//! let mut rng = Rng::new(0);
+//! let lin = Linear::<Pseudoscalar, Pseudoscalar>::with_bias(4, 4, &mut rng); // error: no bias on 0o
+//! ```
+//! ```compile_fail
+//! use eqv_core::prelude::*;
+//! let tape = Tape::<f64>::new();
+//! let chirality = Feat::<Pseudoscalar>::input(&tape, 1, 1, vec![0.3]);
+//! let bad = chirality.activate(Silu); // error: SiLU is neither odd nor even
+//! ```
+//!
+//! ## The fix
+//! ```
+//! use eqv_core::prelude::*;
+//! let tape = Tape::<f64>::new();
+//! let chirality = Feat::<Pseudoscalar>::input(&tape, 1, 1, vec![0.3]);
+//! let still_odd: Feat<Pseudoscalar> = chirality.activate(Tanh); // odd -> 0o
+//! let even: Feat<Scalar> = chirality.activate(Abs);             // even -> 0e
+//! # let _ = (still_odd, even);
+//! ```
+
+use crate::irrep::{Irrep, Pseudoscalar, Scalar};
+
+/// Marker: the activation is odd, `f(−x) = −f(x)` (tanh).
+#[derive(Clone, Copy, Debug, Default)]
+pub struct OddFunction;
+/// Marker: the activation is even, `f(−x) = f(x)` (abs, square).
+#[derive(Clone, Copy, Debug, Default)]
+pub struct EvenFunction;
+/// Marker: the activation is neither odd nor even (SiLU, ReLU, sigmoid).
+#[derive(Clone, Copy, Debug, Default)]
+pub struct NoSymmetry;
+
+/// Rule 9: an activation with symmetry `Self` may act on a `Pseudoscalar`,
+/// and produces `Out`.
+#[diagnostic::on_unimplemented(
+    message = "this activation is neither odd nor even, so it cannot act on `Pseudoscalar` (0o) features",
+    label = "a `Pseudoscalar` flips sign under inversion; `f(-x)` is neither `f(x)` nor `-f(x)` here",
+    note = "rule 9: on 0o features only odd functions (tanh; result 0o) or even functions (abs, square; result 0e) keep a definite parity",
+    note = "fix: use `Tanh` (odd) or `Abs`/`Square` (even), or multiply by an invariant instead; see `eqv::rules::r9_parity`"
+)]
+pub trait ParityOfActivation {
+    /// The irrep of `f(x)` for a pseudoscalar `x`.
+    type Out: Irrep;
+}
+impl ParityOfActivation for OddFunction {
+    type Out = Pseudoscalar;
+}
+impl ParityOfActivation for EvenFunction {
+    type Out = Scalar;
+}
+
+/// Rule 9: a bias (the same constant for every sample) may be added to
+/// `Self` features. Only `Scalar`.
+#[diagnostic::on_unimplemented(
+    message = "a bias cannot be added to `{Self}` features: a constant does not rotate or flip with them",
+    label = "bias on `{Self}`",
+    note = "rule 9: `a·x + b` is equivariant with `b != 0` only for invariant scalars (0e); adding the same number to x, y and z, or to a pseudoscalar, breaks rotation or inversion symmetry",
+    note = "fix: use a linear map without bias (`Linear::new`) for `{Self}`; put biases on `Scalar` channels; see `eqv::rules::r9_parity`"
+)]
+pub trait BiasAllowed: Irrep {}
+impl BiasAllowed for Scalar {}

@@ -1,0 +1,202 @@
+//! Reverse-mode automatic differentiation on a tape.
+//!
+//! Every op pushes its output value and a vector-Jacobian product (VJP)
+//! closure onto a [`Tape`]; [`Tape::backward`] walks the tape once in reverse
+//! and returns the gradients of one output with respect to every tracked leaf
+//! (parameters, positions).
+//!
+//! The tape is generic over the number type. Run on `f64`, it gives forces
+//! `F = −∂E/∂R` and parameter gradients of an energy loss. Run on
+//! [`Dual<f64>`](crate::dual::Dual) with positions seeded by a direction `r`,
+//! the same backward pass also yields `∂/∂θ (r · ∂E/∂R)`: the parameter
+//! gradient of a force loss (forward-over-reverse), with no second
+//! implementation of any op.
+
+use crate::param::Param;
+use crate::real::Real;
+use std::cell::RefCell;
+use std::collections::HashMap;
+use std::rc::Rc;
+
+/// Index of a value on a [`Tape`].
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Hash, PartialOrd, Ord)]
+pub struct NodeId(u32);
+
+impl NodeId {
+    /// Position on the tape.
+    pub fn index(self) -> usize {
+        self.0 as usize
+    }
+}
+
+/// A vector-Jacobian product: given the gradient of the output, add the
+/// gradients of the inputs into [`Grads`].
+pub type Vjp<T> = Box<dyn Fn(&[T], &mut Grads<T>)>;
+
+struct Node<T> {
+    value: Rc<Vec<T>>,
+    tracked: bool,
+    vjp: Option<Vjp<T>>,
+}
+
+/// A tape of values and their VJPs: the record of one forward pass.
+///
+/// Ops take `&Tape` (interior mutability), so typed feature handles can be
+/// `Copy` and user code reads like ordinary arithmetic.
+pub struct Tape<T: Real> {
+    nodes: RefCell<Vec<Node<T>>>,
+    params: RefCell<HashMap<usize, NodeId>>,
+}
+
+impl<T: Real> Default for Tape<T> {
+    fn default() -> Self {
+        Self::new()
+    }
+}
+
+impl<T: Real> Tape<T> {
+    /// An empty tape.
+    pub fn new() -> Self {
+        Tape {
+            nodes: RefCell::new(Vec::new()),
+            params: RefCell::new(HashMap::new()),
+        }
+    }
+
+    fn push(&self, value: Vec<T>, tracked: bool, vjp: Option<Vjp<T>>) -> NodeId {
+        let mut nodes = self.nodes.borrow_mut();
+        let id = NodeId(u32::try_from(nodes.len()).expect("tape longer than 2^32 nodes"));
+        nodes.push(Node {
+            value: Rc::new(value),
+            tracked,
+            vjp,
+        });
+        id
+    }
+
+    /// A value no gradient is wanted for (input data, constants).
+    pub fn constant(&self, value: Vec<T>) -> NodeId {
+        self.push(value, false, None)
+    }
+
+    /// A leaf whose gradient [`Tape::backward`] reports (positions, parameters).
+    pub fn variable(&self, value: Vec<T>) -> NodeId {
+        self.push(value, true, None)
+    }
+
+    /// The leaf holding parameter `p`, created on first use.
+    ///
+    /// Keyed by the parameter's address, so one parameter used by several ops
+    /// is one leaf and its gradients add up.
+    pub fn param(&self, p: &Param) -> NodeId {
+        let key = p as *const Param as usize;
+        if let Some(&id) = self.params.borrow().get(&key) {
+            return id;
+        }
+        let id = self.variable(p.data().iter().map(|&x| T::from_f64(x)).collect());
+        self.params.borrow_mut().insert(key, id);
+        id
+    }
+
+    /// The leaf of `p` if an op used it during this pass.
+    pub fn param_id(&self, p: &Param) -> Option<NodeId> {
+        self.params
+            .borrow()
+            .get(&(p as *const Param as usize))
+            .copied()
+    }
+
+    /// Records the result of an op. `vjp` is kept only if one of `inputs` is
+    /// tracked, so inference pays nothing for differentiability.
+    pub fn op(&self, value: Vec<T>, inputs: &[NodeId], vjp: impl Fn(&[T], &mut Grads<T>) + 'static) -> NodeId {
+        let tracked = inputs.iter().any(|&i| self.is_tracked(i));
+        if tracked {
+            self.push(value, true, Some(Box::new(vjp)))
+        } else {
+            self.push(value, false, None)
+        }
+    }
+
+    /// Whether gradients flow to this value.
+    pub fn is_tracked(&self, id: NodeId) -> bool {
+        self.nodes.borrow()[id.index()].tracked
+    }
+
+    /// The value of a node (shared, not copied).
+    pub fn value(&self, id: NodeId) -> Rc<Vec<T>> {
+        self.nodes.borrow()[id.index()].value.clone()
+    }
+
+    /// Number of values on the tape.
+    pub fn len(&self) -> usize {
+        self.nodes.borrow().len()
+    }
+
+    /// Whether nothing has been recorded.
+    pub fn is_empty(&self) -> bool {
+        self.len() == 0
+    }
+
+    /// Gradients of `Σ seed · value(root)` with respect to every tracked
+    /// value. Intermediate gradients are freed as soon as they have been
+    /// propagated; leaves keep theirs.
+    pub fn backward(&self, root: NodeId, seed: &[T]) -> Grads<T> {
+        let nodes = self.nodes.borrow();
+        let n = root.index() + 1;
+        assert_eq!(
+            seed.len(),
+            nodes[root.index()].value.len(),
+            "backward seed has the wrong length"
+        );
+        let mut grads = Grads {
+            slots: (0..n).map(|_| None).collect(),
+            lens: nodes[..n].iter().map(|nd| nd.value.len()).collect(),
+            tracked: nodes[..n].iter().map(|nd| nd.tracked).collect(),
+        };
+        if !nodes[root.index()].tracked {
+            return grads;
+        }
+        grads.slots[root.index()] = Some(seed.to_vec());
+        for i in (0..n).rev() {
+            let Some(vjp) = &nodes[i].vjp else { continue };
+            if let Some(g) = grads.slots[i].take() {
+                vjp(&g, &mut grads);
+            }
+        }
+        grads
+    }
+}
+
+/// Gradients produced by [`Tape::backward`].
+pub struct Grads<T> {
+    slots: Vec<Option<Vec<T>>>,
+    lens: Vec<usize>,
+    tracked: Vec<bool>,
+}
+
+impl<T: Real> Grads<T> {
+    /// Whether the gradient of `id` is wanted (VJPs skip work otherwise).
+    pub fn wants(&self, id: NodeId) -> bool {
+        self.tracked.get(id.index()).copied().unwrap_or(false)
+    }
+
+    /// The gradient buffer of `id`, zero-initialised on first access; VJPs
+    /// add into it.
+    pub fn acc(&mut self, id: NodeId) -> &mut [T] {
+        let len = self.lens[id.index()];
+        self.slots[id.index()].get_or_insert_with(|| vec![T::ZERO; len])
+    }
+
+    /// The gradient of `id`, if anything flowed into it.
+    pub fn get(&self, id: NodeId) -> Option<&[T]> {
+        self.slots.get(id.index())?.as_deref()
+    }
+
+    /// The gradient of `id`, zeros if nothing flowed into it.
+    pub fn get_or_zeros(&self, id: NodeId) -> Vec<T> {
+        match self.get(id) {
+            Some(g) => g.to_vec(),
+            None => vec![T::ZERO; self.lens.get(id.index()).copied().unwrap_or(0)],
+        }
+    }
+}
