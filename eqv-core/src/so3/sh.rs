@@ -1,0 +1,251 @@
+//! Real spherical harmonics: how a direction (an edge vector) becomes
+//! equivariant features of every degree.
+//!
+//! Conventions are e3nn-jax's: components `m = -l..=l`; `Y^1 = √3 (x, y, z)`
+//! ('component' normalisation); `y` is the polar axis, so `Y^l_0` depends on
+//! `y` only; e3nn's `Y_l(x, y, z)` equals the standard (no Condon-Shortley
+//! phase) real harmonic `Y_lm(X = z, Y = x, Z = y)`.
+//!
+//! The harmonics are evaluated as *polynomials* (associated-Legendre
+//! recurrence in Cartesian form, plus `(X + iY)^m`), never through angles:
+//! the same code runs on `f32`, `f64` and [`Dual`](crate::dual::Dual)
+//! numbers, so derivatives (forces) are exact, and there is no singularity at
+//! the poles. With `normalize = false` the result is the solid harmonic
+//! `|v|^l Y^l(v/|v|)`, a homogeneous harmonic polynomial, as in e3nn-jax.
+
+use crate::real::Real;
+use std::sync::OnceLock;
+
+/// How the harmonics of each degree are scaled (on the unit sphere).
+///
+/// Same names and meanings as e3nn-jax.
+#[derive(Clone, Copy, Debug, Default, PartialEq, Eq, Hash)]
+pub enum Normalization {
+    /// `|Y^l|² = 2l+1`: each component has mean square 1 over the sphere.
+    /// `Y^0 = 1`, `Y^1 = √3 v̂`. e3nn's default and eqv's.
+    #[default]
+    Component,
+    /// `|Y^l| = 1`: `Y^0 = 1`, `Y^1 = v̂`. Component divided by `√(2l+1)`.
+    Norm,
+    /// `∫ (Y^l_m)² dΩ = 1` over the sphere. Component divided by `√(4π)`.
+    Integral,
+}
+
+impl Normalization {
+    /// The factor that turns 'component' harmonics of degree `l` into this
+    /// normalisation.
+    pub fn factor(self, l: u32) -> f64 {
+        match self {
+            Normalization::Component => 1.0,
+            Normalization::Norm => 1.0 / ((2 * l + 1) as f64).sqrt(),
+            Normalization::Integral => 1.0 / (4.0 * std::f64::consts::PI).sqrt(),
+        }
+    }
+}
+
+/// Recurrence constants of the normalised associated-Legendre polynomials,
+/// up to some `lmax`. `Q_l^m = N_lm P̄_l^m`, with `N_lm` the 'component'
+/// normalisation and `P̄` the derivative form (`P_l^m = sin^m θ · P̄_l^m`):
+///
+/// * `Q_0^0 = 1`, `Q_m^m = diag[m] · Q_{m-1}^{m-1}`;
+/// * `Q_l^m = a[l,m] · Z · Q_{l-1}^m − b[l,m] · r² · Q_{l-2}^m` for `l > m`
+///   (`b` unused for `l = m+1`).
+///
+/// All constants are O(1), so nothing overflows even in `f32`.
+struct Table {
+    lmax: u32,
+    diag: Vec<f64>,
+    a: Vec<f64>,
+    b: Vec<f64>,
+}
+
+#[inline]
+fn tri(l: u32, m: u32) -> usize {
+    (l * (l + 1) / 2 + m) as usize
+}
+
+impl Table {
+    fn new(lmax: u32) -> Table {
+        let n = tri(lmax, lmax) + 1;
+        let mut diag = vec![1.0; lmax as usize + 1];
+        for m in 1..=lmax {
+            let m_f = m as f64;
+            let c = if m == 1 { 2.0 } else { 1.0 };
+            diag[m as usize] = ((2.0 * m_f + 1.0) / (2.0 * m_f) * c).sqrt();
+        }
+        let mut a = vec![0.0; n];
+        let mut b = vec![0.0; n];
+        // rho(l,m) = N_lm / N_{l-1,m} = sqrt((2l+1)(l-m) / ((2l-1)(l+m)))
+        let rho = |l: u32, m: u32| {
+            let (l, m) = (l as f64, m as f64);
+            ((2.0 * l + 1.0) * (l - m) / ((2.0 * l - 1.0) * (l + m))).sqrt()
+        };
+        for m in 0..=lmax {
+            for l in m + 1..=lmax {
+                let (lf, mf) = (l as f64, m as f64);
+                a[tri(l, m)] = (2.0 * lf - 1.0) / (lf - mf) * rho(l, m);
+                if l >= m + 2 {
+                    b[tri(l, m)] = (lf + mf - 1.0) / (lf - mf) * rho(l, m) * rho(l - 1, m);
+                }
+            }
+        }
+        Table { lmax, diag, a, b }
+    }
+}
+
+/// Degrees covered by the shared, lazily built table; higher degrees build a
+/// table per call (still exact, just slower).
+const TABLE_L: u32 = 32;
+
+fn shared_table() -> &'static Table {
+    static T: OnceLock<Table> = OnceLock::new();
+    T.get_or_init(|| Table::new(TABLE_L))
+}
+
+/// Offset of degree `l` in the concatenation `l = 0..=lmax`: `l²`.
+pub const fn sh_offset(l: u32) -> usize {
+    (l * l) as usize
+}
+
+/// Total number of components of degrees `0..=lmax`: `(lmax+1)²`.
+pub const fn sh_dim_up_to(lmax: u32) -> usize {
+    ((lmax + 1) * (lmax + 1)) as usize
+}
+
+/// All real spherical harmonics of degrees `0..=lmax` of `v`, concatenated
+/// (degree `l` at offset `l²`, its `2l+1` components ordered `m = -l..=l`).
+///
+/// Generic over [`Real`], so it runs in `f32`, `f64` or on dual numbers
+/// (exact derivatives for forces). `normalize = true` evaluates at `v/|v|`;
+/// for the zero vector it gives `Y^0` (the constant) and zeros for `l > 0`,
+/// with zero derivative, never NaN.
+///
+/// ```
+/// use eqv_core::so3::{spherical_harmonics_up_to, Normalization};
+/// let y = spherical_harmonics_up_to(1, [0.0, 0.0, 2.0_f64], true, Normalization::Component);
+/// let s3 = 3f64.sqrt();
+/// assert_eq!(y.len(), 4);
+/// assert!((y[0] - 1.0).abs() < 1e-15 && (y[3] - s3).abs() < 1e-15);
+/// ```
+pub fn spherical_harmonics_up_to<T: Real>(
+    lmax: u32,
+    v: [T; 3],
+    normalize: bool,
+    normalization: Normalization,
+) -> Vec<T> {
+    let mut out = vec![T::ZERO; sh_dim_up_to(lmax)];
+    spherical_harmonics_into(lmax, v, normalize, normalization, &mut out);
+    out
+}
+
+/// Like [`spherical_harmonics_up_to`], writing into `out` (length at least
+/// `(lmax+1)²`) instead of allocating: the per-edge hot path.
+///
+/// # Panics
+/// If `out` is shorter than `(lmax+1)²`.
+pub fn spherical_harmonics_into<T: Real>(
+    lmax: u32,
+    v: [T; 3],
+    normalize: bool,
+    normalization: Normalization,
+    out: &mut [T],
+) {
+    assert!(
+        out.len() >= sh_dim_up_to(lmax),
+        "spherical_harmonics_into: output shorter than (lmax+1)^2"
+    );
+    let [mut x, mut y, mut z] = v;
+    let mut r2 = x * x + y * y + z * z;
+    if normalize {
+        if r2.value() == 0.0 {
+            // e3nn-jax's convention (|v|² = 0 replaced by 1) for the values;
+            // the tangent of v/|v| does not exist at 0, so drop it: Y^{l>0}
+            // and its derivative are exactly zero.
+            x = T::ZERO;
+            y = T::ZERO;
+            z = T::ZERO;
+            r2 = T::ZERO;
+        } else {
+            let inv = T::ONE / r2.sqrt();
+            x *= inv;
+            y *= inv;
+            z *= inv;
+            r2 = x * x + y * y + z * z;
+        }
+    }
+    let local;
+    let t: &Table = if lmax <= TABLE_L {
+        shared_table()
+    } else {
+        local = Table::new(lmax);
+        &local
+    };
+    debug_assert!(t.lmax >= lmax);
+    // Standard real-harmonic coordinates: X = z, Y = x, Z (polar) = y.
+    let (xs, ys, zs) = (z, x, y);
+    // (A_m + i B_m) = (X + i Y)^m
+    let mut am = T::ONE;
+    let mut bm = T::ZERO;
+    let mut qmm = T::ONE; // Q_m^m
+    for m in 0..=lmax {
+        if m > 0 {
+            let (a_new, b_new) = (xs * am - ys * bm, xs * bm + ys * am);
+            am = a_new;
+            bm = b_new;
+            qmm = qmm * T::from_f64(t.diag[m as usize]);
+        }
+        // Walk l = m..=lmax with Q_{l-2}, Q_{l-1}
+        let mut q_prev2 = T::ZERO;
+        let mut q_prev = qmm;
+        for l in m..=lmax {
+            let q = if l == m {
+                qmm
+            } else if l == m + 1 {
+                T::from_f64(t.a[tri(l, m)]) * zs * q_prev
+            } else {
+                T::from_f64(t.a[tri(l, m)]) * zs * q_prev
+                    - T::from_f64(t.b[tri(l, m)]) * r2 * q_prev2
+            };
+            if l > m {
+                q_prev2 = q_prev;
+                q_prev = q;
+            }
+            let base = sh_offset(l) + l as usize;
+            if m == 0 {
+                out[base] = q;
+            } else {
+                out[base + m as usize] = q * am;
+                out[base - m as usize] = q * bm;
+            }
+        }
+    }
+    if normalization != Normalization::Component {
+        for l in 0..=lmax {
+            let f = T::from_f64(normalization.factor(l));
+            for o in &mut out[sh_offset(l)..sh_offset(l + 1)] {
+                *o *= f;
+            }
+        }
+    }
+}
+
+/// The `2l+1` real spherical harmonics of degree `l` of `v` (`m = -l..=l`);
+/// with `normalize = true`, of `v/|v|`. Same values as
+/// `e3nn_jax.spherical_harmonics(l, v, normalize, normalization)`.
+///
+/// ```
+/// use eqv_core::so3::{spherical_harmonics, Normalization};
+/// // y is the polar axis: Y^2 of -3ŷ is (0, 0, √5, 0, 0).
+/// let y2 = spherical_harmonics(2, [0.0, -3.0, 0.0], true, Normalization::Component);
+/// assert!((y2[2] - 5f64.sqrt()).abs() < 1e-15);
+/// assert!(y2[0].abs() + y2[1].abs() + y2[3].abs() + y2[4].abs() < 1e-15);
+/// ```
+pub fn spherical_harmonics(
+    l: u32,
+    v: [f64; 3],
+    normalize: bool,
+    normalization: Normalization,
+) -> Vec<f64> {
+    let all = spherical_harmonics_up_to(l, v, normalize, normalization);
+    all[sh_offset(l)..].to_vec()
+}
