@@ -1,1 +1,66 @@
-//! `#[equivariant]`: derive checked E(3)-equivariant networks (work in progress).
+//! `#[equivariant]`: declare an E(3)-equivariant network with irreps
+//! literals, get a checked model.
+//!
+//! The macro reads a struct whose fields are layers written with e3nn irreps
+//! strings (`Linear<"16x0e + 4x1o", "8x0e + 4x1o">`), checks every rule it can
+//! see in the literals (a nonlinearity on a vector, a linear map between
+//! different irreps, an impossible tensor-product path, a wrong parity), and
+//! generates the layer types, a config, seeded construction, the parameter
+//! walk, save/load, a summary, and — with `output = ...` — the `Model`
+//! implementation whose output type is checked against the declaration.
+//! See the `eqv` crate for the guide.
+//!
+//! Structure: [`attr`] and [`spec`] parse, [`check`] applies the rules,
+//! [`expand`] generates; errors are collected, never panicked.
+
+#[path = "../../eqv-core/src/irrep.rs"]
+#[allow(dead_code, missing_docs)]
+mod irrep;
+#[path = "../../eqv-core/src/irreps.rs"]
+#[allow(dead_code, missing_docs)]
+mod irreps;
+
+mod attr;
+mod check;
+mod errors;
+mod expand;
+mod literal;
+mod spec;
+
+use proc_macro::TokenStream;
+
+/// Declares an equivariant network. See the `eqv` crate documentation.
+#[proc_macro_attribute]
+pub fn equivariant(attr: TokenStream, item: TokenStream) -> TokenStream {
+    expand_equivariant(attr.into(), item.into()).into()
+}
+
+fn expand_equivariant(attr: proc_macro2::TokenStream, item: proc_macro2::TokenStream) -> proc_macro2::TokenStream {
+    let mut errors = errors::Errors::default();
+    let args = errors.ok(attr::parse(attr)).unwrap_or_default();
+    let item: syn::ItemStruct = match syn::parse2(item.clone()) {
+        Ok(s) => s,
+        Err(e) => {
+            let mut out = syn::Error::new(
+                e.span(),
+                "#[equivariant] goes on a struct whose fields are the network's layers",
+            )
+            .to_compile_error();
+            out.extend(item);
+            return out;
+        }
+    };
+    let Some(model) = spec::parse_model(&item, &mut errors) else {
+        return errors.to_compile_errors();
+    };
+    check::check(&model, &args, &mut errors);
+    if !errors.is_empty() {
+        // Keep a struct of that name so the rest of the user's code still
+        // resolves; only the errors above are reported.
+        let mut out = errors.to_compile_errors();
+        let (vis, name) = (&model.vis, &model.name);
+        out.extend(quote::quote!(#vis struct #name {}));
+        return out;
+    }
+    expand::generate(&model, &args)
+}

@@ -1,0 +1,324 @@
+//! The rules, checked on the literals of a declaration before any code is
+//! generated, so each mistake is one error at the user's own token with the
+//! rule named and the fix given. (The generated code also goes through the
+//! typed ops, whose trait bounds enforce the same rules as a backstop.)
+
+use crate::attr::{Args, ConfigType};
+use crate::errors::Errors;
+use crate::irrep::{Ir, Parity};
+use crate::literal::{describe, IrrepsLit, Mul};
+use crate::spec::{FieldKind, Model, RealArg, Size, Spec};
+use syn::Ident;
+
+const RULES: &str = "https://docs.rs/eqv/latest/eqv/rules";
+
+fn rule_page(n: u32, page: &str) -> String {
+    format!("see `eqv::rules::{page}` ({RULES}/{page}/index.html) — rule {n}")
+}
+
+/// For each output term, the `(in1 term, in2 term)` pairs whose
+/// Clebsch-Gordan product contains it, in input order.
+pub fn tp_paths(in1: &IrrepsLit, in2: &IrrepsLit, out: &IrrepsLit) -> Vec<Vec<(usize, usize)>> {
+    out.terms
+        .iter()
+        .map(|o| {
+            let mut v = Vec::new();
+            for (i, a) in in1.terms.iter().enumerate() {
+                for (j, b) in in2.terms.iter().enumerate() {
+                    if a.ir.couples_to(b.ir, o.ir) {
+                        v.push((i, j));
+                    }
+                }
+            }
+            v
+        })
+        .collect()
+}
+
+/// Checks the whole declaration; every problem becomes one spanned error.
+pub fn check(model: &Model, args: &Args, errors: &mut Errors) {
+    let field_names: Vec<&Ident> = model.fields.iter().map(|f| &f.name).collect();
+    for f in &model.fields {
+        match &f.kind {
+            FieldKind::Spec(spec) => check_spec(spec, model, args, errors),
+            FieldKind::Sub { repeat: Some(r), .. } => check_size_name(r, args, &[], errors),
+            FieldKind::Sub { .. } => {}
+        }
+    }
+    let _ = field_names;
+}
+
+fn check_config_muls(lit: &IrrepsLit, args: &Args, errors: &mut Errors) {
+    for t in &lit.terms {
+        if let Mul::Config(name) = &t.mul {
+            match args.entry(name) {
+                None => errors.push(syn::Error::new(
+                    lit.span(),
+                    format!(
+                        "unknown config entry `{name}` in {:?}: declare it with its default, e.g. #[equivariant(config({name} = 16))]",
+                        lit.text()
+                    ),
+                )),
+                Some(e) if e.ty != ConfigType::Usize => errors.push(syn::Error::new(
+                    lit.span(),
+                    format!("config entry `{name}` is used as a multiplicity, so its default must be an integer"),
+                )),
+                Some(_) => {}
+            }
+        }
+    }
+}
+
+fn check_size_name(name: &Ident, args: &Args, fields: &[&Ident], errors: &mut Errors) {
+    if fields.contains(&name) {
+        return;
+    }
+    match args.entry(name) {
+        Some(e) if e.ty == ConfigType::Usize => {}
+        Some(_) => errors.push(syn::Error::new(name.span(), format!("config entry `{name}` is used as a size, so its default must be an integer"))),
+        None => errors.push(syn::Error::new(
+            name.span(),
+            format!("unknown config entry `{name}`: declare it with its default, e.g. #[equivariant(config({name} = 8))]"),
+        )),
+    }
+}
+
+fn check_spec(spec: &Spec, model: &Model, args: &Args, errors: &mut Errors) {
+    let push = |errors: &mut Errors, lit: &IrrepsLit, msg: String| errors.push(syn::Error::new(lit.span(), msg));
+    match spec {
+        Spec::Linear { input, output } => {
+            check_config_muls(input, args, errors);
+            check_config_muls(output, args, errors);
+            for t in &output.terms {
+                if !input.terms.iter().any(|i| i.ir == t.ir) {
+                    let have: Vec<String> = input.terms.iter().map(|i| describe(i.ir)).collect();
+                    push(
+                        errors,
+                        output,
+                        format!(
+                            "a linear map cannot produce {} from {}: no {} input feeds it\n\
+                             = rule 2: by Schur's lemma an equivariant linear map between different irreps is zero; linear layers mix channels of one irrep type only\n\
+                             = fix: add {} to the input irreps, produce it with a tensor product (`ChannelwiseTp`, `FullTp`), or for invariants of a vector use a norm or a dot product\n\
+                             = {}",
+                            describe(t.ir),
+                            have.join(" + "),
+                            t.ir,
+                            t.ir,
+                            rule_page(2, "r2_linear_maps")
+                        ),
+                    );
+                }
+            }
+        }
+        Spec::Activation { irreps, .. } => {
+            check_config_muls(irreps, args, errors);
+            for t in &irreps.terms {
+                if t.ir.l > 0 {
+                    push(
+                        errors,
+                        irreps,
+                        format!(
+                            "a pointwise nonlinearity cannot act on {}: only scalars may pass through a nonlinearity\n\
+                             = rule 1 (the linearity rule): a rotation mixes the components of a {}, and a function applied to each component does not commute with that mixing\n\
+                             = fix: use `Gate<\"..x0e\", \"{}\">` (scalars gate the {} channels), or act on norms; keep only 0e (and odd/even activations on 0o) here\n\
+                             = {}",
+                            describe(t.ir),
+                            t.ir.type_name(),
+                            t.ir,
+                            t.ir.type_name(),
+                            rule_page(1, "r1_linearity")
+                        ),
+                    );
+                }
+            }
+        }
+        Spec::Gate { scalars, gated, .. } => {
+            check_config_muls(scalars, args, errors);
+            check_config_muls(gated, args, errors);
+            for t in &scalars.terms {
+                if t.ir.l > 0 {
+                    push(
+                        errors,
+                        scalars,
+                        format!(
+                            "the first irreps of a Gate are activated pointwise, so they must be scalars, but {} is not\n\
+                             = rule 1 (the linearity rule): only scalars may pass through a nonlinearity\n\
+                             = fix: move {} to the second (gated) irreps: Gate<\"..x0e\", \"{}\">\n\
+                             = {}",
+                            describe(t.ir),
+                            t.ir,
+                            t.ir,
+                            rule_page(1, "r1_linearity")
+                        ),
+                    );
+                }
+            }
+        }
+        Spec::SphericalHarmonics { irreps } => {
+            for t in &irreps.terms {
+                let want = Parity::of_harmonic(t.ir.l);
+                if t.ir.p != want {
+                    let right = Ir::new(t.ir.l, want);
+                    push(
+                        errors,
+                        irreps,
+                        format!(
+                            "the spherical harmonic of degree {} of a Vector is {}, not {}\n\
+                             = rule 4 (parity): Y^l(-x) = (-1)^l Y^l(x), so Y^l has parity (-1)^l ('y' in e3nn's grammar)\n\
+                             = fix: write \"{}\" (or \"{}y\")\n\
+                             = {}",
+                            t.ir.l,
+                            describe(right),
+                            describe(t.ir),
+                            right,
+                            t.ir.l,
+                            rule_page(4, "r4_selection_rules")
+                        ),
+                    );
+                }
+                if !matches!(t.mul, Mul::Lit(1)) {
+                    push(errors, irreps, format!("spherical harmonics have one copy of each degree: write \"1x{}\"", t.ir));
+                }
+            }
+        }
+        Spec::ChannelwiseTp { in1, in2, out } | Spec::FullTp { in1, in2, out } => {
+            for lit in [in1, in2, out] {
+                check_config_muls(lit, args, errors);
+            }
+            let channelwise = matches!(spec, Spec::ChannelwiseTp { .. });
+            if channelwise {
+                for t in &in2.terms {
+                    if !matches!(t.mul, Mul::Lit(1)) {
+                        push(
+                            errors,
+                            in2,
+                            format!(
+                                "a channel-wise tensor product takes one copy of each irrep as its second input (like spherical harmonics): write \"1x{}\"",
+                                t.ir
+                            ),
+                        );
+                    }
+                }
+            }
+            let paths = tp_paths(in1, in2, out);
+            for (t, p) in out.terms.iter().zip(&paths) {
+                if p.is_empty() {
+                    let avail: Vec<String> = in1
+                        .terms
+                        .iter()
+                        .flat_map(|a| in2.terms.iter().flat_map(move |b| a.ir.products(b.ir)))
+                        .fold(Vec::new(), |mut v: Vec<Ir>, ir| {
+                            if !v.contains(&ir) {
+                                v.push(ir);
+                            }
+                            v
+                        })
+                        .into_iter()
+                        .map(|ir| ir.to_string())
+                        .collect();
+                    push(
+                        errors,
+                        out,
+                        format!(
+                            "no Clebsch-Gordan path of {:?} ⊗ {:?} produces {}\n\
+                             = rule 4: (l1,p1) ⊗ (l2,p2) contains exactly the irreps (l3, p1·p2) with |l1-l2| <= l3 <= l1+l2\n\
+                             = fix: these inputs can produce {}; check the parity (odd·odd = even), or add the input that yields {}\n\
+                             = {}",
+                            in1.text(),
+                            in2.text(),
+                            describe(t.ir),
+                            avail.join(", "),
+                            t.ir,
+                            rule_page(4, "r4_selection_rules")
+                        ),
+                    );
+                } else if channelwise {
+                    // uvu: the output channels are the first input's, path by path.
+                    if let Mul::Lit(declared) = t.mul {
+                        let muls: Option<Vec<usize>> = p
+                            .iter()
+                            .map(|&(i, _)| match in1.terms[i].mul {
+                                Mul::Lit(m) => Some(m),
+                                Mul::Config(_) => None,
+                            })
+                            .collect();
+                        if let Some(muls) = muls {
+                            let produced: usize = muls.iter().sum();
+                            if produced != declared && declared != 1 {
+                                push(
+                                    errors,
+                                    out,
+                                    format!(
+                                        "this channel-wise product produces {produced}x{} ({} path(s), each keeping the channels of its first input), not {declared}x{}: write \"{produced}x{}\" or just \"{}\"",
+                                        t.ir,
+                                        p.len(),
+                                        t.ir,
+                                        t.ir,
+                                        t.ir
+                                    ),
+                                );
+                            }
+                        }
+                    }
+                }
+            }
+        }
+        Spec::Mlp { sizes, .. } => {
+            let tps: Vec<&Ident> = model
+                .fields
+                .iter()
+                .filter(|f| matches!(f.kind, FieldKind::Spec(Spec::ChannelwiseTp { .. })))
+                .map(|f| &f.name)
+                .collect();
+            let others: Vec<&Ident> = model.fields.iter().map(|f| &f.name).filter(|n| !tps.contains(n)).collect();
+            for s in sizes {
+                if let Size::Name(n) = s {
+                    if others.contains(&n) {
+                        errors.push(syn::Error::new(
+                            n.span(),
+                            format!("`{n}` is not a `ChannelwiseTp` field: an Mlp size may name a channel-wise tensor product whose weights it produces"),
+                        ));
+                    } else {
+                        check_size_name(n, args, &tps, errors);
+                    }
+                }
+            }
+        }
+        Spec::Bessel { n, cutoff } => {
+            if let Size::Name(name) = n {
+                check_size_name(name, args, &[], errors);
+            }
+            if let RealArg::Name(name) = cutoff {
+                if args.entry(name).is_none() {
+                    errors.push(syn::Error::new(
+                        name.span(),
+                        format!("unknown config entry `{name}`: declare it, e.g. #[equivariant(config({name} = 5.0))]"),
+                    ));
+                }
+            }
+        }
+        Spec::SpeciesEmbedding { species, out } => {
+            check_config_muls(out, args, errors);
+            if let Size::Name(name) = species {
+                check_size_name(name, args, &[], errors);
+            }
+            for t in &out.terms {
+                if t.ir != Ir::new(0, Parity::Even) {
+                    push(
+                        errors,
+                        out,
+                        format!(
+                            "a species embedding produces invariants: the species of an atom does not turn or flip, so it cannot give {}\n\
+                             = rule 2: a linear map from invariants (one-hot species) can only produce Scalar (0e) channels\n\
+                             = fix: embed into \"..x0e\" and build {} features from edge vectors with a tensor product\n\
+                             = {}",
+                            describe(t.ir),
+                            t.ir.type_name(),
+                            rule_page(2, "r2_linear_maps")
+                        ),
+                    );
+                }
+            }
+        }
+    }
+}

@@ -1,0 +1,122 @@
+//! Irreps literals inside a declaration: e3nn's grammar (parsed by the very
+//! parser eqv-core uses at run time), plus `{name}` multiplicities that refer
+//! to entries of the model's config, so sizes stay runtime choices.
+
+use crate::irrep::{Ir, MAX_L};
+use crate::irreps::parse_irreps;
+use syn::{Ident, LitStr};
+
+/// A multiplicity: a number, or a config entry.
+#[derive(Clone, Debug)]
+pub enum Mul {
+    /// A fixed number of channels.
+    Lit(usize),
+    /// `{name}`: the config entry `name`.
+    Config(Ident),
+}
+
+/// One `mul x ir` term.
+#[derive(Clone, Debug)]
+pub struct Term {
+    pub mul: Mul,
+    pub ir: Ir,
+}
+
+/// A parsed irreps literal and where it was written.
+#[derive(Clone)]
+pub struct IrrepsLit {
+    pub terms: Vec<Term>,
+    pub lit: LitStr,
+}
+
+impl IrrepsLit {
+    /// The literal as the user wrote it.
+    pub fn text(&self) -> String {
+        self.lit.value()
+    }
+    /// The literal's span, for errors.
+    pub fn span(&self) -> proc_macro2::Span {
+        self.lit.span()
+    }
+}
+
+/// Parses an irreps literal. Errors point at the literal and repeat the
+/// run-time parser's message with its column.
+pub fn parse(lit: &LitStr) -> syn::Result<IrrepsLit> {
+    let text = lit.value();
+    let err = |msg: String| syn::Error::new(lit.span(), msg);
+    // Replace every `{name}` by a number of the same length so that the
+    // shared parser sees plain e3nn grammar and its columns stay right.
+    let mut plain = String::with_capacity(text.len());
+    let mut names: Vec<(usize, Ident)> = Vec::new(); // (term index, name)
+    let mut rest = text.as_str();
+    let mut offset = 0;
+    while let Some(open) = rest.find('{') {
+        let Some(close) = rest[open..].find('}').map(|c| open + c) else {
+            return Err(err(format!(
+                "invalid irreps {text:?}: '{{' at column {} is not closed by '}}' (config multiplicities are written like {{channels}}x0e)",
+                offset + open + 1
+            )));
+        };
+        let name = rest[open + 1..close].trim();
+        let ident: Ident = syn::parse_str(name).map_err(|_| {
+            err(format!(
+                "invalid irreps {text:?}: {{{name}}} is not a config name (write an identifier, like {{channels}}x0e)"
+            ))
+        })?;
+        let after = rest[close + 1..].trim_start();
+        if !after.starts_with('x') {
+            return Err(err(format!(
+                "invalid irreps {text:?}: the config multiplicity {{{name}}} must be followed by 'x' and an irrep, like {{{name}}}x1o"
+            )));
+        }
+        let term_index = text[..offset + open].matches('+').count();
+        names.push((term_index, ident));
+        plain.push_str(&rest[..open]);
+        let width = close + 1 - open;
+        plain.push_str(&"0".repeat(width - 1));
+        plain.push('1');
+        offset += close + 1;
+        rest = &rest[close + 1..];
+    }
+    plain.push_str(rest);
+    let irreps = parse_irreps(&plain).map_err(|e| {
+        let mut e = e;
+        e.input = text.clone();
+        err(format!("invalid irreps {e}"))
+    })?;
+    if irreps.is_empty() {
+        return Err(err(format!(
+            "invalid irreps {text:?}: no irreps declared (write e.g. \"16x0e + 8x1o\")"
+        )));
+    }
+    let mut terms: Vec<Term> = irreps
+        .iter()
+        .map(|b| Term {
+            mul: Mul::Lit(b.mul),
+            ir: b.ir,
+        })
+        .collect();
+    for (i, ident) in names {
+        if let Some(t) = terms.get_mut(i) {
+            t.mul = Mul::Config(ident);
+        }
+    }
+    for t in &terms {
+        if t.ir.l > MAX_L {
+            return Err(err(format!(
+                "irreps {text:?}: {} is above the highest degree eqv names (L = {MAX_L})",
+                t.ir
+            )));
+        }
+    }
+    Ok(IrrepsLit {
+        terms,
+        lit: lit.clone(),
+    })
+}
+
+/// "Vector (1o)": how messages name an irrep.
+pub fn describe(ir: Ir) -> String {
+    format!("{} ({ir})", ir.type_name())
+}
