@@ -640,7 +640,7 @@ impl<'a> Parser<'a> {
         } else {
             if first_span.is_empty() {
                 let kind = match self.peek_in(end) {
-                    Some(c) if matches!(c, 'e' | 'o' | 'y') => IrrepsErrorKind::MissingIrrep,
+                    Some('e' | 'o' | 'y') => IrrepsErrorKind::MissingIrrep,
                     Some(c) => IrrepsErrorKind::Unexpected(c),
                     None => IrrepsErrorKind::EmptyTerm,
                 };

@@ -562,7 +562,7 @@ fn random_rotations_are_uniform_rotations() {
     let mut rng = Rng::new(11);
     let n = 20_000;
     let mut mean1 = Matrix3::zeros();
-    let mut mean2 = vec![0.0; 25];
+    let mut mean2 = [0.0; 25];
     for _ in 0..n {
         let r = random_rotation(&mut rng);
         assert!((r.transpose() * r - Matrix3::identity()).amax() < 1e-14);

@@ -77,7 +77,8 @@ pub const MAX_CG_L: u32 = 10_000;
 /// # Panics
 /// If a degree exceeds [`MAX_CG_L`].
 pub fn clebsch_gordan_table(l1: u32, l2: u32, l3: u32) -> &'static CgTable {
-    static CACHE: OnceLock<Mutex<HashMap<(u32, u32, u32), &'static CgTable>>> = OnceLock::new();
+    type Cache = Mutex<HashMap<(u32, u32, u32), &'static CgTable>>;
+    static CACHE: OnceLock<Cache> = OnceLock::new();
     assert!(
         l1.max(l2).max(l3) <= MAX_CG_L,
         "clebsch_gordan: degree above {MAX_CG_L}"
@@ -298,8 +299,9 @@ mod tests {
         }
         let c = clebsch_gordan(1, 1, 1);
         let s6 = 6f64.sqrt();
-        assert!((c[(0 * 3 + 1) * 3 + 2] - 1.0 / s6).abs() < 1e-15);
-        assert!((c[(1 * 3 + 0) * 3 + 2] + 1.0 / s6).abs() < 1e-15);
+        // [0,1,2] and [1,0,2]
+        assert!((c[5] - 1.0 / s6).abs() < 1e-15);
+        assert!((c[11] + 1.0 / s6).abs() < 1e-15);
         assert!(clebsch_gordan(1, 1, 3).iter().all(|&x| x == 0.0));
         assert!(clebsch_gordan_sparse(2, 2, 5).is_empty());
     }

@@ -192,7 +192,7 @@ pub fn spherical_harmonics_into<T: Real>(
             let (a_new, b_new) = (xs * am - ys * bm, xs * bm + ys * am);
             am = a_new;
             bm = b_new;
-            qmm = qmm * T::from_f64(t.diag[m as usize]);
+            qmm *= T::from_f64(t.diag[m as usize]);
         }
         // Walk l = m..=lmax with Q_{l-2}, Q_{l-1}
         let mut q_prev2 = T::ZERO;
