@@ -349,6 +349,36 @@ impl Frame {
         self.arrays.iter().find(|(k, _)| k == name).map(|(_, v)| v)
     }
 
+    /// Moves every atom into the cell along its periodic directions
+    /// (fractional coordinates in [0, 1)); energy, forces and neighbour
+    /// vectors are unchanged, only the image each atom is drawn in.
+    pub fn wrap_positions(&mut self) -> Result<(), DataError> {
+        let Some(cell) = self.cell else {
+            return Ok(());
+        };
+        if !self.pbc.iter().any(|&p| p) {
+            return Ok(());
+        }
+        let basis = super::neighbors::binning_basis(&cell, self.pbc)?;
+        let inv = super::neighbors::inverse3(&basis)
+            .ok_or_else(|| DataError::invalid("cell is singular along periodic directions"))?;
+        for p in &mut self.positions {
+            let s: [f64; 3] =
+                std::array::from_fn(|k| p[0] * inv[0][k] + p[1] * inv[1][k] + p[2] * inv[2][k]);
+            for k in 0..3 {
+                if self.pbc[k] {
+                    let f = s[k].floor();
+                    if f != 0.0 && f.is_finite() {
+                        for (c, x) in p.iter_mut().enumerate() {
+                            *x -= f * cell[k][c];
+                        }
+                    }
+                }
+            }
+        }
+        Ok(())
+    }
+
     /// Checks that every per-atom quantity has one entry per atom, every
     /// number is finite, every atomic number is an element, and a periodic
     /// direction has a cell; the error says which of these fails.

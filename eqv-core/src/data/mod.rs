@@ -9,6 +9,7 @@ pub mod error;
 pub mod extxyz;
 pub mod frame;
 pub mod neighbors;
+pub mod species;
 
 pub use error::DataError;
 pub use extxyz::{
@@ -17,3 +18,4 @@ pub use extxyz::{
 };
 pub use frame::{atomic_mass, atomic_number, symbol, Column, ColumnData, Frame, Value};
 pub use neighbors::NeighborList;
+pub use species::{reference_energies, SpeciesMap};

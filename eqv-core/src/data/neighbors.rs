@@ -192,6 +192,28 @@ impl NeighborList {
             fill[f] += 1;
         }
 
+        // Lattice rows along periodic directions (zero otherwise), and the
+        // wrapped Cartesian positions, stored in bin order for locality.
+        let lat: [[f64; 3]; 3] =
+            std::array::from_fn(|k| if periodic[k] { lattice[k] } else { [0.0; 3] });
+        let times = |m: [i32; 3]| -> [f64; 3] {
+            let (a, b, c) = (m[0] as f64, m[1] as f64, m[2] as f64);
+            [
+                a * lat[0][0] + b * lat[1][0] + c * lat[2][0],
+                a * lat[0][1] + b * lat[1][1] + c * lat[2][1],
+                a * lat[0][2] + b * lat[1][2] + c * lat[2][2],
+            ]
+        };
+        let wrapped: Vec<[f64; 3]> = positions
+            .iter()
+            .zip(&wrap)
+            .map(|(p, u)| {
+                let t = times(*u);
+                [p[0] + t[0], p[1] + t[1], p[2] + t[2]]
+            })
+            .collect();
+        let bin_pos: Vec<[f64; 3]> = bin_atoms.iter().map(|&j| wrapped[j as usize]).collect();
+
         let cut2 = cutoff * cutoff;
         let mut list = NeighborList {
             cutoff,
@@ -202,53 +224,60 @@ impl NeighborList {
             first_edge: Vec::with_capacity(n + 1),
         };
         list.first_edge.push(0);
+        let nb = [nbins[0] as i64, nbins[1] as i64, nbins[2] as i64];
+        // Target bin index and image along one direction; None if outside a
+        // non-periodic direction.
+        let step = |k: usize, t: i64| -> Option<(usize, i32)> {
+            if periodic[k] {
+                Some((t.rem_euclid(nb[k]) as usize, t.div_euclid(nb[k]) as i32))
+            } else if (0..nb[k]).contains(&t) {
+                Some((t as usize, 0))
+            } else {
+                None
+            }
+        };
         for i in 0..n {
             let bi = atom_bin[i];
+            let pi = wrapped[i];
+            let ui = wrap[i];
             for dx in -reach[0]..=reach[0] {
+                let Some((tx, ix)) = step(0, bi[0] as i64 + dx) else {
+                    continue;
+                };
                 for dy in -reach[1]..=reach[1] {
+                    let Some((ty, iy)) = step(1, bi[1] as i64 + dy) else {
+                        continue;
+                    };
                     for dz in -reach[2]..=reach[2] {
-                        let d = [dx, dy, dz];
-                        let mut target = [0usize; 3];
-                        let mut image = [0i32; 3];
-                        let mut inside = true;
-                        for k in 0..3 {
-                            let t = bi[k] as i64 + d[k];
-                            let nb = nbins[k] as i64;
-                            if periodic[k] {
-                                image[k] = t.div_euclid(nb) as i32;
-                                target[k] = t.rem_euclid(nb) as usize;
-                            } else if (0..nb).contains(&t) {
-                                target[k] = t as usize;
-                            } else {
-                                inside = false;
-                            }
-                        }
-                        if !inside {
+                        let Some((tz, iz)) = step(2, bi[2] as i64 + dz) else {
                             continue;
-                        }
-                        let f = flat(target);
-                        for &j in &bin_atoms[bin_start[f]..bin_start[f + 1]] {
-                            let ju = j as usize;
-                            let cs: [i32; 3] =
-                                std::array::from_fn(|k| image[k] + wrap[ju][k] - wrap[i][k]);
-                            if ju == i && cs == [0, 0, 0] {
+                        };
+                        let image = [ix, iy, iz];
+                        let sh = times(image);
+                        let base = [sh[0] - pi[0], sh[1] - pi[1], sh[2] - pi[2]];
+                        let f = (tx * nbins[1] + ty) * nbins[2] + tz;
+                        let (from, to) = (bin_start[f], bin_start[f + 1]);
+                        for (slot, pj) in bin_pos[from..to].iter().enumerate() {
+                            let v0 = pj[0] + base[0];
+                            let v1 = pj[1] + base[1];
+                            let v2 = pj[2] + base[2];
+                            if v0 * v0 + v1 * v1 + v2 * v2 >= cut2 {
                                 continue;
                             }
-                            let shift: [f64; 3] = std::array::from_fn(|c| {
-                                (0..3)
-                                    .filter(|&k| periodic[k])
-                                    .map(|k| cs[k] as f64 * lattice[k][c])
-                                    .sum()
-                            });
-                            let v: [f64; 3] = std::array::from_fn(|c| {
-                                positions[ju][c] - positions[i][c] + shift[c]
-                            });
-                            if v[0] * v[0] + v[1] * v[1] + v[2] * v[2] < cut2 {
-                                list.centers.push(i as u32);
-                                list.neighbors.push(j);
-                                list.shifts.push(shift);
-                                list.cell_shifts.push(cs);
+                            let j = bin_atoms[from + slot];
+                            let uj = wrap[j as usize];
+                            let cs = [
+                                image[0] + uj[0] - ui[0],
+                                image[1] + uj[1] - ui[1],
+                                image[2] + uj[2] - ui[2],
+                            ];
+                            if j as usize == i && cs == [0, 0, 0] {
+                                continue;
                             }
+                            list.centers.push(i as u32);
+                            list.neighbors.push(j);
+                            list.shifts.push(times(cs));
+                            list.cell_shifts.push(cs);
                         }
                     }
                 }
@@ -304,7 +333,10 @@ fn scale(v: [f64; 3], s: f64) -> [f64; 3] {
 /// completed by orthonormal vectors along the others. Non-periodic directions
 /// are never wrapped, so any completing vectors work; orthonormal ones also
 /// make a zero or arbitrary "vacuum" lattice vector harmless.
-fn binning_basis(cell: &[[f64; 3]; 3], periodic: [bool; 3]) -> Result<[[f64; 3]; 3], DataError> {
+pub(crate) fn binning_basis(
+    cell: &[[f64; 3]; 3],
+    periodic: [bool; 3],
+) -> Result<[[f64; 3]; 3], DataError> {
     let per: Vec<usize> = (0..3).filter(|&k| periodic[k]).collect();
     let mut basis = *cell;
     let singular = || DataError::invalid("the periodic lattice vectors are linearly dependent");
