@@ -96,14 +96,14 @@ impl SpeciesMap {
 }
 
 /// Per-species reference energies E0 (eV, indexed by species), fitted as in
-/// MACE: least squares of Σ_frames (E − Σ_atoms E0[species])².
+/// MACE: least squares of Σ_frames (E − Σ_atoms E0(species))².
 ///
 /// Frames without an energy are skipped. When the compositions do not
 /// determine E0 uniquely (every frame has the same composition, or two
 /// elements always occur in the same ratio), the least-squares solutions form
 /// an affine family; the one closest to the *mean energy per atom* for every
-/// species is returned. So a dataset of Si64 cells only gives E0[Si] =
-/// mean(E/N), and a dataset of water only gives E0[H] = E0[O] = mean(E/3):
+/// species is returned. So a dataset of Si64 cells only gives E0(Si) =
+/// mean(E/N), and a dataset of water only gives E0(H) = E0(O) = mean(E/3):
 /// the fit is never ill-conditioned and never arbitrary.
 pub fn reference_energies(frames: &[Frame], species: &SpeciesMap) -> Result<Vec<f64>, DataError> {
     let labelled: Vec<&Frame> = frames
