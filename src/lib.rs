@@ -1,2 +1,43 @@
-//! eqv: E(3)-equivariant neural networks that are correct by construction.
+//! # eqv — E(3)-equivariant neural networks that are correct by construction
+//!
+//! Features carry their irreducible representation in their type
+//! ([`Scalar`](prelude::Scalar) 0e, [`Vector`](prelude::Vector) 1o, ...), and
+//! only operations that preserve equivariance exist for each type. A ReLU on
+//! a vector, a linear layer from vectors to scalars, a tensor-product path
+//! that breaks the selection rule, or a "force" head that returns invariants
+//! is a compile error that names the rule and the fix (see [`rules`]).
+//!
+//! * [`equivariant`]: declare a network with irreps literals, get a checked
+//!   model (config, seeded init, forward, parameter walk, save/load,
+//!   `check_equivariance`, summary);
+//! * the typed op set ([`ops`]), the graph of atoms ([`graph`]), exact
+//!   forces `F = −∇E` and force-loss gradients (forward-over-reverse);
+//! * O(3) math in e3nn-jax's conventions ([`so3`], [`irreps`]);
+//! * data ([`data`]: extended XYZ, neighbour lists) and the reference
+//!   potential that makes the default training data ([`classical`]).
 pub use eqv_core::*;
+pub use eqv_macros::equivariant;
+
+/// Paths used by the code `#[equivariant]` generates. Not public API.
+#[doc(hidden)]
+pub mod __private {
+    pub use eqv_core::checkpoint::{load_params, save_params, CheckpointError};
+    pub use eqv_core::equivariance::{check_model_equivariance, EquivarianceReport};
+    pub use eqv_core::feat::Feat;
+    pub use eqv_core::graph::{Batch, Graph};
+    pub use eqv_core::irrep::*;
+    pub use eqv_core::layer::Layer;
+    pub use eqv_core::model::{into_declared, kind, Model, OutputKind};
+    pub use eqv_core::ops::activation::{Activation, Sigmoid, Silu};
+    pub use eqv_core::ops::embedding::SpeciesEmbedding;
+    pub use eqv_core::ops::gate::gate;
+    pub use eqv_core::ops::linear::Linear;
+    pub use eqv_core::ops::mlp::ScalarMlp;
+    pub use eqv_core::ops::radial::BesselBasis;
+    pub use eqv_core::ops::spherical::spherical_harmonic;
+    pub use eqv_core::ops::tensor_product::{channelwise_tensor_product, FullyConnectedTp};
+    pub use eqv_core::param::{join_path, Param, Parameters};
+    pub use eqv_core::real::Real;
+    pub use eqv_core::rng::Rng;
+    pub use eqv_core::rules::ActsOn;
+}

@@ -1,0 +1,166 @@
+//! `check_equivariance` for whole networks: transform the input, run the
+//! network again, and measure how far the output is from the transformed
+//! output.
+//!
+//! The types make a network equivariant by construction; this check is the
+//! evidence anyone can produce for any model in one call — and the measure
+//! of what a deliberately non-equivariant model (the explicit opt-out) gives
+//! up.
+
+use crate::check::{relative_error, rotate_data};
+use crate::graph::{forces_from_energy, Batch, Graph};
+use crate::irrep::{Irrep, Vector};
+use crate::model::{Model, OutputKind};
+use crate::rng::Rng;
+use crate::so3::random_rotation;
+use crate::tape::Tape;
+use nalgebra::{Matrix3, Vector3};
+use std::fmt;
+
+/// The largest relative deviations found, per kind of transformation.
+#[derive(Clone, Debug, PartialEq)]
+pub struct EquivarianceReport {
+    /// What the network outputs (e.g. `Energy`).
+    pub output: &'static str,
+    /// Random proper rotations.
+    pub rotation: f64,
+    /// Random improper rotations (rotation times inversion: reflections).
+    pub reflection: f64,
+    /// Random translations.
+    pub translation: f64,
+    /// Random renumbering of the atoms (and of the edges).
+    pub permutation: f64,
+    /// For energy models: the forces `−∇E` under all of the above.
+    pub forces: Option<f64>,
+    /// How many random transformations of each kind were tried.
+    pub trials: usize,
+}
+
+impl EquivarianceReport {
+    /// The largest deviation of all.
+    pub fn max(&self) -> f64 {
+        [self.rotation, self.reflection, self.translation, self.permutation, self.forces.unwrap_or(0.0)]
+            .into_iter()
+            .fold(0.0, f64::max)
+    }
+}
+
+impl fmt::Display for EquivarianceReport {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        write!(
+            f,
+            "equivariance of {} ({} trials each, max relative deviation): rotation {:.2e}, reflection {:.2e}, translation {:.2e}, permutation {:.2e}",
+            self.output, self.trials, self.rotation, self.reflection, self.translation, self.permutation
+        )?;
+        if let Some(fr) = self.forces {
+            write!(f, ", forces -∇E {fr:.2e}")?;
+        }
+        Ok(())
+    }
+}
+
+/// A rigid motion plus renumbering applied to a batch.
+struct Transform {
+    m: Matrix3<f64>,
+    t: [f64; 3],
+    /// `perm[new] = old` atom index.
+    perm: Vec<usize>,
+}
+
+fn apply(m: &Matrix3<f64>, v: [f64; 3]) -> [f64; 3] {
+    let r = m * Vector3::new(v[0], v[1], v[2]);
+    [r[0], r[1], r[2]]
+}
+
+fn transform_batch(b: &Batch, tr: &Transform, rng: &mut Rng) -> Batch {
+    let n = b.num_atoms();
+    let mut inv = vec![0; n];
+    for (new, &old) in tr.perm.iter().enumerate() {
+        inv[old] = new;
+    }
+    let pos = b.positions();
+    let positions: Vec<[f64; 3]> = tr
+        .perm
+        .iter()
+        .map(|&old| {
+            let p = apply(&tr.m, pos[old]);
+            [p[0] + tr.t[0], p[1] + tr.t[1], p[2] + tr.t[2]]
+        })
+        .collect();
+    let species: Vec<usize> = tr.perm.iter().map(|&old| b.species()[old]).collect();
+    let mut order: Vec<usize> = (0..b.num_edges()).collect();
+    rng.shuffle(&mut order);
+    let centers = order.iter().map(|&k| inv[b.centers()[k]]).collect();
+    let neighbors = order.iter().map(|&k| inv[b.neighbors()[k]]).collect();
+    let shifts = order.iter().map(|&k| apply(&tr.m, b.shifts()[k])).collect();
+    Batch::new(positions, species, b.atoms_per_structure(), centers, neighbors, shifts)
+        .expect("a rigid motion and a renumbering of a valid batch is a valid batch")
+}
+
+struct Evaluation {
+    output: Vec<f64>,
+    row_len: usize,
+    forces: Option<Vec<f64>>,
+}
+
+fn evaluate<M: Model>(model: &M, batch: &Batch) -> Evaluation {
+    let tape = Tape::<f64>::new();
+    let g = Graph::new(&tape, batch);
+    let y = model.predict(&g);
+    let output = y.to_f64();
+    let row_len = y.row_len();
+    let forces = (<M::Output as OutputKind>::NAME == "Energy").then(|| {
+        let scalar = crate::feat::Feat::<crate::irrep::Scalar>::wrap(&tape, y.id(), y.rows(), y.mul());
+        forces_from_energy(&g, scalar).into_iter().flatten().collect()
+    });
+    Evaluation { output, row_len, forces }
+}
+
+/// Measures the equivariance of `model` on `batch` under random proper and
+/// improper rotations, translations and permutations (f64 throughout).
+pub fn check_model_equivariance<M: Model>(model: &M, batch: &Batch, seed: u64) -> EquivarianceReport {
+    let trials = 3;
+    let mut rng = Rng::new(seed);
+    let base = evaluate(model, batch);
+    let per_atom = <M::Output as OutputKind>::PER_ATOM;
+    let identity_perm: Vec<usize> = (0..batch.num_atoms()).collect();
+    let mut worst = [0.0_f64; 4];
+    let mut worst_forces = 0.0_f64;
+    for _ in 0..trials {
+        let r = random_rotation(&mut rng);
+        let mut perm = identity_perm.clone();
+        for s in 0..batch.num_structures() {
+            let range = batch.structure_atoms(s);
+            rng.shuffle(&mut perm[range]);
+        }
+        let t = [rng.normal() * 3.0, rng.normal() * 3.0, rng.normal() * 3.0];
+        let cases = [
+            Transform { m: r, t: [0.0; 3], perm: identity_perm.clone() },
+            Transform { m: -r, t: [0.0; 3], perm: identity_perm.clone() },
+            Transform { m: Matrix3::identity(), t, perm: identity_perm.clone() },
+            Transform { m: Matrix3::identity(), t: [0.0; 3], perm },
+        ];
+        for (k, tr) in cases.iter().enumerate() {
+            let moved = transform_batch(batch, tr, &mut rng);
+            let got = evaluate(model, &moved);
+            let mut want = rotate_data::<<M::Output as OutputKind>::Ir>(&base.output, &tr.m);
+            if per_atom {
+                want = crate::check::permute_rows(&want, base.row_len, &tr.perm);
+            }
+            worst[k] = worst[k].max(relative_error(&got.output, &want));
+            if let (Some(f0), Some(f1)) = (&base.forces, &got.forces) {
+                let want = crate::check::permute_rows(&rotate_data::<Vector>(f0, &tr.m), Vector::DIM, &tr.perm);
+                worst_forces = worst_forces.max(relative_error(f1, &want));
+            }
+        }
+    }
+    EquivarianceReport {
+        output: <M::Output as OutputKind>::NAME,
+        rotation: worst[0],
+        reflection: worst[1],
+        translation: worst[2],
+        permutation: worst[3],
+        forces: base.forces.as_ref().map(|_| worst_forces),
+        trials,
+    }
+}
