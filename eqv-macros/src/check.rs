@@ -87,6 +87,7 @@ fn check_spec(spec: &Spec, model: &Model, args: &Args, errors: &mut Errors) {
     let push = |errors: &mut Errors, lit: &IrrepsLit, msg: String| errors.push(syn::Error::new(lit.span(), msg));
     match spec {
         Spec::Linear { input, output } => {
+            let Some(input) = input.irreps() else { return };
             check_config_muls(input, args, errors);
             check_config_muls(output, args, errors);
             for t in &output.terms {

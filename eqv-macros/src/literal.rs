@@ -27,6 +27,10 @@ pub struct Term {
 pub struct IrrepsLit {
     pub terms: Vec<Term>,
     pub lit: LitStr,
+    /// Set when the irreps are "whatever that field produces" (a field name
+    /// in place of the literal): the generated type of that field, whose
+    /// `__out_muls(cfg)` gives the multiplicities at run time.
+    pub from: Option<Ident>,
 }
 
 impl IrrepsLit {
@@ -113,6 +117,7 @@ pub fn parse(lit: &LitStr) -> syn::Result<IrrepsLit> {
     Ok(IrrepsLit {
         terms,
         lit: lit.clone(),
+        from: None,
     })
 }
 

@@ -22,12 +22,32 @@ pub enum RealArg {
     Name(Ident),
 }
 
+/// Irreps written as a literal, or named by the field that produces them.
+#[derive(Clone)]
+pub enum Input {
+    Lit(IrrepsLit),
+    Field(Ident),
+    /// A field reference after resolution.
+    Resolved(IrrepsLit),
+}
+
+impl Input {
+    /// The irreps, once known (literal or resolved).
+    pub fn irreps(&self) -> Option<&IrrepsLit> {
+        match self {
+            Input::Lit(l) | Input::Resolved(l) => Some(l),
+            Input::Field(_) => None,
+        }
+    }
+}
+
 /// A layer declared with irreps literals (a few per model: size is no concern).
 #[derive(Clone)]
 #[allow(clippy::large_enum_variant)]
 pub enum Spec {
-    /// Channels mixed within each irrep type.
-    Linear { input: IrrepsLit, output: IrrepsLit },
+    /// Channels mixed within each irrep type. The input may be a field name:
+    /// "what that layer produces".
+    Linear { input: Input, output: IrrepsLit },
     /// A pointwise nonlinearity on scalar blocks.
     Activation { irreps: IrrepsLit, act: Type },
     /// e3nn's gate: scalars activated, gated blocks scaled by activated gates.
@@ -215,6 +235,7 @@ pub fn parse_spec(ty: &Type) -> syn::Result<Option<Spec>> {
         return Ok(None);
     }
     let has_literal = args.iter().any(|a| as_lit(a).is_some() || as_name(a).is_some());
+    // `Linear<Vector, Vector>` is eqv-core's typed layer; `Linear<conv, "..">` a declaration.
     if !has_literal {
         // e.g. `Linear<Vector, Vector>`: eqv-core's typed layer, used as is.
         return Ok(None);
@@ -222,7 +243,11 @@ pub fn parse_spec(ty: &Type) -> syn::Result<Option<Spec>> {
     let spec = match n.as_str() {
         "Linear" => {
             arity(&name, &args, 2, 2, "an input and an output irreps string: Linear<\"16x0e + 4x1o\", \"8x0e + 4x1o\">")?;
-            Spec::Linear { input: irreps(&args[0], "Linear input")?, output: irreps(&args[1], "Linear output")? }
+            let input = match as_name(&args[0]) {
+                Some(field) => Input::Field(field),
+                None => Input::Lit(irreps(&args[0], "Linear input (an irreps string or the name of the field that produces the input)")?),
+            };
+            Spec::Linear { input, output: irreps(&args[1], "Linear output")? }
         }
         "Activation" => {
             arity(&name, &args, 1, 2, "an irreps string and an activation: Activation<\"16x0e\", Silu>")?;
@@ -378,5 +403,57 @@ pub fn parse_model(item: &syn::ItemStruct, errors: &mut crate::errors::Errors) -
         };
         fields.push(Field { name, vis: f.vis.clone(), attrs, kind, ty_span: f.ty.span() });
     }
+    resolve_inputs(&item.ident, &mut fields, errors);
     Some(Model { name: item.ident.clone(), vis: item.vis.clone(), attrs: item.attrs.clone(), fields })
+}
+
+/// The irreps a layer produces, as irreps (multiplicities are resolved at
+/// run time through the generated `__out_muls`).
+pub fn output_irs(spec: &Spec) -> Vec<crate::irrep::Ir> {
+    use crate::irrep::{Ir, Parity};
+    let scalar = Ir::new(0, Parity::Even);
+    let irs = |l: &IrrepsLit| l.terms.iter().map(|t| t.ir).collect::<Vec<_>>();
+    match spec {
+        Spec::Linear { output, .. } => irs(output),
+        Spec::Activation { irreps, .. } => irs(irreps),
+        Spec::Gate { scalars, gated, .. } => irs(scalars).into_iter().chain(irs(gated)).collect(),
+        Spec::SphericalHarmonics { irreps } => irs(irreps),
+        Spec::ChannelwiseTp { out, .. } | Spec::FullTp { out, .. } => irs(out),
+        Spec::Mlp { .. } | Spec::Bessel { .. } | Spec::SpeciesEmbedding { .. } => vec![scalar],
+    }
+}
+
+/// Replaces `Linear<field, "..">` inputs by the irreps that field produces.
+fn resolve_inputs(model: &Ident, fields: &mut [Field], errors: &mut crate::errors::Errors) {
+    let outputs: Vec<(Ident, Option<Vec<crate::irrep::Ir>>)> = fields
+        .iter()
+        .map(|f| {
+            let out = match &f.kind {
+                FieldKind::Spec(s) => Some(output_irs(s)),
+                FieldKind::Sub { .. } => None,
+            };
+            (f.name.clone(), out)
+        })
+        .collect();
+    for f in fields.iter_mut() {
+        let FieldKind::Spec(Spec::Linear { input, .. }) = &mut f.kind else { continue };
+        let Input::Field(src) = input else { continue };
+        match outputs.iter().find(|(n, _)| n == src) {
+            Some((_, Some(irs))) => {
+                let text = irs.iter().map(|ir| ir.to_string()).collect::<Vec<_>>().join(" + ");
+                let lit = LitStr::new(&text, src.span());
+                let terms = irs.iter().map(|&ir| literal::Term { mul: literal::Mul::Lit(0), ir }).collect();
+                let from = Some(crate::expand::layer_type_ident(model, src));
+                *input = Input::Resolved(IrrepsLit { terms, lit, from });
+            }
+            Some((_, None)) => errors.push(syn::Error::new(
+                src.span(),
+                format!("`{src}` is a sub-network: a Linear input named by a field must be a layer declared with irreps"),
+            )),
+            None => errors.push(syn::Error::new(
+                src.span(),
+                format!("no field `{src}`: the input of a Linear is an irreps string or the name of the layer that produces it"),
+            )),
+        }
+    }
 }

@@ -44,7 +44,7 @@ pub fn layer_type_name(model: &Ident, field: &Ident) -> Ident {
 pub fn generate(field: &Ident, spec: &Spec, ctx: &Ctx) -> TokenStream {
     let ty = layer_type_name(ctx.model, field);
     let (fields, init, forward, visit, describe) = match spec {
-        Spec::Linear { input, output } => linear(input, output),
+        Spec::Linear { input, output } => linear(input.irreps().expect("inputs are resolved before generation"), output),
         Spec::Activation { irreps, act } => activation(irreps, act),
         Spec::Gate { scalars, gated, act_scalars, act_gates } => gate(scalars, gated, act_scalars, act_gates),
         Spec::SphericalHarmonics { irreps } => spherical_harmonics(irreps),
@@ -86,6 +86,7 @@ pub fn generate(field: &Ident, spec: &Spec, ctx: &Ctx) -> TokenStream {
             )
         }
     };
+    let out_muls = out_muls_expr(spec, ctx);
     let visit_mut = visit.to_string().replace("Parameters :: visit (& self", "Parameters :: visit_mut (& mut self");
     let visit_mut: TokenStream = visit_mut.parse().unwrap_or_default();
     let config = ctx.config;
@@ -101,6 +102,9 @@ pub fn generate(field: &Ident, spec: &Spec, ctx: &Ctx) -> TokenStream {
             pub fn __init(cfg: &#config, rng: &mut ::eqv::__private::Rng) -> Self {
                 #init
             }
+            #[doc(hidden)]
+            #[allow(unused_variables)]
+            pub fn __out_muls(cfg: &#config) -> ::std::vec::Vec<usize> { #out_muls }
             #forward
             /// One line: the layer, its irreps and its parameter count.
             pub fn describe(&self) -> ::std::string::String {
@@ -118,6 +122,43 @@ pub fn generate(field: &Ident, spec: &Spec, ctx: &Ctx) -> TokenStream {
         }
     };
     item
+}
+
+/// The multiplicities of what the layer produces, over `cfg`.
+fn out_muls_expr(spec: &Spec, ctx: &Ctx) -> TokenStream {
+    match spec {
+        Spec::Linear { output, .. } => muls_expr(output),
+        Spec::Activation { irreps, .. } => muls_expr(irreps),
+        Spec::Gate { scalars, gated, .. } => {
+            let (a, b) = (muls_expr(scalars), muls_expr(gated));
+            quote!({ let mut v: ::std::vec::Vec<usize> = #a; v.extend(#b); v })
+        }
+        Spec::SphericalHarmonics { irreps } => {
+            let n = irreps.terms.len();
+            quote!(::std::vec![1usize; #n])
+        }
+        Spec::ChannelwiseTp { in1, in2, out } => {
+            let per_out: Vec<TokenStream> = tp_paths(in1, in2, out)
+                .iter()
+                .map(|p| {
+                    let ms: Vec<TokenStream> = p.iter().map(|&(i, _)| mul_expr(&in1.terms[i].mul)).collect();
+                    if ms.is_empty() { quote!(0usize) } else { quote!(#(#ms)+*) }
+                })
+                .collect();
+            quote!(::std::vec![#(#per_out),*])
+        }
+        Spec::FullTp { out, .. } => muls_expr(out),
+        Spec::Mlp { sizes, .. } => {
+            let tp_type = ctx.tp_type;
+            let last = size_expr(sizes.last().expect("an Mlp has sizes"), &|name| tp_type(name).map(|t| quote!(#t::__numel(cfg))));
+            quote!(::std::vec![#last])
+        }
+        Spec::Bessel { n, .. } => {
+            let n = size_expr(n, &|_| None);
+            quote!(::std::vec![#n])
+        }
+        Spec::SpeciesEmbedding { out, .. } => muls_expr(out),
+    }
 }
 
 type Parts = (TokenStream, TokenStream, TokenStream, TokenStream, TokenStream);

@@ -6,6 +6,11 @@ mod tokens;
 use crate::attr::{Args, ConfigType};
 use crate::spec::{FieldKind, Model, Spec};
 use layers::{layer_type_name, Ctx};
+
+/// The generated type of a field (for references between fields).
+pub fn layer_type_ident(model: &Ident, field: &Ident) -> Ident {
+    layer_type_name(model, field)
+}
 use proc_macro2::TokenStream;
 use quote::{format_ident, quote, quote_spanned};
 use syn::Ident;

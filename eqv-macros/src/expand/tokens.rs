@@ -50,6 +50,9 @@ pub fn mul_expr(m: &Mul) -> TokenStream {
 
 /// The multiplicities of a literal as a `Vec<usize>` expression.
 pub fn muls_expr(lit: &IrrepsLit) -> TokenStream {
+    if let Some(ty) = &lit.from {
+        return quote!(#ty::__out_muls(cfg));
+    }
     let m: Vec<TokenStream> = lit.terms.iter().map(|t| mul_expr(&t.mul)).collect();
     quote!(::std::vec![#(#m),*])
 }
