@@ -18,6 +18,7 @@ pub mod classical;
 pub mod data;
 pub mod dual;
 pub mod feat;
+pub mod graph;
 pub mod irrep;
 pub mod irreps;
 pub mod non_equivariant;
@@ -33,6 +34,7 @@ pub mod tape;
 /// Everything a model author needs, in one import.
 pub mod prelude {
     pub use crate::feat::Feat;
+    pub use crate::graph::{mean_rows_by, sum_rows_by, Graph};
     pub use crate::irrep::*;
     pub use crate::ops::activation::{Abs, Activation, Identity, Relu, Sigmoid, Silu, Softplus, Square, Tanh};
     pub use crate::ops::linear::Linear;

@@ -97,3 +97,14 @@ pub fn flatten_rows<'t, I: Irrep, T: Real>(x: Feat<'t, I, T>) -> Feat<'t, I, T> 
         }
     })
 }
+
+/// The absolute positions of a graph's atoms as a `Vector` feature (rows =
+/// atoms, one channel), connected to the positions leaf so gradients flow.
+/// **Breaks translation equivariance** (rule 6): translating the structure
+/// changes them, so a network that reads them is not translation invariant.
+/// Equivariant code uses [`Graph::edge_vectors`](crate::graph::Graph::edge_vectors).
+pub fn positions<'t, T: Real>(
+    graph: &crate::graph::Graph<'t, T>,
+) -> Feat<'t, crate::irrep::Vector, T> {
+    graph.positions_unchecked()
+}

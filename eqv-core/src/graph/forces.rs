@@ -1,0 +1,268 @@
+//! Forces as `F = −∂E/∂R`, and the parameter gradient of a force loss.
+//!
+//! An invariant energy gives equivariant forces for free (the tutorial's
+//! third example): the gradient of a rotation-invariant function rotates
+//! with its argument, and the gradient of a permutation-invariant function
+//! is renumbered with it. So eqv never predicts forces directly; it
+//! differentiates the energy with one backward pass of the tape.
+//!
+//! Training on forces needs more: the gradient of `|F − F*|²` with respect
+//! to the parameters θ involves `∂F/∂θ = −∂²E/∂θ∂R`, a mixed second
+//! derivative. eqv gets it *forward-over-reverse*: the same model runs on
+//! dual numbers `Dual(R, t)` with the tangent `t = −∂L/∂F`, and the backward
+//! pass of that tape — the ordinary VJPs, evaluated in dual arithmetic —
+//! carries `∂/∂θ (t · ∂E/∂R)` in the tangent parts of the parameter
+//! gradients. [`energy_force_gradient`] packages this.
+
+use super::batch::Batch;
+use super::graph::Graph;
+use crate::data::DataError;
+use crate::dual::Dual;
+use crate::feat::Feat;
+use crate::irrep::Scalar;
+use crate::param::Parameters;
+use crate::real::Real;
+use crate::tape::Tape;
+
+/// `F = −∂(Σ energy)/∂R` for every atom of the graph, by one backward pass.
+///
+/// `energy` is normally one row per structure; since structures share no
+/// edges, the gradient of the sum over structures gives each atom the force
+/// of its own structure's energy. Works for any number type: on
+/// `Dual<f64>` the tangent parts are the forces' directional derivatives.
+///
+/// ```
+/// use eqv_core::prelude::*;
+/// use eqv_core::graph::{forces_from_energy, Batch};
+/// // E = |r_1 − r_0|² summed over both directed edges: F_1 = −4 (r_1 − r_0).
+/// let batch = Batch::from_positions(&[[0.0; 3], [0.5, 0.0, 0.0]], &[0, 0], 1.0)?;
+/// let tape = Tape::<f64>::new();
+/// let g = Graph::new(&tape, &batch);
+/// let e = g.sum_over_atoms(g.scatter_sum(g.edge_vectors().squared_norm()));
+/// let f = forces_from_energy(&g, e);
+/// assert!((f[1][0] + 2.0).abs() < 1e-12 && (f[0][0] - 2.0).abs() < 1e-12);
+/// # Ok::<(), eqv_core::data::DataError>(())
+/// ```
+///
+/// # Panics
+/// If the graph was built with [`Graph::untracked`] (it has no position
+/// gradient) or `energy` lives on another tape.
+pub fn forces_from_energy<'t, T: Real>(
+    graph: &Graph<'t, T>,
+    energy: Feat<'t, Scalar, T>,
+) -> Vec<[T; 3]> {
+    let tape = graph.tape();
+    assert!(
+        std::ptr::eq(energy.tape(), tape),
+        "forces_from_energy: the energy lives on another tape than the graph"
+    );
+    let pid = graph.positions_leaf();
+    assert!(
+        tape.is_tracked(pid),
+        "forces_from_energy: the graph's positions are untracked (Graph::untracked); build it with Graph::new"
+    );
+    let seed = vec![T::ONE; energy.rows() * energy.mul()];
+    let grads = tape.backward(energy.id(), &seed);
+    let g = grads.get_or_zeros(pid);
+    g.chunks_exact(3).map(|c| [-c[0], -c[1], -c[2]]).collect()
+}
+
+/// Energies (one per row of the energy feature) and forces of one pass.
+#[derive(Clone, Debug, PartialEq)]
+pub struct EnergyForces<T> {
+    /// The energy of each structure.
+    pub energies: Vec<T>,
+    /// `F = −∂E/∂R` of each atom.
+    pub forces: Vec<[T; 3]>,
+}
+
+/// The energy values and the forces `−∂E/∂R` together.
+///
+/// # Panics
+/// As [`forces_from_energy`].
+pub fn energy_and_forces<'t, T: Real>(
+    graph: &Graph<'t, T>,
+    energy: Feat<'t, Scalar, T>,
+) -> EnergyForces<T> {
+    EnergyForces {
+        energies: energy.data().to_vec(),
+        forces: forces_from_energy(graph, energy),
+    }
+}
+
+/// A model that maps a graph to one energy per structure, in any number
+/// type. Implement it (the method is generic over `T`, which a closure
+/// cannot be) to get [`energy_force_gradient`].
+pub trait EnergyModel {
+    /// The energy of each structure, `[structures, 1]`.
+    fn energy<'t, T: Real>(&self, graph: &Graph<'t, T>) -> Feat<'t, Scalar, T>;
+}
+
+/// A loss and its derivatives with respect to the model's outputs: what the
+/// loss closure of [`energy_force_gradient`] returns.
+#[derive(Clone, Debug, PartialEq)]
+pub struct LossTerms {
+    /// The loss value `L`.
+    pub value: f64,
+    /// `∂L/∂E_s`, one per structure.
+    pub d_energies: Vec<f64>,
+    /// `∂L/∂F_i`, one per atom.
+    pub d_forces: Vec<[f64; 3]>,
+}
+
+/// What [`energy_force_gradient`] returns.
+#[derive(Clone, Debug, PartialEq)]
+pub struct LossGradient {
+    /// The loss value.
+    pub loss: f64,
+    /// The model's energy of each structure.
+    pub energies: Vec<f64>,
+    /// The model's forces.
+    pub forces: Vec<[f64; 3]>,
+    /// `∂L/∂θ` of each parameter, in [`Parameters::visit`] order, with its
+    /// path.
+    pub grads: Vec<(String, Vec<f64>)>,
+}
+
+/// The parameter gradient of a loss of energies *and forces*, by
+/// forward-over-reverse differentiation.
+///
+/// `loss(energies, forces)` returns `L`, `∂L/∂E` and `∂L/∂F` ([`LossTerms`]); [`MseLoss`] is the
+/// usual choice. Two passes:
+///
+/// 1. on `f64`: energies `E`, forces `F = −∂E/∂R` (one backward);
+/// 2. on `Dual<f64>`, positions seeded with the tangent `t = −∂L/∂F`
+///    ([`Graph::with_position_tangent`]), backward with the seed
+///    `Dual(1, ∂L/∂E_s)` on each structure's energy. The tangent part of each
+///    parameter's gradient is then
+///    `Σ_s ∂L/∂E_s · ∂E_s/∂θ + ∂/∂θ (t · ∂E/∂R) = ∂L/∂E · ∂E/∂θ + ∂L/∂F · ∂F/∂θ`,
+///    exactly `dL/dθ` (the primal part, `∂ΣE/∂θ`, is not used).
+///
+/// Cost: about two forward and two backward passes, the second pair in dual
+/// numbers. No op needs a second-derivative implementation.
+pub fn energy_force_gradient<M: EnergyModel + Parameters>(
+    model: &M,
+    batch: &Batch,
+    loss: impl FnOnce(&[f64], &[[f64; 3]]) -> LossTerms,
+) -> LossGradient {
+    // Pass 1: energies and forces.
+    let tape = Tape::<f64>::new();
+    let g = Graph::new(&tape, batch);
+    let ef = energy_and_forces(&g, model.energy(&g));
+    let LossTerms {
+        value,
+        d_energies: de,
+        d_forces: df,
+    } = loss(&ef.energies, &ef.forces);
+    assert_eq!(
+        de.len(),
+        ef.energies.len(),
+        "loss: ∂L/∂E has the wrong length"
+    );
+    assert_eq!(
+        df.len(),
+        ef.forces.len(),
+        "loss: ∂L/∂F has the wrong length"
+    );
+
+    // Pass 2: dual numbers, positions seeded with t = −∂L/∂F.
+    let tangent: Vec<[f64; 3]> = df.iter().map(|f| [-f[0], -f[1], -f[2]]).collect();
+    let dtape = Tape::<Dual<f64>>::new();
+    let dg = Graph::with_position_tangent(&dtape, batch, &tangent);
+    let e = model.energy(&dg);
+    let seed: Vec<Dual<f64>> = de.iter().map(|&d| Dual::new(1.0, d)).collect();
+    let grads = dtape.backward(e.id(), &seed);
+    let mut out = Vec::new();
+    model.visit("", &mut |path, p| {
+        let gp = match dtape.param_id(p) {
+            Some(id) => grads.get_or_zeros(id).iter().map(|d| d.eps).collect(),
+            None => vec![0.0; p.len()],
+        };
+        out.push((path.to_string(), gp));
+    });
+    LossGradient {
+        loss: value,
+        energies: ef.energies,
+        forces: ef.forces,
+        grads: out,
+    }
+}
+
+/// The usual energy-and-force loss against a batch's targets,
+///
+/// `L = w_E · mean_s (E_s − E*_s)² + w_F · mean_{i,a} (F_ia − F*_ia)²`.
+///
+/// Pass `|e, f| mse.terms(e, f)` to [`energy_force_gradient`].
+#[derive(Clone, Debug)]
+pub struct MseLoss<'a> {
+    energy_weight: f64,
+    force_weight: f64,
+    energies: Option<&'a [f64]>,
+    forces: Option<&'a [[f64; 3]]>,
+}
+
+impl<'a> MseLoss<'a> {
+    /// The loss against `batch`'s targets. A term with weight 0 needs no
+    /// targets; otherwise missing targets are an error.
+    pub fn new(batch: &'a Batch, energy_weight: f64, force_weight: f64) -> Result<Self, DataError> {
+        let energies = match batch.energies() {
+            Some(e) => Some(e),
+            None if energy_weight == 0.0 => None,
+            None => {
+                return Err(DataError::invalid(
+                    "MseLoss: the batch has no target energies",
+                ))
+            }
+        };
+        let forces = match batch.forces() {
+            Some(f) => Some(f),
+            None if force_weight == 0.0 => None,
+            None => {
+                return Err(DataError::invalid(
+                    "MseLoss: the batch has no target forces",
+                ))
+            }
+        };
+        Ok(MseLoss {
+            energy_weight,
+            force_weight,
+            energies,
+            forces,
+        })
+    }
+
+    /// The loss and its derivatives for the model's energies and forces.
+    ///
+    /// # Panics
+    /// If the lengths differ from the batch's targets.
+    pub fn terms(&self, e: &[f64], f: &[[f64; 3]]) -> LossTerms {
+        let mut value = 0.0;
+        let mut de = vec![0.0; e.len()];
+        let mut df = vec![[0.0; 3]; f.len()];
+        if let Some(es) = self.energies {
+            assert_eq!(es.len(), e.len(), "MseLoss: energies of another batch");
+            let c = self.energy_weight / e.len().max(1) as f64;
+            for s in 0..e.len() {
+                let r = e[s] - es[s];
+                value += c * r * r;
+                de[s] = 2.0 * c * r;
+            }
+        }
+        if let Some(fs) = self.forces {
+            assert_eq!(fs.len(), f.len(), "MseLoss: forces of another batch");
+            let c = self.force_weight / (3 * f.len()).max(1) as f64;
+            for i in 0..f.len() {
+                for a in 0..3 {
+                    let r = f[i][a] - fs[i][a];
+                    value += c * r * r;
+                    df[i][a] = 2.0 * c * r;
+                }
+            }
+        }
+        LossTerms {
+            value,
+            d_energies: de,
+            d_forces: df,
+        }
+    }
+}

@@ -1,0 +1,375 @@
+//! [`Graph`]: a batch on a tape, with the typed ways in and out of it.
+
+use super::batch::Batch;
+use super::scatter::{gather, reduce};
+use crate::dual::Dual;
+use crate::feat::Feat;
+use crate::irrep::{Irrep, Scalar, Vector};
+use crate::real::Real;
+use crate::rules::PositionsAreFeatures;
+use crate::tape::{NodeId, Tape};
+use std::cell::OnceCell;
+use std::rc::Rc;
+
+/// The index arrays of a batch, shared with VJP closures.
+struct Index {
+    centers: Rc<[usize]>,
+    neighbors: Rc<[usize]>,
+    shifts: Rc<[[f64; 3]]>,
+    atom_structure: Rc<[usize]>,
+    species: Rc<[usize]>,
+    num_structures: usize,
+}
+
+/// The typed view of a [`Batch`] on a tape: where a network reads geometry
+/// and species, and how it moves information between atoms, edges and
+/// structures.
+///
+/// Positions are a leaf on the tape (tracked by [`Graph::new`]), so forces
+/// `F = −∂E/∂R` come from one backward pass. The network never sees them:
+/// geometry enters only as [`edge_vectors`](Graph::edge_vectors) (rule 6),
+/// and rows are combined only by gathers along edges and symmetric
+/// reductions (rule 7).
+///
+/// ```
+/// use eqv_core::prelude::*;
+/// use eqv_core::graph::Batch;
+/// let batch = Batch::from_positions(&[[0.0, 0.0, 0.0], [0.0, 1.0, 0.0]], &[0, 0], 2.0)?;
+/// let tape = Tape::<f64>::new();
+/// let g = Graph::new(&tape, &batch);
+/// let d = g.edge_vectors().norm();             // [edges, 1] distances
+/// let e = g.sum_over_atoms(g.scatter_sum(d));  // [structures, 1]
+/// assert_eq!(e.to_f64(), vec![2.0]);
+/// # Ok::<(), eqv_core::data::DataError>(())
+/// ```
+pub struct Graph<'t, T: Real = f64> {
+    tape: &'t Tape<T>,
+    positions: Feat<'t, Vector, T>,
+    index: Index,
+    edge_vectors: OnceCell<Feat<'t, Vector, T>>,
+    neighbor_counts: OnceCell<Rc<[T]>>,
+}
+
+impl<'t, T: Real> Graph<'t, T> {
+    /// The batch on `tape`, positions as a tracked leaf (forces by backward).
+    pub fn new(tape: &'t Tape<T>, batch: &Batch) -> Self {
+        let p = batch
+            .positions()
+            .iter()
+            .flatten()
+            .map(|&x| T::from_f64(x))
+            .collect();
+        Self::from_positions(tape, batch, p)
+    }
+
+    /// The batch on `tape` with positions as an untracked input: for
+    /// inference when no forces are wanted (no VJPs are recorded).
+    pub fn untracked(tape: &'t Tape<T>, batch: &Batch) -> Self {
+        let p = batch
+            .positions()
+            .iter()
+            .flatten()
+            .map(|&x| T::from_f64(x))
+            .collect();
+        let pos = Feat::input(tape, batch.num_atoms(), 1, p);
+        Self::build(tape, batch, pos)
+    }
+
+    /// The batch's edges and species with positions given in `T` (flattened
+    /// `[atom][xyz]`), as a tracked leaf. This is the generic way to seed
+    /// positions with tangents: for `T = Dual<f64>`, `Dual(x, dx)` makes
+    /// every value on the tape carry its directional derivative along `dx`
+    /// (see [`Graph::with_position_tangent`]).
+    ///
+    /// # Panics
+    /// If `positions.len() != 3 · batch.num_atoms()`.
+    pub fn from_positions(tape: &'t Tape<T>, batch: &Batch, positions: Vec<T>) -> Self {
+        assert_eq!(
+            positions.len(),
+            3 * batch.num_atoms(),
+            "Graph::from_positions: {} numbers for {} atoms (need 3 per atom)",
+            positions.len(),
+            batch.num_atoms()
+        );
+        let pos = Feat::variable(tape, batch.num_atoms(), 1, positions);
+        Self::build(tape, batch, pos)
+    }
+
+    fn build(tape: &'t Tape<T>, batch: &Batch, positions: Feat<'t, Vector, T>) -> Self {
+        Graph {
+            tape,
+            positions,
+            index: Index {
+                centers: Rc::from(batch.centers()),
+                neighbors: Rc::from(batch.neighbors()),
+                shifts: Rc::from(batch.shifts()),
+                atom_structure: Rc::from(batch.atom_structure()),
+                species: Rc::from(batch.species()),
+                num_structures: batch.num_structures(),
+            },
+            edge_vectors: OnceCell::new(),
+            neighbor_counts: OnceCell::new(),
+        }
+    }
+
+    /// The tape.
+    pub fn tape(&self) -> &'t Tape<T> {
+        self.tape
+    }
+    /// Number of atoms (all structures).
+    pub fn num_atoms(&self) -> usize {
+        self.positions.rows()
+    }
+    /// Number of directed edges.
+    pub fn num_edges(&self) -> usize {
+        self.index.centers.len()
+    }
+    /// Number of structures.
+    pub fn num_structures(&self) -> usize {
+        self.index.num_structures
+    }
+    /// Source atom of each edge.
+    pub fn centers(&self) -> &[usize] {
+        &self.index.centers
+    }
+    /// Target atom of each edge.
+    pub fn neighbors(&self) -> &[usize] {
+        &self.index.neighbors
+    }
+    /// Which structure each atom belongs to.
+    pub fn atom_structure(&self) -> &[usize] {
+        &self.index.atom_structure
+    }
+    /// Species index of each atom.
+    pub fn species(&self) -> &[usize] {
+        &self.index.species
+    }
+
+    /// The positions leaf: `tape.backward(..).get(g.positions_leaf())` is
+    /// `∂(seed·output)/∂R`, `[atom][xyz]`.
+    pub fn positions_leaf(&self) -> NodeId {
+        self.positions.id()
+    }
+
+    /// The relative vector of every edge, `r_j − r_i + shift` (rows =
+    /// edges, one `Vector` channel): the only way geometry enters a network.
+    ///
+    /// Unchanged by translations, rotated and reflected with the structure,
+    /// renumbered with its atoms — a genuine `Vector`. Computed once per
+    /// graph; later calls return the same feature.
+    pub fn edge_vectors(&self) -> Feat<'t, Vector, T> {
+        *self.edge_vectors.get_or_init(|| {
+            let (c, n, s) = (
+                self.index.centers.clone(),
+                self.index.neighbors.clone(),
+                self.index.shifts.clone(),
+            );
+            let p = self.positions.data();
+            let mut y = Vec::with_capacity(3 * c.len());
+            for k in 0..c.len() {
+                let (i, j) = (c[k], n[k]);
+                for a in 0..3 {
+                    y.push(p[3 * j + a] - p[3 * i + a] + T::from_f64(s[k][a]));
+                }
+            }
+            let pid = self.positions.id();
+            Feat::from_op(self.tape, c.len(), 1, y, &[pid], move |gy, g| {
+                if g.wants(pid) {
+                    let gp = g.acc(pid);
+                    for k in 0..c.len() {
+                        let (i, j) = (c[k], n[k]);
+                        for a in 0..3 {
+                            gp[3 * j + a] += gy[3 * k + a];
+                            gp[3 * i + a] -= gy[3 * k + a];
+                        }
+                    }
+                }
+            })
+        })
+    }
+
+    /// Absolute positions as a feature: never compiles (rule 6). Absolute
+    /// positions change when the structure is translated, so they are not a
+    /// `Vector`; use [`edge_vectors`](Graph::edge_vectors), or knowingly
+    /// [`crate::non_equivariant::positions`].
+    pub fn positions(&self) -> Feat<'t, Vector, T>
+    where
+        Self: PositionsAreFeatures,
+    {
+        self.positions
+    }
+
+    /// The positions leaf as a feature, for [`crate::non_equivariant`].
+    pub(crate) fn positions_unchecked(&self) -> Feat<'t, Vector, T> {
+        self.positions
+    }
+
+    fn check_rows<I: Irrep>(&self, x: &Feat<'t, I, T>, rows: usize, what: &str, op: &str) {
+        assert!(
+            std::ptr::eq(x.tape(), self.tape),
+            "Graph::{op}: feature lives on another tape"
+        );
+        assert_eq!(
+            x.rows(),
+            rows,
+            "Graph::{op}: expects one row per {what} ({rows}), got {} rows",
+            x.rows()
+        );
+    }
+
+    /// Atom features → edge features: row `k` is the row of edge `k`'s
+    /// center atom `i`.
+    ///
+    /// # Panics
+    /// If `x` does not have one row per atom.
+    pub fn gather_centers<I: Irrep>(&self, x: Feat<'t, I, T>) -> Feat<'t, I, T> {
+        self.check_rows(&x, self.num_atoms(), "atom", "gather_centers");
+        gather(x, self.index.centers.clone())
+    }
+
+    /// Atom features → edge features: row `k` is the row of edge `k`'s
+    /// neighbour atom `j` (the message source in NequIP-style convolutions).
+    ///
+    /// # Panics
+    /// If `x` does not have one row per atom.
+    pub fn gather_neighbors<I: Irrep>(&self, x: Feat<'t, I, T>) -> Feat<'t, I, T> {
+        self.check_rows(&x, self.num_atoms(), "atom", "gather_neighbors");
+        gather(x, self.index.neighbors.clone())
+    }
+
+    /// Edge features → atom features: each atom receives the sum over the
+    /// edges it is the center of (zero for an atom without edges). A
+    /// symmetric reduction (rule 7).
+    ///
+    /// # Panics
+    /// If `x` does not have one row per edge.
+    pub fn scatter_sum<I: Irrep>(&self, x: Feat<'t, I, T>) -> Feat<'t, I, T> {
+        self.check_rows(&x, self.num_edges(), "edge", "scatter_sum");
+        reduce(x, self.index.centers.clone(), self.num_atoms(), None)
+    }
+
+    /// Like [`scatter_sum`](Graph::scatter_sum), divided by the number of
+    /// neighbours (the tutorial's "mean over neighbours"; zero for an atom
+    /// without edges).
+    ///
+    /// # Panics
+    /// If `x` does not have one row per edge.
+    pub fn scatter_mean<I: Irrep>(&self, x: Feat<'t, I, T>) -> Feat<'t, I, T> {
+        self.check_rows(&x, self.num_edges(), "edge", "scatter_mean");
+        let w = self
+            .neighbor_counts
+            .get_or_init(|| {
+                let mut count = vec![0usize; self.num_atoms()];
+                for &i in self.index.centers.iter() {
+                    count[i] += 1;
+                }
+                count
+                    .iter()
+                    .map(|&c| {
+                        if c == 0 {
+                            T::ZERO
+                        } else {
+                            T::from_f64(1.0 / c as f64)
+                        }
+                    })
+                    .collect()
+            })
+            .clone();
+        reduce(x, self.index.centers.clone(), self.num_atoms(), Some(w))
+    }
+
+    /// Atom features → structure features: the sum over each structure's
+    /// atoms (an energy from atomic energies). A symmetric reduction.
+    ///
+    /// # Panics
+    /// If `x` does not have one row per atom.
+    pub fn sum_over_atoms<I: Irrep>(&self, x: Feat<'t, I, T>) -> Feat<'t, I, T> {
+        self.check_rows(&x, self.num_atoms(), "atom", "sum_over_atoms");
+        reduce(
+            x,
+            self.index.atom_structure.clone(),
+            self.num_structures(),
+            None,
+        )
+    }
+
+    /// Like [`sum_over_atoms`](Graph::sum_over_atoms), divided by each
+    /// structure's atom count (zero for an empty structure).
+    ///
+    /// # Panics
+    /// If `x` does not have one row per atom.
+    pub fn mean_over_atoms<I: Irrep>(&self, x: Feat<'t, I, T>) -> Feat<'t, I, T> {
+        self.check_rows(&x, self.num_atoms(), "atom", "mean_over_atoms");
+        let mut count = vec![0usize; self.num_structures()];
+        for &s in self.index.atom_structure.iter() {
+            count[s] += 1;
+        }
+        let w: Rc<[T]> = count
+            .iter()
+            .map(|&c| {
+                if c == 0 {
+                    T::ZERO
+                } else {
+                    T::from_f64(1.0 / c as f64)
+                }
+            })
+            .collect();
+        reduce(
+            x,
+            self.index.atom_structure.clone(),
+            self.num_structures(),
+            Some(w),
+        )
+    }
+
+    /// The species of every atom as a one-hot `Scalar` feature `[atoms,
+    /// n_species]` (an untracked input: species are labels, invariant under
+    /// every symmetry).
+    ///
+    /// # Panics
+    /// If a species index is `>= n_species` (the model was built for fewer
+    /// species than the data has).
+    pub fn species_one_hot(&self, n_species: usize) -> Feat<'t, Scalar, T> {
+        let mut y = vec![T::ZERO; self.num_atoms() * n_species];
+        for (a, &s) in self.index.species.iter().enumerate() {
+            assert!(
+                s < n_species,
+                "species_one_hot: atom {a} has species index {s}, but the model knows {n_species} species"
+            );
+            y[a * n_species + s] = T::ONE;
+        }
+        Feat::input(self.tape, self.num_atoms(), n_species, y)
+    }
+}
+
+impl<'t, T: Real> Graph<'t, Dual<T>> {
+    /// The batch on a dual-number tape with positions `Dual(R, direction)`:
+    /// every value then carries its derivative along `direction`, and a
+    /// backward pass gives, in the tangent parts of parameter gradients,
+    /// `∂/∂θ (direction · ∂E/∂R)` — the mixed second derivative a force loss
+    /// needs (see [`super::energy_force_gradient`]).
+    ///
+    /// # Panics
+    /// If `direction.len() != batch.num_atoms()`.
+    pub fn with_position_tangent(
+        tape: &'t Tape<Dual<T>>,
+        batch: &Batch,
+        direction: &[[f64; 3]],
+    ) -> Self {
+        assert_eq!(
+            direction.len(),
+            batch.num_atoms(),
+            "Graph::with_position_tangent: {} directions for {} atoms",
+            direction.len(),
+            batch.num_atoms()
+        );
+        let p = batch
+            .positions()
+            .iter()
+            .flatten()
+            .zip(direction.iter().flatten())
+            .map(|(&x, &d)| Dual::new(T::from_f64(x), T::from_f64(d)))
+            .collect();
+        Self::from_positions(tape, batch, p)
+    }
+}
