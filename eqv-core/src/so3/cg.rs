@@ -16,8 +16,9 @@
 //! are zero are exactly `0.0` (the sparse tables hold no rounding noise).
 
 use super::exact::su2_cg_over_sqrt;
+use crate::irrep::MAX_L;
 use std::collections::HashMap;
-use std::sync::{Mutex, OnceLock};
+use std::sync::{OnceLock, RwLock};
 
 /// One nonzero entry `C[i, j, k] = value` of a Clebsch-Gordan tensor.
 pub type CgEntry = (u16, u16, u16, f64);
@@ -77,15 +78,25 @@ pub const MAX_CG_L: u32 = 10_000;
 /// # Panics
 /// If a degree exceeds [`MAX_CG_L`].
 pub fn clebsch_gordan_table(l1: u32, l2: u32, l3: u32) -> &'static CgTable {
-    type Cache = Mutex<HashMap<(u32, u32, u32), &'static CgTable>>;
-    static CACHE: OnceLock<Cache> = OnceLock::new();
     assert!(
         l1.max(l2).max(l3) <= MAX_CG_L,
         "clebsch_gordan: degree above {MAX_CG_L}"
     );
-    let cache = CACHE.get_or_init(|| Mutex::new(HashMap::new()));
+    // Degrees up to MAX_L (l3 up to 2·MAX_L): one lock-free slot per triple,
+    // the path every kernel takes.
+    const N: usize = MAX_L as usize + 1;
+    const N3: usize = 2 * MAX_L as usize + 1;
+    static SLOTS: [OnceLock<CgTable>; N * N * N3] = [const { OnceLock::new() }; N * N * N3];
+    if (l1 as usize) < N && (l2 as usize) < N && (l3 as usize) < N3 {
+        let slot = &SLOTS[(l1 as usize * N + l2 as usize) * N3 + l3 as usize];
+        return slot.get_or_init(|| build(l1, l2, l3));
+    }
+    // Higher degrees: a shared map, read-locked on hits.
+    type Cache = RwLock<HashMap<(u32, u32, u32), &'static CgTable>>;
+    static CACHE: OnceLock<Cache> = OnceLock::new();
+    let cache = CACHE.get_or_init(|| RwLock::new(HashMap::new()));
     if let Some(t) = cache
-        .lock()
+        .read()
         .unwrap_or_else(|e| e.into_inner())
         .get(&(l1, l2, l3))
     {
@@ -94,7 +105,7 @@ pub fn clebsch_gordan_table(l1: u32, l2: u32, l3: u32) -> &'static CgTable {
     // Build outside the lock (it can take a moment at high l); if two threads
     // race, the first insert wins and the other copy is dropped.
     let table = build(l1, l2, l3);
-    let mut guard = cache.lock().unwrap_or_else(|e| e.into_inner());
+    let mut guard = cache.write().unwrap_or_else(|e| e.into_inner());
     guard
         .entry((l1, l2, l3))
         .or_insert_with(|| Box::leak(Box::new(table)))
