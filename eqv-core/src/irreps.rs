@@ -58,7 +58,7 @@ pub enum IrrepsErrorKind {
     /// A multiplicity that does not fit in `usize`, or a total dimension
     /// that overflows.
     MultiplicityTooLarge,
-    /// A degree above [`MAX_PARSE_L`].
+    /// A degree above [`MAX_PARSE_L`] (the value, saturated at `u64::MAX`).
     DegreeTooLarge(u64),
     /// A character that has no place where it is.
     Unexpected(char),
@@ -142,8 +142,8 @@ impl IrrepsError {
             IrrepsErrorKind::MultiplicityTooLarge => {
                 format!("multiplicity '{frag}' is too large (the dimension would overflow)")
             }
-            IrrepsErrorKind::DegreeTooLarge(l) => {
-                format!("degree {l} is too large: at most {MAX_PARSE_L} is supported")
+            IrrepsErrorKind::DegreeTooLarge(_) => {
+                format!("degree {frag} is too large: at most {MAX_PARSE_L} is supported")
             }
             IrrepsErrorKind::Unexpected(c) => format!(
                 "unexpected '{c}': expected terms like '16x0e' joined by '+'"
