@@ -7,3 +7,4 @@ pub mod arith;
 pub mod linear;
 pub mod norm;
 pub mod products;
+pub mod tensor_product;
