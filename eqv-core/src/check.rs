@@ -43,7 +43,9 @@ pub fn test_transforms(seed: u64, n: usize) -> Vec<Matrix3<f64>> {
         out.push(-r);
     }
     out.push(-Matrix3::identity());
-    out.push(Matrix3::from_diagonal(&nalgebra::Vector3::new(1.0, -1.0, 1.0)));
+    out.push(Matrix3::from_diagonal(&nalgebra::Vector3::new(
+        1.0, -1.0, 1.0,
+    )));
     out
 }
 
@@ -52,7 +54,10 @@ pub fn test_transforms(seed: u64, n: usize) -> Vec<Matrix3<f64>> {
 pub fn relative_error(a: &[f64], b: &[f64]) -> f64 {
     assert_eq!(a.len(), b.len(), "relative_error: lengths differ");
     let scale = b.iter().fold(0.0_f64, |m, x| m.max(x.abs())).max(1e-300);
-    a.iter().zip(b).fold(0.0_f64, |m, (x, y)| m.max((x - y).abs())) / scale
+    a.iter()
+        .zip(b)
+        .fold(0.0_f64, |m, (x, y)| m.max((x - y).abs()))
+        / scale
 }
 
 /// Checks a differentiable function's VJP against central finite
@@ -60,7 +65,11 @@ pub fn relative_error(a: &[f64], b: &[f64]) -> f64 {
 /// one output node. Returns the largest relative deviation between
 /// `⟨w, J·e_k⟩` from the tape and from differences, over all input entries,
 /// for a random cotangent `w`.
-pub fn vjp_error(inputs: &[Vec<f64>], seed: u64, f: impl Fn(&Tape<f64>, &[NodeId]) -> NodeId) -> f64 {
+pub fn vjp_error(
+    inputs: &[Vec<f64>],
+    seed: u64,
+    f: impl Fn(&Tape<f64>, &[NodeId]) -> NodeId,
+) -> f64 {
     let eval = |xs: &[Vec<f64>]| -> Vec<f64> {
         let tape = Tape::new();
         let ids: Vec<NodeId> = xs.iter().map(|x| tape.variable(x.clone())).collect();
@@ -85,7 +94,11 @@ pub fn vjp_error(inputs: &[Vec<f64>], seed: u64, f: impl Fn(&Tape<f64>, &[NodeId
             xp[k][i] += h;
             xm[k][i] -= h;
             let (yp, ym) = (eval(&xp), eval(&xm));
-            let fd: f64 = w.iter().zip(yp.iter().zip(&ym)).map(|(w, (p, m))| w * (p - m) / (2.0 * h)).sum();
+            let fd: f64 = w
+                .iter()
+                .zip(yp.iter().zip(&ym))
+                .map(|(w, (p, m))| w * (p - m) / (2.0 * h))
+                .sum();
             analytic.push(g[i]);
             numeric.push(fd);
         }

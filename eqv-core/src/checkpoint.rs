@@ -46,10 +46,18 @@ impl fmt::Display for CheckpointError {
         match self {
             CheckpointError::Io { path, source } => write!(f, "{}: {source}", path.display()),
             CheckpointError::Format { path, message } => {
-                write!(f, "{}: not a valid safetensors checkpoint: {message}", path.display())
+                write!(
+                    f,
+                    "{}: not a valid safetensors checkpoint: {message}",
+                    path.display()
+                )
             }
             CheckpointError::Mismatch { path, message } => {
-                write!(f, "{}: checkpoint does not fit the model: {message}", path.display())
+                write!(
+                    f,
+                    "{}: checkpoint does not fit the model: {message}",
+                    path.display()
+                )
             }
         }
     }
@@ -104,7 +112,11 @@ pub fn save_params(
 
 /// Reads parameters saved by [`save_params`] into `model`, checking names
 /// and shapes. `model_name` is compared with the file's metadata.
-pub fn load_params(model: &mut impl Parameters, path: &Path, model_name: &str) -> Result<(), CheckpointError> {
+pub fn load_params(
+    model: &mut impl Parameters,
+    path: &Path,
+    model_name: &str,
+) -> Result<(), CheckpointError> {
     let format = |message: String| CheckpointError::Format {
         path: path.to_path_buf(),
         message,
@@ -118,13 +130,17 @@ pub fn load_params(model: &mut impl Parameters, path: &Path, model_name: &str) -
         source,
     })?;
     if bytes.len() < 8 {
-        return Err(format(format!("{} bytes is too short for a header", bytes.len())));
+        return Err(format(format!(
+            "{} bytes is too short for a header",
+            bytes.len()
+        )));
     }
     let n = u64::from_le_bytes(bytes[..8].try_into().expect("8 bytes")) as usize;
     let head = bytes
         .get(8..8usize.saturating_add(n))
         .ok_or_else(|| format(format!("header length {n} exceeds the file")))?;
-    let header: Value = serde_json::from_slice(head).map_err(|e| format(format!("header is not JSON: {e}")))?;
+    let header: Value =
+        serde_json::from_slice(head).map_err(|e| format(format!("header is not JSON: {e}")))?;
     let header = header
         .as_object()
         .ok_or_else(|| format("header is not a JSON object".into()))?;
@@ -135,7 +151,9 @@ pub fn load_params(model: &mut impl Parameters, path: &Path, model_name: &str) -
         .and_then(Value::as_str)
     {
         if saved != model_name {
-            return Err(mismatch(format!("it holds a `{saved}`, not a `{model_name}`")));
+            return Err(mismatch(format!(
+                "it holds a `{saved}`, not a `{model_name}`"
+            )));
         }
     }
     let mut seen = 0usize;
@@ -215,15 +233,23 @@ mod tests {
         let dir = std::env::temp_dir().join(format!("eqv-ckpt-{}", std::process::id()));
         std::fs::create_dir_all(&dir).unwrap();
         let path = dir.join("m.safetensors");
-        let m = Two(Param::new(vec![2, 3], (0..6).map(|x| x as f64 * 0.5).collect()), Param::new(vec![1], vec![-3.25]));
+        let m = Two(
+            Param::new(vec![2, 3], (0..6).map(|x| x as f64 * 0.5).collect()),
+            Param::new(vec![1], vec![-3.25]),
+        );
         save_params(&m, &path, "Two", "cfg", "summary").unwrap();
         let mut z = Two(Param::zeros(vec![2, 3]), Param::zeros(vec![1]));
         load_params(&mut z, &path, "Two").unwrap();
         assert_eq!(z.0, m.0);
         assert_eq!(z.1, m.1);
         let mut wrong = Two(Param::zeros(vec![3, 3]), Param::zeros(vec![1]));
-        let e = load_params(&mut wrong, &path, "Two").unwrap_err().to_string();
-        assert!(e.contains("parameter `a` has shape [2, 3] in the file, but the model expects [3, 3]"), "{e}");
+        let e = load_params(&mut wrong, &path, "Two")
+            .unwrap_err()
+            .to_string();
+        assert!(
+            e.contains("parameter `a` has shape [2, 3] in the file, but the model expects [3, 3]"),
+            "{e}"
+        );
         let e = load_params(&mut z, &path, "Other").unwrap_err().to_string();
         assert!(e.contains("holds a `Two`, not a `Other`"), "{e}");
         std::fs::write(&path, b"garbage!garbage").unwrap();

@@ -175,10 +175,7 @@ impl<T: Real> Real for Dual<T> {
         if n == 0 {
             return Self::ONE;
         }
-        self.chain(
-            self.re.powi(n),
-            T::from_f64(n as f64) * self.re.powi(n - 1),
-        )
+        self.chain(self.re.powi(n), T::from_f64(n as f64) * self.re.powi(n - 1))
     }
     fn is_finite(self) -> bool {
         self.re.is_finite() && self.eps.is_finite()
@@ -195,7 +192,9 @@ mod tests {
         let x = 0.7_f64;
         let h = 1e-6;
         let fd = |f: &dyn Fn(f64) -> f64| (f(x + h) - f(x - h)) / (2.0 * h);
-        let cases: Vec<(Box<dyn Fn(Dual<f64>) -> Dual<f64>>, Box<dyn Fn(f64) -> f64>)> = vec![
+        type DualFn = Box<dyn Fn(Dual<f64>) -> Dual<f64>>;
+        type RealFn = Box<dyn Fn(f64) -> f64>;
+        let cases: Vec<(DualFn, RealFn)> = vec![
             (Box::new(|x| x.sqrt()), Box::new(|x| x.sqrt())),
             (Box::new(|x| x.exp()), Box::new(|x| x.exp())),
             (Box::new(|x| x.ln()), Box::new(|x| x.ln())),
@@ -203,9 +202,18 @@ mod tests {
             (Box::new(|x| x.sin()), Box::new(|x| x.sin())),
             (Box::new(|x| x.cos()), Box::new(|x| x.cos())),
             (Box::new(|x| x.powi(3)), Box::new(|x| x.powi(3))),
-            (Box::new(|x| x.sigmoid()), Box::new(|x| 1.0 / (1.0 + (-x).exp()))),
-            (Box::new(|x| x.softplus()), Box::new(|x| (1.0 + x.exp()).ln())),
-            (Box::new(|x| x / (x * x + Dual::ONE)), Box::new(|x| x / (x * x + 1.0))),
+            (
+                Box::new(|x| x.sigmoid()),
+                Box::new(|x| 1.0 / (1.0 + (-x).exp())),
+            ),
+            (
+                Box::new(|x| x.softplus()),
+                Box::new(|x| (1.0 + x.exp()).ln()),
+            ),
+            (
+                Box::new(|x| x / (x * x + Dual::ONE)),
+                Box::new(|x| x / (x * x + 1.0)),
+            ),
         ];
         for (dual_f, f) in cases {
             let d = derivative(&dual_f, x);

@@ -39,9 +39,15 @@ pub struct EquivarianceReport {
 impl EquivarianceReport {
     /// The largest deviation of all.
     pub fn max(&self) -> f64 {
-        [self.rotation, self.reflection, self.translation, self.permutation, self.forces.unwrap_or(0.0)]
-            .into_iter()
-            .fold(0.0, f64::max)
+        [
+            self.rotation,
+            self.reflection,
+            self.translation,
+            self.permutation,
+            self.forces.unwrap_or(0.0),
+        ]
+        .into_iter()
+        .fold(0.0, f64::max)
     }
 }
 
@@ -93,8 +99,15 @@ fn transform_batch(b: &Batch, tr: &Transform, rng: &mut Rng) -> Batch {
     let centers = order.iter().map(|&k| inv[b.centers()[k]]).collect();
     let neighbors = order.iter().map(|&k| inv[b.neighbors()[k]]).collect();
     let shifts = order.iter().map(|&k| apply(&tr.m, b.shifts()[k])).collect();
-    Batch::new(positions, species, b.atoms_per_structure(), centers, neighbors, shifts)
-        .expect("a rigid motion and a renumbering of a valid batch is a valid batch")
+    Batch::new(
+        positions,
+        species,
+        b.atoms_per_structure(),
+        centers,
+        neighbors,
+        shifts,
+    )
+    .expect("a rigid motion and a renumbering of a valid batch is a valid batch")
 }
 
 struct Evaluation {
@@ -110,15 +123,27 @@ fn evaluate<M: Model>(model: &M, batch: &Batch) -> Evaluation {
     let output = y.to_f64();
     let row_len = y.row_len();
     let forces = (<M::Output as OutputKind>::NAME == "Energy").then(|| {
-        let scalar = crate::feat::Feat::<crate::irrep::Scalar>::wrap(&tape, y.id(), y.rows(), y.mul());
-        forces_from_energy(&g, scalar).into_iter().flatten().collect()
+        let scalar =
+            crate::feat::Feat::<crate::irrep::Scalar>::wrap(&tape, y.id(), y.rows(), y.mul());
+        forces_from_energy(&g, scalar)
+            .into_iter()
+            .flatten()
+            .collect()
     });
-    Evaluation { output, row_len, forces }
+    Evaluation {
+        output,
+        row_len,
+        forces,
+    }
 }
 
 /// Measures the equivariance of `model` on `batch` under random proper and
 /// improper rotations, translations and permutations (f64 throughout).
-pub fn check_model_equivariance<M: Model>(model: &M, batch: &Batch, seed: u64) -> EquivarianceReport {
+pub fn check_model_equivariance<M: Model>(
+    model: &M,
+    batch: &Batch,
+    seed: u64,
+) -> EquivarianceReport {
     let trials = 3;
     let mut rng = Rng::new(seed);
     let base = evaluate(model, batch);
@@ -135,10 +160,26 @@ pub fn check_model_equivariance<M: Model>(model: &M, batch: &Batch, seed: u64) -
         }
         let t = [rng.normal() * 3.0, rng.normal() * 3.0, rng.normal() * 3.0];
         let cases = [
-            Transform { m: r, t: [0.0; 3], perm: identity_perm.clone() },
-            Transform { m: -r, t: [0.0; 3], perm: identity_perm.clone() },
-            Transform { m: Matrix3::identity(), t, perm: identity_perm.clone() },
-            Transform { m: Matrix3::identity(), t: [0.0; 3], perm },
+            Transform {
+                m: r,
+                t: [0.0; 3],
+                perm: identity_perm.clone(),
+            },
+            Transform {
+                m: -r,
+                t: [0.0; 3],
+                perm: identity_perm.clone(),
+            },
+            Transform {
+                m: Matrix3::identity(),
+                t,
+                perm: identity_perm.clone(),
+            },
+            Transform {
+                m: Matrix3::identity(),
+                t: [0.0; 3],
+                perm,
+            },
         ];
         for (k, tr) in cases.iter().enumerate() {
             let moved = transform_batch(batch, tr, &mut rng);
@@ -149,7 +190,11 @@ pub fn check_model_equivariance<M: Model>(model: &M, batch: &Batch, seed: u64) -
             }
             worst[k] = worst[k].max(relative_error(&got.output, &want));
             if let (Some(f0), Some(f1)) = (&base.forces, &got.forces) {
-                let want = crate::check::permute_rows(&rotate_data::<Vector>(f0, &tr.m), Vector::DIM, &tr.perm);
+                let want = crate::check::permute_rows(
+                    &rotate_data::<Vector>(f0, &tr.m),
+                    Vector::DIM,
+                    &tr.perm,
+                );
                 worst_forces = worst_forces.max(relative_error(f1, &want));
             }
         }

@@ -69,7 +69,10 @@ pub trait Model: Parameters + Sync {
     /// What the network promises to return.
     type Output: OutputKind;
     /// Runs the network on a batch of structures, in any number type.
-    fn predict<'t, T: Real>(&self, graph: &Graph<'t, T>) -> Feat<'t, <Self::Output as OutputKind>::Ir, T>;
+    fn predict<'t, T: Real>(
+        &self,
+        graph: &Graph<'t, T>,
+    ) -> Feat<'t, <Self::Output as OutputKind>::Ir, T>;
 }
 
 /// Rule 8: a value returned by `forward` can stand for the declared output
@@ -123,6 +126,8 @@ impl<'t, T: Real, I: IsForceLike> IntoDeclared<'t, kind::Dipole, T> for Feat<'t,
 
 /// Converts what `forward` returned into the declared output (rule 8). The
 /// macro calls it at the span of `output = ...`.
-pub fn into_declared<'t, K: OutputKind, T: Real, X: IntoDeclared<'t, K, T>>(x: X) -> Feat<'t, K::Ir, T> {
+pub fn into_declared<'t, K: OutputKind, T: Real, X: IntoDeclared<'t, K, T>>(
+    x: X,
+) -> Feat<'t, K::Ir, T> {
     x.into_declared()
 }

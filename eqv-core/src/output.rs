@@ -17,7 +17,12 @@ impl<'t, T: Real> Forces<'t, T> {
     /// # Panics
     /// If `x` has more than one channel.
     pub fn from_feat<I: IsForceLike>(x: Feat<'t, I, T>) -> Self {
-        assert_eq!(x.mul(), 1, "forces have one Vector channel per atom, got {}", x.mul());
+        assert_eq!(
+            x.mul(),
+            1,
+            "forces have one Vector channel per atom, got {}",
+            x.mul()
+        );
         Forces(Feat::wrap(x.tape(), x.id(), x.rows(), 1))
     }
 }
@@ -34,7 +39,12 @@ impl<'t, T: Real> Energy<'t, T> {
     /// # Panics
     /// If `x` has more than one channel.
     pub fn from_feat<I: IsEnergyLike>(x: Feat<'t, I, T>) -> Self {
-        assert_eq!(x.mul(), 1, "an energy has one Scalar channel per row, got {}", x.mul());
+        assert_eq!(
+            x.mul(),
+            1,
+            "an energy has one Scalar channel per row, got {}",
+            x.mul()
+        );
         Energy(Feat::wrap(x.tape(), x.id(), x.rows(), 1))
     }
 }

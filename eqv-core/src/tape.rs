@@ -108,7 +108,12 @@ impl<T: Real> Tape<T> {
 
     /// Records the result of an op. `vjp` is kept only if one of `inputs` is
     /// tracked, so inference pays nothing for differentiability.
-    pub fn op(&self, value: Vec<T>, inputs: &[NodeId], vjp: impl Fn(&[T], &mut Grads<T>) + 'static) -> NodeId {
+    pub fn op(
+        &self,
+        value: Vec<T>,
+        inputs: &[NodeId],
+        vjp: impl Fn(&[T], &mut Grads<T>) + 'static,
+    ) -> NodeId {
         let tracked = inputs.iter().any(|&i| self.is_tracked(i));
         if tracked {
             self.push(value, true, Some(Box::new(vjp)))

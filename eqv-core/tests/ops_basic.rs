@@ -20,7 +20,12 @@ fn assert_equivariant<I: Irrep, O: Irrep>(x: &[f64], f: impl Fn(&Tape<f64>, Vec<
         let y_rot_in = f(&t2, rotate_data::<I>(x, &r));
         let y_rot_out = rotate_data::<O>(&y, &r);
         let err = relative_error(&y_rot_in, &y_rot_out);
-        assert!(err < TOL, "{} -> {}: equivariance error {err}", I::NAME, O::NAME);
+        assert!(
+            err < TOL,
+            "{} -> {}: equivariance error {err}",
+            I::NAME,
+            O::NAME
+        );
     }
 }
 
@@ -30,8 +35,12 @@ fn linear_is_equivariant_for_every_irrep_and_has_correct_vjp() {
         let mut rng = Rng::new(3);
         let lin = Linear::<I, I>::new(4, 5, &mut rng);
         let x = random(1, 3 * 4 * I::DIM);
-        assert_equivariant::<I, I>(&x, |t, x| lin.forward(Feat::<I>::input(t, 3, 4, x)).to_f64());
-        let err = vjp_error(&[x], 5, |t, ids| lin.forward(Feat::<I>::wrap(t, ids[0], 3, 4)).id());
+        assert_equivariant::<I, I>(&x, |t, x| {
+            lin.forward(Feat::<I>::input(t, 3, 4, x)).to_f64()
+        });
+        let err = vjp_error(&[x], 5, |t, ids| {
+            lin.forward(Feat::<I>::wrap(t, ids[0], 3, 4)).id()
+        });
         assert!(err < 1e-7, "{}: vjp error {err}", I::NAME);
     }
     case::<Scalar>();
@@ -51,24 +60,39 @@ fn linear_weight_and_bias_gradients_match_finite_differences() {
     let cot = random(4, 4 * 2);
     let loss = |l: &Linear<Scalar, Scalar>| {
         let t = Tape::new();
-        let y = l.forward(Feat::<Scalar>::input(&t, 4, 3, x.clone())).to_f64();
+        let y = l
+            .forward(Feat::<Scalar>::input(&t, 4, 3, x.clone()))
+            .to_f64();
         y.iter().zip(&cot).map(|(a, b)| a * b).sum::<f64>()
     };
     let t = Tape::new();
     let y = lin.forward(Feat::<Scalar>::input(&t, 4, 3, x.clone()));
     let grads = t.backward(y.id(), &cot);
-    let gw = grads.get(t.param_id(&lin.weight).unwrap()).unwrap().to_vec();
-    let gb = grads.get(t.param_id(lin.bias.as_ref().unwrap()).unwrap()).unwrap().to_vec();
+    let gw = grads
+        .get(t.param_id(&lin.weight).unwrap())
+        .unwrap()
+        .to_vec();
+    let gb = grads
+        .get(t.param_id(lin.bias.as_ref().unwrap()).unwrap())
+        .unwrap()
+        .to_vec();
     let nudge = |which: usize, i: usize, h: f64| {
         let mut l = lin.clone();
-        let p = if which == 0 { &mut l.weight } else { l.bias.as_mut().unwrap() };
+        let p = if which == 0 {
+            &mut l.weight
+        } else {
+            l.bias.as_mut().unwrap()
+        };
         p.data_mut()[i] += h;
         loss(&l)
     };
     for (which, g) in [(0, &gw), (1, &gb)] {
         for (i, &gi) in g.iter().enumerate() {
             let fd = (nudge(which, i, 1e-6) - nudge(which, i, -1e-6)) / 2e-6;
-            assert!((fd - gi).abs() < 1e-7, "param {which} grad {i}: {fd} vs {gi}");
+            assert!(
+                (fd - gi).abs() < 1e-7,
+                "param {which} grad {i}: {fd} vs {gi}"
+            );
         }
     }
 }
@@ -98,7 +122,10 @@ fn sums_scaling_concat_and_slicing_are_equivariant_with_exact_vjps() {
         let split = |x: Vec<f64>| (x[..n].to_vec(), x[n..].to_vec());
         assert_equivariant::<I, I>(&ab, |t, x| {
             let (a, b) = split(x);
-            let (a, b) = (Feat::<I>::input(t, rows, mul, a), Feat::<I>::input(t, rows, mul, b));
+            let (a, b) = (
+                Feat::<I>::input(t, rows, mul, a),
+                Feat::<I>::input(t, rows, mul, b),
+            );
             let sc = Feat::<Scalar>::input(t, rows, mul, s.clone());
             let sc1 = Feat::<Scalar>::input(t, rows, 1, s1.clone());
             let y = (a + b).scale(sc) - a.scale(sc1).scale_by(0.5) + (-b);
@@ -153,7 +180,7 @@ fn norm_of_zero_is_zero_with_zero_gradient() {
     let n = v.norm();
     assert_eq!(n.to_f64(), vec![0.0]);
     let g = t.backward(n.id(), &[1.0]);
-    assert!(g.get(v.id()).map_or(true, |g| g.iter().all(|x| *x == 0.0)));
+    assert!(g.get(v.id()).is_none_or(|g| g.iter().all(|x| *x == 0.0)));
 }
 
 #[test]
@@ -182,7 +209,10 @@ fn cross_products_have_the_right_parity_and_vjp() {
         };
         let y = run(ab[..n].to_vec(), ab[n..].to_vec());
         for r in test_transforms(2, 3) {
-            let y2 = run(rotate_data::<A>(&ab[..n], &r), rotate_data::<B>(&ab[n..], &r));
+            let y2 = run(
+                rotate_data::<A>(&ab[..n], &r),
+                rotate_data::<B>(&ab[n..], &r),
+            );
             let err = relative_error(&y2, &rotate_data::<C>(&y, &r));
             assert!(err < TOL, "{} x {} -> {}: {err}", A::NAME, B::NAME, C::NAME);
         }
@@ -192,7 +222,9 @@ fn cross_products_have_the_right_parity_and_vjp() {
 #[test]
 fn activations_on_scalars_are_invariant_and_opt_out_is_not_equivariant() {
     let x = random(3, 4 * 2);
-    assert_equivariant::<Scalar, Scalar>(&x, |t, x| Feat::<Scalar>::input(t, 4, 2, x).activate(Silu).to_f64());
+    assert_equivariant::<Scalar, Scalar>(&x, |t, x| {
+        Feat::<Scalar>::input(t, 4, 2, x).activate(Silu).to_f64()
+    });
     // The named opt-out really is not equivariant: an MLP-like use of x, y, z.
     let v = random(4, 3);
     let run = |v: Vec<f64>| {
@@ -204,7 +236,15 @@ fn activations_on_scalars_are_invariant_and_opt_out_is_not_equivariant() {
     let y = run(v.clone());
     let worst = test_transforms(1, 4)
         .iter()
-        .map(|r| relative_error(&run(rotate_data::<Vector>(&v, r)), &rotate_data::<Vector>(&y, r)))
+        .map(|r| {
+            relative_error(
+                &run(rotate_data::<Vector>(&v, r)),
+                &rotate_data::<Vector>(&y, r),
+            )
+        })
         .fold(0.0, f64::max);
-    assert!(worst > 1e-3, "a ReLU on components should break equivariance, error {worst}");
+    assert!(
+        worst > 1e-3,
+        "a ReLU on components should break equivariance, error {worst}"
+    );
 }

@@ -91,14 +91,21 @@ impl<'t, I: Irrep, T: Real> Feat<'t, I, T> {
         let x = self.data();
         let y: Vec<T> = x.iter().map(|&v| a.normalized(v)).collect();
         let xin = self.id();
-        Feat::from_op(self.tape(), self.rows(), self.mul(), y, &[xin], move |gy, g| {
-            if g.wants(xin) {
-                let gx = g.acc(xin);
-                for ((gx, &gy), &xv) in gx.iter_mut().zip(gy).zip(x.iter()) {
-                    *gx += gy * a.normalized(Dual::variable(xv)).eps;
+        Feat::from_op(
+            self.tape(),
+            self.rows(),
+            self.mul(),
+            y,
+            &[xin],
+            move |gy, g| {
+                if g.wants(xin) {
+                    let gx = g.acc(xin);
+                    for ((gx, &gy), &xv) in gx.iter_mut().zip(gy).zip(x.iter()) {
+                        *gx += gy * a.normalized(Dual::variable(xv)).eps;
+                    }
                 }
-            }
-        })
+            },
+        )
     }
 }
 
@@ -115,7 +122,13 @@ mod tests {
         (0..=n)
             .map(|i| {
                 let x = -12.0 + i as f64 * h;
-                let w = if i == 0 || i == n { 1.0 } else if i % 2 == 1 { 4.0 } else { 2.0 };
+                let w = if i == 0 || i == n {
+                    1.0
+                } else if i % 2 == 1 {
+                    4.0
+                } else {
+                    2.0
+                };
                 w * a.normalized(x).powi(2) * (-x * x / 2.0).exp()
             })
             .sum::<f64>()

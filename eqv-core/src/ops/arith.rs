@@ -24,9 +24,17 @@ fn same_shape<I: Irrep, J: Irrep, T: Real>(a: &Feat<'_, I, T>, b: &Feat<'_, J, T
 }
 
 /// `a + sign·b` for equal shapes, as one differentiable op.
-fn add_signed<'t, I: Irrep, T: Real>(a: Feat<'t, I, T>, b: Feat<'t, I, T>, sign: T) -> Feat<'t, I, T> {
+fn add_signed<'t, I: Irrep, T: Real>(
+    a: Feat<'t, I, T>,
+    b: Feat<'t, I, T>,
+    sign: T,
+) -> Feat<'t, I, T> {
     let (av, bv) = (a.data(), b.data());
-    let y: Vec<T> = av.iter().zip(bv.iter()).map(|(&x, &z)| x + sign * z).collect();
+    let y: Vec<T> = av
+        .iter()
+        .zip(bv.iter())
+        .map(|(&x, &z)| x + sign * z)
+        .collect();
     let (ia, ib) = (a.id(), b.id());
     Feat::from_op(a.tape(), a.rows(), a.mul(), y, &[ia, ib], move |gy, g| {
         if g.wants(ia) {
@@ -50,7 +58,11 @@ where
     /// Sum of two features of the same irrep and shape (rule 3).
     fn add(self, rhs: Feat<'t, J, T>) -> Self::Output {
         same_shape(&self, &rhs, "add");
-        add_signed(self, Feat::wrap(rhs.tape(), rhs.id(), rhs.rows(), rhs.mul()), T::ONE)
+        add_signed(
+            self,
+            Feat::wrap(rhs.tape(), rhs.id(), rhs.rows(), rhs.mul()),
+            T::ONE,
+        )
     }
 }
 
@@ -62,7 +74,11 @@ where
     /// Difference of two features of the same irrep and shape (rule 3).
     fn sub(self, rhs: Feat<'t, J, T>) -> Self::Output {
         same_shape(&self, &rhs, "sub");
-        add_signed(self, Feat::wrap(rhs.tape(), rhs.id(), rhs.rows(), rhs.mul()), -T::ONE)
+        add_signed(
+            self,
+            Feat::wrap(rhs.tape(), rhs.id(), rhs.rows(), rhs.mul()),
+            -T::ONE,
+        )
     }
 }
 
@@ -79,13 +95,20 @@ impl<'t, I: Irrep, T: Real> Feat<'t, I, T> {
         let c = T::from_f64(c);
         let y: Vec<T> = self.data().iter().map(|&x| c * x).collect();
         let ix = self.id();
-        Feat::from_op(self.tape(), self.rows(), self.mul(), y, &[ix], move |gy, g| {
-            if g.wants(ix) {
-                for (gx, &gy) in g.acc(ix).iter_mut().zip(gy) {
-                    *gx += c * gy;
+        Feat::from_op(
+            self.tape(),
+            self.rows(),
+            self.mul(),
+            y,
+            &[ix],
+            move |gy, g| {
+                if g.wants(ix) {
+                    for (gx, &gy) in g.acc(ix).iter_mut().zip(gy) {
+                        *gx += c * gy;
+                    }
                 }
-            }
-        })
+            },
+        )
     }
 
     /// Scales each channel by an invariant: `y[r,c,:] = s[r,c] · x[r,c,:]`.
@@ -97,7 +120,12 @@ impl<'t, I: Irrep, T: Real> Feat<'t, I, T> {
     /// If the shapes do not fit.
     pub fn scale(self, s: Feat<'t, Scalar, T>) -> Self {
         let (rows, mul, d) = (self.rows(), self.mul(), I::DIM);
-        assert_eq!(s.rows(), rows, "scale: {} rows of scalars for {rows} rows", s.rows());
+        assert_eq!(
+            s.rows(),
+            rows,
+            "scale: {} rows of scalars for {rows} rows",
+            s.rows()
+        );
         assert!(
             s.mul() == mul || s.mul() == 1,
             "scale: {} scalar channels for {mul} channels (need {mul} or 1)",
@@ -161,7 +189,10 @@ impl<'t, I: Irrep, T: Real> Feat<'t, I, T> {
             if g.wants(ia) {
                 let ga = g.acc(ia);
                 for r in 0..rows {
-                    for (x, &y) in ga[r * ma * d..(r + 1) * ma * d].iter_mut().zip(&gy[r * w..r * w + ma * d]) {
+                    for (x, &y) in ga[r * ma * d..(r + 1) * ma * d]
+                        .iter_mut()
+                        .zip(&gy[r * w..r * w + ma * d])
+                    {
                         *x += y;
                     }
                 }
@@ -169,7 +200,10 @@ impl<'t, I: Irrep, T: Real> Feat<'t, I, T> {
             if g.wants(ib) {
                 let gb = g.acc(ib);
                 for r in 0..rows {
-                    for (x, &y) in gb[r * mb * d..(r + 1) * mb * d].iter_mut().zip(&gy[r * w + ma * d..(r + 1) * w]) {
+                    for (x, &y) in gb[r * mb * d..(r + 1) * mb * d]
+                        .iter_mut()
+                        .zip(&gy[r * w + ma * d..(r + 1) * w])
+                    {
                         *x += y;
                     }
                 }
@@ -180,7 +214,11 @@ impl<'t, I: Irrep, T: Real> Feat<'t, I, T> {
     /// Channels `start..end` of every row (slicing channels is equivariant;
     /// slicing components is not, see rule 5).
     pub fn channels(self, start: usize, end: usize) -> Self {
-        assert!(start <= end && end <= self.mul(), "channels: {start}..{end} out of 0..{}", self.mul());
+        assert!(
+            start <= end && end <= self.mul(),
+            "channels: {start}..{end} out of 0..{}",
+            self.mul()
+        );
         let (rows, mul, d) = (self.rows(), self.mul(), I::DIM);
         let m = end - start;
         let x = self.data();
@@ -193,7 +231,10 @@ impl<'t, I: Irrep, T: Real> Feat<'t, I, T> {
             if g.wants(ix) {
                 let gx = g.acc(ix);
                 for r in 0..rows {
-                    for (x, &y) in gx[(r * mul + start) * d..(r * mul + end) * d].iter_mut().zip(&gy[r * m * d..(r + 1) * m * d]) {
+                    for (x, &y) in gx[(r * mul + start) * d..(r * mul + end) * d]
+                        .iter_mut()
+                        .zip(&gy[r * m * d..(r + 1) * m * d])
+                    {
                         *x += y;
                     }
                 }

@@ -66,7 +66,13 @@ impl<I: Irrep, O: Irrep> Linear<I, O> {
         I: LinearMapTo<O>,
     {
         let (mi, mo, d, rows) = (self.mul_in(), self.mul_out(), I::DIM, x.rows());
-        assert_eq!(x.mul(), mi, "Linear<{}> expects {mi} channels, got {}", I::NAME, x.mul());
+        assert_eq!(
+            x.mul(),
+            mi,
+            "Linear<{}> expects {mi} channels, got {}",
+            I::NAME,
+            x.mul()
+        );
         let tape = x.tape();
         let s = T::from_f64(1.0 / (mi.max(1) as f64).sqrt());
         let wid = tape.param(&self.weight);
@@ -122,7 +128,11 @@ impl<I: Irrep, O: Irrep> Linear<I, O> {
                     for i in 0..mi {
                         let xi = &xr[i * d..(i + 1) * d];
                         for o in 0..mo {
-                            let dot: T = xi.iter().zip(&gyr[o * d..(o + 1) * d]).map(|(&a, &b)| a * b).sum();
+                            let dot: T = xi
+                                .iter()
+                                .zip(&gyr[o * d..(o + 1) * d])
+                                .map(|(&a, &b)| a * b)
+                                .sum();
                             gw[i * mo + o] += s * dot;
                         }
                     }

@@ -15,7 +15,11 @@ impl<'t, I: Irrep, T: Real> Feat<'t, I, T> {
         let n: Vec<T> = (0..rows * mul)
             .map(|k| {
                 let s: T = x[k * d..(k + 1) * d].iter().map(|&v| v * v).sum();
-                if s.value() == 0.0 { T::ZERO } else { s.sqrt() }
+                if s.value() == 0.0 {
+                    T::ZERO
+                } else {
+                    s.sqrt()
+                }
             })
             .collect();
         let nv = n.clone();

@@ -80,32 +80,45 @@ impl<'t, I: Irrep, T: Real> Feat<'t, I, T> {
         check_pair(&self, &other, "cross");
         let n = self.rows() * self.mul();
         let (a, b) = (self.data(), other.data());
-        let cross = |u: &[T], v: &[T]| [u[1] * v[2] - u[2] * v[1], u[2] * v[0] - u[0] * v[2], u[0] * v[1] - u[1] * v[0]];
+        let cross = |u: &[T], v: &[T]| {
+            [
+                u[1] * v[2] - u[2] * v[1],
+                u[2] * v[0] - u[0] * v[2],
+                u[0] * v[1] - u[1] * v[0],
+            ]
+        };
         let mut y = Vec::with_capacity(n * 3);
         for k in 0..n {
             y.extend(cross(&a[3 * k..3 * k + 3], &b[3 * k..3 * k + 3]));
         }
         let (ia, ib) = (self.id(), other.id());
-        Feat::from_op(self.tape(), self.rows(), self.mul(), y, &[ia, ib], move |gy, g| {
-            // d(a×b)·g: grad_a = b × g, grad_b = g × a.
-            if g.wants(ia) {
-                let ga = g.acc(ia);
-                for k in 0..n {
-                    let c = cross(&b[3 * k..3 * k + 3], &gy[3 * k..3 * k + 3]);
-                    for m in 0..3 {
-                        ga[3 * k + m] += c[m];
+        Feat::from_op(
+            self.tape(),
+            self.rows(),
+            self.mul(),
+            y,
+            &[ia, ib],
+            move |gy, g| {
+                // d(a×b)·g: grad_a = b × g, grad_b = g × a.
+                if g.wants(ia) {
+                    let ga = g.acc(ia);
+                    for k in 0..n {
+                        let c = cross(&b[3 * k..3 * k + 3], &gy[3 * k..3 * k + 3]);
+                        for m in 0..3 {
+                            ga[3 * k + m] += c[m];
+                        }
                     }
                 }
-            }
-            if g.wants(ib) {
-                let gb = g.acc(ib);
-                for k in 0..n {
-                    let c = cross(&gy[3 * k..3 * k + 3], &a[3 * k..3 * k + 3]);
-                    for m in 0..3 {
-                        gb[3 * k + m] += c[m];
+                if g.wants(ib) {
+                    let gb = g.acc(ib);
+                    for k in 0..n {
+                        let c = cross(&gy[3 * k..3 * k + 3], &a[3 * k..3 * k + 3]);
+                        for m in 0..3 {
+                            gb[3 * k + m] += c[m];
+                        }
                     }
                 }
-            }
-        })
+            },
+        )
     }
 }
