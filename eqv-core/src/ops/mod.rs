@@ -4,7 +4,9 @@
 pub mod access;
 pub mod activation;
 pub mod arith;
+pub mod gate;
 pub mod linear;
 pub mod norm;
+pub mod norm_activation;
 pub mod products;
 pub mod tensor_product;
