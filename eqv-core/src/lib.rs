@@ -38,6 +38,10 @@ pub mod prelude {
     pub use crate::irrep::*;
     pub use crate::ops::activation::{Abs, Activation, Identity, Relu, Sigmoid, Silu, Softplus, Square, Tanh};
     pub use crate::ops::linear::Linear;
+    pub use crate::ops::embedding::SpeciesEmbedding;
+    pub use crate::ops::mlp::ScalarMlp;
+    pub use crate::ops::radial::BesselBasis;
+    pub use crate::ops::spherical::{sh_up_to, spherical_harmonic, HarmonicOf, SphericalHarmonics};
     pub use crate::ops::{gate::{gate, Gate}, norm_activation::norm_activation, tensor_product::{channelwise_tensor_product, path_weights, tensor_product, FullyConnectedTp, PathKind}};
     pub use crate::output::{Energy, Forces};
     pub use crate::param::{Param, Parameters};
