@@ -49,7 +49,9 @@ harmonics!(Pseudovector: Scalar, Pseudovector, Tensor2e, Tensor3e, Tensor4e, Ten
     note = "fix: take the harmonics of an edge vector, `graph.edge_vectors()`"
 )]
 pub trait Direction: Irrep {}
+#[diagnostic::do_not_recommend]
 impl Direction for Vector {}
+#[diagnostic::do_not_recommend]
 impl Direction for Pseudovector {}
 
 /// Harmonics of degrees `l_lo..=l_hi` of every channel of `v`, as one node
@@ -125,10 +127,7 @@ fn sh_block<'t, I: Irrep, T: Real>(
 /// let v = Feat::<Vector>::input(&tape, 1, 1, vec![0.0, 0.0, 2.0]);
 /// let y2 = spherical_harmonic::<Tensor2o, _>(v, true); // Y^2 is even
 /// ```
-pub fn spherical_harmonic<'t, O: Irrep, T: Real>(
-    v: Feat<'t, Vector, T>,
-    normalize: bool,
-) -> Feat<'t, O, T>
+pub fn spherical_harmonic<'t, O, T: Real>(v: Feat<'t, Vector, T>, normalize: bool) -> Feat<'t, O, T>
 where
     O: HarmonicOf<Vector>,
 {
@@ -139,7 +138,7 @@ impl<'t, I: Irrep, T: Real> Feat<'t, I, T> {
     /// The spherical harmonic of degree `O::L` of every channel (see
     /// [`spherical_harmonic`]); works for `Vector` and `Pseudovector`
     /// inputs: `v.spherical_harmonic::<Tensor2e>(true)`.
-    pub fn spherical_harmonic<O: Irrep>(self, normalize: bool) -> Feat<'t, O, T>
+    pub fn spherical_harmonic<O>(self, normalize: bool) -> Feat<'t, O, T>
     where
         I: Direction,
         O: HarmonicOf<I>,
@@ -226,7 +225,7 @@ impl<'t, I: Direction, T: Real> SphericalHarmonics<'t, I, T> {
     ///
     /// # Panics
     /// If `O::L > lmax`.
-    pub fn get<O: Irrep>(&self) -> Feat<'t, O, T>
+    pub fn get<O>(&self) -> Feat<'t, O, T>
     where
         O: HarmonicOf<I>,
     {
