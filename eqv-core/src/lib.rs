@@ -30,6 +30,7 @@ pub mod rng;
 pub mod rules;
 pub mod so3;
 pub mod tape;
+pub mod train;
 
 /// Everything a model author needs, in one import.
 pub mod prelude {

@@ -1,0 +1,249 @@
+//! The numbers the field reports, and predictions to write back to files.
+//!
+//! NequIP, MACE and Allegro papers report, on a held-out set:
+//! * energy MAE and RMSE **per atom** (meV/atom): total-energy errors grow
+//!   with system size, per-atom errors compare across sizes;
+//! * force MAE and RMSE **per Cartesian component** (meV/Å), over all atoms.
+//!
+//! [`evaluate`] computes them (and the training loss on the whole set) and
+//! returns the predictions; [`predict_frames`] returns frames carrying the
+//! predictions, ready for [`write_extxyz`](crate::data::write_extxyz).
+
+use super::loader::{Dataset, ReferenceEnergies};
+use super::TrainError;
+use crate::data::{Column, ColumnData, Frame, Value};
+use crate::graph::{energy_and_forces, Batch, EnergyModel, Graph};
+use crate::tape::Tape;
+use rayon::prelude::*;
+
+/// Weights of the two loss terms,
+/// `L = energy · mean_s (ΔE_s/N_s)² + forces · mean_atoms |ΔF_i|²`
+/// (eV² per atom² and eV²/Å²).
+#[derive(Clone, Copy, Debug, PartialEq)]
+pub struct LossWeights {
+    /// `w_E`, on the squared energy error per atom.
+    pub energy: f64,
+    /// `w_F`, on the squared force error (vector) per atom.
+    pub forces: f64,
+}
+
+impl Default for LossWeights {
+    /// `w_E = 1`, `w_F = 10`: forces carry 3N numbers of information per
+    /// structure against one energy, and the potential is used for
+    /// dynamics, so NequIP and MACE weight them 10–100× (MACE's default is
+    /// 100 on a per-component mean; 10 on the per-atom vector error used
+    /// here is ~30 per component).
+    fn default() -> Self {
+        LossWeights {
+            energy: 1.0,
+            forces: 10.0,
+        }
+    }
+}
+
+/// Errors of a model on a set of frames.
+///
+/// A metric is NaN when no frame has the label it needs (energy metrics
+/// without energies, force metrics without forces); the JSON report writes
+/// it as `null`.
+#[derive(Clone, Debug, Default, PartialEq)]
+pub struct Metrics {
+    /// Frames evaluated.
+    pub n_frames: usize,
+    /// Atoms in them.
+    pub n_atoms: usize,
+    /// `mean_s |E_s − E*_s| / N_s` in meV/atom.
+    pub energy_mae_mev_per_atom: f64,
+    /// `√(mean_s ((E_s − E*_s) / N_s)²)` in meV/atom.
+    pub energy_rmse_mev_per_atom: f64,
+    /// Mean absolute error of every force component, meV/Å.
+    pub force_mae_mev_per_a: f64,
+    /// Root mean square error of every force component, meV/Å.
+    pub force_rmse_mev_per_a: f64,
+    /// The training loss on the whole set, with the weights given.
+    pub loss: f64,
+}
+
+/// What the model predicts for each frame (E0 added back: total energies).
+#[derive(Clone, Debug, Default, PartialEq)]
+pub struct Predictions {
+    /// Total energy of each frame (eV).
+    pub energies: Vec<f64>,
+    /// Forces on each atom of each frame (eV/Å).
+    pub forces: Vec<Vec<[f64; 3]>>,
+}
+
+/// Where [`predict_frames`] puts the predictions.
+#[derive(Clone, Copy, Debug, Default, PartialEq, Eq)]
+pub enum PredictionStorage {
+    /// Replace `energy` and `forces` (the reference labels are dropped), so
+    /// the written file is a labelled file of the model's own numbers.
+    Replace,
+    /// Keep the reference labels and add the predictions as `eqv_energy`
+    /// (comment-line key) and `eqv_forces` (a `R:3` column), for
+    /// side-by-side comparison (parity plots).
+    #[default]
+    Extra,
+}
+
+/// One frame's residual energy (no E0) and forces, by one forward and one
+/// backward pass.
+pub(crate) fn predict_sample<M: EnergyModel>(
+    model: &M,
+    batch: &Batch,
+) -> Result<(f64, Vec<[f64; 3]>), TrainError> {
+    let tape = Tape::<f64>::new();
+    let g = Graph::new(&tape, batch);
+    let e = model.energy(&g);
+    if e.rows() * e.mul() != batch.num_structures() {
+        return Err(TrainError::config(format!(
+            "the model returned {} energies for {} structure(s); an energy model returns one Scalar per structure",
+            e.rows() * e.mul(),
+            batch.num_structures()
+        )));
+    }
+    let ef = energy_and_forces(&g, e);
+    Ok((ef.energies.iter().sum(), ef.forces))
+}
+
+/// Metrics and predictions on a prepared [`Dataset`], frames evaluated in
+/// parallel (`parallel = true`) or in order; the result is the same.
+pub fn evaluate_dataset<M: EnergyModel + Sync>(
+    model: &M,
+    data: &Dataset,
+    weights: LossWeights,
+    parallel: bool,
+) -> Result<(Metrics, Predictions), TrainError> {
+    let one = |i: usize| {
+        let b = data
+            .sample(i)
+            .ok_or_else(|| TrainError::config("frame index out of range"))?;
+        predict_sample(model, b)
+    };
+    let raw: Vec<Result<(f64, Vec<[f64; 3]>), TrainError>> = if parallel {
+        (0..data.len()).into_par_iter().map(one).collect()
+    } else {
+        (0..data.len()).map(one).collect()
+    };
+    let mut acc = Accumulator::default();
+    let mut pred = Predictions::default();
+    for (i, r) in raw.into_iter().enumerate() {
+        let (e, f) = r?;
+        let b = data
+            .sample(i)
+            .ok_or_else(|| TrainError::config("frame index out of range"))?;
+        acc.add(e, &f, b);
+        pred.energies.push(e + data.offset(i).unwrap_or(0.0));
+        pred.forces.push(f);
+    }
+    Ok((acc.finish(weights), pred))
+}
+
+/// Metrics and predictions of `model` on `frames`: graphs built with
+/// `cutoff`, species and E0 from `reference` (an element the model was not
+/// trained on is an error). Frames without labels get predictions but do
+/// not count in the metrics of that label.
+pub fn evaluate<M: EnergyModel + Sync>(
+    model: &M,
+    frames: &[Frame],
+    cutoff: f64,
+    reference: &ReferenceEnergies,
+    weights: LossWeights,
+) -> Result<(Metrics, Predictions), TrainError> {
+    let data = Dataset::new(frames, cutoff, reference, "evaluation")?;
+    evaluate_dataset(model, &data, weights, true)
+}
+
+/// Copies of `frames` carrying the model's total energies (E0 added back)
+/// and forces, stored as `storage` says. Write them with
+/// [`write_extxyz`](crate::data::write_extxyz).
+pub fn predict_frames<M: EnergyModel + Sync>(
+    model: &M,
+    frames: &[Frame],
+    cutoff: f64,
+    reference: &ReferenceEnergies,
+    storage: PredictionStorage,
+) -> Result<Vec<Frame>, TrainError> {
+    let (_, pred) = evaluate(model, frames, cutoff, reference, LossWeights::default())?;
+    Ok(frames
+        .iter()
+        .zip(pred.energies)
+        .zip(pred.forces)
+        .map(|((f, e), forces)| {
+            let mut out = f.clone();
+            match storage {
+                PredictionStorage::Replace => {
+                    out.energy = Some(e);
+                    out.forces = Some(forces);
+                }
+                PredictionStorage::Extra => {
+                    out.info_set("eqv_energy", Value::Float(e));
+                    let col = Column {
+                        width: 3,
+                        data: ColumnData::Real(forces.iter().flatten().copied().collect()),
+                    };
+                    match out.arrays.iter_mut().find(|(k, _)| k == "eqv_forces") {
+                        Some(slot) => slot.1 = col,
+                        None => out.arrays.push(("eqv_forces".into(), col)),
+                    }
+                }
+            }
+            out
+        })
+        .collect())
+}
+
+/// Running sums of the errors.
+#[derive(Default)]
+struct Accumulator {
+    n_frames: usize,
+    n_atoms: usize,
+    n_e: usize,
+    e_abs: f64,
+    e_sq: f64,
+    n_f_atoms: usize,
+    f_abs: f64,
+    f_sq: f64,
+}
+
+impl Accumulator {
+    /// Adds one frame: predicted residual energy and forces against the
+    /// sample's targets.
+    fn add(&mut self, e: f64, f: &[[f64; 3]], b: &Batch) {
+        let n = b.num_atoms();
+        self.n_frames += 1;
+        self.n_atoms += n;
+        if let (Some(es), true) = (b.energies(), n > 0) {
+            let d = (e - es.iter().sum::<f64>()) / n as f64;
+            self.n_e += 1;
+            self.e_abs += d.abs();
+            self.e_sq += d * d;
+        }
+        if let Some(fs) = b.forces() {
+            for (p, t) in f.iter().zip(fs) {
+                for a in 0..3 {
+                    let d = p[a] - t[a];
+                    self.f_abs += d.abs();
+                    self.f_sq += d * d;
+                }
+            }
+            self.n_f_atoms += n;
+        }
+    }
+
+    fn finish(&self, w: LossWeights) -> Metrics {
+        let div = |x: f64, n: usize| if n == 0 { f64::NAN } else { x / n as f64 };
+        let e_mse = div(self.e_sq, self.n_e);
+        let f_mse_atom = div(self.f_sq, self.n_f_atoms);
+        let term = |w: f64, x: f64| if w == 0.0 { 0.0 } else { w * x };
+        Metrics {
+            n_frames: self.n_frames,
+            n_atoms: self.n_atoms,
+            energy_mae_mev_per_atom: 1e3 * div(self.e_abs, self.n_e),
+            energy_rmse_mev_per_atom: 1e3 * e_mse.sqrt(),
+            force_mae_mev_per_a: 1e3 * div(self.f_abs, 3 * self.n_f_atoms),
+            force_rmse_mev_per_a: 1e3 * div(self.f_sq, 3 * self.n_f_atoms).sqrt(),
+            loss: term(w.energy, e_mse) + term(w.forces, f_mse_atom),
+        }
+    }
+}

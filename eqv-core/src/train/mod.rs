@@ -1,0 +1,138 @@
+//! Training interatomic potentials on energies and forces.
+//!
+//! The pieces, one idea per file:
+//! * [`split`]: a seeded random train/validation split;
+//! * [`loader`]: per-species reference energies E0, frames turned into
+//!   [`Batch`](crate::graph::Batch)es once (neighbour lists included) and
+//!   shuffled into mini-batches per epoch, deterministically from a seed;
+//! * [`optimizer`]: Adam/AdamW with global-norm gradient clipping, which
+//!   refuses to apply a non-finite gradient;
+//! * [`schedule`]: learning-rate schedules (constant, warmup + cosine,
+//!   reduce-on-plateau);
+//! * [`metrics`]: the numbers the field reports (energy MAE/RMSE per atom in
+//!   meV/atom, force MAE/RMSE per component in meV/Å), predictions, and
+//!   [`predict_frames`] for writing them to extxyz;
+//! * [`trainer`]: the loop ([`train`]) with early stopping, best-parameter
+//!   restore, a wall-clock limit and checkpoints;
+//! * [`report`], [`plot`], [`progress`]: the JSON report, the learning curve
+//!   as SVG, the per-epoch summary line.
+//!
+//! The loss of a batch of structures `s` with `N_s` atoms is
+//!
+//! `L = w_E · mean_s ((E_s − E*_s) / N_s)² + w_F · mean_atoms |F_i − F*_i|²`
+//!
+//! (energy per atom, as NequIP and MACE report it; the force term is the
+//! squared *vector* error per atom, i.e. three times the per-component mean
+//! square error). Its exact parameter gradient, force term included, comes
+//! from [`energy_force_gradient`](crate::graph::energy_force_gradient).
+
+pub mod loader;
+pub mod metrics;
+pub mod optimizer;
+pub mod plot;
+pub mod progress;
+pub mod report;
+pub mod schedule;
+pub mod split;
+pub mod trainer;
+
+pub use loader::{Dataset, Loader, ReferenceEnergies};
+pub use metrics::{evaluate, predict_frames, LossWeights, Metrics, PredictionStorage, Predictions};
+pub use optimizer::{global_norm, Adam, AdamConfig, OptimError, StepStats};
+pub use plot::{learning_curve_svg, write_learning_curve};
+pub use progress::{Progress, ProgressMode};
+pub use report::{report_json, write_report};
+pub use schedule::{Schedule, Scheduler};
+pub use split::{split_frames, split_indices};
+pub use trainer::{train, EpochRecord, NoHooks, StopReason, TrainConfig, TrainHooks, TrainOutcome};
+
+use crate::checkpoint::CheckpointError;
+use crate::data::DataError;
+use std::fmt;
+use std::path::PathBuf;
+
+/// Everything that can stop a training run.
+///
+/// Every variant is reported, never papered over: in particular a NaN or an
+/// infinity is never applied to the parameters (the optimiser checks before
+/// it writes), because one non-finite step silently destroys a model.
+#[derive(Debug)]
+pub enum TrainError {
+    /// A setting of [`TrainConfig`] (or an argument) that cannot work: a zero
+    /// batch size, a negative learning rate, an empty training set.
+    Config(String),
+    /// Frames that cannot be used: a missing label, an unknown element in
+    /// the validation set, a malformed structure.
+    Data(DataError),
+    /// A NaN or infinity in a target, a loss, a gradient or an updated
+    /// parameter.
+    ///
+    /// `epoch` and `step` are 1-based; `epoch == 0` (and `step == 0`) means
+    /// it was found in the data before training started. `what` names the
+    /// quantity (which frame, which parameter).
+    NonFinite {
+        /// The epoch (1-based; 0 = while preparing the data).
+        epoch: usize,
+        /// The optimiser step within the epoch (1-based; 0 = not in a step).
+        step: usize,
+        /// What was not finite.
+        what: String,
+    },
+    /// A checkpoint could not be written.
+    Checkpoint(CheckpointError),
+    /// A report or plot could not be written.
+    Io {
+        /// The file.
+        path: PathBuf,
+        /// The underlying error.
+        source: std::io::Error,
+    },
+}
+
+impl TrainError {
+    pub(crate) fn config(message: impl Into<String>) -> Self {
+        TrainError::Config(message.into())
+    }
+}
+
+impl fmt::Display for TrainError {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        match self {
+            TrainError::Config(m) => write!(f, "invalid training configuration: {m}"),
+            TrainError::Data(e) => write!(f, "unusable training data: {e}"),
+            TrainError::NonFinite { epoch: 0, what, .. } => write!(
+                f,
+                "{what} is not finite (NaN or infinite); found while preparing the data, before training: fix or drop that frame"
+            ),
+            TrainError::NonFinite { epoch, step, what } => write!(
+                f,
+                "{what} is not finite (NaN or infinite) at epoch {epoch}, step {step}; nothing was applied to the parameters. Usual causes: a learning rate that is too high (try a smaller `lr`, a warmup, or gradient clipping) or bad targets"
+            ),
+            TrainError::Checkpoint(e) => write!(f, "cannot write checkpoint: {e}"),
+            TrainError::Io { path, source } => write!(f, "{}: {source}", path.display()),
+        }
+    }
+}
+
+impl std::error::Error for TrainError {
+    fn source(&self) -> Option<&(dyn std::error::Error + 'static)> {
+        match self {
+            TrainError::Data(e) => Some(e),
+            TrainError::Checkpoint(e) => Some(e),
+            TrainError::Io { source, .. } => Some(source),
+            _ => None,
+        }
+    }
+}
+
+impl From<DataError> for TrainError {
+    fn from(e: DataError) -> Self {
+        TrainError::Data(e)
+    }
+}
+
+impl From<CheckpointError> for TrainError {
+    fn from(e: CheckpointError) -> Self {
+        TrainError::Checkpoint(e)
+    }
+}

@@ -1,0 +1,656 @@
+//! The training loop.
+//!
+//! [`train`] fits any [`EnergyModel`] to energies and forces:
+//!
+//! 1. checks the labels (a NaN target is reported before anything runs),
+//!    builds the [`SpeciesMap`] of the training frames and fits per-species
+//!    reference energies E0 on them, so the network learns `E − Σ E0`;
+//! 2. builds every frame's graph once (positions never change);
+//! 3. per epoch: a seeded shuffle into mini-batches; per batch the exact
+//!    gradient of the energy-and-force loss
+//!    ([`energy_force_gradient`], forward-over-reverse), computed on
+//!    `grad_chunks` pieces of the batch in parallel and summed in a fixed
+//!    order, then one Adam step (which refuses NaN/inf);
+//! 4. after each epoch: validation metrics, the schedule, early stopping,
+//!    the best parameters kept (and checkpointed);
+//! 5. at the end: the best parameters restored, metrics of both sets, and
+//!    the model's measured equivariance error.
+//!
+//! Everything random is drawn from `cfg.seed`, and sums are taken in a
+//! fixed order whatever the number of threads: the same seed and config give
+//! the same model, bit for bit.
+
+use super::loader::{check_targets, Dataset, Loader, ReferenceEnergies};
+use super::metrics::{evaluate_dataset, LossWeights, Metrics};
+use super::optimizer::{Adam, AdamConfig, OptimError};
+use super::progress::{Progress, ProgressMode};
+use super::schedule::{Schedule, Scheduler};
+use super::TrainError;
+use crate::checkpoint::save_params;
+use crate::data::{Frame, SpeciesMap};
+use crate::equivariance::{check_model_equivariance, EquivarianceReport};
+use crate::feat::Feat;
+use crate::graph::{energy_force_gradient, EnergyModel, Graph, LossGradient, LossTerms};
+use crate::irrep::Scalar;
+use crate::model::{kind, Model};
+use crate::param::{Param, Parameters};
+use crate::real::Real;
+use rayon::prelude::*;
+use serde_json::json;
+use std::ops::ControlFlow;
+use std::path::PathBuf;
+use std::time::Instant;
+
+/// Settings of a training run. `TrainConfig::default()` is a sensible start
+/// for a small potential on a few hundred structures.
+#[derive(Clone, Debug, PartialEq)]
+pub struct TrainConfig {
+    /// Maximum number of passes over the training set.
+    pub epochs: usize,
+    /// Structures per optimiser step.
+    pub batch_size: usize,
+    /// Base learning rate (Adam). 5e-3 is NequIP's default order of
+    /// magnitude; MACE uses 1e-2.
+    pub lr: f64,
+    /// How the learning rate changes over the run.
+    pub schedule: Schedule,
+    /// Adam's settings, including weight decay and gradient clipping
+    /// (default: global norm clipped to 10, as MACE does).
+    pub adam: AdamConfig,
+    /// Loss weights `w_E`, `w_F`.
+    pub weights: LossWeights,
+    /// Neighbour cutoff (Å) used to build the graphs; must match the
+    /// model's radial cutoff.
+    pub cutoff: f64,
+    /// Seed of the shuffles (the split and the model's initialisation have
+    /// their own seeds, chosen by the caller).
+    pub seed: u64,
+    /// Stop after this many epochs without an improvement of the
+    /// validation loss by more than `min_delta`; `None` = never.
+    pub patience: Option<usize>,
+    /// Smallest decrease of the validation loss that counts as an
+    /// improvement (absolute, in loss units).
+    pub min_delta: f64,
+    /// Stop after this many minutes of wall-clock time (checked after
+    /// every step; the epoch in progress is validated, then the best
+    /// parameters are kept). `None` = no limit.
+    pub max_minutes: Option<f64>,
+    /// Where to save the best parameters (safetensors) whenever the
+    /// validation loss improves; `None` = no checkpoints.
+    pub checkpoint: Option<PathBuf>,
+    /// Model name stored in the checkpoint (what `load_params` checks).
+    pub model_name: String,
+    /// Model config stored in the checkpoint (e.g. its `Debug` form).
+    pub model_config: String,
+    /// Fit per-species reference energies E0 on the training set and
+    /// subtract them (true), or learn total energies (false).
+    pub fit_reference_energies: bool,
+    /// Run the pieces of a batch and the evaluation on several threads
+    /// (rayon). The result does not depend on it.
+    pub parallel: bool,
+    /// Pieces each batch's gradient is split into (each its own tape);
+    /// part of the arithmetic, so fixed here rather than taken from the
+    /// number of cores, to keep runs identical across machines.
+    pub grad_chunks: usize,
+    /// Measure the trained model's equivariance error at the end.
+    pub check_equivariance: bool,
+    /// Per-epoch summary lines and progress bar.
+    pub progress: ProgressMode,
+}
+
+impl Default for TrainConfig {
+    fn default() -> Self {
+        TrainConfig {
+            epochs: 100,
+            batch_size: 5,
+            lr: 5e-3,
+            schedule: Schedule::plateau(),
+            adam: AdamConfig {
+                clip_norm: Some(10.0),
+                ..AdamConfig::default()
+            },
+            weights: LossWeights::default(),
+            cutoff: 5.0,
+            seed: 0,
+            patience: Some(20),
+            min_delta: 0.0,
+            max_minutes: None,
+            checkpoint: None,
+            model_name: "eqv-model".into(),
+            model_config: String::new(),
+            fit_reference_energies: true,
+            parallel: true,
+            grad_chunks: 2,
+            check_equivariance: true,
+            progress: ProgressMode::Auto,
+        }
+    }
+}
+
+impl TrainConfig {
+    /// Checks every setting; the error names the one that cannot work.
+    pub fn validate(&self) -> Result<(), TrainError> {
+        let bad = |m: String| Err(TrainError::Config(m));
+        if self.epochs == 0 {
+            return bad("epochs must be at least 1".into());
+        }
+        if self.batch_size == 0 {
+            return bad("batch_size must be at least 1".into());
+        }
+        if !(self.lr.is_finite() && self.lr > 0.0) {
+            return bad(format!("lr = {} must be finite and positive", self.lr));
+        }
+        if !(self.cutoff.is_finite() && self.cutoff > 0.0) {
+            return bad(format!(
+                "cutoff = {} Å must be finite and positive",
+                self.cutoff
+            ));
+        }
+        let w = self.weights;
+        if !(w.energy.is_finite() && w.energy >= 0.0 && w.forces.is_finite() && w.forces >= 0.0) {
+            return bad(format!(
+                "loss weights (energy {}, forces {}) must be finite and ≥ 0",
+                w.energy, w.forces
+            ));
+        }
+        if w.energy == 0.0 && w.forces == 0.0 {
+            return bad("both loss weights are 0: nothing to train on".into());
+        }
+        if !(self.min_delta.is_finite() && self.min_delta >= 0.0) {
+            return bad(format!("min_delta = {} must be ≥ 0", self.min_delta));
+        }
+        if let Some(m) = self.max_minutes {
+            if !(m >= 0.0) {
+                return bad(format!("max_minutes = {m} must be ≥ 0"));
+            }
+        }
+        if self.grad_chunks == 0 {
+            return bad("grad_chunks must be at least 1".into());
+        }
+        self.schedule.validate().map_err(TrainError::Config)?;
+        self.adam
+            .validate()
+            .map_err(|e| TrainError::Config(e.to_string()))
+    }
+}
+
+/// One epoch in the history.
+#[derive(Clone, Debug, PartialEq)]
+pub struct EpochRecord {
+    /// 1-based.
+    pub epoch: usize,
+    /// Learning rate of the epoch's last step.
+    pub lr: f64,
+    /// Optimiser steps taken in this epoch.
+    pub steps: usize,
+    /// Mean of the batch losses over the epoch (parameters changing).
+    pub train_loss: f64,
+    /// Loss on the validation set after the epoch (the training-set epoch
+    /// mean when there is no validation set).
+    pub valid_loss: f64,
+    /// Validation energy MAE (meV/atom).
+    pub valid_energy_mae_mev_per_atom: f64,
+    /// Validation force MAE per component (meV/Å).
+    pub valid_force_mae_mev_per_a: f64,
+    /// Validation force RMSE per component (meV/Å).
+    pub valid_force_rmse_mev_per_a: f64,
+    /// Mean global gradient norm of the epoch's steps (before clipping).
+    pub grad_norm: f64,
+    /// Steps whose gradient was clipped.
+    pub clipped_steps: usize,
+    /// Seconds this epoch took (training and validation).
+    pub epoch_seconds: f64,
+    /// Seconds since the run started.
+    pub elapsed_seconds: f64,
+    /// Whether this epoch gave the best validation loss so far.
+    pub best: bool,
+}
+
+impl EpochRecord {
+    /// The record as a JSON object (for the report).
+    pub fn to_json(&self) -> serde_json::Value {
+        json!({
+            "epoch": self.epoch,
+            "lr": self.lr,
+            "steps": self.steps,
+            "train_loss": self.train_loss,
+            "valid_loss": self.valid_loss,
+            "valid_energy_mae_mev_per_atom": self.valid_energy_mae_mev_per_atom,
+            "valid_force_mae_mev_per_a": self.valid_force_mae_mev_per_a,
+            "valid_force_rmse_mev_per_a": self.valid_force_rmse_mev_per_a,
+            "grad_norm": self.grad_norm,
+            "clipped_steps": self.clipped_steps,
+            "epoch_seconds": self.epoch_seconds,
+            "elapsed_seconds": self.elapsed_seconds,
+            "best": self.best,
+        })
+    }
+}
+
+/// Why the run ended.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum StopReason {
+    /// All epochs ran.
+    Completed,
+    /// `patience` epochs without improvement.
+    EarlyStopping,
+    /// `max_minutes` reached.
+    TimeLimit,
+    /// A hook asked to stop.
+    Hook,
+}
+
+impl StopReason {
+    /// A short lower-case name (`"early_stopping"`).
+    pub fn name(self) -> &'static str {
+        match self {
+            StopReason::Completed => "completed",
+            StopReason::EarlyStopping => "early_stopping",
+            StopReason::TimeLimit => "time_limit",
+            StopReason::Hook => "hook",
+        }
+    }
+}
+
+/// What a finished run returns. The model itself holds the best
+/// parameters.
+#[derive(Clone, Debug)]
+pub struct TrainOutcome {
+    /// One record per epoch run.
+    pub history: Vec<EpochRecord>,
+    /// Validation loss of the model before training.
+    pub initial_valid_loss: f64,
+    /// The epoch whose parameters were kept (0: none improved on the
+    /// initial model, which was kept).
+    pub best_epoch: usize,
+    /// Its validation loss.
+    pub best_valid_loss: f64,
+    /// Why training stopped.
+    pub stop_reason: StopReason,
+    /// The species and E0 the model's energies are relative to: a
+    /// prediction is `model energy + Σ_atoms E0` (see
+    /// [`predict_frames`](super::predict_frames)).
+    pub reference: ReferenceEnergies,
+    /// Metrics of the kept parameters on the training set.
+    pub train_metrics: Metrics,
+    /// Metrics of the kept parameters on the validation set.
+    pub valid_metrics: Metrics,
+    /// Measured equivariance of the trained model (largest relative
+    /// deviation under rotations, reflections, translations, permutations,
+    /// energies and forces), if checked.
+    pub equivariance: Option<EquivarianceReport>,
+    /// Wall-clock seconds of the whole run.
+    pub train_seconds: f64,
+    /// Optimiser steps taken.
+    pub steps: usize,
+    /// Trainable scalars of the model.
+    pub n_parameters: usize,
+}
+
+/// Callbacks into a running training loop. Every method has a default that
+/// does nothing.
+pub trait TrainHooks {
+    /// After every optimiser step (1-based epoch and step, the batch loss).
+    fn on_step(&mut self, epoch: usize, step: usize, loss: f64) {
+        let _ = (epoch, step, loss);
+    }
+    /// After every epoch; `ControlFlow::Break(())` stops training (the best
+    /// parameters are still restored).
+    fn on_epoch_end(&mut self, record: &EpochRecord) -> ControlFlow<()> {
+        let _ = record;
+        ControlFlow::Continue(())
+    }
+}
+
+/// Hooks that do nothing.
+#[derive(Clone, Copy, Debug, Default)]
+pub struct NoHooks;
+impl TrainHooks for NoHooks {}
+
+/// An [`EnergyModel`] seen as a [`Model`] with `Energy` output, for the
+/// equivariance check. Read-only: `visit_mut` visits nothing.
+struct AsModel<'a, M>(&'a M);
+
+impl<M: Parameters> Parameters for AsModel<'_, M> {
+    fn visit(&self, prefix: &str, f: &mut dyn FnMut(&str, &Param)) {
+        self.0.visit(prefix, f)
+    }
+    fn visit_mut(&mut self, _prefix: &str, _f: &mut dyn FnMut(&str, &mut Param)) {}
+}
+
+impl<M: EnergyModel + Parameters + Sync> Model for AsModel<'_, M> {
+    type Output = kind::Energy;
+    fn predict<'t, T: Real>(&self, graph: &Graph<'t, T>) -> Feat<'t, Scalar, T> {
+        self.0.energy(graph)
+    }
+}
+
+fn snapshot(model: &impl Parameters) -> Vec<Vec<f64>> {
+    let mut out = Vec::new();
+    model.visit("", &mut |_, p| out.push(p.data().to_vec()));
+    out
+}
+
+fn restore(model: &mut impl Parameters, saved: &[Vec<f64>]) {
+    let mut k = 0;
+    model.visit_mut("", &mut |_, p| {
+        if let Some(s) = saved.get(k) {
+            if s.len() == p.len() {
+                p.data_mut().copy_from_slice(s);
+            }
+        }
+        k += 1;
+    });
+}
+
+/// Loss and gradient of one batch, the batch split into `chunks` pieces
+/// whose gradients are summed in order.
+fn batch_gradient<M: EnergyModel + Parameters + Sync>(
+    model: &M,
+    data: &Dataset,
+    indices: &[usize],
+    weights: LossWeights,
+    chunks: usize,
+    parallel: bool,
+) -> Result<(f64, Vec<Vec<f64>>), TrainError> {
+    let n_structures = indices.len().max(1) as f64;
+    let n_atoms = indices
+        .iter()
+        .filter_map(|&i| data.sample(i))
+        .map(|b| b.num_atoms())
+        .sum::<usize>()
+        .max(1) as f64;
+    let k = chunks.clamp(1, indices.len().max(1));
+    let size = indices.len().div_ceil(k).max(1);
+    let parts: Vec<&[usize]> = indices.chunks(size).collect();
+    let run = |part: &&[usize]| -> Result<LossGradient, TrainError> {
+        let b = data.batch(part);
+        let atoms = b.atoms_per_structure();
+        let (e_star, f_star) = (b.energies(), b.forces());
+        let mut mismatch = None;
+        let loss = |e: &[f64], f: &[[f64; 3]]| {
+            let mut value = 0.0;
+            let mut de = vec![0.0; e.len()];
+            let mut df = vec![[0.0; 3]; f.len()];
+            if e.len() != atoms.len() {
+                mismatch = Some(e.len());
+                return LossTerms {
+                    value: f64::NAN,
+                    d_energies: de,
+                    d_forces: df,
+                };
+            }
+            if let (Some(es), true) = (e_star, weights.energy != 0.0) {
+                let c = weights.energy / n_structures;
+                for s in 0..e.len() {
+                    if atoms[s] > 0 {
+                        let n = atoms[s] as f64;
+                        let r = (e[s] - es[s]) / n;
+                        value += c * r * r;
+                        de[s] = 2.0 * c * r / n;
+                    }
+                }
+            }
+            if let (Some(fs), true) = (f_star, weights.forces != 0.0) {
+                let c = weights.forces / n_atoms;
+                for (i, (p, t)) in f.iter().zip(fs).enumerate() {
+                    for a in 0..3 {
+                        let r = p[a] - t[a];
+                        value += c * r * r;
+                        df[i][a] = 2.0 * c * r;
+                    }
+                }
+            }
+            LossTerms {
+                value,
+                d_energies: de,
+                d_forces: df,
+            }
+        };
+        let lg = energy_force_gradient(model, &b, loss);
+        if let Some(got) = mismatch {
+            return Err(TrainError::config(format!(
+                "the model returned {got} energies for a batch of {} structures; an energy model returns one Scalar per structure",
+                atoms.len()
+            )));
+        }
+        Ok(lg)
+    };
+    let results: Vec<Result<LossGradient, TrainError>> = if parallel && parts.len() > 1 {
+        parts.par_iter().map(run).collect()
+    } else {
+        parts.iter().map(run).collect()
+    };
+    let mut loss = 0.0;
+    let mut grads: Vec<Vec<f64>> = Vec::new();
+    for r in results {
+        let lg = r?;
+        loss += lg.loss;
+        if grads.is_empty() {
+            grads = lg.grads.into_iter().map(|(_, g)| g).collect();
+        } else {
+            for (acc, (_, g)) in grads.iter_mut().zip(lg.grads) {
+                for (a, b) in acc.iter_mut().zip(g) {
+                    *a += b;
+                }
+            }
+        }
+    }
+    Ok((loss, grads))
+}
+
+fn checkpoint_summary(
+    reference: &ReferenceEnergies,
+    cfg: &TrainConfig,
+    epoch: usize,
+    valid_loss: f64,
+) -> String {
+    json!({
+        "epoch": epoch,
+        "valid_loss": valid_loss,
+        "cutoff": cfg.cutoff,
+        "reference_energies": reference.to_json(),
+    })
+    .to_string()
+}
+
+/// Trains `model` on `train`, validating on `valid`, and leaves the best
+/// parameters (lowest validation loss) in the model.
+///
+/// `valid` may be empty; early stopping and the best-parameter choice then
+/// use the epoch's mean training loss. Errors: an unusable config or data
+/// ([`TrainError::Config`], [`TrainError::Data`]), a NaN/inf target, loss,
+/// gradient or update ([`TrainError::NonFinite`], with epoch and step — the
+/// model then keeps its best parameters so far), a checkpoint that cannot
+/// be written.
+pub fn train<M: EnergyModel + Parameters + Sync>(
+    model: &mut M,
+    train: &[Frame],
+    valid: &[Frame],
+    cfg: &TrainConfig,
+    hooks: &mut dyn TrainHooks,
+) -> Result<TrainOutcome, TrainError> {
+    let start = Instant::now();
+    cfg.validate()?;
+    if train.is_empty() {
+        return Err(TrainError::config("the training set is empty"));
+    }
+    let w = cfg.weights;
+    check_targets(train, "training", w.energy != 0.0, w.forces != 0.0)?;
+    check_targets(valid, "validation", w.energy != 0.0, w.forces != 0.0)?;
+    let species = SpeciesMap::from_frames(train);
+    let reference = if cfg.fit_reference_energies && train.iter().any(|f| f.energy.is_some()) {
+        ReferenceEnergies::fit(train, &species)?
+    } else {
+        ReferenceEnergies::zeros(&species)
+    };
+    let train_data = Dataset::new(train, cfg.cutoff, &reference, "training")?;
+    let valid_data = Dataset::new(valid, cfg.cutoff, &reference, "validation")?;
+    let loader = Loader::new(train_data.len(), cfg.batch_size, cfg.seed)?;
+    let mut scheduler = Scheduler::new(
+        cfg.schedule.clone(),
+        cfg.lr,
+        loader.num_batches(),
+        cfg.epochs,
+    );
+    let mut adam = Adam::new(cfg.adam.clone());
+    let mut progress = Progress::new(cfg.progress, cfg.epochs, loader.num_batches());
+    let limit = cfg.max_minutes.map(|m| m * 60.0);
+    let n_parameters = model.num_params();
+
+    let monitor_set = if valid_data.is_empty() {
+        &train_data
+    } else {
+        &valid_data
+    };
+    let (initial, _) = evaluate_dataset(model, monitor_set, w, cfg.parallel)?;
+    if !initial.loss.is_finite() {
+        return Err(TrainError::NonFinite {
+            epoch: 0,
+            step: 0,
+            what: "the loss of the untrained model".into(),
+        });
+    }
+    let mut best = snapshot(model);
+    let mut best_loss = initial.loss;
+    let mut best_epoch = 0;
+    let mut bad_epochs = 0;
+    let mut history: Vec<EpochRecord> = Vec::new();
+    let mut global_step = 0usize;
+    let mut stop_reason = StopReason::Completed;
+
+    for epoch in 1..=cfg.epochs {
+        let epoch_start = Instant::now();
+        let (mut loss_sum, mut steps, mut norm_sum, mut clipped, mut lr) =
+            (0.0, 0usize, 0.0, 0usize, cfg.lr);
+        let mut time_up = false;
+        for (s, indices) in loader.epoch(epoch).iter().enumerate() {
+            let step = s + 1;
+            lr = scheduler.lr(global_step);
+            let result = batch_gradient(&*model, &train_data, indices, w, cfg.grad_chunks, cfg.parallel)
+                .and_then(|(loss, grads)| {
+                    if !loss.is_finite() {
+                        return Err(TrainError::NonFinite {
+                            epoch,
+                            step,
+                            what: format!("the training loss ({loss}) of the batch of training frames {indices:?}"),
+                        });
+                    }
+                    let stats = adam.step(model, &grads, lr).map_err(|e| match e {
+                        OptimError::NonFinite { what } => TrainError::NonFinite { epoch, step, what },
+                        OptimError::Shape(m) | OptimError::Config(m) => TrainError::Config(m),
+                    })?;
+                    Ok((loss, stats))
+                });
+            let (loss, stats) = match result {
+                Ok(x) => x,
+                Err(e) => {
+                    restore(model, &best);
+                    progress.finish();
+                    return Err(e);
+                }
+            };
+            global_step += 1;
+            steps += 1;
+            loss_sum += loss;
+            norm_sum += stats.grad_norm;
+            clipped += usize::from(stats.clipped);
+            hooks.on_step(epoch, step, loss);
+            progress.step(epoch, step, loss);
+            if limit.is_some_and(|l| start.elapsed().as_secs_f64() >= l) {
+                time_up = true;
+                break;
+            }
+        }
+        let train_loss = loss_sum / steps.max(1) as f64;
+        let (vm, _) = evaluate_dataset(&*model, &valid_data, w, cfg.parallel)?;
+        let monitored = if valid_data.is_empty() {
+            train_loss
+        } else {
+            vm.loss
+        };
+        if !monitored.is_finite() {
+            restore(model, &best);
+            progress.finish();
+            return Err(TrainError::NonFinite {
+                epoch,
+                step: 0,
+                what: "the validation loss after the epoch".into(),
+            });
+        }
+        let improved = monitored < best_loss - cfg.min_delta;
+        if improved {
+            best = snapshot(model);
+            best_loss = monitored;
+            best_epoch = epoch;
+            bad_epochs = 0;
+            if let Some(path) = &cfg.checkpoint {
+                save_params(
+                    &*model,
+                    path,
+                    &cfg.model_name,
+                    &cfg.model_config,
+                    &checkpoint_summary(&reference, cfg, epoch, monitored),
+                )?;
+            }
+        } else {
+            bad_epochs += 1;
+        }
+        scheduler.end_epoch(monitored);
+        let record = EpochRecord {
+            epoch,
+            lr,
+            steps,
+            train_loss,
+            valid_loss: monitored,
+            valid_energy_mae_mev_per_atom: vm.energy_mae_mev_per_atom,
+            valid_force_mae_mev_per_a: vm.force_mae_mev_per_a,
+            valid_force_rmse_mev_per_a: vm.force_rmse_mev_per_a,
+            grad_norm: norm_sum / steps.max(1) as f64,
+            clipped_steps: clipped,
+            epoch_seconds: epoch_start.elapsed().as_secs_f64(),
+            elapsed_seconds: start.elapsed().as_secs_f64(),
+            best: improved,
+        };
+        progress.epoch(&record);
+        let control = hooks.on_epoch_end(&record);
+        history.push(record);
+        if time_up || limit.is_some_and(|l| start.elapsed().as_secs_f64() >= l) {
+            stop_reason = StopReason::TimeLimit;
+            break;
+        }
+        if control.is_break() {
+            stop_reason = StopReason::Hook;
+            break;
+        }
+        if cfg.patience.is_some_and(|p| bad_epochs >= p) {
+            stop_reason = StopReason::EarlyStopping;
+            break;
+        }
+    }
+    progress.finish();
+    restore(model, &best);
+
+    let (train_metrics, _) = evaluate_dataset(&*model, &train_data, w, cfg.parallel)?;
+    let (valid_metrics, _) = evaluate_dataset(&*model, &valid_data, w, cfg.parallel)?;
+    let equivariance = if cfg.check_equivariance {
+        let sample = valid_data.sample(0).or_else(|| train_data.sample(0));
+        sample.map(|b| check_model_equivariance(&AsModel(&*model), b, cfg.seed))
+    } else {
+        None
+    };
+    Ok(TrainOutcome {
+        history,
+        initial_valid_loss: initial.loss,
+        best_epoch,
+        best_valid_loss: best_loss,
+        stop_reason,
+        reference,
+        train_metrics,
+        valid_metrics,
+        equivariance,
+        train_seconds: start.elapsed().as_secs_f64(),
+        steps: global_step,
+        n_parameters,
+    })
+}
