@@ -628,3 +628,67 @@ fn rows_are_independent_and_broadcast_matches_repeat() {
     .to_f64();
     assert_eq!(y1, y2);
 }
+
+/// Rough timing of a NequIP-style convolution, best of 5 (run with
+/// `cargo test --release --test ops_tensor_product -- --ignored --nocapture`).
+#[test]
+#[ignore]
+fn timing_nequip_like_convolution() {
+    let (rows, mul) = (20_000, 32);
+    let f32s = |seed: u64, n: usize| {
+        random(seed, n)
+            .into_iter()
+            .map(|x| x as f32)
+            .collect::<Vec<_>>()
+    };
+    let (xd, shd, wd) = (
+        f32s(1, rows * mul * 5),
+        f32s(2, rows * 3),
+        f32s(3, rows * mul),
+    );
+    let tp = FullyConnectedTp::<Tensor2e, Vector, Tensor3o>::new(mul, 1, mul, &mut Rng::new(1));
+    let best = |f: &dyn Fn() -> std::time::Duration| (0..5).map(|_| f()).min().unwrap();
+    let timed = |f: &dyn Fn()| {
+        let s = std::time::Instant::now();
+        f();
+        s.elapsed()
+    };
+    let uuu = best(&|| {
+        let t = Tape::<f32>::new();
+        let x = Feat::<Tensor2e, f32>::input(&t, rows, mul, xd.clone());
+        let sh = Feat::<Vector, f32>::input(&t, rows, 1, shd.clone());
+        timed(&|| {
+            tensor_product::<_, _, Tensor3o, _>(x, sh);
+        })
+    });
+    let (uvu, uvu_back) = (0..5)
+        .map(|_| {
+            let t = Tape::<f32>::new();
+            let x = Feat::<Tensor2e, f32>::variable(&t, rows, mul, xd.clone());
+            let sh = Feat::<Vector, f32>::variable(&t, rows, 1, shd.clone());
+            let w = Feat::<Scalar, f32>::variable(&t, rows, mul, wd.clone());
+            let s = std::time::Instant::now();
+            let y = channelwise_tensor_product::<_, _, Tensor3o, _>(x, sh, w, 1.0);
+            let f = s.elapsed();
+            let seed = vec![1.0; rows * mul * 7];
+            let s = std::time::Instant::now();
+            let _ = t.backward(y.id(), &seed);
+            (f, s.elapsed())
+        })
+        .fold(
+            (std::time::Duration::MAX, std::time::Duration::MAX),
+            |a, b| (a.0.min(b.0), a.1.min(b.1)),
+        );
+    let uvw = best(&|| {
+        let t = Tape::<f32>::new();
+        let x = Feat::<Tensor2e, f32>::input(&t, rows, mul, xd.clone());
+        let sh = Feat::<Vector, f32>::input(&t, rows, 1, shd.clone());
+        timed(&|| {
+            tp.forward(x, sh);
+        })
+    });
+    eprintln!(
+        "{rows} rows x {mul} channels, 2e x 1o -> 3o (nnz {}), f32, best of 5: uuu forward {uuu:?}, uvu forward {uvu:?}, uvu backward (a, b, w) {uvu_back:?}, uvw ({mul}x1->{mul}) forward {uvw:?}",
+        eqv_core::so3::clebsch_gordan_sparse(2, 1, 3).len()
+    );
+}

@@ -2,7 +2,7 @@
 //! NequIP and MACE, where the weights come from a radial MLP of each edge's
 //! length.
 
-use super::{coupling, Entry};
+use super::{contract, coupling, Entry};
 use crate::feat::Feat;
 use crate::irrep::{Irrep, Scalar};
 use crate::real::Real;
@@ -81,9 +81,7 @@ where
             mix(&mut z, &bv, &wv, r, u);
             let x1 = &av[(r * mul + u) * da..][..da];
             let out = &mut y[(r * mul + u) * dc..][..dc];
-            for e in &entries {
-                out[e.k] += e.c * x1[e.i] * z[e.j];
-            }
+            contract(&entries, x1, &z, out);
         }
     }
     let (ia, ib, iw) = (a.id(), b.id(), w.id());

@@ -1,7 +1,7 @@
 //! The element-wise (`uuu`) single-path product: channel `u` of `a` with
 //! channel `u` of `b` (or with the single channel of `b`).
 
-use super::{coupling, Entry};
+use super::{contract, coupling, Entry};
 use crate::feat::Feat;
 use crate::irrep::Irrep;
 use crate::real::Real;
@@ -81,9 +81,7 @@ where
             let x1 = &av[(r * ma + u * sa) * da..][..da];
             let x2 = &bv[(r * mb + u * sb) * db..][..db];
             let out = &mut y[(r * mul + u) * dc..][..dc];
-            for e in &entries {
-                out[e.k] += e.c * x1[e.i] * x2[e.j];
-            }
+            contract(&entries, x1, x2, out);
         }
     }
     let (ia, ib) = (a.id(), b.id());

@@ -1,6 +1,6 @@
 //! The fully connected (`uvw`) weighted product: a learned layer.
 
-use super::{coupling, Entry};
+use super::{contract, coupling, Entry};
 use crate::feat::Feat;
 use crate::irrep::Irrep;
 use crate::param::{join_path, Param, Parameters};
@@ -255,9 +255,7 @@ fn row_products<T: Real>(
         for v in 0..s.mb {
             let x2 = &bv[(r * s.mb + v) * s.db..][..s.db];
             let tuv = &mut t[(u * s.mb + v) * s.dc..][..s.dc];
-            for e in entries {
-                tuv[e.k] += e.c * x1[e.i] * x2[e.j];
-            }
+            contract(entries, x1, x2, tuv);
         }
     }
 }
