@@ -131,3 +131,11 @@ pub fn into_declared<'t, K: OutputKind, T: Real, X: IntoDeclared<'t, K, T>>(
 ) -> Feat<'t, K::Ir, T> {
     x.into_declared()
 }
+
+/// Every network that declares `output = Energy` is an energy model: it
+/// trains on energies and forces through [`crate::graph::energy_force_gradient`].
+impl<M: Model<Output = kind::Energy>> crate::graph::EnergyModel for M {
+    fn energy<'t, T: Real>(&self, graph: &Graph<'t, T>) -> Feat<'t, Scalar, T> {
+        self.predict(graph)
+    }
+}

@@ -56,15 +56,15 @@ pub fn generate(field: &Ident, spec: &Spec, ctx: &Ctx) -> TokenStream {
             let c = real_expr(cutoff);
             (
                 quote!(pub basis: ::eqv::__private::BesselBasis,),
-                quote!(Self { basis: ::eqv::__private::BesselBasis::new(#n, #c) }),
+                quote!(Self { basis: ::eqv::__private::BesselBasis::new(#c, #n) }),
                 quote! {
                     /// The radial basis of each distance: `[edges, 1] -> [edges, n]`.
                     pub fn forward<'t, T: ::eqv::__private::Real>(&self, distances: ::eqv::__private::Feat<'t, ::eqv::__private::Scalar, T>) -> ::eqv::__private::Feat<'t, ::eqv::__private::Scalar, T> {
                         self.basis.forward(distances)
                     }
                 },
-                quote!(),
-                quote!(::std::format!("Bessel basis: {} functions, cutoff {} Å, polynomial envelope", self.basis.num_basis(), self.basis.cutoff())),
+                Vec::new(),
+                quote!(::std::format!("Bessel basis: {} functions, cutoff {} Å, polynomial envelope of degree {}", self.basis.num_basis(), self.basis.r_max(), self.basis.envelope_degree())),
             )
         }
         Spec::SpeciesEmbedding { species, out } => {
@@ -76,19 +76,35 @@ pub fn generate(field: &Ident, spec: &Spec, ctx: &Ctx) -> TokenStream {
                 quote!(pub embedding: ::eqv::__private::SpeciesEmbedding,),
                 quote!(Self { embedding: { #check ::eqv::__private::SpeciesEmbedding::new(#n, #m, rng) } }),
                 quote! {
-                    /// One-hot species to scalar channels: `[atoms, species] -> [atoms, mul]`.
-                    pub fn forward<'t, T: ::eqv::__private::Real>(&self, one_hot: ::eqv::__private::Feat<'t, ::eqv::__private::Scalar, T>) -> ::eqv::__private::Feat<'t, ::eqv::__private::Scalar, T> {
-                        self.embedding.forward(one_hot)
+                    /// Each atom's species as scalar channels: `[atoms, mul]`.
+                    pub fn forward<'t, T: ::eqv::__private::Real>(&self, graph: &::eqv::__private::Graph<'t, T>) -> ::eqv::__private::Feat<'t, ::eqv::__private::Scalar, T> {
+                        self.embedding.forward(graph)
                     }
                 },
-                quote!(::eqv::__private::Parameters::visit(&self.embedding, prefix, f);),
-                quote!(::std::format!("SpeciesEmbedding: {} species -> {}x0e", self.embedding.num_species(), self.embedding.mul())),
+                vec![(format_ident!("embedding"), None)],
+                quote!(::std::format!("SpeciesEmbedding: {} species -> {}x0e", self.embedding.n_species(), self.embedding.mul())),
             )
         }
     };
     let out_muls = out_muls_expr(spec, ctx);
-    let visit_mut = visit.to_string().replace("Parameters :: visit (& self", "Parameters :: visit_mut (& mut self");
-    let visit_mut: TokenStream = visit_mut.parse().unwrap_or_default();
+    let path = |key: &Option<String>| match key {
+        Some(k) => quote!(&::eqv::__private::join_path(prefix, #k)),
+        None => quote!(prefix),
+    };
+    let visit_mut: Vec<TokenStream> = visit
+        .iter()
+        .map(|(n, key)| {
+            let p = path(key);
+            quote!(::eqv::__private::Parameters::visit_mut(&mut self.#n, #p, f);)
+        })
+        .collect();
+    let visit: Vec<TokenStream> = visit
+        .iter()
+        .map(|(n, key)| {
+            let p = path(key);
+            quote!(::eqv::__private::Parameters::visit(&self.#n, #p, f);)
+        })
+        .collect();
     let config = ctx.config;
     let vis = ctx.vis;
     let kind = spec.kind();
@@ -116,9 +132,9 @@ pub fn generate(field: &Ident, spec: &Spec, ctx: &Ctx) -> TokenStream {
         }
         impl ::eqv::__private::Parameters for #ty {
             #[allow(unused_variables)]
-            fn visit(&self, prefix: &str, f: &mut dyn FnMut(&str, &::eqv::__private::Param)) { #visit }
+            fn visit(&self, prefix: &str, f: &mut dyn FnMut(&str, &::eqv::__private::Param)) { #(#visit)* }
             #[allow(unused_variables)]
-            fn visit_mut(&mut self, prefix: &str, f: &mut dyn FnMut(&str, &mut ::eqv::__private::Param)) { #visit_mut }
+            fn visit_mut(&mut self, prefix: &str, f: &mut dyn FnMut(&str, &mut ::eqv::__private::Param)) { #(#visit_mut)* }
         }
     };
     item
@@ -161,7 +177,8 @@ fn out_muls_expr(spec: &Spec, ctx: &Ctx) -> TokenStream {
     }
 }
 
-type Parts = (TokenStream, TokenStream, TokenStream, TokenStream, TokenStream);
+/// (fields, init, forward, children with parameters and their path keys, description)
+type Parts = (TokenStream, TokenStream, TokenStream, Vec<(Ident, Option<String>)>, TokenStream);
 
 fn destructure(names: &[Ident], from: TokenStream) -> TokenStream {
     let pat = tuple(&names.iter().map(|n| quote!(#n)).collect::<Vec<_>>());
@@ -184,7 +201,7 @@ fn linear(input: &IrrepsLit, output: &IrrepsLit) -> Parts {
             fields.push(quote!(pub #name: ::eqv::__private::Linear<#irt, #irt>,));
             inits.push(quote_spanned!(span=> #name: ::eqv::__private::Linear::<#irt, #irt>::new(muls_in[#i], muls_out[#o], rng),));
             let key = format!("{o}_{i}");
-            visits.push(quote!(::eqv::__private::Parameters::visit(&self.#name, &::eqv::__private::join_path(prefix, #key), f);));
+            visits.push((name.clone(), Some(key)));
             let x = &xs[i];
             if sources.len() == 1 {
                 terms.push(quote_spanned!(span=> self.#name.forward(#x)));
@@ -215,7 +232,7 @@ fn linear(input: &IrrepsLit, output: &IrrepsLit) -> Parts {
                 #out
             }
         },
-        quote!(#(#visits)*),
+        visits,
         quote!(::std::format!("Linear: {} -> {}", #si, #so)),
     )
 }
@@ -247,7 +264,7 @@ fn activation(irreps: &IrrepsLit, act: &syn::Type) -> Parts {
                 #out
             }
         },
-        quote!(),
+        Vec::new(),
         quote!(::std::format!("Activation {}: {}", #name, #s)),
     )
 }
@@ -304,7 +321,7 @@ fn gate(scalars: &IrrepsLit, gated: &IrrepsLit, act_s: &syn::Type, act_g: &syn::
                 #out
             }
         },
-        quote!(),
+        Vec::new(),
         quote!(::std::format!("Gate: scalars {} gate {} (gates {}x0e)", #s1, #s2, self.muls_gated.iter().sum::<usize>())),
     )
 }
@@ -330,7 +347,7 @@ fn spherical_harmonics(irreps: &IrrepsLit) -> Parts {
                 #out
             }
         },
-        quote!(),
+        Vec::new(),
         quote!(::std::format!("SphericalHarmonics: 1x1o -> {}", #text)),
     )
 }
@@ -394,7 +411,7 @@ fn channelwise(in1: &IrrepsLit, in2: &IrrepsLit, out: &IrrepsLit, config: &Ident
                 #out_tuple
             }
         },
-        quote!(),
+        Vec::new(),
         quote!(::std::format!("ChannelwiseTp: {} ⊗ {} -> {} ({} weights per row)", #s1, #s2, #so, self.numel)),
     )
 }
@@ -418,7 +435,7 @@ fn full_tp(in1: &IrrepsLit, in2: &IrrepsLit, out: &IrrepsLit) -> Parts {
             fields.push(quote!(pub #name: ::eqv::__private::FullyConnectedTp<#a, #b, #c>,));
             inits.push(quote_spanned!(span=> #name: ::eqv::__private::FullyConnectedTp::<#a, #b, #c>::new(muls1[#i], muls2[#j], muls_out[#o], rng),));
             let key = format!("{o}_{i}_{j}");
-            visits.push(quote!(::eqv::__private::Parameters::visit(&self.#name, &::eqv::__private::join_path(prefix, #key), f);));
+            visits.push((name.clone(), Some(key)));
             let (x, y) = (&xs[i], &ys[j]);
             if p.len() == 1 {
                 terms.push(quote_spanned!(span=> self.#name.forward(#x, #y)));
@@ -456,7 +473,7 @@ fn full_tp(in1: &IrrepsLit, in2: &IrrepsLit, out: &IrrepsLit) -> Parts {
                 #out_t
             }
         },
-        quote!(#(#visits)*),
+        visits,
         quote!(::std::format!("FullTp: {} ⊗ {} -> {}", #s1, #s2, #so)),
     )
 }
@@ -476,7 +493,7 @@ fn mlp(sizes: &[Size], act: &syn::Type, ctx: &Ctx) -> Parts {
                 self.mlp.forward(x)
             }
         },
-        quote!(::eqv::__private::Parameters::visit(&self.mlp, prefix, f);),
-        quote!(::std::format!("Mlp: {:?}", self.mlp.sizes())),
+        vec![(format_ident!("mlp"), None)],
+        quote!(::std::format!("Mlp: {} -> {} scalars", self.mlp.dim_in(), self.mlp.dim_out())),
     )
 }
