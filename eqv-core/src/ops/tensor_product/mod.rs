@@ -27,7 +27,7 @@
 //! The kernels loop over the nonzero Clebsch-Gordan entries only (prepared
 //! once per call, with all constant factors folded in), rows outermost, and
 //! their vector-Jacobian products have the cost of the forward pass. They
-//! are generic over [`Real`](crate::real::Real), so the tape's backward pass
+//! are generic over [`Real`], so the tape's backward pass
 //! also runs on dual numbers (second derivatives for force training).
 
 mod channelwise;
