@@ -86,12 +86,15 @@ pub enum PredictionStorage {
     Extra,
 }
 
+/// One frame's residual energy (no E0) and its forces.
+type SamplePrediction = (f64, Vec<[f64; 3]>);
+
 /// One frame's residual energy (no E0) and forces, by one forward and one
 /// backward pass.
 pub(crate) fn predict_sample<M: EnergyModel>(
     model: &M,
     batch: &Batch,
-) -> Result<(f64, Vec<[f64; 3]>), TrainError> {
+) -> Result<SamplePrediction, TrainError> {
     let tape = Tape::<f64>::new();
     let g = Graph::new(&tape, batch);
     let e = model.energy(&g);
@@ -120,7 +123,7 @@ pub fn evaluate_dataset<M: EnergyModel + Sync>(
             .ok_or_else(|| TrainError::config("frame index out of range"))?;
         predict_sample(model, b)
     };
-    let raw: Vec<Result<(f64, Vec<[f64; 3]>), TrainError>> = if parallel {
+    let raw: Vec<Result<SamplePrediction, TrainError>> = if parallel {
         (0..data.len()).into_par_iter().map(one).collect()
     } else {
         (0..data.len()).map(one).collect()

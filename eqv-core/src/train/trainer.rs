@@ -160,7 +160,7 @@ impl TrainConfig {
             return bad(format!("min_delta = {} must be ≥ 0", self.min_delta));
         }
         if let Some(m) = self.max_minutes {
-            if !(m >= 0.0) {
+            if m.is_nan() || m < 0.0 {
                 return bad(format!("max_minutes = {m} must be ≥ 0"));
             }
         }
