@@ -45,10 +45,19 @@ fn training_reduces_validation_loss_and_writes_report_plot_checkpoint() {
     let cfg = TrainConfig {
         checkpoint: Some(ckpt.clone()),
         model_name: "PairModel".into(),
+        progress: ProgressMode::Lines,
         ..quick_config()
     };
     let mut model = PairModel::new(0);
     let out = train(&mut model, &train_set, &valid_set, &cfg, &mut NoHooks).unwrap();
+    println!(
+        "initial valid loss {:.4e}, best {:.4e} (epoch {}); valid E MAE {:.2} meV/atom, F MAE {:.1} meV/Å",
+        out.initial_valid_loss,
+        out.best_valid_loss,
+        out.best_epoch,
+        out.valid_metrics.energy_mae_mev_per_atom,
+        out.valid_metrics.force_mae_mev_per_a
+    );
 
     // The loss falls clearly (to well under half) and the best is kept.
     assert_eq!(out.history.len(), 6);
@@ -117,7 +126,7 @@ fn training_reduces_validation_loss_and_writes_report_plot_checkpoint() {
     assert_eq!(svg.matches("<polyline").count(), 2);
 
     // The checkpoint holds the kept (best) parameters.
-    let mut loaded = PairModel::zero();
+    let mut loaded = PairModel::zero(1);
     load_params(&mut loaded, &ckpt, "PairModel").unwrap();
     assert_eq!(loaded.flat(), model.flat());
     std::fs::remove_dir_all(&dir).ok();
@@ -358,7 +367,7 @@ fn reference_energies_are_subtracted_and_added_back() {
     let reference = ReferenceEnergies::fit(&frames, &species).unwrap();
     assert!((reference.e0()[0] + 13.6).abs() < 1e-9 && (reference.e0()[1] + 432.1).abs() < 1e-9);
 
-    let zero = PairModel::zero();
+    let zero = PairModel::zero(2);
     let (m, pred) = evaluate(&zero, &frames, 1.0, &reference, LossWeights::default()).unwrap();
     assert!(m.energy_mae_mev_per_atom < 1e-6, "{m:?}");
     for (p, f) in pred.energies.iter().zip(&frames) {
@@ -388,7 +397,7 @@ fn reference_energies_are_subtracted_and_added_back() {
         check_equivariance: false,
         ..quick_config()
     };
-    let mut model = PairModel::zero();
+    let mut model = PairModel::zero(2);
     let out = train(&mut model, &frames, &frames[..2], &cfg, &mut NoHooks).unwrap();
     assert_eq!(out.reference.e0(), reference.e0());
     assert!(out.initial_valid_loss < 1e-18);

@@ -654,3 +654,119 @@ pub fn train<M: EnergyModel + Parameters + Sync>(
         n_parameters,
     })
 }
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::classical::{silicon_dataset, SiliconDatasetConfig};
+    use crate::irrep::Scalar;
+    use crate::ops::activation::Tanh;
+    use crate::ops::linear::Linear;
+    use crate::param::join_path;
+    use crate::rng::Rng;
+
+    /// `E = Σ_atoms (c + ½ Σ_edges w2·tanh(w1·d + b1))`.
+    struct Tiny {
+        l1: Linear<Scalar, Scalar>,
+        l2: Linear<Scalar, Scalar>,
+        c: Linear<Scalar, Scalar>,
+    }
+
+    impl EnergyModel for Tiny {
+        fn energy<'t, T: Real>(&self, g: &Graph<'t, T>) -> Feat<'t, Scalar, T> {
+            let d = g.edge_vectors().norm();
+            let pair = self.l2.forward(self.l1.forward(d).activate(Tanh));
+            let c = self.c.forward(g.species_one_hot(1));
+            g.sum_over_atoms(g.scatter_sum(pair).scale_by(0.5) + c)
+        }
+    }
+
+    impl Parameters for Tiny {
+        fn visit(&self, prefix: &str, f: &mut dyn FnMut(&str, &Param)) {
+            self.l1.visit(&join_path(prefix, "l1"), f);
+            self.l2.visit(&join_path(prefix, "l2"), f);
+            self.c.visit(&join_path(prefix, "c"), f);
+        }
+        fn visit_mut(&mut self, prefix: &str, f: &mut dyn FnMut(&str, &mut Param)) {
+            self.l1.visit_mut(&join_path(prefix, "l1"), f);
+            self.l2.visit_mut(&join_path(prefix, "l2"), f);
+            self.c.visit_mut(&join_path(prefix, "c"), f);
+        }
+    }
+
+    /// The batch loss by direct evaluation (no gradient code involved).
+    fn direct_loss(model: &Tiny, data: &Dataset, idx: &[usize], w: LossWeights) -> f64 {
+        let (mut e_term, mut f_term, mut atoms) = (0.0, 0.0, 0usize);
+        for &i in idx {
+            let b = data.sample(i).unwrap();
+            let (e, f) = super::super::metrics::predict_sample(model, b).unwrap();
+            let n = b.num_atoms();
+            e_term += ((e - b.energies().unwrap()[0]) / n as f64).powi(2);
+            for (p, t) in f.iter().zip(b.forces().unwrap()) {
+                f_term += (0..3).map(|a| (p[a] - t[a]).powi(2)).sum::<f64>();
+            }
+            atoms += n;
+        }
+        w.energy * e_term / idx.len() as f64 + w.forces * f_term / atoms as f64
+    }
+
+    #[test]
+    fn batch_gradient_matches_finite_differences_for_any_chunking() {
+        let frames = silicon_dataset(&SiliconDatasetConfig::tiny(), 2).unwrap();
+        let species = SpeciesMap::from_frames(&frames);
+        let reference = ReferenceEnergies::fit(&frames, &species).unwrap();
+        let data = Dataset::new(&frames[..5], 3.78, &reference, "test").unwrap();
+        let mut rng = Rng::new(1);
+        let mut model = Tiny {
+            l1: Linear::with_bias(1, 4, &mut rng),
+            l2: Linear::new(4, 1, &mut rng),
+            c: Linear::new(1, 1, &mut rng),
+        };
+        let w = LossWeights {
+            energy: 3.0,
+            forces: 0.7,
+        };
+        let idx = [4, 0, 2, 1, 3];
+        let (loss, grads) = batch_gradient(&model, &data, &idx, w, 1, false).unwrap();
+        assert!((loss - direct_loss(&model, &data, &idx, w)).abs() < 1e-12 * loss);
+        for chunks in [2, 3, 5, 9] {
+            let (l2, g2) = batch_gradient(&model, &data, &idx, w, chunks, true).unwrap();
+            assert!((l2 - loss).abs() < 1e-12 * loss);
+            for (a, b) in grads.iter().flatten().zip(g2.iter().flatten()) {
+                assert!(
+                    (a - b).abs() < 1e-10 * (1.0 + a.abs()),
+                    "chunks {chunks}: {a} vs {b}"
+                );
+            }
+        }
+        let h = 1e-6;
+        let mut k = 0;
+        let n = grads.len();
+        for p in 0..n {
+            for i in 0..grads[p].len() {
+                let shift = |m: &mut Tiny, dx: f64| {
+                    let mut q = 0;
+                    m.visit_mut("", &mut |_, par| {
+                        if q == p {
+                            par.data_mut()[i] += dx;
+                        }
+                        q += 1;
+                    });
+                };
+                shift(&mut model, h);
+                let lp = direct_loss(&model, &data, &idx, w);
+                shift(&mut model, -2.0 * h);
+                let lm = direct_loss(&model, &data, &idx, w);
+                shift(&mut model, h);
+                let fd = (lp - lm) / (2.0 * h);
+                let g = grads[p][i];
+                assert!(
+                    (fd - g).abs() < 1e-5 * (1.0 + g.abs()),
+                    "param {p}[{i}]: fd {fd} vs {g}"
+                );
+                k += 1;
+            }
+        }
+        assert_eq!(k, model.num_params());
+    }
+}

@@ -50,29 +50,38 @@ fn gaussian_basis<'t, T: Real>(d: Feat<'t, Scalar, T>, k: usize, rc: f64) -> Fea
     })
 }
 
-/// `E = ½ Σ_edges φ(r)` with `φ` an MLP on a Gaussian basis: a pair
-/// potential (it cannot learn SW's three-body term, but it learns the
-/// two-body part, which is enough to see the loss fall).
+/// `E = Σ_atoms (ε + ½ Σ_neighbours φ(r))` with `φ` an MLP on a Gaussian
+/// basis and `ε` a learned per-atom constant: a pair potential (it cannot
+/// learn SW's three-body term, but it learns the two-body part, which is
+/// enough to see the loss fall).
 pub struct PairModel {
     pub radial: Linear<Scalar, Scalar>,
     pub out: Linear<Scalar, Scalar>,
+    pub atom: Linear<Scalar, Scalar>,
     pub n_basis: usize,
 }
 
 impl PairModel {
+    /// A model for one species (silicon), weights drawn from `seed`.
     pub fn new(seed: u64) -> Self {
+        Self::with_species(1, seed)
+    }
+
+    /// A model for `n_species` species.
+    pub fn with_species(n_species: usize, seed: u64) -> Self {
         let mut rng = Rng::new(seed);
         let n_basis = 8;
         PairModel {
             radial: Linear::with_bias(n_basis, 16, &mut rng),
             out: Linear::new(16, 1, &mut rng),
+            atom: Linear::new(n_species, 1, &mut rng),
             n_basis,
         }
     }
 
     /// All parameters zero: predicts zero energy and forces.
-    pub fn zero() -> Self {
-        let mut m = Self::new(0);
+    pub fn zero(n_species: usize) -> Self {
+        let mut m = Self::with_species(n_species, 0);
         m.visit_mut("", &mut |_, p| p.data_mut().fill(0.0));
         m
     }
@@ -90,7 +99,8 @@ impl EnergyModel for PairModel {
         let basis = gaussian_basis(d, self.n_basis, CUTOFF);
         let h = self.radial.forward(basis).activate(Silu);
         let pair = self.out.forward(h);
-        g.sum_over_atoms(g.scatter_sum(pair)).scale_by(0.5)
+        let constant = self.atom.forward(g.species_one_hot(self.atom.mul_in()));
+        g.sum_over_atoms(g.scatter_sum(pair).scale_by(0.5) + constant)
     }
 }
 
@@ -98,10 +108,12 @@ impl Parameters for PairModel {
     fn visit(&self, prefix: &str, f: &mut dyn FnMut(&str, &Param)) {
         self.radial.visit(&join_path(prefix, "radial"), f);
         self.out.visit(&join_path(prefix, "out"), f);
+        self.atom.visit(&join_path(prefix, "atom"), f);
     }
     fn visit_mut(&mut self, prefix: &str, f: &mut dyn FnMut(&str, &mut Param)) {
         self.radial.visit_mut(&join_path(prefix, "radial"), f);
         self.out.visit_mut(&join_path(prefix, "out"), f);
+        self.atom.visit_mut(&join_path(prefix, "atom"), f);
     }
 }
 
