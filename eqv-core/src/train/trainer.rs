@@ -741,9 +741,8 @@ mod tests {
         }
         let h = 1e-6;
         let mut k = 0;
-        let n = grads.len();
-        for p in 0..n {
-            for i in 0..grads[p].len() {
+        for (p, gp) in grads.iter().enumerate() {
+            for (i, &g) in gp.iter().enumerate() {
                 let shift = |m: &mut Tiny, dx: f64| {
                     let mut q = 0;
                     m.visit_mut("", &mut |_, par| {
@@ -759,7 +758,6 @@ mod tests {
                 let lm = direct_loss(&model, &data, &idx, w);
                 shift(&mut model, h);
                 let fd = (lp - lm) / (2.0 * h);
-                let g = grads[p][i];
                 assert!(
                     (fd - g).abs() < 1e-5 * (1.0 + g.abs()),
                     "param {p}[{i}]: fd {fd} vs {g}"
