@@ -3,7 +3,7 @@
 //!
 //! * [`ReferenceEnergies`]: per-species E0 fitted by least squares on the
 //!   *training* frames (as MACE does, via
-//!   [`reference_energies`](crate::data::reference_energies)). The network
+//!   [`crate::data::reference_energies`]). The network
 //!   learns the residual `E − Σ_atoms E0`, a few eV instead of −10³ eV, and
 //!   E0 is added back at prediction.
 //! * [`Dataset`]: every frame turned once into a one-structure
@@ -30,7 +30,7 @@ pub struct ReferenceEnergies {
 
 impl ReferenceEnergies {
     /// Least-squares E0 from the labelled frames (see
-    /// [`reference_energies`](crate::data::reference_energies) for how
+    /// [`crate::data::reference_energies`] for how
     /// under-determined compositions are resolved).
     pub fn fit(frames: &[Frame], species: &SpeciesMap) -> Result<Self, DataError> {
         let e0 = reference_energies(frames, species)?;
