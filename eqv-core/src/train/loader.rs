@@ -104,6 +104,43 @@ impl ReferenceEnergies {
         })
     }
 
+    /// The reference energies stored in a checkpoint written by
+    /// [`train`](super::train) (under `reference_energies` in the JSON
+    /// summary of the safetensors metadata): what an evaluation needs next
+    /// to the parameters, which
+    /// [`load_params`](crate::checkpoint::load_params) reads.
+    pub fn from_checkpoint(path: impl AsRef<std::path::Path>) -> Result<Self, DataError> {
+        let path = path.as_ref();
+        let bad = |m: String| DataError::invalid(format!("{}: {m}", path.display()));
+        let bytes = std::fs::read(path).map_err(|error| DataError::Io {
+            path: path.display().to_string(),
+            error,
+        })?;
+        let n = bytes
+            .get(..8)
+            .map(|b| u64::from_le_bytes([b[0], b[1], b[2], b[3], b[4], b[5], b[6], b[7]]))
+            .ok_or_else(|| bad("too short for a safetensors header".into()))?;
+        let head = usize::try_from(n)
+            .ok()
+            .and_then(|n| bytes.get(8..8usize.checked_add(n)?))
+            .ok_or_else(|| bad(format!("header length {n} exceeds the file")))?;
+        let header: Value =
+            serde_json::from_slice(head).map_err(|e| bad(format!("header is not JSON: {e}")))?;
+        let summary = header
+            .get("__metadata__")
+            .and_then(|m| m.get("summary"))
+            .and_then(Value::as_str)
+            .ok_or_else(
+                || bad("no summary in the metadata (not written by the trainer?)".into()),
+            )?;
+        let summary: Value =
+            serde_json::from_str(summary).map_err(|e| bad(format!("summary is not JSON: {e}")))?;
+        let r = summary
+            .get("reference_energies")
+            .ok_or_else(|| bad("the summary holds no reference_energies".into()))?;
+        Self::from_json(r).map_err(|e| bad(e.to_string()))
+    }
+
     /// Reads what [`Self::to_json`] wrote.
     pub fn from_json(v: &Value) -> Result<Self, DataError> {
         let bad = |m: &str| DataError::invalid(format!("reference energies JSON: {m}"));

@@ -106,7 +106,7 @@ pub fn report_json(outcome: &TrainOutcome, cfg: &TrainConfig) -> Value {
             "seed": cfg.seed,
             "patience": cfg.patience,
             "max_minutes": cfg.max_minutes,
-            "grad_chunks": cfg.grad_chunks,
+            "structures_per_tape": cfg.structures_per_tape,
             "parallel": cfg.parallel,
         },
         "history": history,
