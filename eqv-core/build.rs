@@ -1,5 +1,5 @@
 //! Generates the Clebsch-Gordan selection-rule table (rule 4): one impl of
-//! `CouplesTo<B, C> for A` for every allowed triple of named irreps with
+//! `InProduct<A, B> for C` for every allowed triple of named irreps with
 //! `|l1-l2| <= l3 <= l1+l2` and `p3 = p1·p2`, up to L = 8.
 use std::fmt::Write;
 
@@ -26,10 +26,10 @@ fn main() {
                 if allowed {
                     writeln!(
                         out,
-                        "#[diagnostic::do_not_recommend] impl CouplesTo<{}, {}> for {} {{}}",
+                        "#[diagnostic::do_not_recommend] impl InProduct<{}, {}> for {} {{}}",
+                        name(l1, e1),
                         name(l2, e2),
-                        name(l3, e3),
-                        name(l1, e1)
+                        name(l3, e3)
                     )
                     .unwrap();
                 }

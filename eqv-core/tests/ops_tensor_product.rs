@@ -7,7 +7,7 @@
 use eqv_core::check::{relative_error, rotate_data, test_transforms, vjp_error};
 use eqv_core::dual::Dual;
 use eqv_core::prelude::*;
-use eqv_core::rules::CouplesTo;
+use eqv_core::rules::InProduct;
 use eqv_core::tape::NodeId;
 
 const TOL: f64 = 1e-10;
@@ -43,9 +43,9 @@ fn equivariance_error<A: Irrep, B: Irrep, C: Irrep>(
 
 /// Element-wise product: equal channels and both broadcasts; equivariance
 /// and VJP. Returns the worst errors.
-fn elementwise_case<A, B: Irrep, C: Irrep>(check_vjp: bool) -> (f64, f64)
+fn elementwise_case<A: Irrep, B: Irrep, C: Irrep>(check_vjp: bool) -> (f64, f64)
 where
-    A: CouplesTo<B, C>,
+    C: InProduct<A, B>,
 {
     let rows = 2;
     let mut eq = 0.0_f64;
@@ -155,9 +155,9 @@ fn elementwise_products_up_to_l8_are_equivariant() {
 }
 
 /// Channel-wise product with per-row invariant weights, mul_b = 1 and 2.
-fn channelwise_case<A, B: Irrep, C: Irrep>(check_vjp: bool) -> (f64, f64)
+fn channelwise_case<A: Irrep, B: Irrep, C: Irrep>(check_vjp: bool) -> (f64, f64)
 where
-    A: CouplesTo<B, C>,
+    C: InProduct<A, B>,
 {
     let (rows, mul) = (3, 2);
     let mut eq = 0.0_f64;
@@ -225,9 +225,9 @@ fn channelwise_products_are_equivariant_with_exact_vjps() {
 }
 
 /// Fully connected layer: equivariance and VJP to both inputs.
-fn fully_connected_case<A, B: Irrep, C: Irrep>(check_vjp: bool) -> (f64, f64)
+fn fully_connected_case<A: Irrep, B: Irrep, C: Irrep>(check_vjp: bool) -> (f64, f64)
 where
-    A: CouplesTo<B, C>,
+    C: InProduct<A, B>,
 {
     let (rows, ma, mb, mc) = (2, 3, 2, 2);
     let tp = FullyConnectedTp::<A, B, C>::new(ma, mb, mc, &mut Rng::new(A::DIM as u64));
@@ -411,9 +411,9 @@ fn second_moment(y: &[f64]) -> f64 {
 #[test]
 fn normalisation_gives_unit_second_moment() {
     let rows = 4000;
-    fn elementwise<A, B: Irrep, C: Irrep>(rows: usize) -> f64
+    fn elementwise<A: Irrep, B: Irrep, C: Irrep>(rows: usize) -> f64
     where
-        A: CouplesTo<B, C>,
+        C: InProduct<A, B>,
     {
         let t = Tape::new();
         let a = Feat::<A>::input(&t, rows, 1, random(1, rows * A::DIM));
@@ -501,9 +501,9 @@ fn blocks(irreps: &str) -> Vec<(usize, String, usize)> {
 
 /// The block of one path in e3nn-jax's layout: `mul1 · mul2` copies, u-major,
 /// from one broadcasting element-wise product per channel of `x1`.
-fn path<A, B: Irrep, C: Irrep>(x1: &[f64], m1: usize, x2: &[f64], m2: usize) -> Vec<f64>
+fn path<A: Irrep, B: Irrep, C: Irrep>(x1: &[f64], m1: usize, x2: &[f64], m2: usize) -> Vec<f64>
 where
-    A: CouplesTo<B, C>,
+    C: InProduct<A, B>,
 {
     let t = Tape::new();
     let b = Feat::<B>::input(&t, 1, m2, x2.to_vec());

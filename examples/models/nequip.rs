@@ -49,7 +49,7 @@ impl Interaction {
 /// The whole potential: E = Σ_atoms readout(scalars after the last layer).
 #[equivariant(
     output = Energy,
-    config(species = 1, channels = 16, vectors = 8, n_basis = 8, cutoff = 4.0, layers = 2)
+    config(species = 1, channels = 16, vectors = 8, n_basis = 8, cutoff = 4.0, layers = 2, scale = 1.0)
 )]
 pub struct Nequip {
     embed: SpeciesEmbedding<{ species }, "{channels}x0e">,
@@ -73,7 +73,9 @@ impl Nequip {
         for layer in &self.interactions {
             x = layer.forward(g, sh, basis, x);
         }
-        let per_atom = self.readout.forward(self.hidden.forward(x.0).activate(Silu));
+        // Per-atom energies in units of the data's typical force × 1 Å
+        // (NequIP's per-atom scale), so the network works with O(1) numbers.
+        let per_atom = self.readout.forward(self.hidden.forward(x.0).activate(Silu)).scale_by(self.config().scale);
         Energy::from_feat(g.sum_over_atoms(per_atom))
     }
 }

@@ -80,17 +80,25 @@ impl<I: Irrep, O: Irrep> Linear<I, O> {
         let bid = self.bias.as_ref().map(|b| tape.param(b));
         let b = bid.map(|id| tape.value(id));
         let xv = x.data();
+        // Weights pre-scaled once; every loop below runs over the output
+        // channel `o` innermost, which is contiguous for scalars (d = 1).
+        let ws: Vec<T> = w.iter().map(|&v| v * s).collect();
         let mut y = vec![T::ZERO; rows * mo * d];
         for r in 0..rows {
             let xr = &xv[r * mi * d..(r + 1) * mi * d];
             let yr = &mut y[r * mo * d..(r + 1) * mo * d];
             for i in 0..mi {
-                let xi = &xr[i * d..(i + 1) * d];
-                let wi = &w[i * mo..(i + 1) * mo];
-                for (o, &wio) in wi.iter().enumerate() {
-                    let c = wio * s;
-                    for (yv, &xv) in yr[o * d..(o + 1) * d].iter_mut().zip(xi) {
-                        *yv += c * xv;
+                let wi = &ws[i * mo..(i + 1) * mo];
+                for m in 0..d {
+                    let xim = xr[i * d + m];
+                    if d == 1 {
+                        for (yv, &wv) in yr.iter_mut().zip(wi) {
+                            *yv += wv * xim;
+                        }
+                    } else {
+                        for (o, &wv) in wi.iter().enumerate() {
+                            yr[o * d + m] += wv * xim;
+                        }
                     }
                 }
             }
@@ -105,37 +113,47 @@ impl<I: Irrep, O: Irrep> Linear<I, O> {
         inputs.extend(bid);
         Feat::from_op(tape, rows, mo, y, &inputs, move |gy, g| {
             if g.wants(xid) {
+                // gx[r,i,m] = Σ_o ws[i,o] gy[r,o,m]
                 let gx = g.acc(xid);
                 for r in 0..rows {
                     let gyr = &gy[r * mo * d..(r + 1) * mo * d];
                     for i in 0..mi {
-                        let wi = &w[i * mo..(i + 1) * mo];
-                        let gxi = &mut gx[(r * mi + i) * d..(r * mi + i + 1) * d];
-                        for (o, &wio) in wi.iter().enumerate() {
-                            let c = wio * s;
-                            for (gxv, &gyv) in gxi.iter_mut().zip(&gyr[o * d..(o + 1) * d]) {
-                                *gxv += c * gyv;
-                            }
+                        let wi = &ws[i * mo..(i + 1) * mo];
+                        for m in 0..d {
+                            let acc: T = if d == 1 {
+                                wi.iter().zip(gyr).map(|(&a, &b)| a * b).sum()
+                            } else {
+                                wi.iter().enumerate().map(|(o, &a)| a * gyr[o * d + m]).sum()
+                            };
+                            gx[(r * mi + i) * d + m] += acc;
                         }
                     }
                 }
             }
             if g.wants(wid) {
-                let gw = g.acc(wid);
+                // gw[i,o] = s Σ_{r,m} x[r,i,m] gy[r,o,m]
+                let mut acc = vec![T::ZERO; mi * mo];
                 for r in 0..rows {
                     let gyr = &gy[r * mo * d..(r + 1) * mo * d];
                     let xr = &xv[r * mi * d..(r + 1) * mi * d];
                     for i in 0..mi {
-                        let xi = &xr[i * d..(i + 1) * d];
-                        for o in 0..mo {
-                            let dot: T = xi
-                                .iter()
-                                .zip(&gyr[o * d..(o + 1) * d])
-                                .map(|(&a, &b)| a * b)
-                                .sum();
-                            gw[i * mo + o] += s * dot;
+                        let row = &mut acc[i * mo..(i + 1) * mo];
+                        for m in 0..d {
+                            let xim = xr[i * d + m];
+                            if d == 1 {
+                                for (a, &gv) in row.iter_mut().zip(gyr) {
+                                    *a += xim * gv;
+                                }
+                            } else {
+                                for (o, a) in row.iter_mut().enumerate() {
+                                    *a += xim * gyr[o * d + m];
+                                }
+                            }
                         }
                     }
+                }
+                for (gw, a) in g.acc(wid).iter_mut().zip(acc) {
+                    *gw += s * a;
                 }
             }
             if let Some(bid) = bid {

@@ -13,22 +13,26 @@ use crate::rules::SameIrrepAs;
 #[diagnostic::on_unimplemented(
     message = "the cross product is defined for L = 1 irreps (`Vector`, `Pseudovector`), not `{Self}` × `{J}`",
     label = "`{Self}` × `{J}`",
-    note = "rule 4: the cross product is the Clebsch-Gordan path 1 ⊗ 1 -> 1; other degrees need `tensor_product` with an output allowed by the selection rule",
+    note = "rule 4: the cross product is the Clebsch-Gordan path 1 ⊗ 1 -> 1; for other degrees use `tensor_product::<_, _, C, _>(a, b)` with an output C in the product (|l1-l2| <= l3 <= l1+l2, parity p1·p2), e.g. Vector ⊗ Tensor2e = Vector + Tensor2o + Tensor3o",
     note = "see `eqv::rules::r4_selection_rules`"
 )]
 pub trait CrossProduct<J: Irrep>: Irrep {
     /// The irrep of `a × b`.
     type Out: Irrep;
 }
+#[diagnostic::do_not_recommend]
 impl CrossProduct<Vector> for Vector {
     type Out = Pseudovector;
 }
+#[diagnostic::do_not_recommend]
 impl CrossProduct<Pseudovector> for Vector {
     type Out = Vector;
 }
+#[diagnostic::do_not_recommend]
 impl CrossProduct<Vector> for Pseudovector {
     type Out = Vector;
 }
+#[diagnostic::do_not_recommend]
 impl CrossProduct<Pseudovector> for Pseudovector {
     type Out = Pseudovector;
 }

@@ -11,7 +11,7 @@
 //! | 1. pointwise nonlinearities only on scalars | [`ActsOn`] | [`r1_linearity`] |
 //! | 2. linear maps never mix irrep types | [`LinearMapTo`] | [`r2_linear_maps`] |
 //! | 3. only equal irreps are added | [`SameIrrepAs`] | [`r3_addition`] |
-//! | 4. irrep × irrep only by Clebsch-Gordan paths | [`CouplesTo`] | [`r4_selection_rules`] |
+//! | 4. irrep × irrep only by Clebsch-Gordan paths | [`InProduct`] | [`r4_selection_rules`] |
 //! | 5. no components of an L ≥ 1 feature | [`ComponentsAreInvariant`] | [`r5_no_components`] |
 //! | 6. absolute positions are never features | [`PositionsAreFeatures`] | [`r6_translation`] |
 //! | 7. aggregation over atoms only by symmetric reductions | [`AtomOrderIsMeaningful`] | [`r7_permutation`] |
@@ -34,7 +34,7 @@ pub mod r9_parity;
 pub use r1_linearity::ActsOn;
 pub use r2_linear_maps::LinearMapTo;
 pub use r3_addition::SameIrrepAs;
-pub use r4_selection_rules::CouplesTo;
+pub use r4_selection_rules::InProduct;
 pub use r5_no_components::ComponentsAreInvariant;
 pub use r6_translation::PositionsAreFeatures;
 pub use r7_permutation::AtomOrderIsMeaningful;

@@ -54,7 +54,7 @@ impl<A: Activation> ActsOn<Scalar> for A {
 
 impl<A: Activation> ActsOn<Pseudoscalar> for A
 where
-    A::Symmetry: ParityOfActivation,
+    A::Symmetry: ParityOfActivation<A>,
 {
-    type Out = <A::Symmetry as ParityOfActivation>::Out;
+    type Out = <A::Symmetry as ParityOfActivation<A>>::Out;
 }

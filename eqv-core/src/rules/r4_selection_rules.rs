@@ -34,15 +34,17 @@
 
 use crate::irrep::*;
 
-/// Rule 4: a Clebsch-Gordan path couples `Self ⊗ B` to `C`
-/// (`|l1-l2| <= l3 <= l1+l2`, `p3 = p1·p2`). Implemented for every allowed
-/// triple of named irreps (L ≤ 8) by a generated table.
+/// Rule 4: the irrep `Self` occurs in the product `A ⊗ B`: a Clebsch-Gordan
+/// path couples `A ⊗ B` to `Self` (`|l1-l2| <= l3 <= l1+l2`,
+/// `p3 = p1·p2`). Implemented for every allowed triple of named irreps
+/// (L ≤ 8) by a generated table. The requested output is the subject, so
+/// the error points at the irrep you asked for.
 #[diagnostic::on_unimplemented(
-    message = "no Clebsch-Gordan path couples `{Self}` ⊗ `{B}` to `{C}`",
-    label = "`{Self}` ⊗ `{B}` -> `{C}` breaks the selection or the parity rule",
+    message = "no Clebsch-Gordan path couples `{A}` ⊗ `{B}` to `{Self}`",
+    label = "`{A}` ⊗ `{B}` contains no `{Self}`: this breaks the selection or the parity rule",
     note = "rule 4: the product of irreps (l1,p1) and (l2,p2) contains exactly the irreps (l3, p1·p2) with |l1-l2| <= l3 <= l1+l2; for example Vector ⊗ Vector = Scalar + Pseudovector + Tensor2e",
     note = "fix: ask for an output in that list (check its parity: odd·odd = even), or add the input that produces the irrep you need; see `eqv::rules::r4_selection_rules`"
 )]
-pub trait CouplesTo<B: Irrep, C: Irrep>: Irrep {}
+pub trait InProduct<A: Irrep, B: Irrep>: Irrep {}
 
 include!(concat!(env!("OUT_DIR"), "/cg_rule_table.rs"));

@@ -48,22 +48,24 @@ pub struct EvenFunction;
 #[derive(Clone, Copy, Debug, Default)]
 pub struct NoSymmetry;
 
-/// Rule 9: an activation with symmetry `Self` may act on a `Pseudoscalar`,
-/// and produces `Out`.
+/// Rule 9: the activation `A`, whose symmetry is `Self`, may act on a
+/// `Pseudoscalar`, and produces `Out`.
 #[diagnostic::on_unimplemented(
-    message = "this activation is neither odd nor even, so it cannot act on `Pseudoscalar` (0o) features",
+    message = "`{A}` is neither odd nor even, so it cannot act on `Pseudoscalar` (0o) features",
     label = "a `Pseudoscalar` flips sign under inversion; `f(-x)` is neither `f(x)` nor `-f(x)` here",
     note = "rule 9: on 0o features only odd functions (tanh; result 0o) or even functions (abs, square; result 0e) keep a definite parity",
     note = "fix: use `Tanh` (odd) or `Abs`/`Square` (even), or multiply by an invariant instead; see `eqv::rules::r9_parity`"
 )]
-pub trait ParityOfActivation {
+pub trait ParityOfActivation<A> {
     /// The irrep of `f(x)` for a pseudoscalar `x`.
     type Out: Irrep;
 }
-impl ParityOfActivation for OddFunction {
+#[diagnostic::do_not_recommend]
+impl<A> ParityOfActivation<A> for OddFunction {
     type Out = Pseudoscalar;
 }
-impl ParityOfActivation for EvenFunction {
+#[diagnostic::do_not_recommend]
+impl<A> ParityOfActivation<A> for EvenFunction {
     type Out = Scalar;
 }
 

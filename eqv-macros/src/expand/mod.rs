@@ -284,7 +284,7 @@ fn gen_model_impl(model: &Model, args: &Args) -> TokenStream {
     let kind = &out.kind;
     let span = kind.span();
     let convert = quote_spanned! {span=>
-        ::eqv::__private::into_declared::<::eqv::__private::kind::#kind, T, _>(out)
+        ::eqv::__private::into_declared::<::eqv::__private::kind::#kind, T>(out)
     };
     quote! {
         impl ::eqv::__private::Model for #name {

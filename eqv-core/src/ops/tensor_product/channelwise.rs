@@ -6,7 +6,7 @@ use super::{contract, coupling, Entry};
 use crate::feat::Feat;
 use crate::irrep::{Irrep, Scalar};
 use crate::real::Real;
-use crate::rules::CouplesTo;
+use crate::rules::InProduct;
 
 /// The path `A ⊗ B → C` in e3nn's `uvu` mode, weighted per row:
 ///
@@ -33,14 +33,14 @@ use crate::rules::CouplesTo;
 ///
 /// # Panics
 /// If the rows differ or `w` does not have `mul · mul_b` channels.
-pub fn channelwise_tensor_product<'t, A, B: Irrep, C: Irrep, T: Real>(
+pub fn channelwise_tensor_product<'t, A: Irrep, B: Irrep, C: Irrep, T: Real>(
     a: Feat<'t, A, T>,
     b: Feat<'t, B, T>,
     w: Feat<'t, Scalar, T>,
     path_weight: f64,
 ) -> Feat<'t, C, T>
 where
-    A: CouplesTo<B, C>,
+    C: InProduct<A, B>,
 {
     let (rows, mul, mb) = (a.rows(), a.mul(), b.mul());
     assert!(

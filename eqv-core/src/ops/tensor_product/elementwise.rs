@@ -5,7 +5,7 @@ use super::{contract, coupling, Entry};
 use crate::feat::Feat;
 use crate::irrep::Irrep;
 use crate::real::Real;
-use crate::rules::CouplesTo;
+use crate::rules::InProduct;
 
 /// The Clebsch-Gordan path `A ⊗ B → C`, channel by channel, without weights:
 /// `out[r,u,k] = √(2 l_C + 1) · Σ_ij C_ijk a[r,u,i] b[r,u,j]`.
@@ -41,12 +41,12 @@ use crate::rules::CouplesTo;
 ///
 /// # Panics
 /// If the rows differ, or the channels are neither equal nor broadcastable.
-pub fn tensor_product<'t, A, B: Irrep, C: Irrep, T: Real>(
+pub fn tensor_product<'t, A: Irrep, B: Irrep, C: Irrep, T: Real>(
     a: Feat<'t, A, T>,
     b: Feat<'t, B, T>,
 ) -> Feat<'t, C, T>
 where
-    A: CouplesTo<B, C>,
+    C: InProduct<A, B>,
 {
     let (ma, mb) = (a.mul(), b.mul());
     let rows = a.rows();

@@ -6,7 +6,7 @@ use crate::irrep::Irrep;
 use crate::param::{join_path, Param, Parameters};
 use crate::real::Real;
 use crate::rng::Rng;
-use crate::rules::CouplesTo;
+use crate::rules::InProduct;
 use std::marker::PhantomData;
 
 /// The path `A ⊗ B → C` in e3nn's `uvw` mode, with learned weights:
@@ -47,7 +47,7 @@ impl<A: Irrep, B: Irrep, C: Irrep> FullyConnectedTp<A, B, C> {
     /// path weight `1/√(mul_a · mul_b)` (the only path into `C`).
     pub fn new(mul_a: usize, mul_b: usize, mul_c: usize, rng: &mut Rng) -> Self
     where
-        A: CouplesTo<B, C>,
+        C: InProduct<A, B>,
     {
         let fan_in = (mul_a * mul_b).max(1) as f64;
         Self::with_path_weight(mul_a, mul_b, mul_c, 1.0 / fan_in.sqrt(), rng)
@@ -64,7 +64,7 @@ impl<A: Irrep, B: Irrep, C: Irrep> FullyConnectedTp<A, B, C> {
         rng: &mut Rng,
     ) -> Self
     where
-        A: CouplesTo<B, C>,
+        C: InProduct<A, B>,
     {
         FullyConnectedTp {
             weight: Param::normal(vec![mul_a, mul_b, mul_c], rng),
@@ -96,7 +96,7 @@ impl<A: Irrep, B: Irrep, C: Irrep> FullyConnectedTp<A, B, C> {
     /// `mul_a` and `mul_b`.
     pub fn forward<'t, T: Real>(&self, a: Feat<'t, A, T>, b: Feat<'t, B, T>) -> Feat<'t, C, T>
     where
-        A: CouplesTo<B, C>,
+        C: InProduct<A, B>,
     {
         let (ma, mb, mc) = (self.mul_a(), self.mul_b(), self.mul_c());
         let rows = a.rows();

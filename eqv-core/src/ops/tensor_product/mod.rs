@@ -6,7 +6,7 @@
 //! Clebsch-Gordan tensor of Frobenius norm 1
 //! ([`crate::so3::clebsch_gordan`]). The path exists only if `A ⊗ B`
 //! contains `C` (`|l_A − l_B| ≤ l_C ≤ l_A + l_B`, `p_C = p_A·p_B`), and every
-//! function here carries that as the bound `A: CouplesTo<B, C>`, so a wrong
+//! function here carries that as the bound `C: InProduct<A, B>`, so a wrong
 //! path is a compile error at the call with the rule's explanation.
 //!
 //! The `√(2 l_C + 1)` is e3nn's 'component' irrep normalisation: with
