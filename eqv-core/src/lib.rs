@@ -14,13 +14,17 @@
 #![warn(missing_docs)]
 
 pub mod check;
+pub mod checkpoint;
 pub mod classical;
 pub mod data;
 pub mod dual;
+pub mod equivariance;
 pub mod feat;
 pub mod graph;
 pub mod irrep;
 pub mod irreps;
+pub mod layer;
+pub mod model;
 pub mod non_equivariant;
 pub mod ops;
 pub mod output;
@@ -37,13 +41,21 @@ pub mod prelude {
     pub use crate::feat::Feat;
     pub use crate::graph::{mean_rows_by, sum_rows_by, Graph};
     pub use crate::irrep::*;
-    pub use crate::ops::activation::{Abs, Activation, Identity, Relu, Sigmoid, Silu, Softplus, Square, Tanh};
+    pub use crate::ops::activation::{
+        Abs, Activation, Identity, Relu, Sigmoid, Silu, Softplus, Square, Tanh,
+    };
     pub use crate::ops::linear::Linear;
     pub use crate::ops::embedding::SpeciesEmbedding;
     pub use crate::ops::mlp::ScalarMlp;
     pub use crate::ops::radial::BesselBasis;
     pub use crate::ops::spherical::{sh_up_to, spherical_harmonic, HarmonicOf, SphericalHarmonics};
-    pub use crate::ops::{gate::{gate, Gate}, norm_activation::norm_activation, tensor_product::{channelwise_tensor_product, path_weights, tensor_product, FullyConnectedTp, PathKind}};
+    pub use crate::ops::{
+        gate::{gate, Gate},
+        norm_activation::norm_activation,
+        tensor_product::{
+            channelwise_tensor_product, path_weights, tensor_product, FullyConnectedTp, PathKind,
+        },
+    };
     pub use crate::output::{Energy, Forces};
     pub use crate::param::{Param, Parameters};
     pub use crate::real::Real;

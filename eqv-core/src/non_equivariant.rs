@@ -43,7 +43,10 @@ pub fn assemble<'t, I: Irrep, T: Real>(parts: &[Feat<'t, Scalar, T>]) -> Feat<'t
     let d = I::DIM;
     assert_eq!(parts.len(), d, "{} needs {d} components", I::NAME);
     let (rows, mul) = (parts[0].rows(), parts[0].mul());
-    assert!(parts.iter().all(|p| p.rows() == rows && p.mul() == mul), "component shapes differ");
+    assert!(
+        parts.iter().all(|p| p.rows() == rows && p.mul() == mul),
+        "component shapes differ"
+    );
     let tape = parts[0].tape();
     let datas: Vec<_> = parts.iter().map(|p| p.data()).collect();
     let mut y = vec![T::ZERO; rows * mul * d];
