@@ -410,7 +410,7 @@ fn reference_energies_are_subtracted_and_added_back() {
 }
 
 /// Time per optimiser step on 64-atom cells, serial against parallel
-/// gradient chunks (run with `--release -- --ignored --nocapture`).
+/// structures per tape (run with `--release -- --ignored --nocapture`).
 #[test]
 #[ignore]
 fn measure_parallel_speedup() {
@@ -425,13 +425,13 @@ fn measure_parallel_speedup() {
     let frames = silicon_dataset(&SiliconDatasetConfig::default(), 0).unwrap();
     let (t, v) = split_frames(&frames[..100], 0.2, 0).unwrap();
     let grid = [
-        (false, 1),
-        (false, 2),
-        (false, 4),
         (false, 8),
-        (true, 2),
+        (false, 4),
+        (false, 2),
+        (false, 1),
         (true, 4),
-        (true, 8),
+        (true, 2),
+        (true, 1),
     ];
     let mut best = vec![f64::INFINITY; grid.len()];
     for _round in 0..3 {
