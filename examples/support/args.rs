@@ -2,6 +2,9 @@
 //! `--flag` switches, with errors that name the option. (Examples only; the
 //! library has no CLI.)
 
+// Each example uses the part of this parser it needs.
+#![allow(dead_code)]
+
 use std::collections::BTreeMap;
 use std::path::PathBuf;
 use std::str::FromStr;

@@ -1,6 +1,9 @@
 //! The training run shared by the potential examples: data (given or
 //! generated), split, training, and everything a run leaves behind.
 
+// Each example uses the part of this module it needs.
+#![allow(dead_code)]
+
 use crate::args::{Args, Spec};
 use eqv::classical::{silicon_dataset, SiliconDatasetConfig};
 use eqv::data::{read_extxyz, write_extxyz, Frame, SpeciesMap};
@@ -51,7 +54,6 @@ pub struct Setup<'a> {
 }
 
 /// What a finished run reports (the comparison example reads it).
-#[allow(dead_code)]
 pub struct RunSummary {
     pub name: String,
     pub outcome: TrainOutcome,
@@ -91,6 +93,42 @@ where
     M: EnergyModel + Parameters + Sync,
     B: FnOnce(&Setup) -> Result<(M, Value), String>,
 {
+    run_with(args, name, default_out, None, build)
+}
+
+/// A transformation of frames: `(copies of each training frame, the
+/// transformation)`. The validation frames are transformed once each, so a
+/// model is validated on structures in orientations it did not see.
+pub type Augment<'a> = Option<(usize, &'a dyn Fn(&Frame, &mut eqv::rng::Rng) -> Frame)>;
+
+/// [`run`] with training data augmentation (the tutorial's first approach).
+pub fn run_augmented<M, B>(
+    args: &Args,
+    copies: usize,
+    transform: fn(&Frame, &mut eqv::rng::Rng) -> Frame,
+    name: &str,
+    default_out: &str,
+    build: B,
+) -> Result<RunSummary, Box<dyn Error>>
+where
+    M: EnergyModel + Parameters + Sync,
+    B: FnOnce(&Setup) -> Result<(M, Value), String>,
+{
+    run_with(args, name, default_out, Some((copies, &transform)), build)
+}
+
+/// The run, with optional augmentation.
+pub fn run_with<M, B>(
+    args: &Args,
+    name: &str,
+    default_out: &str,
+    augment: Augment,
+    build: B,
+) -> Result<RunSummary, Box<dyn Error>>
+where
+    M: EnergyModel + Parameters + Sync,
+    B: FnOnce(&Setup) -> Result<(M, Value), String>,
+{
     let smoke = args.flag("smoke");
     let seed = args.get_or("seed", 0u64)?;
     let out = args.path("out").unwrap_or_else(|| PathBuf::from(default_out));
@@ -99,6 +137,16 @@ where
     let (train_frames, valid_frames) = match args.path("valid") {
         Some(p) => (frames, read_extxyz(&p)?),
         None => split_frames(&frames, args.get_or("valid-fraction", 0.1)?, seed)?,
+    };
+    let (train_frames, valid_frames) = match augment {
+        None => (train_frames, valid_frames),
+        Some((copies, transform)) => {
+            let mut rng = eqv::rng::Rng::new(seed ^ 0xA5A5);
+            let train: Vec<Frame> =
+                train_frames.iter().flat_map(|f| (0..copies).map(|_| transform(f, &mut rng)).collect::<Vec<_>>()).collect();
+            let valid: Vec<Frame> = valid_frames.iter().map(|f| transform(f, &mut rng)).collect();
+            (train, valid)
+        }
     };
     let species = SpeciesMap::from_frames(&train_frames);
     let cutoff = args.get_or("cutoff", 4.0)?;
