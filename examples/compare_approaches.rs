@@ -61,15 +61,25 @@ fn main() -> ExitCode {
 }
 
 fn run_all() -> Result<(), Box<dyn std::error::Error>> {
-    let args = Args::parse("Train the tutorial's approaches on the same data and compare them.", run::OPTIONS)?;
+    let args = Args::parse(
+        "Train the tutorial's approaches on the same data and compare them.",
+        run::OPTIONS,
+    )?;
     let mut rows = Vec::new();
 
     let nequip = run::run(&args, "Nequip", "target/compare/nequip", |s| {
         let a = s.args;
-        let (c, v, l) = (a.get_or("channels", 16)?, a.get_or("vectors", 8)?, a.get_or("layers", 2)?);
+        let (c, v, l) = (
+            a.get_or("channels", 16)?,
+            a.get_or("vectors", 8)?,
+            a.get_or("layers", 2)?,
+        );
         let mut cfg = nequip::nequip_config(s.species, c, v, l, s.cutoff);
         cfg.scale = s.force_rms;
-        Ok((nequip::Nequip::new(&cfg, 0), serde_json::json!({"channels": c, "vectors": v, "layers": l})))
+        Ok((
+            nequip::Nequip::new(&cfg, 0),
+            serde_json::json!({"channels": c, "vectors": v, "layers": l}),
+        ))
     })?;
     rows.push(("NequIP-like (tensor products, `#[equivariant]`)", nequip));
 
@@ -80,23 +90,40 @@ fn run_all() -> Result<(), Box<dyn std::error::Error>> {
             scale: s.force_rms,
             ..Default::default()
         };
-        Ok((distance::PairPotential::new(&cfg, 0), serde_json::json!({"hidden": cfg.hidden})))
+        Ok((
+            distance::PairPotential::new(&cfg, 0),
+            serde_json::json!({"hidden": cfg.hidden}),
+        ))
     })?;
     rows.push(("distance-only invariant energy, forces = −∇E", pair));
 
     // Approach 1: the same data in several random orientations.
     let copies = 4;
-    let aug = run::run_augmented(&args, copies, rotate_frame, "AugmentedBaseline", "target/compare/augmented", |s| {
-        let cfg = augmented::augmented_config(s.species, 32, s.cutoff);
-        Ok((augmented::AugmentedBaseline::new(&cfg, 0), serde_json::json!({"hidden": 32})))
-    })?;
+    let aug = run::run_augmented(
+        &args,
+        copies,
+        rotate_frame,
+        "AugmentedBaseline",
+        "target/compare/augmented",
+        |s| {
+            let cfg = augmented::augmented_config(s.species, 32, s.cutoff);
+            Ok((
+                augmented::AugmentedBaseline::new(&cfg, 0),
+                serde_json::json!({"hidden": 32}),
+            ))
+        },
+    )?;
     rows.push(("MLP on raw x/y/z + rotation augmentation (×4)", aug));
 
     println!("\n| model | parameters | valid E MAE (meV/atom) | valid F MAE (meV/Å) | valid F RMSE (meV/Å) | equivariance error | training time (s) |");
     println!("|---|---|---|---|---|---|---|");
     for (label, r) in rows {
         let v = &r.outcome.valid_metrics;
-        let eq = r.outcome.equivariance.as_ref().map_or(f64::NAN, |e| e.max());
+        let eq = r
+            .outcome
+            .equivariance
+            .as_ref()
+            .map_or(f64::NAN, |e| e.max());
         println!(
             "| {label} | {} | {:.1} | {:.1} | {:.1} | {:.1e} | {:.0} |",
             r.outcome.n_parameters,

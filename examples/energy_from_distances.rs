@@ -28,7 +28,12 @@ impl DistanceEnergy {
 
 fn main() -> Result<(), Box<dyn std::error::Error>> {
     // A small water-like cluster, as the tutorial's "three random atoms".
-    let positions = [[0.0, 0.0, 0.0], [0.96, 0.0, 0.0], [-0.24, 0.93, 0.0], [0.3, 0.4, 1.1]];
+    let positions = [
+        [0.0, 0.0, 0.0],
+        [0.96, 0.0, 0.0],
+        [-0.24, 0.93, 0.0],
+        [0.3, 0.4, 1.1],
+    ];
     let batch = Batch::from_positions(&positions, &[0, 1, 1, 0], 5.0)?;
     let model = DistanceEnergy::new(&DistanceEnergyConfig::default(), 0);
     println!("{}", model.summary());
@@ -39,7 +44,10 @@ fn main() -> Result<(), Box<dyn std::error::Error>> {
     let forces = forces_from_energy(&g, energy);
     println!("energy: {:.6}", energy.to_f64()[0]);
     for (i, f) in forces.iter().enumerate() {
-        println!("force on atom {i}: [{:+.6}, {:+.6}, {:+.6}]", f[0], f[1], f[2]);
+        println!(
+            "force on atom {i}: [{:+.6}, {:+.6}, {:+.6}]",
+            f[0], f[1], f[2]
+        );
     }
     let report = model.check_equivariance(&batch, 1);
     println!("{report}");

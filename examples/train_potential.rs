@@ -29,7 +29,8 @@ use args::Args;
 
 use std::process::ExitCode;
 
-const ABOUT: &str = "Train a NequIP-like equivariant potential on energies and forces (extended XYZ).";
+const ABOUT: &str =
+    "Train a NequIP-like equivariant potential on energies and forces (extended XYZ).";
 
 fn main() -> ExitCode {
     let args = match Args::parse(ABOUT, run::OPTIONS) {

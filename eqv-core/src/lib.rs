@@ -44,8 +44,8 @@ pub mod prelude {
     pub use crate::ops::activation::{
         Abs, Activation, Identity, Relu, Sigmoid, Silu, Softplus, Square, Tanh,
     };
-    pub use crate::ops::linear::Linear;
     pub use crate::ops::embedding::SpeciesEmbedding;
+    pub use crate::ops::linear::Linear;
     pub use crate::ops::mlp::ScalarMlp;
     pub use crate::ops::radial::BesselBasis;
     pub use crate::ops::spherical::{sh_up_to, spherical_harmonic, HarmonicOf, SphericalHarmonics};

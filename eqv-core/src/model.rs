@@ -126,7 +126,9 @@ impl<'t, T: Real, I: IsForceLike> IntoDeclared<'t, kind::Dipole, T> for Feat<'t,
 
 /// Converts what `forward` returned into the declared output (rule 8). The
 /// macro calls it at the span of `output = ...`.
-pub fn into_declared<'t, K: OutputKind, T: Real>(x: impl IntoDeclared<'t, K, T>) -> Feat<'t, K::Ir, T> {
+pub fn into_declared<'t, K: OutputKind, T: Real>(
+    x: impl IntoDeclared<'t, K, T>,
+) -> Feat<'t, K::Ir, T> {
     x.into_declared()
 }
 

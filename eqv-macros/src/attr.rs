@@ -14,7 +14,10 @@ pub struct Output {
 
 /// The outputs a network can declare, with what each one is.
 pub const OUTPUT_KINDS: &[(&str, &str)] = &[
-    ("Energy", "one Scalar (0e) per structure; forces follow as -∇E"),
+    (
+        "Energy",
+        "one Scalar (0e) per structure; forces follow as -∇E",
+    ),
     ("Forces", "one Vector (1o) per atom"),
     ("Dipole", "one Vector (1o) per structure"),
     ("Charges", "one Scalar (0e) per atom"),
@@ -63,7 +66,10 @@ pub fn parse(tokens: TokenStream) -> syn::Result<Args> {
                     .collect();
                 return Err(syn::Error::new(
                     kind.span(),
-                    format!("unknown output `{kind}`: expected one of {}", known.join(", ")),
+                    format!(
+                        "unknown output `{kind}`: expected one of {}",
+                        known.join(", ")
+                    ),
                 ));
             }
             args.output = Some(Output { kind });

@@ -41,7 +41,9 @@ pub fn check(model: &Model, args: &Args, errors: &mut Errors) {
     for f in &model.fields {
         match &f.kind {
             FieldKind::Spec(spec) => check_spec(spec, model, args, errors),
-            FieldKind::Sub { repeat: Some(r), .. } => check_size_name(r, args, &[], errors),
+            FieldKind::Sub {
+                repeat: Some(r), ..
+            } => check_size_name(r, args, &[], errors),
             FieldKind::Sub { .. } => {}
         }
     }
@@ -84,7 +86,9 @@ fn check_size_name(name: &Ident, args: &Args, fields: &[&Ident], errors: &mut Er
 }
 
 fn check_spec(spec: &Spec, model: &Model, args: &Args, errors: &mut Errors) {
-    let push = |errors: &mut Errors, lit: &IrrepsLit, msg: String| errors.push(syn::Error::new(lit.span(), msg));
+    let push = |errors: &mut Errors, lit: &IrrepsLit, msg: String| {
+        errors.push(syn::Error::new(lit.span(), msg))
+    };
     match spec {
         Spec::Linear { input, output } => {
             let Some(input) = input.irreps() else { return };
@@ -178,7 +182,14 @@ fn check_spec(spec: &Spec, model: &Model, args: &Args, errors: &mut Errors) {
                     );
                 }
                 if !matches!(t.mul, Mul::Lit(1)) {
-                    push(errors, irreps, format!("spherical harmonics have one copy of each degree: write \"1x{}\"", t.ir));
+                    push(
+                        errors,
+                        irreps,
+                        format!(
+                            "spherical harmonics have one copy of each degree: write \"1x{}\"",
+                            t.ir
+                        ),
+                    );
                 }
             }
         }
@@ -271,7 +282,12 @@ fn check_spec(spec: &Spec, model: &Model, args: &Args, errors: &mut Errors) {
                 .filter(|f| matches!(f.kind, FieldKind::Spec(Spec::ChannelwiseTp { .. })))
                 .map(|f| &f.name)
                 .collect();
-            let others: Vec<&Ident> = model.fields.iter().map(|f| &f.name).filter(|n| !tps.contains(n)).collect();
+            let others: Vec<&Ident> = model
+                .fields
+                .iter()
+                .map(|f| &f.name)
+                .filter(|n| !tps.contains(n))
+                .collect();
             for s in sizes {
                 if let Size::Name(n) = s {
                     if others.contains(&n) {

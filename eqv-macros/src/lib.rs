@@ -35,7 +35,10 @@ pub fn equivariant(attr: TokenStream, item: TokenStream) -> TokenStream {
     expand_equivariant(attr.into(), item.into()).into()
 }
 
-fn expand_equivariant(attr: proc_macro2::TokenStream, item: proc_macro2::TokenStream) -> proc_macro2::TokenStream {
+fn expand_equivariant(
+    attr: proc_macro2::TokenStream,
+    item: proc_macro2::TokenStream,
+) -> proc_macro2::TokenStream {
     let mut errors = errors::Errors::default();
     let args = errors.ok(attr::parse(attr)).unwrap_or_default();
     let item: syn::ItemStruct = match syn::parse2(item.clone()) {

@@ -51,13 +51,26 @@ pub enum Spec {
     /// A pointwise nonlinearity on scalar blocks.
     Activation { irreps: IrrepsLit, act: Type },
     /// e3nn's gate: scalars activated, gated blocks scaled by activated gates.
-    Gate { scalars: IrrepsLit, gated: IrrepsLit, act_scalars: Type, act_gates: Type },
+    Gate {
+        scalars: IrrepsLit,
+        gated: IrrepsLit,
+        act_scalars: Type,
+        act_gates: Type,
+    },
     /// Spherical harmonics of a `Vector`, one block per degree.
     SphericalHarmonics { irreps: IrrepsLit },
     /// Channel-wise (uvu) tensor product with weights per row.
-    ChannelwiseTp { in1: IrrepsLit, in2: IrrepsLit, out: IrrepsLit },
+    ChannelwiseTp {
+        in1: IrrepsLit,
+        in2: IrrepsLit,
+        out: IrrepsLit,
+    },
     /// Fully connected (uvw) tensor product with learned weights.
-    FullTp { in1: IrrepsLit, in2: IrrepsLit, out: IrrepsLit },
+    FullTp {
+        in1: IrrepsLit,
+        in2: IrrepsLit,
+        out: IrrepsLit,
+    },
     /// A scalar MLP (sizes; the last may name a `ChannelwiseTp` field).
     Mlp { sizes: Vec<Size>, act: Type },
     /// Bessel radial basis with a polynomial cutoff.
@@ -90,7 +103,11 @@ pub enum FieldKind {
     Spec(Spec),
     /// Any other type implementing `eqv::Layer` (a sub-network), possibly
     /// repeated `#[eqv(repeat = n)]` times in a `Vec`.
-    Sub { ty: Type, elem: Type, repeat: Option<Ident> },
+    Sub {
+        ty: Type,
+        elem: Type,
+        repeat: Option<Ident>,
+    },
 }
 
 /// One field of the declaration.
@@ -155,10 +172,12 @@ fn as_str(arg: &GenericArgument) -> Option<&LitStr> {
 /// A `{name}` block or a bare lower-case identifier.
 fn as_name(arg: &GenericArgument) -> Option<Ident> {
     match arg {
-        GenericArgument::Const(Expr::Block(b)) if b.block.stmts.len() == 1 => match &b.block.stmts[0] {
-            syn::Stmt::Expr(Expr::Path(p), None) => p.path.get_ident().cloned(),
-            _ => None,
-        },
+        GenericArgument::Const(Expr::Block(b)) if b.block.stmts.len() == 1 => {
+            match &b.block.stmts[0] {
+                syn::Stmt::Expr(Expr::Path(p), None) => p.path.get_ident().cloned(),
+                _ => None,
+            }
+        }
         GenericArgument::Type(Type::Path(p)) if p.qself.is_none() => {
             let id = p.path.get_ident()?;
             let first = id.to_string().chars().next()?;
@@ -197,7 +216,10 @@ fn real(arg: &GenericArgument, what: &str) -> syn::Result<RealArg> {
     if let Some(id) = as_name(arg) {
         return Ok(RealArg::Name(id));
     }
-    Err(syn::Error::new(arg.span(), format!("{what}: expected a number or a config entry like {{cutoff}}")))
+    Err(syn::Error::new(
+        arg.span(),
+        format!("{what}: expected a number or a config entry like {{cutoff}}"),
+    ))
 }
 
 fn irreps(arg: &GenericArgument, what: &str) -> syn::Result<IrrepsLit> {
@@ -215,7 +237,13 @@ fn default_type(name: &str) -> Type {
     syn::parse_quote!(::eqv::__private::#id)
 }
 
-fn arity(name: &Ident, args: &[GenericArgument], lo: usize, hi: usize, usage: &str) -> syn::Result<()> {
+fn arity(
+    name: &Ident,
+    args: &[GenericArgument],
+    lo: usize,
+    hi: usize,
+    usage: &str,
+) -> syn::Result<()> {
     if args.len() < lo || args.len() > hi {
         return Err(syn::Error::new(
             name.span(),
@@ -229,12 +257,16 @@ fn arity(name: &Ident, args: &[GenericArgument], lo: usize, hi: usize, usage: &s
 /// `Ok(None)`: an ordinary type (a sub-network, or eqv's typed layers such
 /// as `Linear<Vector, Vector>` used directly).
 pub fn parse_spec(ty: &Type) -> syn::Result<Option<Spec>> {
-    let Some((name, args)) = generic_args(ty) else { return Ok(None) };
+    let Some((name, args)) = generic_args(ty) else {
+        return Ok(None);
+    };
     let n = name.to_string();
     if !LAYERS.contains(&n.as_str()) {
         return Ok(None);
     }
-    let has_literal = args.iter().any(|a| as_lit(a).is_some() || as_name(a).is_some());
+    let has_literal = args
+        .iter()
+        .any(|a| as_lit(a).is_some() || as_name(a).is_some());
     // `Linear<Vector, Vector>` is eqv-core's typed layer; `Linear<conv, "..">` a declaration.
     if !has_literal {
         // e.g. `Linear<Vector, Vector>`: eqv-core's typed layer, used as is.
@@ -242,26 +274,47 @@ pub fn parse_spec(ty: &Type) -> syn::Result<Option<Spec>> {
     }
     let spec = match n.as_str() {
         "Linear" => {
-            arity(&name, &args, 2, 2, "an input and an output irreps string: Linear<\"16x0e + 4x1o\", \"8x0e + 4x1o\">")?;
+            arity(
+                &name,
+                &args,
+                2,
+                2,
+                "an input and an output irreps string: Linear<\"16x0e + 4x1o\", \"8x0e + 4x1o\">",
+            )?;
             let input = match as_name(&args[0]) {
                 Some(field) => Input::Field(field),
                 None => Input::Lit(irreps(&args[0], "Linear input (an irreps string or the name of the field that produces the input)")?),
             };
-            Spec::Linear { input, output: irreps(&args[1], "Linear output")? }
+            Spec::Linear {
+                input,
+                output: irreps(&args[1], "Linear output")?,
+            }
         }
         "Activation" => {
-            arity(&name, &args, 1, 2, "an irreps string and an activation: Activation<\"16x0e\", Silu>")?;
+            arity(
+                &name,
+                &args,
+                1,
+                2,
+                "an irreps string and an activation: Activation<\"16x0e\", Silu>",
+            )?;
             let act = match args.get(1) {
-                Some(a) => as_type(a).ok_or_else(|| syn::Error::new(a.span(), "expected an activation type such as Silu"))?,
+                Some(a) => as_type(a).ok_or_else(|| {
+                    syn::Error::new(a.span(), "expected an activation type such as Silu")
+                })?,
                 None => default_type("Silu"),
             };
-            Spec::Activation { irreps: irreps(&args[0], "Activation irreps")?, act }
+            Spec::Activation {
+                irreps: irreps(&args[0], "Activation irreps")?,
+                act,
+            }
         }
         "Gate" => {
             arity(&name, &args, 2, 4, "scalars and gated irreps, and optionally the two activations: Gate<\"16x0e\", \"8x1o\", Silu, Sigmoid>")?;
             let act = |i: usize, d: &str| -> syn::Result<Type> {
                 match args.get(i) {
-                    Some(a) => as_type(a).ok_or_else(|| syn::Error::new(a.span(), "expected an activation type")),
+                    Some(a) => as_type(a)
+                        .ok_or_else(|| syn::Error::new(a.span(), "expected an activation type")),
                     None => Ok(default_type(d)),
                 }
             };
@@ -273,7 +326,13 @@ pub fn parse_spec(ty: &Type) -> syn::Result<Option<Spec>> {
             }
         }
         "SphericalHarmonics" => {
-            arity(&name, &args, 1, 1, "an irreps string \"1x0e + 1x1o + 1x2e\" or lmax: SphericalHarmonics<2>")?;
+            arity(
+                &name,
+                &args,
+                1,
+                1,
+                "an irreps string \"1x0e + 1x1o + 1x2e\" or lmax: SphericalHarmonics<2>",
+            )?;
             let irreps = match as_lit(&args[0]) {
                 Some(Lit::Int(i)) => {
                     let lmax: u32 = i.base10_parse()?;
@@ -306,17 +365,44 @@ pub fn parse_spec(ty: &Type) -> syn::Result<Option<Spec>> {
                 None => (default_type("Silu"), &args[..]),
             };
             if sizes.len() < 2 {
-                return Err(syn::Error::new(name.span(), "`Mlp` takes at least an input and an output size: Mlp<8, 64, 64, conv, Silu>"));
+                return Err(syn::Error::new(
+                    name.span(),
+                    "`Mlp` takes at least an input and an output size: Mlp<8, 64, 64, conv, Silu>",
+                ));
             }
-            Spec::Mlp { sizes: sizes.iter().map(|a| size(a, "Mlp size")).collect::<syn::Result<_>>()?, act }
+            Spec::Mlp {
+                sizes: sizes
+                    .iter()
+                    .map(|a| size(a, "Mlp size"))
+                    .collect::<syn::Result<_>>()?,
+                act,
+            }
         }
         "Bessel" => {
-            arity(&name, &args, 2, 2, "the number of basis functions and the cutoff: Bessel<8, {cutoff}>")?;
-            Spec::Bessel { n: size(&args[0], "Bessel size")?, cutoff: real(&args[1], "Bessel cutoff")? }
+            arity(
+                &name,
+                &args,
+                2,
+                2,
+                "the number of basis functions and the cutoff: Bessel<8, {cutoff}>",
+            )?;
+            Spec::Bessel {
+                n: size(&args[0], "Bessel size")?,
+                cutoff: real(&args[1], "Bessel cutoff")?,
+            }
         }
         "SpeciesEmbedding" => {
-            arity(&name, &args, 2, 2, "the number of species and scalar irreps: SpeciesEmbedding<{species}, \"32x0e\">")?;
-            Spec::SpeciesEmbedding { species: size(&args[0], "number of species")?, out: irreps(&args[1], "SpeciesEmbedding output")? }
+            arity(
+                &name,
+                &args,
+                2,
+                2,
+                "the number of species and scalar irreps: SpeciesEmbedding<{species}, \"32x0e\">",
+            )?;
+            Spec::SpeciesEmbedding {
+                species: size(&args[0], "number of species")?,
+                out: irreps(&args[1], "SpeciesEmbedding output")?,
+            }
         }
         _ => return Ok(None),
     };
@@ -377,11 +463,19 @@ pub fn parse_model(item: &syn::ItemStruct, errors: &mut crate::errors::Errors) -
                 None
             }
         };
-        let attrs: Vec<Attribute> = f.attrs.iter().filter(|a| !a.path().is_ident("eqv")).cloned().collect();
+        let attrs: Vec<Attribute> = f
+            .attrs
+            .iter()
+            .filter(|a| !a.path().is_ident("eqv"))
+            .cloned()
+            .collect();
         let kind = match parse_spec(&f.ty) {
             Ok(Some(spec)) => {
                 if let Some(r) = &repeat {
-                    errors.push(syn::Error::new(r.span(), "`repeat` applies to sub-networks in a `Vec`, not to layers"));
+                    errors.push(syn::Error::new(
+                        r.span(),
+                        "`repeat` applies to sub-networks in a `Vec`, not to layers",
+                    ));
                 }
                 FieldKind::Spec(spec)
             }
@@ -389,22 +483,40 @@ pub fn parse_model(item: &syn::ItemStruct, errors: &mut crate::errors::Errors) -
                 let elem = match (&repeat, vec_elem(&f.ty)) {
                     (Some(_), Some(e)) => e,
                     (Some(r), None) => {
-                        errors.push(syn::Error::new(r.span(), "`#[eqv(repeat = n)]` needs a field of type `Vec<SubNetwork>`"));
+                        errors.push(syn::Error::new(
+                            r.span(),
+                            "`#[eqv(repeat = n)]` needs a field of type `Vec<SubNetwork>`",
+                        ));
                         f.ty.clone()
                     }
                     (None, _) => f.ty.clone(),
                 };
-                FieldKind::Sub { ty: f.ty.clone(), elem, repeat }
+                FieldKind::Sub {
+                    ty: f.ty.clone(),
+                    elem,
+                    repeat,
+                }
             }
             Err(e) => {
                 errors.push(e);
                 continue;
             }
         };
-        fields.push(Field { name, vis: f.vis.clone(), attrs, kind, ty_span: f.ty.span() });
+        fields.push(Field {
+            name,
+            vis: f.vis.clone(),
+            attrs,
+            kind,
+            ty_span: f.ty.span(),
+        });
     }
     resolve_inputs(&item.ident, &mut fields, errors);
-    Some(Model { name: item.ident.clone(), vis: item.vis.clone(), attrs: item.attrs.clone(), fields })
+    Some(Model {
+        name: item.ident.clone(),
+        vis: item.vis.clone(),
+        attrs: item.attrs.clone(),
+        fields,
+    })
 }
 
 /// The irreps a layer produces, as irreps (multiplicities are resolved at
@@ -436,7 +548,9 @@ fn resolve_inputs(model: &Ident, fields: &mut [Field], errors: &mut crate::error
         })
         .collect();
     for f in fields.iter_mut() {
-        let FieldKind::Spec(Spec::Linear { input, .. }) = &mut f.kind else { continue };
+        let FieldKind::Spec(Spec::Linear { input, .. }) = &mut f.kind else {
+            continue;
+        };
         let Input::Field(src) = input else { continue };
         match outputs.iter().find(|(n, _)| n == src) {
             Some((_, Some(irs))) => {

@@ -19,7 +19,9 @@ pub struct PairPotential {
 impl PairPotential {
     /// The energy of each structure.
     pub fn forward<'t, T: Real>(&self, g: &Graph<'t, T>) -> Energy<'t, T> {
-        let pair = self.mlp.forward(self.radial.forward(g.edge_vectors().norm()));
+        let pair = self
+            .mlp
+            .forward(self.radial.forward(g.edge_vectors().norm()));
         let per_atom = g.scatter_sum(pair).scale_by(0.5 * self.config().scale);
         Energy::from_feat(g.sum_over_atoms(per_atom))
     }

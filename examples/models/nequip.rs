@@ -7,7 +7,13 @@ use eqv::equivariant;
 use eqv::prelude::*;
 
 /// One interaction block (TFN/NequIP convolution).
-#[equivariant(config(channels = 16, vectors = 8, n_basis = 8, radial_hidden = 16, avg_neighbors = 16.0))]
+#[equivariant(config(
+    channels = 16,
+    vectors = 8,
+    n_basis = 8,
+    radial_hidden = 16,
+    avg_neighbors = 16.0
+))]
 pub struct Interaction {
     /// Weights of every tensor-product path, per edge, from the radial basis.
     radial: Mlp<{ n_basis }, { radial_hidden }, conv>,
@@ -24,7 +30,11 @@ pub struct Interaction {
 /// Node features of a NequIP layer: scalars and vectors per atom.
 pub type Nodes<'t, T> = (Feat<'t, Scalar, T>, Feat<'t, Vector, T>);
 /// Spherical harmonics of the edge vectors, degrees 0, 1 and 2.
-pub type EdgeHarmonics<'t, T> = (Feat<'t, Scalar, T>, Feat<'t, Vector, T>, Feat<'t, Tensor2e, T>);
+pub type EdgeHarmonics<'t, T> = (
+    Feat<'t, Scalar, T>,
+    Feat<'t, Vector, T>,
+    Feat<'t, Tensor2e, T>,
+);
 
 impl Interaction {
     /// Messages from neighbours, aggregated, mixed, gated, plus the residual.
@@ -69,26 +79,42 @@ impl Nequip {
         let basis = self.radial.forward(edges.norm());
         let vectors = self.config().vectors;
         let zeros = vec![T::ZERO; g.num_atoms() * vectors * 3];
-        let mut x = (self.embed.forward(g), Feat::<Vector, T>::input(g.tape(), g.num_atoms(), vectors, zeros));
+        let mut x = (
+            self.embed.forward(g),
+            Feat::<Vector, T>::input(g.tape(), g.num_atoms(), vectors, zeros),
+        );
         for layer in &self.interactions {
             x = layer.forward(g, sh, basis, x);
         }
         // Per-atom energies in units of the data's typical force × 1 Å
         // (NequIP's per-atom scale), so the network works with O(1) numbers.
-        let per_atom = self.readout.forward(self.hidden.forward(x.0).activate(Silu)).scale_by(self.config().scale);
+        let per_atom = self
+            .readout
+            .forward(self.hidden.forward(x.0).activate(Silu))
+            .scale_by(self.config().scale);
         Energy::from_feat(g.sum_over_atoms(per_atom))
     }
 }
 
 /// A config whose sub-network sizes agree with the top level.
-pub fn nequip_config(species: usize, channels: usize, vectors: usize, layers: usize, cutoff: f64) -> NequipConfig {
+pub fn nequip_config(
+    species: usize,
+    channels: usize,
+    vectors: usize,
+    layers: usize,
+    cutoff: f64,
+) -> NequipConfig {
     NequipConfig {
         species,
         channels,
         vectors,
         layers,
         cutoff,
-        interactions: InteractionConfig { channels, vectors, ..Default::default() },
+        interactions: InteractionConfig {
+            channels,
+            vectors,
+            ..Default::default()
+        },
         ..Default::default()
     }
 }

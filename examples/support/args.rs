@@ -35,7 +35,9 @@ impl Args {
                 std::process::exit(0);
             }
             let Some(name) = a.strip_prefix("--") else {
-                return Err(format!("unexpected argument `{a}` (options start with --; see --help)"));
+                return Err(format!(
+                    "unexpected argument `{a}` (options start with --; see --help)"
+                ));
             };
             let (name, inline) = match name.split_once('=') {
                 Some((n, v)) => (n.to_string(), Some(v.to_string())),
@@ -47,7 +49,9 @@ impl Args {
             if *takes {
                 let v = match inline {
                     Some(v) => v,
-                    None => it.next().ok_or_else(|| format!("option `--{name}` needs a value"))?,
+                    None => it
+                        .next()
+                        .ok_or_else(|| format!("option `--{name}` needs a value"))?,
                 };
                 values.insert(name, v);
             } else {

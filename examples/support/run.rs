@@ -10,8 +10,8 @@ use eqv::data::{read_extxyz, write_extxyz, Frame, SpeciesMap};
 use eqv::graph::EnergyModel;
 use eqv::param::Parameters;
 use eqv::train::{
-    predict_frames, report_json, split_frames, train, write_learning_curve, write_report, LossWeights, NoHooks,
-    PredictionStorage, TrainConfig, TrainOutcome,
+    predict_frames, report_json, split_frames, train, write_learning_curve, write_report,
+    LossWeights, NoHooks, PredictionStorage, TrainConfig, TrainOutcome,
 };
 use serde_json::{json, Value};
 use std::error::Error;
@@ -19,12 +19,36 @@ use std::path::{Path, PathBuf};
 
 /// The options every training example accepts.
 pub const OPTIONS: Spec = &[
-    ("data", true, "training data, extended XYZ (default: generated Stillinger-Weber silicon)"),
-    ("valid", true, "validation data, extended XYZ (default: a random split of --data)"),
-    ("valid-fraction", true, "fraction held out for validation without --valid (default 0.1)"),
-    ("max-minutes", true, "stop training after M minutes of wall time, keeping the best checkpoint (default 4)"),
-    ("report", true, "write the final JSON report here (default OUT/report.json)"),
-    ("out", true, "directory for data, checkpoint, learning curve and predictions"),
+    (
+        "data",
+        true,
+        "training data, extended XYZ (default: generated Stillinger-Weber silicon)",
+    ),
+    (
+        "valid",
+        true,
+        "validation data, extended XYZ (default: a random split of --data)",
+    ),
+    (
+        "valid-fraction",
+        true,
+        "fraction held out for validation without --valid (default 0.1)",
+    ),
+    (
+        "max-minutes",
+        true,
+        "stop training after M minutes of wall time, keeping the best checkpoint (default 4)",
+    ),
+    (
+        "report",
+        true,
+        "write the final JSON report here (default OUT/report.json)",
+    ),
+    (
+        "out",
+        true,
+        "directory for data, checkpoint, learning curve and predictions",
+    ),
     ("epochs", true, "maximum number of epochs (default 200)"),
     ("cutoff", true, "radial cutoff in Å (default 4.0)"),
     ("channels", true, "scalar channels (default 16)"),
@@ -32,12 +56,36 @@ pub const OPTIONS: Spec = &[
     ("layers", true, "interaction layers (default 2)"),
     ("n-basis", true, "Bessel radial basis functions (default 8)"),
     ("lr", true, "learning rate (default 0.01)"),
-    ("batch-size", true, "structures per optimiser step (default 4)"),
-    ("energy-weight", true, "weight of the energy-per-atom loss (default 1)"),
-    ("force-weight", true, "weight of the force loss (default 10)"),
-    ("patience", true, "early stopping after N epochs without improvement (default 30)"),
-    ("seed", true, "seed of data generation, split, initialisation and shuffles (default 0)"),
-    ("frames", true, "use at most N frames of the data (default: all)"),
+    (
+        "batch-size",
+        true,
+        "structures per optimiser step (default 4)",
+    ),
+    (
+        "energy-weight",
+        true,
+        "weight of the energy-per-atom loss (default 1)",
+    ),
+    (
+        "force-weight",
+        true,
+        "weight of the force loss (default 10)",
+    ),
+    (
+        "patience",
+        true,
+        "early stopping after N epochs without improvement (default 30)",
+    ),
+    (
+        "seed",
+        true,
+        "seed of data generation, split, initialisation and shuffles (default 0)",
+    ),
+    (
+        "frames",
+        true,
+        "use at most N frames of the data (default: all)",
+    ),
     ("smoke", false, "a tiny, fast run (CI)"),
     ("quiet", false, "no per-epoch lines"),
 ];
@@ -64,7 +112,11 @@ fn data(args: &Args, out: &Path, seed: u64, smoke: bool) -> Result<Vec<Frame>, B
     let mut frames = match args.path("data") {
         Some(p) => read_extxyz(&p)?,
         None => {
-            let cfg = if smoke { SiliconDatasetConfig::tiny() } else { SiliconDatasetConfig::default() };
+            let cfg = if smoke {
+                SiliconDatasetConfig::tiny()
+            } else {
+                SiliconDatasetConfig::default()
+            };
             let t = std::time::Instant::now();
             let frames = silicon_dataset(&cfg, seed)?;
             let path = out.join("silicon_sw.extxyz");
@@ -88,7 +140,12 @@ fn data(args: &Args, out: &Path, seed: u64, smoke: bool) -> Result<Vec<Frame>, B
 }
 
 /// Trains the model that `build` makes and writes the run's files.
-pub fn run<M, B>(args: &Args, name: &str, default_out: &str, build: B) -> Result<RunSummary, Box<dyn Error>>
+pub fn run<M, B>(
+    args: &Args,
+    name: &str,
+    default_out: &str,
+    build: B,
+) -> Result<RunSummary, Box<dyn Error>>
 where
     M: EnergyModel + Parameters + Sync,
     B: FnOnce(&Setup) -> Result<(M, Value), String>,
@@ -131,7 +188,9 @@ where
 {
     let smoke = args.flag("smoke");
     let seed = args.get_or("seed", 0u64)?;
-    let out = args.path("out").unwrap_or_else(|| PathBuf::from(default_out));
+    let out = args
+        .path("out")
+        .unwrap_or_else(|| PathBuf::from(default_out));
     std::fs::create_dir_all(&out).map_err(|e| format!("{}: {e}", out.display()))?;
     let frames = data(args, &out, seed, smoke)?;
     let (train_frames, valid_frames) = match args.path("valid") {
@@ -142,9 +201,18 @@ where
         None => (train_frames, valid_frames),
         Some((copies, transform)) => {
             let mut rng = eqv::rng::Rng::new(seed ^ 0xA5A5);
-            let train: Vec<Frame> =
-                train_frames.iter().flat_map(|f| (0..copies).map(|_| transform(f, &mut rng)).collect::<Vec<_>>()).collect();
-            let valid: Vec<Frame> = valid_frames.iter().map(|f| transform(f, &mut rng)).collect();
+            let train: Vec<Frame> = train_frames
+                .iter()
+                .flat_map(|f| {
+                    (0..copies)
+                        .map(|_| transform(f, &mut rng))
+                        .collect::<Vec<_>>()
+                })
+                .collect();
+            let valid: Vec<Frame> = valid_frames
+                .iter()
+                .map(|f| transform(f, &mut rng))
+                .collect();
             (train, valid)
         }
     };
@@ -154,9 +222,21 @@ where
         .iter()
         .filter_map(|f| f.forces.as_ref())
         .flatten()
-        .fold((0.0, 0usize), |(s, n), f| (s + f[0] * f[0] + f[1] * f[1] + f[2] * f[2], n + 3));
-    let force_rms = if n > 0 && sum > 0.0 { (sum / n as f64).sqrt() } else { 1.0 };
-    let setup = Setup { args, species: species.len(), force_rms, cutoff, smoke };
+        .fold((0.0, 0usize), |(s, n), f| {
+            (s + f[0] * f[0] + f[1] * f[1] + f[2] * f[2], n + 3)
+        });
+    let force_rms = if n > 0 && sum > 0.0 {
+        (sum / n as f64).sqrt()
+    } else {
+        1.0
+    };
+    let setup = Setup {
+        args,
+        species: species.len(),
+        force_rms,
+        cutoff,
+        smoke,
+    };
     let (mut model, model_json) = build(&setup)?;
 
     let default_cfg = TrainConfig::default();
@@ -175,7 +255,11 @@ where
         checkpoint: Some(out.join("model.safetensors")),
         model_name: name.to_string(),
         model_config: model_json.to_string(),
-        progress: if args.flag("quiet") { eqv::train::ProgressMode::Quiet } else { default_cfg.progress },
+        progress: if args.flag("quiet") {
+            eqv::train::ProgressMode::Quiet
+        } else {
+            default_cfg.progress
+        },
         ..default_cfg
     };
     println!(
@@ -193,24 +277,55 @@ where
         "cutoff": cutoff,
         "reference_energies": outcome.reference.to_json(),
     });
-    std::fs::write(out.join("model.json"), serde_json::to_string_pretty(&sidecar)?)?;
+    std::fs::write(
+        out.join("model.json"),
+        serde_json::to_string_pretty(&sidecar)?,
+    )?;
     write_learning_curve(out.join("learning_curve.svg"), &outcome.history)?;
-    let predicted = predict_frames(&model, &valid_frames, cutoff, &outcome.reference, PredictionStorage::Extra)?;
+    let predicted = predict_frames(
+        &model,
+        &valid_frames,
+        cutoff,
+        &outcome.reference,
+        PredictionStorage::Extra,
+    )?;
     write_extxyz(out.join("valid_predictions.extxyz"), &predicted)?;
     let mut report = report_json(&outcome, &cfg);
     report["model"] = json!(name);
-    let report_path = args.path("report").unwrap_or_else(|| out.join("report.json"));
+    let report_path = args
+        .path("report")
+        .unwrap_or_else(|| out.join("report.json"));
     write_report(&report_path, &report)?;
 
     let (t, v) = (&outcome.train_metrics, &outcome.valid_metrics);
-    println!("\n{name}: {} epochs, best epoch {}, stopped: {:?}, {:.1} s", outcome.history.len(), outcome.best_epoch, outcome.stop_reason, outcome.train_seconds);
+    println!(
+        "\n{name}: {} epochs, best epoch {}, stopped: {:?}, {:.1} s",
+        outcome.history.len(),
+        outcome.best_epoch,
+        outcome.stop_reason,
+        outcome.train_seconds
+    );
     println!("                    energy MAE      force MAE     force RMSE");
     println!("                    (meV/atom)       (meV/Å)        (meV/Å)");
-    println!("  train        {:>13.2}  {:>12.1}  {:>13.1}", t.energy_mae_mev_per_atom, t.force_mae_mev_per_a, t.force_rmse_mev_per_a);
-    println!("  validation   {:>13.2}  {:>12.1}  {:>13.1}", v.energy_mae_mev_per_atom, v.force_mae_mev_per_a, v.force_rmse_mev_per_a);
+    println!(
+        "  train        {:>13.2}  {:>12.1}  {:>13.1}",
+        t.energy_mae_mev_per_atom, t.force_mae_mev_per_a, t.force_rmse_mev_per_a
+    );
+    println!(
+        "  validation   {:>13.2}  {:>12.1}  {:>13.1}",
+        v.energy_mae_mev_per_atom, v.force_mae_mev_per_a, v.force_rmse_mev_per_a
+    );
     if let Some(eq) = &outcome.equivariance {
         println!("  {eq}");
     }
-    println!("wrote {} (report), {}", report_path.display(), out.display());
-    Ok(RunSummary { name: name.to_string(), outcome, report })
+    println!(
+        "wrote {} (report), {}",
+        report_path.display(),
+        out.display()
+    );
+    Ok(RunSummary {
+        name: name.to_string(),
+        outcome,
+        report,
+    })
 }

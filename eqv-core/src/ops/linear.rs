@@ -123,7 +123,10 @@ impl<I: Irrep, O: Irrep> Linear<I, O> {
                             let acc: T = if d == 1 {
                                 wi.iter().zip(gyr).map(|(&a, &b)| a * b).sum()
                             } else {
-                                wi.iter().enumerate().map(|(o, &a)| a * gyr[o * d + m]).sum()
+                                wi.iter()
+                                    .enumerate()
+                                    .map(|(o, &a)| a * gyr[o * d + m])
+                                    .sum()
                             };
                             gx[(r * mi + i) * d + m] += acc;
                         }

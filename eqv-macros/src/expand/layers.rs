@@ -44,9 +44,19 @@ pub fn layer_type_name(model: &Ident, field: &Ident) -> Ident {
 pub fn generate(field: &Ident, spec: &Spec, ctx: &Ctx) -> TokenStream {
     let ty = layer_type_name(ctx.model, field);
     let (fields, init, forward, visit, describe) = match spec {
-        Spec::Linear { input, output } => linear(input.irreps().expect("inputs are resolved before generation"), output),
+        Spec::Linear { input, output } => linear(
+            input
+                .irreps()
+                .expect("inputs are resolved before generation"),
+            output,
+        ),
         Spec::Activation { irreps, act } => activation(irreps, act),
-        Spec::Gate { scalars, gated, act_scalars, act_gates } => gate(scalars, gated, act_scalars, act_gates),
+        Spec::Gate {
+            scalars,
+            gated,
+            act_scalars,
+            act_gates,
+        } => gate(scalars, gated, act_scalars, act_gates),
         Spec::SphericalHarmonics { irreps } => spherical_harmonics(irreps),
         Spec::ChannelwiseTp { in1, in2, out } => channelwise(in1, in2, out, ctx.config),
         Spec::FullTp { in1, in2, out } => full_tp(in1, in2, out),
@@ -64,14 +74,23 @@ pub fn generate(field: &Ident, spec: &Spec, ctx: &Ctx) -> TokenStream {
                     }
                 },
                 Vec::new(),
-                quote!(::std::format!("Bessel basis: {} functions, cutoff {} Å, polynomial envelope of degree {}", self.basis.num_basis(), self.basis.r_max(), self.basis.envelope_degree())),
+                quote!(::std::format!(
+                    "Bessel basis: {} functions, cutoff {} Å, polynomial envelope of degree {}",
+                    self.basis.num_basis(),
+                    self.basis.r_max(),
+                    self.basis.envelope_degree()
+                )),
             )
         }
         Spec::SpeciesEmbedding { species, out } => {
             let n = size_expr(species, &|_| None);
             let m = mul_expr(&out.terms[0].mul);
             let span = out.span();
-            let check = if out.terms.len() == 1 { quote!() } else { quote_spanned!(span=> ::std::compile_error!("a species embedding has one block of scalars");) };
+            let check = if out.terms.len() == 1 {
+                quote!()
+            } else {
+                quote_spanned!(span=> ::std::compile_error!("a species embedding has one block of scalars");)
+            };
             (
                 quote!(pub embedding: ::eqv::__private::SpeciesEmbedding,),
                 quote!(Self { embedding: { #check ::eqv::__private::SpeciesEmbedding::new(#n, #m, rng) } }),
@@ -82,7 +101,11 @@ pub fn generate(field: &Ident, spec: &Spec, ctx: &Ctx) -> TokenStream {
                     }
                 },
                 vec![(format_ident!("embedding"), None)],
-                quote!(::std::format!("SpeciesEmbedding: {} species -> {}x0e", self.embedding.n_species(), self.embedding.mul())),
+                quote!(::std::format!(
+                    "SpeciesEmbedding: {} species -> {}x0e",
+                    self.embedding.n_species(),
+                    self.embedding.mul()
+                )),
             )
         }
     };
@@ -157,8 +180,15 @@ fn out_muls_expr(spec: &Spec, ctx: &Ctx) -> TokenStream {
             let per_out: Vec<TokenStream> = tp_paths(in1, in2, out)
                 .iter()
                 .map(|p| {
-                    let ms: Vec<TokenStream> = p.iter().map(|&(i, _)| mul_expr(&in1.terms[i].mul)).collect();
-                    if ms.is_empty() { quote!(0usize) } else { quote!(#(#ms)+*) }
+                    let ms: Vec<TokenStream> = p
+                        .iter()
+                        .map(|&(i, _)| mul_expr(&in1.terms[i].mul))
+                        .collect();
+                    if ms.is_empty() {
+                        quote!(0usize)
+                    } else {
+                        quote!(#(#ms)+*)
+                    }
                 })
                 .collect();
             quote!(::std::vec![#(#per_out),*])
@@ -166,7 +196,9 @@ fn out_muls_expr(spec: &Spec, ctx: &Ctx) -> TokenStream {
         Spec::FullTp { out, .. } => muls_expr(out),
         Spec::Mlp { sizes, .. } => {
             let tp_type = ctx.tp_type;
-            let last = size_expr(sizes.last().expect("an Mlp has sizes"), &|name| tp_type(name).map(|t| quote!(#t::__numel(cfg))));
+            let last = size_expr(sizes.last().expect("an Mlp has sizes"), &|name| {
+                tp_type(name).map(|t| quote!(#t::__numel(cfg)))
+            });
             quote!(::std::vec![#last])
         }
         Spec::Bessel { n, .. } => {
@@ -178,7 +210,13 @@ fn out_muls_expr(spec: &Spec, ctx: &Ctx) -> TokenStream {
 }
 
 /// (fields, init, forward, children with parameters and their path keys, description)
-type Parts = (TokenStream, TokenStream, TokenStream, Vec<(Ident, Option<String>)>, TokenStream);
+type Parts = (
+    TokenStream,
+    TokenStream,
+    TokenStream,
+    Vec<(Ident, Option<String>)>,
+    TokenStream,
+);
 
 fn destructure(names: &[Ident], from: TokenStream) -> TokenStream {
     let pat = tuple(&names.iter().map(|n| quote!(#n)).collect::<Vec<_>>());
@@ -194,7 +232,13 @@ fn linear(input: &IrrepsLit, output: &IrrepsLit) -> Parts {
     let mut visits = Vec::new();
     for (o, ot) in output.terms.iter().enumerate() {
         let irt = ir_type(ot.ir);
-        let sources: Vec<usize> = input.terms.iter().enumerate().filter(|(_, t)| t.ir == ot.ir).map(|(i, _)| i).collect();
+        let sources: Vec<usize> = input
+            .terms
+            .iter()
+            .enumerate()
+            .filter(|(_, t)| t.ir == ot.ir)
+            .map(|(i, _)| i)
+            .collect();
         let mut terms = Vec::new();
         for &i in &sources {
             let name = format_ident!("w{}_{}", o, i);
@@ -206,18 +250,26 @@ fn linear(input: &IrrepsLit, output: &IrrepsLit) -> Parts {
             if sources.len() == 1 {
                 terms.push(quote_spanned!(span=> self.#name.forward(#x)));
             } else {
-                let all: Vec<TokenStream> = sources.iter().map(|&j| quote!(self.muls_in[#j])).collect();
+                let all: Vec<TokenStream> =
+                    sources.iter().map(|&j| quote!(self.muls_in[#j])).collect();
                 terms.push(quote_spanned!(span=> self.#name.forward(#x).scale_by(((self.muls_in[#i] as f64) / ((#(#all)+*) as f64)).sqrt())));
             }
         }
         // The checker guarantees a source; keep the expansion valid anyway.
-        outs.push(if terms.is_empty() { quote!(::std::unreachable!()) } else { quote!(#(#terms)+*) });
+        outs.push(if terms.is_empty() {
+            quote!(::std::unreachable!())
+        } else {
+            quote!(#(#terms)+*)
+        });
     }
     let (in_ty, out_ty) = (irreps_type(input), irreps_type(output));
     let d = destructure(&xs, quote!(x));
     let out = tuple(&outs);
     let (mi, mo) = (muls_expr(input), muls_expr(output));
-    let (si, so) = (irreps_string_expr(input, quote!(self.muls_in)), irreps_string_expr(output, quote!(self.muls_out)));
+    let (si, so) = (
+        irreps_string_expr(input, quote!(self.muls_in)),
+        irreps_string_expr(output, quote!(self.muls_out)),
+    );
     (
         quote!(#(#fields)* pub muls_in: ::std::vec::Vec<usize>, pub muls_out: ::std::vec::Vec<usize>,),
         quote!({
@@ -253,7 +305,13 @@ fn activation(irreps: &IrrepsLit, act: &syn::Type) -> Parts {
     let out = tuple(&outs);
     let m = muls_expr(irreps);
     let s = irreps_string_expr(irreps, quote!(self.muls));
-    let name = quote!(#act).to_string().rsplit("::").next().unwrap_or("").trim().to_string();
+    let name = quote!(#act)
+        .to_string()
+        .rsplit("::")
+        .next()
+        .unwrap_or("")
+        .trim()
+        .to_string();
     (
         quote!(pub muls: ::std::vec::Vec<usize>,),
         quote!(Self { muls: #m }),
@@ -277,7 +335,9 @@ fn gate(scalars: &IrrepsLit, gated: &IrrepsLit, act_s: &syn::Type, act_g: &syn::
     names.push(format_ident!("gates"));
     names.extend(gs.iter().cloned());
     let mut in_tys: Vec<TokenStream> = scalars.terms.iter().map(|t| feat_type(t.ir)).collect();
-    in_tys.push(quote!(::eqv::__private::Feat<'t, ::eqv::__private::Scalar, T>));
+    in_tys.push(quote!(
+        ::eqv::__private::Feat<'t, ::eqv::__private::Scalar, T>
+    ));
     in_tys.extend(gated.terms.iter().map(|t| feat_type(t.ir)));
     let mut out_tys: Vec<TokenStream> = Vec::new();
     let mut outs = Vec::new();
@@ -285,7 +345,9 @@ fn gate(scalars: &IrrepsLit, gated: &IrrepsLit, act_s: &syn::Type, act_g: &syn::
         let it = ir_type(t.ir);
         let sspan = scalars.span();
         out_tys.push(quote_spanned!(sspan=> ::eqv::__private::Feat<'t, <#act_s as ::eqv::__private::ActsOn<#it>>::Out, T>));
-        outs.push(quote_spanned!(sspan=> #s.activate(<#act_s as ::std::default::Default>::default())));
+        outs.push(
+            quote_spanned!(sspan=> #s.activate(<#act_s as ::std::default::Default>::default())),
+        );
     }
     let mut gated_code = Vec::new();
     for (t, g) in gated.terms.iter().zip(&gs) {
@@ -302,7 +364,10 @@ fn gate(scalars: &IrrepsLit, gated: &IrrepsLit, act_s: &syn::Type, act_g: &syn::
     let out_ty = tuple(&out_tys);
     let out = tuple(&outs);
     let (ms, mg) = (muls_expr(scalars), muls_expr(gated));
-    let (s1, s2) = (irreps_string_expr(scalars, quote!(self.muls_scalars)), irreps_string_expr(gated, quote!(self.muls_gated)));
+    let (s1, s2) = (
+        irreps_string_expr(scalars, quote!(self.muls_scalars)),
+        irreps_string_expr(gated, quote!(self.muls_gated)),
+    );
     (
         quote!(pub muls_scalars: ::std::vec::Vec<usize>, pub muls_gated: ::std::vec::Vec<usize>,),
         quote!(Self { muls_scalars: #ms, muls_gated: #mg }),
@@ -322,7 +387,9 @@ fn gate(scalars: &IrrepsLit, gated: &IrrepsLit, act_s: &syn::Type, act_g: &syn::
             }
         },
         Vec::new(),
-        quote!(::std::format!("Gate: scalars {} gate {} (gates {}x0e)", #s1, #s2, self.muls_gated.iter().sum::<usize>())),
+        quote!(
+            ::std::format!("Gate: scalars {} gate {} (gates {}x0e)", #s1, #s2, self.muls_gated.iter().sum::<usize>())
+        ),
     )
 }
 
@@ -372,11 +439,18 @@ fn channelwise(in1: &IrrepsLit, in2: &IrrepsLit, out: &IrrepsLit, config: &Ident
             }));
             numel_terms.push(mul_expr(&in1.terms[i].mul));
         }
-        let first = parts.first().cloned().unwrap_or_else(|| quote!(::std::unreachable!()));
+        let first = parts
+            .first()
+            .cloned()
+            .unwrap_or_else(|| quote!(::std::unreachable!()));
         let rest = parts.iter().skip(1);
         outs.push(quote!({ let acc = #first; #(let acc = acc.concat(#rest);)* acc }));
     }
-    let numel = if numel_terms.is_empty() { quote!(0usize) } else { quote!(#(#numel_terms)+*) };
+    let numel = if numel_terms.is_empty() {
+        quote!(0usize)
+    } else {
+        quote!(#(#numel_terms)+*)
+    };
     let (t1, t2, to) = (irreps_type(in1), irreps_type(in2), irreps_type(out));
     let dx = destructure(&xs, quote!(x));
     let dy = destructure(&ys, quote!(y));
@@ -386,7 +460,11 @@ fn channelwise(in1: &IrrepsLit, in2: &IrrepsLit, out: &IrrepsLit, config: &Ident
     let (s1, s2, so) = (
         irreps_string_expr(in1, quote!(self.muls1)),
         in2.text(),
-        out.terms.iter().map(|t| t.ir.to_string()).collect::<Vec<_>>().join("+"),
+        out.terms
+            .iter()
+            .map(|t| t.ir.to_string())
+            .collect::<Vec<_>>()
+            .join("+"),
     );
     (
         quote!(pub muls1: ::std::vec::Vec<usize>, pub numel: usize,),
@@ -412,7 +490,9 @@ fn channelwise(in1: &IrrepsLit, in2: &IrrepsLit, out: &IrrepsLit, config: &Ident
             }
         },
         Vec::new(),
-        quote!(::std::format!("ChannelwiseTp: {} ⊗ {} -> {} ({} weights per row)", #s1, #s2, #so, self.numel)),
+        quote!(
+            ::std::format!("ChannelwiseTp: {} ⊗ {} -> {} ({} weights per row)", #s1, #s2, #so, self.numel)
+        ),
     )
 }
 
@@ -428,7 +508,10 @@ fn full_tp(in1: &IrrepsLit, in2: &IrrepsLit, out: &IrrepsLit) -> Parts {
     for (o, p) in paths.iter().enumerate() {
         let c = ir_type(out.terms[o].ir);
         let mut terms = Vec::new();
-        let fans: Vec<TokenStream> = p.iter().map(|&(i, j)| quote!((self.muls1[#i] * self.muls2[#j]))).collect();
+        let fans: Vec<TokenStream> = p
+            .iter()
+            .map(|&(i, j)| quote!((self.muls1[#i] * self.muls2[#j])))
+            .collect();
         for &(i, j) in p {
             let name = format_ident!("p{}_{}_{}", o, i, j);
             let (a, b) = (ir_type(in1.terms[i].ir), ir_type(in2.terms[j].ir));
@@ -443,7 +526,11 @@ fn full_tp(in1: &IrrepsLit, in2: &IrrepsLit, out: &IrrepsLit) -> Parts {
                 terms.push(quote_spanned!(span=> self.#name.forward(#x, #y).scale_by((((self.muls1[#i] * self.muls2[#j]) as f64) / ((#(#fans)+*) as f64)).sqrt())));
             }
         }
-        outs.push(if terms.is_empty() { quote!(::std::unreachable!()) } else { quote!(#(#terms)+*) });
+        outs.push(if terms.is_empty() {
+            quote!(::std::unreachable!())
+        } else {
+            quote!(#(#terms)+*)
+        });
     }
     let (t1, t2, to) = (irreps_type(in1), irreps_type(in2), irreps_type(out));
     let dx = destructure(&xs, quote!(x));
@@ -455,7 +542,8 @@ fn full_tp(in1: &IrrepsLit, in2: &IrrepsLit, out: &IrrepsLit) -> Parts {
         irreps_string_expr(in2, quote!(self.muls2)),
         irreps_string_expr(out, quote!(self.muls_out)),
     );
-    let body = quote!(#(#inits)* muls1: muls1.clone(), muls2: muls2.clone(), muls_out: muls_out.clone(),);
+    let body =
+        quote!(#(#inits)* muls1: muls1.clone(), muls2: muls2.clone(), muls_out: muls_out.clone(),);
     (
         quote!(#(#fields)* pub muls1: ::std::vec::Vec<usize>, pub muls2: ::std::vec::Vec<usize>, pub muls_out: ::std::vec::Vec<usize>,),
         quote!({
@@ -494,6 +582,10 @@ fn mlp(sizes: &[Size], act: &syn::Type, ctx: &Ctx) -> Parts {
             }
         },
         vec![(format_ident!("mlp"), None)],
-        quote!(::std::format!("Mlp: {} -> {} scalars", self.mlp.dim_in(), self.mlp.dim_out())),
+        quote!(::std::format!(
+            "Mlp: {} -> {} scalars",
+            self.mlp.dim_in(),
+            self.mlp.dim_out()
+        )),
     )
 }

@@ -19,12 +19,23 @@ use syn::Ident;
 pub fn generate(model: &Model, args: &Args) -> TokenStream {
     let config = format_ident!("{}Config", model.name);
     let tp_type = |name: &Ident| -> Option<Ident> {
-        model.fields.iter().find(|f| f.name == *name).and_then(|f| match &f.kind {
-            FieldKind::Spec(Spec::ChannelwiseTp { .. }) => Some(layer_type_name(&model.name, &f.name)),
-            _ => None,
-        })
+        model
+            .fields
+            .iter()
+            .find(|f| f.name == *name)
+            .and_then(|f| match &f.kind {
+                FieldKind::Spec(Spec::ChannelwiseTp { .. }) => {
+                    Some(layer_type_name(&model.name, &f.name))
+                }
+                _ => None,
+            })
     };
-    let ctx = Ctx { model: &model.name, config: &config, vis: &model.vis, tp_type: &tp_type };
+    let ctx = Ctx {
+        model: &model.name,
+        config: &config,
+        vis: &model.vis,
+        tp_type: &tp_type,
+    };
     let layers: Vec<TokenStream> = model
         .fields
         .iter()
@@ -259,7 +270,11 @@ fn gen_inherent(model: &Model, args: &Args, config: &Ident) -> TokenStream {
 
 fn derives_debug(model: &Model) -> bool {
     model.attrs.iter().any(|a| {
-        a.path().is_ident("derive") && a.meta.require_list().map(|l| l.tokens.to_string().contains("Debug")).unwrap_or(false)
+        a.path().is_ident("derive")
+            && a.meta
+                .require_list()
+                .map(|l| l.tokens.to_string().contains("Debug"))
+                .unwrap_or(false)
     })
 }
 
@@ -279,7 +294,9 @@ fn gen_debug(model: &Model) -> TokenStream {
 /// `Model`: the declared output, checked against what `forward` returns
 /// (rule 8), at the user's `output = ...` token.
 fn gen_model_impl(model: &Model, args: &Args) -> TokenStream {
-    let Some(out) = &args.output else { return quote!() };
+    let Some(out) = &args.output else {
+        return quote!();
+    };
     let name = &model.name;
     let kind = &out.kind;
     let span = kind.span();
