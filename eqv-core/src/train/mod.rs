@@ -36,12 +36,15 @@ pub mod schedule;
 pub mod split;
 pub mod trainer;
 
-pub use loader::{Dataset, Loader, ReferenceEnergies};
-pub use metrics::{evaluate, predict_frames, LossWeights, Metrics, PredictionStorage, Predictions};
+pub use loader::{check_targets, Dataset, Loader, ReferenceEnergies};
+pub use metrics::{
+    evaluate, evaluate_dataset, predict_frames, LossWeights, Metrics, PredictionStorage,
+    Predictions,
+};
 pub use optimizer::{global_norm, Adam, AdamConfig, OptimError, StepStats};
 pub use plot::{learning_curve_svg, write_learning_curve};
-pub use progress::{Progress, ProgressMode};
-pub use report::{report_json, write_report};
+pub use progress::{summary_line, Progress, ProgressMode};
+pub use report::{metrics_json, report_json, write_report};
 pub use schedule::{Schedule, Scheduler};
 pub use split::{split_frames, split_indices};
 pub use trainer::{train, EpochRecord, NoHooks, StopReason, TrainConfig, TrainHooks, TrainOutcome};

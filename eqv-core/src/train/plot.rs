@@ -107,6 +107,21 @@ pub fn learning_curve_svg(history: &[EpochRecord]) -> String {
             d as i64
         );
     }
+    // Unlabelled minor grid lines at 2× and 5× when there are few decades.
+    if decades <= 3 {
+        for k in 0..decades {
+            for m in [2.0f64, 5.0] {
+                let y = TOP + (d1 - (d0 + k as f64) - m.log10()) / (d1 - d0) * ph;
+                let _ = writeln!(
+                    s,
+                    r##"<line x1="{LEFT:.1}" y1="{y:.1}" x2="{:.1}" y2="{y:.1}" stroke="#f0f0f0"/>
+<line x1="{:.1}" y1="{y:.1}" x2="{LEFT:.1}" y2="{y:.1}" stroke="black"/>"##,
+                    W - RIGHT,
+                    LEFT - 3.0,
+                );
+            }
+        }
+    }
     // x ticks at nice integer epochs.
     let step = nice_step(x1 - x0, 8);
     let mut t = (x0 / step).ceil() * step;
