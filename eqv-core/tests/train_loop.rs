@@ -173,12 +173,14 @@ fn same_seed_same_result_with_or_without_threads() {
 #[test]
 fn early_stopping_keeps_the_initial_model_when_nothing_improves() {
     let (train_set, valid_set) = split();
+    let dir = temp_dir("early");
     let cfg = TrainConfig {
         epochs: 50,
         lr: 1e-9,
         patience: Some(2),
         min_delta: 1e9,
         check_equivariance: false,
+        checkpoint: Some(dir.join("m.safetensors")),
         ..quick_config()
     };
     let mut model = PairModel::new(1);

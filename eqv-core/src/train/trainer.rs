@@ -76,7 +76,11 @@ pub struct TrainConfig {
     /// parameters are kept). `None` = no limit.
     pub max_minutes: Option<f64>,
     /// Where to save the best parameters (safetensors) whenever the
-    /// validation loss improves; `None` = no checkpoints.
+    /// validation loss improves (and at the end if nothing improved, so the
+    /// file always holds the kept parameters); the metadata summary holds
+    /// the epoch, the validation loss, the cutoff and the reference
+    /// energies ([`ReferenceEnergies::from_checkpoint`]). `None` = no
+    /// checkpoints.
     pub checkpoint: Option<PathBuf>,
     /// Model name stored in the checkpoint (what `load_params` checks).
     pub model_name: String,
@@ -631,6 +635,17 @@ pub fn train<M: EnergyModel + Parameters + Sync>(
     }
     progress.finish();
     restore(model, &best);
+    if let (Some(path), 0) = (&cfg.checkpoint, best_epoch) {
+        // Nothing improved on the initial model: still leave the kept
+        // parameters where the caller expects them.
+        save_params(
+            &*model,
+            path,
+            &cfg.model_name,
+            &cfg.model_config,
+            &checkpoint_summary(&reference, cfg, 0, best_loss),
+        )?;
+    }
 
     let (train_metrics, _) = evaluate_dataset(&*model, &train_data, w, cfg.parallel)?;
     let (valid_metrics, _) = evaluate_dataset(&*model, &valid_data, w, cfg.parallel)?;
