@@ -18,7 +18,7 @@ use eqv::train::report::metrics_json;
 use eqv::train::{evaluate, LossWeights, PredictionStorage, ReferenceEnergies};
 use serde_json::Value;
 use std::error::Error;
-use std::path::PathBuf;
+use std::path::{Path, PathBuf};
 use std::process::ExitCode;
 
 const OPTIONS: args::Spec = &[
@@ -57,7 +57,7 @@ fn main() -> ExitCode {
     }
 }
 
-fn field<'a>(v: &'a Value, key: &str, file: &PathBuf) -> Result<&'a Value, String> {
+fn field<'a>(v: &'a Value, key: &str, file: &Path) -> Result<&'a Value, String> {
     v.get(key)
         .ok_or_else(|| format!("{}: no `{key}`", file.display()))
 }

@@ -43,7 +43,7 @@ fn equivariance_error<A: Irrep, B: Irrep, C: Irrep>(
 
 /// Element-wise product: equal channels and both broadcasts; equivariance
 /// and VJP. Returns the worst errors.
-fn elementwise_case<A: Irrep, B: Irrep, C: Irrep>(check_vjp: bool) -> (f64, f64)
+fn elementwise_case<A: Irrep, B: Irrep, C>(check_vjp: bool) -> (f64, f64)
 where
     C: InProduct<A, B>,
 {
@@ -155,7 +155,7 @@ fn elementwise_products_up_to_l8_are_equivariant() {
 }
 
 /// Channel-wise product with per-row invariant weights, mul_b = 1 and 2.
-fn channelwise_case<A: Irrep, B: Irrep, C: Irrep>(check_vjp: bool) -> (f64, f64)
+fn channelwise_case<A: Irrep, B: Irrep, C>(check_vjp: bool) -> (f64, f64)
 where
     C: InProduct<A, B>,
 {
@@ -225,7 +225,7 @@ fn channelwise_products_are_equivariant_with_exact_vjps() {
 }
 
 /// Fully connected layer: equivariance and VJP to both inputs.
-fn fully_connected_case<A: Irrep, B: Irrep, C: Irrep>(check_vjp: bool) -> (f64, f64)
+fn fully_connected_case<A: Irrep, B: Irrep, C>(check_vjp: bool) -> (f64, f64)
 where
     C: InProduct<A, B>,
 {
@@ -411,7 +411,7 @@ fn second_moment(y: &[f64]) -> f64 {
 #[test]
 fn normalisation_gives_unit_second_moment() {
     let rows = 4000;
-    fn elementwise<A: Irrep, B: Irrep, C: Irrep>(rows: usize) -> f64
+    fn elementwise<A: Irrep, B: Irrep, C>(rows: usize) -> f64
     where
         C: InProduct<A, B>,
     {
@@ -501,7 +501,7 @@ fn blocks(irreps: &str) -> Vec<(usize, String, usize)> {
 
 /// The block of one path in e3nn-jax's layout: `mul1 · mul2` copies, u-major,
 /// from one broadcasting element-wise product per channel of `x1`.
-fn path<A: Irrep, B: Irrep, C: Irrep>(x1: &[f64], m1: usize, x2: &[f64], m2: usize) -> Vec<f64>
+fn path<A: Irrep, B: Irrep, C>(x1: &[f64], m1: usize, x2: &[f64], m2: usize) -> Vec<f64>
 where
     C: InProduct<A, B>,
 {

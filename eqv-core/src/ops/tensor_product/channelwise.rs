@@ -33,7 +33,7 @@ use crate::rules::InProduct;
 ///
 /// # Panics
 /// If the rows differ or `w` does not have `mul · mul_b` channels.
-pub fn channelwise_tensor_product<'t, A: Irrep, B: Irrep, C: Irrep, T: Real>(
+pub fn channelwise_tensor_product<'t, A: Irrep, B: Irrep, C, T: Real>(
     a: Feat<'t, A, T>,
     b: Feat<'t, B, T>,
     w: Feat<'t, Scalar, T>,

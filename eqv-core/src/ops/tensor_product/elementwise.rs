@@ -41,7 +41,7 @@ use crate::rules::InProduct;
 ///
 /// # Panics
 /// If the rows differ, or the channels are neither equal nor broadcastable.
-pub fn tensor_product<'t, A: Irrep, B: Irrep, C: Irrep, T: Real>(
+pub fn tensor_product<'t, A: Irrep, B: Irrep, C, T: Real>(
     a: Feat<'t, A, T>,
     b: Feat<'t, B, T>,
 ) -> Feat<'t, C, T>
