@@ -37,17 +37,27 @@ pub fn tp_paths(in1: &IrrepsLit, in2: &IrrepsLit, out: &IrrepsLit) -> Vec<Vec<(u
 
 /// Checks the whole declaration; every problem becomes one spanned error.
 pub fn check(model: &Model, args: &Args, errors: &mut Errors) {
-    let field_names: Vec<&Ident> = model.fields.iter().map(|f| &f.name).collect();
     for f in &model.fields {
         match &f.kind {
             FieldKind::Spec(spec) => check_spec(spec, model, args, errors),
-            FieldKind::Sub {
-                repeat: Some(r), ..
-            } => check_size_name(r, args, &[], errors),
-            FieldKind::Sub { .. } => {}
+            FieldKind::Sub { repeat, .. } => {
+                if let Some(r) = repeat {
+                    check_size_name(r, args, &[], errors);
+                }
+                // A sub-network's config is a field of the same name in the
+                // generated config, next to the entries.
+                if let Some(e) = args.entry(&f.name) {
+                    errors.push(syn::Error::new(
+                        e.name.span(),
+                        format!(
+                            "config entry `{}` has the name of the sub-network field `{}`, whose config is `{}Config.{}`: rename one of them",
+                            e.name, f.name, model.name, f.name
+                        ),
+                    ));
+                }
+            }
         }
     }
-    let _ = field_names;
 }
 
 fn check_config_muls(lit: &IrrepsLit, args: &Args, errors: &mut Errors) {

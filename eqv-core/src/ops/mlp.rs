@@ -87,6 +87,12 @@ impl<A: Activation> ScalarMlp<A> {
     pub fn dim_out(&self) -> usize {
         self.layers[self.layers.len() - 1].mul_out()
     }
+    /// All widths, `[in, hidden.., out]`.
+    pub fn dims(&self) -> Vec<usize> {
+        std::iter::once(self.dim_in())
+            .chain(self.layers.iter().map(|l| l.mul_out()))
+            .collect()
+    }
 
     /// Applies the network to every row.
     ///

@@ -583,9 +583,13 @@ fn mlp(sizes: &[Size], act: &syn::Type, ctx: &Ctx) -> Parts {
         },
         vec![(format_ident!("mlp"), None)],
         quote!(::std::format!(
-            "Mlp: {} -> {} scalars",
-            self.mlp.dim_in(),
-            self.mlp.dim_out()
+            "Mlp: {} scalars",
+            self.mlp
+                .dims()
+                .iter()
+                .map(|d| d.to_string())
+                .collect::<::std::vec::Vec<_>>()
+                .join(" -> ")
         )),
     )
 }
