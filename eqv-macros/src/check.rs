@@ -6,11 +6,19 @@
 use crate::attr::{Args, ConfigType};
 use crate::errors::Errors;
 use crate::irrep::{Ir, Parity};
-use crate::literal::{describe, IrrepsLit, Mul};
+use crate::literal::{describe, IrrepsLit, Mul, Term};
 use crate::spec::{FieldKind, Model, RealArg, Size, Spec};
 use syn::Ident;
 
 const RULES: &str = "https://docs.rs/eqv/latest/eqv/rules";
+
+/// A term as the user wrote it: `16x1o`, `{vectors}x1o`.
+fn term_text(t: &Term) -> String {
+    match &t.mul {
+        Mul::Lit(m) => format!("{m}x{}", t.ir),
+        Mul::Config(name) => format!("{{{name}}}x{}", t.ir),
+    }
+}
 
 fn rule_page(n: u32, page: &str) -> String {
     format!("see `eqv::rules::{page}` ({RULES}/{page}/index.html) — rule {n}")
@@ -107,18 +115,44 @@ fn check_spec(spec: &Spec, model: &Model, args: &Args, errors: &mut Errors) {
             for t in &output.terms {
                 if !input.terms.iter().any(|i| i.ir == t.ir) {
                     let have: Vec<String> = input.terms.iter().map(|i| describe(i.ir)).collect();
+                    let same_l = input.terms.iter().find(|i| i.ir.l == t.ir.l);
+                    let fix = if t.ir.l == 0 && input.terms.iter().any(|i| i.ir.l > 0) {
+                        format!(
+                            "invariants of a {} come from its norm or a dot product (`x.norm()`, `x.dot(y)`) or a tensor product to 0e (`FullTp`); or add {} channels to the input irreps",
+                            input.terms.iter().find(|i| i.ir.l > 0).map(|i| i.ir.type_name()).unwrap_or_default(),
+                            t.ir
+                        )
+                    } else if let Some(i) = same_l {
+                        let example = if t.ir.l == 1 {
+                            " (e.g. a cross product: `FullTp<\"..x1o\", \"..x1o\", \"..x1e\">`)"
+                        } else {
+                            " with an odd input"
+                        };
+                        format!(
+                            "{} and {} turn alike but differ under inversion; only a tensor product changes parity{}; or add {} to the input irreps",
+                            describe(i.ir),
+                            describe(t.ir),
+                            example,
+                            t.ir
+                        )
+                    } else {
+                        format!(
+                            "add {} to the input irreps, or produce it with a tensor product (`ChannelwiseTp`, `FullTp`)",
+                            t.ir
+                        )
+                    };
                     push(
                         errors,
                         output,
                         format!(
                             "a linear map cannot produce {} from {}: no {} input feeds it\n\
                              = rule 2: by Schur's lemma an equivariant linear map between different irreps is zero; linear layers mix channels of one irrep type only\n\
-                             = fix: add {} to the input irreps, produce it with a tensor product (`ChannelwiseTp`, `FullTp`), or for invariants of a vector use a norm or a dot product\n\
+                             = fix: {}\n\
                              = {}",
                             describe(t.ir),
                             have.join(" + "),
                             t.ir,
-                            t.ir,
+                            fix,
                             rule_page(2, "r2_linear_maps")
                         ),
                     );
@@ -135,12 +169,12 @@ fn check_spec(spec: &Spec, model: &Model, args: &Args, errors: &mut Errors) {
                         format!(
                             "a pointwise nonlinearity cannot act on {}: only scalars may pass through a nonlinearity\n\
                              = rule 1 (the linearity rule): a rotation mixes the components of a {}, and a function applied to each component does not commute with that mixing\n\
-                             = fix: use `Gate<\"..x0e\", \"{}\">` (scalars gate the {} channels), or act on norms; keep only 0e (and odd/even activations on 0o) here\n\
+                             = fix: scale the {} channels by activated scalars instead, `Gate<\"..x0e\", \"{}\">`, or act on their norms (`norm_activation`); an Activation takes scalars (0e, and 0o with an odd or even function) only\n\
                              = {}",
                             describe(t.ir),
                             t.ir.type_name(),
-                            t.ir,
                             t.ir.type_name(),
+                            term_text(t),
                             rule_page(1, "r1_linearity")
                         ),
                     );
@@ -158,11 +192,11 @@ fn check_spec(spec: &Spec, model: &Model, args: &Args, errors: &mut Errors) {
                         format!(
                             "the first irreps of a Gate are activated pointwise, so they must be scalars, but {} is not\n\
                              = rule 1 (the linearity rule): only scalars may pass through a nonlinearity\n\
-                             = fix: move {} to the second (gated) irreps: Gate<\"..x0e\", \"{}\">\n\
+                             = fix: keep only scalars in the first irreps (like \"16x0e\"); {} goes in the second, whose channels are scaled by activated gates: `Gate<\"..x0e\", \"{}\">`\n\
                              = {}",
                             describe(t.ir),
-                            t.ir,
-                            t.ir,
+                            term_text(t),
+                            term_text(t),
                             rule_page(1, "r1_linearity")
                         ),
                     );
