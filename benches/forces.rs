@@ -1,0 +1,170 @@
+//! What forces and force training cost relative to the energy alone.
+//!
+//! The NequIP-like potential of `examples/models/nequip.rs` (the sizes of
+//! `train_potential`: 16 scalar and 8 vector channels, 2 interaction blocks,
+//! 8 Bessel functions) on periodic diamond silicon, 64 and 216 atoms, cutoff
+//! 4 Å (16 neighbours per atom), positions rattled by 0.05 Å and labelled
+//! with the Stillinger–Weber potential:
+//!
+//! * `energy_f64`: forward only, positions untracked (`Graph::untracked`);
+//! * `energy_forces_f64`: forward + one backward (`Graph::new` +
+//!   `forces_from_energy`);
+//! * `train_grad_f64`: the parameter gradient of an energy + force MSE loss
+//!   (`energy_force_gradient`: an f64 forward + backward, then a forward +
+//!   backward in dual numbers);
+//! * `energy_f32`: forward only in f32.
+//!
+//! Criterion reports each time. Because a loaded machine drifts between
+//! criterion's groups, the bench also measures the four variants
+//! *interleaved* (a, b, c, d, a, b, c, d, …) and prints the ratios of the
+//! medians: the numbers to quote.
+//!
+//! ```text
+//! cargo bench --bench forces
+//! ```
+
+#[path = "../examples/models/nequip.rs"]
+#[allow(dead_code)]
+mod nequip;
+
+use criterion::{black_box, criterion_group, criterion_main, Criterion};
+use eqv::classical::{diamond_silicon, StillingerWeber};
+use eqv::data::SpeciesMap;
+use eqv::graph::{energy_force_gradient, forces_from_energy, Batch, EnergyModel, Graph, MseLoss};
+use eqv::prelude::*;
+use nequip::{nequip_config, Nequip};
+use std::time::{Duration, Instant};
+
+const CUTOFF: f64 = 4.0;
+
+/// `r`×`r`×`r` conventional cells of diamond silicon, rattled, SW-labelled.
+fn silicon(r: usize) -> Batch {
+    let mut frame = diamond_silicon(5.431, [r, r, r]);
+    let mut rng = Rng::new(r as u64);
+    for p in &mut frame.positions {
+        for x in p.iter_mut() {
+            *x += 0.05 * rng.normal();
+        }
+    }
+    let frame = StillingerWeber::silicon()
+        .label(&frame)
+        .expect("SW labels silicon");
+    let species = SpeciesMap::from_frames(std::slice::from_ref(&frame));
+    Batch::from_frames(&[frame], CUTOFF, &species).expect("a valid batch")
+}
+
+fn model() -> Nequip {
+    Nequip::new(&nequip_config(1, 16, 8, 2, CUTOFF), 0)
+}
+
+fn energy_f64(m: &Nequip, b: &Batch) -> f64 {
+    let tape = Tape::<f64>::new();
+    let g = Graph::untracked(&tape, b);
+    m.energy(&g).data()[0]
+}
+
+fn energy_f32(m: &Nequip, b: &Batch) -> f32 {
+    let tape = Tape::<f32>::new();
+    let g = Graph::untracked(&tape, b);
+    m.energy(&g).data()[0]
+}
+
+fn energy_forces_f64(m: &Nequip, b: &Batch) -> (f64, Vec<[f64; 3]>) {
+    let tape = Tape::<f64>::new();
+    let g = Graph::new(&tape, b);
+    let e = m.energy(&g);
+    let value = e.data()[0];
+    (value, forces_from_energy(&g, e))
+}
+
+fn train_grad_f64(m: &Nequip, b: &Batch) -> f64 {
+    let loss = MseLoss::new(b, 1.0, 1.0).expect("labelled batch");
+    let out = energy_force_gradient(m, b, |e, f| loss.terms(e, f));
+    out.loss + out.grads[0].1[0]
+}
+
+type Variant = (&'static str, fn(&Nequip, &Batch));
+
+const VARIANTS: [Variant; 4] = [
+    ("energy_f64", |m, b| {
+        black_box(energy_f64(m, b));
+    }),
+    ("energy_forces_f64", |m, b| {
+        black_box(energy_forces_f64(m, b));
+    }),
+    ("train_grad_f64", |m, b| {
+        black_box(train_grad_f64(m, b));
+    }),
+    ("energy_f32", |m, b| {
+        black_box(energy_f32(m, b));
+    }),
+];
+
+fn median(mut v: Vec<Duration>) -> Duration {
+    v.sort();
+    v[v.len() / 2]
+}
+
+/// Runs the variants interleaved and prints the ratios of the medians to the
+/// f64 energy.
+fn interleaved_ratios(label: &str, m: &Nequip, b: &Batch, rounds: usize) {
+    let mut times = vec![Vec::with_capacity(rounds); VARIANTS.len()];
+    for (_, f) in &VARIANTS {
+        f(m, b); // warm-up
+    }
+    for _ in 0..rounds {
+        for (k, (_, f)) in VARIANTS.iter().enumerate() {
+            let start = Instant::now();
+            f(m, b);
+            times[k].push(start.elapsed());
+        }
+    }
+    let min: Vec<f64> = times
+        .iter()
+        .map(|t| t.iter().min().expect("rounds > 0").as_secs_f64())
+        .collect();
+    let med: Vec<f64> = times.into_iter().map(|t| median(t).as_secs_f64()).collect();
+    println!(
+        "ratios {label} ({} atoms, {} edges, {rounds} interleaved rounds; median and min per variant):",
+        b.num_atoms(),
+        b.num_edges()
+    );
+    for (k, (name, _)) in VARIANTS.iter().enumerate() {
+        println!(
+            "  {name:<18} median {:>9.3} ms {:>6.2} x energy_f64 | min {:>9.3} ms {:>6.2} x energy_f64",
+            1e3 * med[k],
+            med[k] / med[0],
+            1e3 * min[k],
+            min[k] / min[0]
+        );
+    }
+}
+
+fn bench_forces(c: &mut Criterion) {
+    let m = model();
+    for (label, r, rounds) in [("si64", 2, 41), ("si216", 3, 21)] {
+        let b = silicon(r);
+        let mut group = c.benchmark_group(format!("nequip_{label}"));
+        group
+            .sample_size(10)
+            .warm_up_time(Duration::from_millis(500))
+            .measurement_time(Duration::from_secs(2));
+        for (name, f) in &VARIANTS {
+            group.bench_function(*name, |bench| bench.iter(|| f(&m, &b)));
+        }
+        group.finish();
+        interleaved_ratios(label, &m, &b, rounds);
+    }
+}
+
+fn sanity(_: &mut Criterion) {
+    // The variants compute the same energy (f32 to single precision).
+    let (m, b) = (model(), silicon(1));
+    let (e, f) = (energy_f64(&m, &b), energy_forces_f64(&m, &b));
+    assert!((e - f.0).abs() <= 1e-12 * e.abs().max(1.0));
+    assert!((f64::from(energy_f32(&m, &b)) - e).abs() <= 1e-4 * e.abs().max(1.0));
+    assert_eq!(f.1.len(), b.num_atoms());
+}
+
+criterion_group!(benches, sanity, bench_forces);
+criterion_main!(benches);
