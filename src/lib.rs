@@ -40,4 +40,41 @@ pub mod __private {
     pub use eqv_core::real::Real;
     pub use eqv_core::rng::Rng;
     pub use eqv_core::rules::ActsOn;
+
+
+    macro_rules! poisoned {
+        ($($name:ident: $($arg:ident),*;)*) => {$(
+            /// Stand-in for a layer whose declaration has an error (already
+            /// reported at the user's token): its `forward` accepts the
+            /// usual number of inputs and returns whatever the code around
+            /// it expects, so that one mistake gives one error. Never runs:
+            /// a crate with that error does not compile.
+            #[derive(Clone, Copy, Debug, Default)]
+            pub struct $name;
+            impl $name {
+                /// Never called (the crate does not compile).
+                #[allow(clippy::too_many_arguments)]
+                pub fn forward<$($arg,)* R>(&self, $(_: $arg),*) -> R {
+                    unreachable!("a layer whose declaration has an error")
+                }
+                /// Never called.
+                pub fn weight_numel(&self) -> usize {
+                    0
+                }
+                /// Names the layer in summaries.
+                pub fn describe(&self) -> String {
+                    "(declaration error)".to_string()
+                }
+            }
+            impl Parameters for $name {
+                fn visit(&self, _: &str, _: &mut dyn FnMut(&str, &Param)) {}
+                fn visit_mut(&mut self, _: &str, _: &mut dyn FnMut(&str, &mut Param)) {}
+            }
+        )*};
+    }
+    poisoned! {
+        Poisoned1: A;
+        Poisoned2: A, B;
+        Poisoned3: A, B, C;
+    }
 }

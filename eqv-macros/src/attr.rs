@@ -53,18 +53,35 @@ impl Args {
     }
 }
 
-/// Parses the attribute's arguments.
-pub fn parse(tokens: TokenStream) -> syn::Result<Args> {
+/// Skips the value of an argument the parser does not know: `= expr` or
+/// `( ... )`, so the arguments after it are still read.
+fn skip_value(meta: &syn::meta::ParseNestedMeta) -> syn::Result<()> {
+    if meta.input.peek(syn::Token![=]) {
+        let _: syn::Expr = meta.value()?.parse()?;
+    } else if meta.input.peek(syn::token::Paren) {
+        let content;
+        syn::parenthesized!(content in meta.input);
+        let _: TokenStream = content.parse()?;
+    }
+    Ok(())
+}
+
+/// Parses the attribute's arguments. A mistake in one argument is reported
+/// and the others are still read, so one typo gives one error.
+pub fn parse(tokens: TokenStream, errors: &mut crate::errors::Errors) -> Args {
     let mut args = Args::default();
+    let mut found: Vec<syn::Error> = Vec::new();
     let parser = syn::meta::parser(|meta| {
         if meta.path.is_ident("output") {
             let kind: Ident = meta.value()?.parse()?;
-            if !OUTPUT_KINDS.iter().any(|(k, _)| kind == k) {
+            if OUTPUT_KINDS.iter().any(|(k, _)| kind == k) {
+                args.output = Some(Output { kind });
+            } else {
                 let known: Vec<String> = OUTPUT_KINDS
                     .iter()
                     .map(|(k, what)| format!("`{k}` ({what})"))
                     .collect();
-                return Err(syn::Error::new(
+                found.push(syn::Error::new(
                     kind.span(),
                     format!(
                         "unknown output `{kind}`: expected one of {}",
@@ -72,37 +89,45 @@ pub fn parse(tokens: TokenStream) -> syn::Result<Args> {
                     ),
                 ));
             }
-            args.output = Some(Output { kind });
             Ok(())
         } else if meta.path.is_ident("config") {
             meta.parse_nested_meta(|entry| {
-                let name = entry.path.get_ident().cloned().ok_or_else(|| {
-                    entry.error("config entries are `name = value`, e.g. `config(channels = 32)`")
-                })?;
+                let Some(name) = entry.path.get_ident().cloned() else {
+                    found.push(entry.error("config entries are `name = value`, e.g. `config(channels = 32)`"));
+                    return skip_value(&entry);
+                };
                 let default: Lit = entry.value()?.parse()?;
                 let ty = match &default {
                     Lit::Int(_) => ConfigType::Usize,
                     Lit::Float(_) => ConfigType::F64,
                     Lit::Bool(_) => ConfigType::Bool,
                     other => {
-                        return Err(syn::Error::new_spanned(
+                        found.push(syn::Error::new_spanned(
                             other,
                             "a config default is an integer (a size), a float (a length, a rate) or a bool",
-                        ))
+                        ));
+                        return Ok(());
                     }
                 };
                 if args.config.iter().any(|e| e.name == name) {
-                    return Err(syn::Error::new(name.span(), format!("config entry `{name}` is declared twice")));
+                    found.push(syn::Error::new(name.span(), format!("config entry `{name}` is declared twice")));
+                    return Ok(());
                 }
                 args.config.push(ConfigEntry { name, ty, default });
                 Ok(())
             })
         } else {
-            Err(meta.error(
+            found.push(meta.error(
                 "unknown argument: `#[equivariant]` takes `output = Energy|Forces|Dipole|Charges` and `config(name = default, ...)`",
-            ))
+            ));
+            skip_value(&meta)
         }
     });
-    parser.parse2(tokens)?;
-    Ok(args)
+    if let Err(e) = parser.parse2(tokens) {
+        found.push(e);
+    }
+    for e in found {
+        errors.push(e);
+    }
+    args
 }

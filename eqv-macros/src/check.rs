@@ -44,10 +44,21 @@ pub fn tp_paths(in1: &IrrepsLit, in2: &IrrepsLit, out: &IrrepsLit) -> Vec<Vec<(u
 }
 
 /// Checks the whole declaration; every problem becomes one spanned error.
-pub fn check(model: &Model, args: &Args, errors: &mut Errors) {
+/// Layers with an error are poisoned (kept in place, with a type that lets
+/// the user's code still type-check), and so are layers whose sizes refer to
+/// a poisoned one, so that one mistake gives one error.
+pub fn check(model: &mut Model, args: &Args, errors: &mut Errors) {
+    let mut poisoned: Vec<Ident> = Vec::new();
     for f in &model.fields {
         match &f.kind {
-            FieldKind::Spec(spec) => check_spec(spec, model, args, errors),
+            FieldKind::Spec(spec) => {
+                let before = errors.len();
+                check_spec(spec, model, args, errors);
+                if errors.len() > before {
+                    poisoned.push(f.name.clone());
+                }
+            }
+            FieldKind::Poisoned { .. } => poisoned.push(f.name.clone()),
             FieldKind::Sub { repeat, .. } => {
                 if let Some(r) = repeat {
                     check_size_name(r, args, &[], errors);
@@ -64,6 +75,22 @@ pub fn check(model: &Model, args: &Args, errors: &mut Errors) {
                     ));
                 }
             }
+        }
+    }
+    for f in &mut model.fields {
+        let refers_to_poisoned = match &f.kind {
+            FieldKind::Spec(Spec::Mlp { sizes, .. }) => sizes
+                .iter()
+                .any(|s| matches!(s, Size::Name(n) if poisoned.contains(n))),
+            _ => false,
+        };
+        if poisoned.contains(&f.name) || refers_to_poisoned {
+            let arity = match &f.kind {
+                FieldKind::Spec(s) => crate::spec::spec_arity(s),
+                FieldKind::Poisoned { arity } => *arity,
+                FieldKind::Sub { .. } => continue,
+            };
+            f.kind = FieldKind::Poisoned { arity };
         }
     }
 }
@@ -323,7 +350,12 @@ fn check_spec(spec: &Spec, model: &Model, args: &Args, errors: &mut Errors) {
             let tps: Vec<&Ident> = model
                 .fields
                 .iter()
-                .filter(|f| matches!(f.kind, FieldKind::Spec(Spec::ChannelwiseTp { .. })))
+                .filter(|f| {
+                    matches!(
+                        f.kind,
+                        FieldKind::Spec(Spec::ChannelwiseTp { .. }) | FieldKind::Poisoned { .. }
+                    )
+                })
                 .map(|f| &f.name)
                 .collect();
             let others: Vec<&Ident> = model

@@ -12,19 +12,9 @@ impl Errors {
     pub fn push(&mut self, e: syn::Error) {
         self.0.push(e);
     }
-    /// Records the error of a failed result and returns its value, if any.
-    pub fn ok<T>(&mut self, r: syn::Result<T>) -> Option<T> {
-        match r {
-            Ok(v) => Some(v),
-            Err(e) => {
-                self.push(e);
-                None
-            }
-        }
-    }
-    /// Whether nothing went wrong.
-    pub fn is_empty(&self) -> bool {
-        self.0.is_empty()
+    /// How many errors so far.
+    pub fn len(&self) -> usize {
+        self.0.len()
     }
     /// All errors as `compile_error!` invocations.
     pub fn to_compile_errors(&self) -> TokenStream {

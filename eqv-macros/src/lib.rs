@@ -40,7 +40,7 @@ fn expand_equivariant(
     item: proc_macro2::TokenStream,
 ) -> proc_macro2::TokenStream {
     let mut errors = errors::Errors::default();
-    let args = errors.ok(attr::parse(attr)).unwrap_or_default();
+    let args = attr::parse(attr, &mut errors);
     let item: syn::ItemStruct = match syn::parse2(item.clone()) {
         Ok(s) => s,
         Err(e) => {
@@ -53,17 +53,16 @@ fn expand_equivariant(
             return out;
         }
     };
-    let Some(model) = spec::parse_model(&item, &mut errors) else {
-        return errors.to_compile_errors();
-    };
-    check::check(&model, &args, &mut errors);
-    if !errors.is_empty() {
-        // Keep a struct of that name so the rest of the user's code still
-        // resolves; only the errors above are reported.
+    let Some(mut model) = spec::parse_model(&item, &mut errors) else {
         let mut out = errors.to_compile_errors();
-        let (vis, name) = (&model.vis, &model.name);
-        out.extend(quote::quote!(#vis struct #name {}));
+        out.extend(quote::ToTokens::to_token_stream(&item));
         return out;
-    }
-    expand::generate(&model, &args)
+    };
+    check::check(&mut model, &args, &mut errors);
+    // Even with errors, generate everything: layers with a mistake are
+    // poisoned (typed to keep the user's code checking), so the editor keeps
+    // working and one mistake gives one error.
+    let mut out = errors.to_compile_errors();
+    out.extend(expand::generate(&model, &args));
+    out
 }

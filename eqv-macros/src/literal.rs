@@ -87,7 +87,7 @@ pub fn parse(lit: &LitStr) -> syn::Result<IrrepsLit> {
     let irreps = parse_irreps(&plain).map_err(|e| {
         let mut e = e;
         e.input = text.clone();
-        err(format!("invalid irreps {e}"))
+        err(format!("invalid irreps: {e}"))
     })?;
     if irreps.is_empty() {
         return Err(err(format!(

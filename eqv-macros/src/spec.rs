@@ -101,6 +101,11 @@ impl Spec {
 pub enum FieldKind {
     /// A layer declared with literals; the macro generates its type.
     Spec(Spec),
+    /// A layer whose declaration has an error (already reported). It keeps
+    /// its place, typed so that the code using it type-checks without a
+    /// cascade of follow-up errors; `arity` is how many inputs its
+    /// `forward` takes.
+    Poisoned { arity: usize },
     /// Any other type implementing `eqv::Layer` (a sub-network), possibly
     /// repeated `#[eqv(repeat = n)]` times in a `Vec`.
     Sub {
@@ -499,7 +504,9 @@ pub fn parse_model(item: &syn::ItemStruct, errors: &mut crate::errors::Errors) -
             }
             Err(e) => {
                 errors.push(e);
-                continue;
+                FieldKind::Poisoned {
+                    arity: arity_of(&f.ty),
+                }
             }
         };
         fields.push(Field {
@@ -517,6 +524,27 @@ pub fn parse_model(item: &syn::ItemStruct, errors: &mut crate::errors::Errors) -
         attrs: item.attrs.clone(),
         fields,
     })
+}
+
+/// How many inputs the `forward` of a layer written as `ty` takes.
+pub fn arity_of(ty: &Type) -> usize {
+    match generic_args(ty)
+        .map(|(name, _)| name.to_string())
+        .as_deref()
+    {
+        Some("ChannelwiseTp") => 3,
+        Some("FullTp") => 2,
+        _ => 1,
+    }
+}
+
+/// The arity of a declared layer's `forward`.
+pub fn spec_arity(spec: &Spec) -> usize {
+    match spec {
+        Spec::ChannelwiseTp { .. } => 3,
+        Spec::FullTp { .. } => 2,
+        _ => 1,
+    }
 }
 
 /// The irreps a layer produces, as irreps (multiplicities are resolved at
@@ -537,12 +565,14 @@ pub fn output_irs(spec: &Spec) -> Vec<crate::irrep::Ir> {
 
 /// Replaces `Linear<field, "..">` inputs by the irreps that field produces.
 fn resolve_inputs(model: &Ident, fields: &mut [Field], errors: &mut crate::errors::Errors) {
-    let outputs: Vec<(Ident, Option<Vec<crate::irrep::Ir>>)> = fields
+    // Per field: None = poisoned, Some(None) = sub-network, Some(Some(irs)).
+    let outputs: Vec<(Ident, Option<Option<Vec<crate::irrep::Ir>>>)> = fields
         .iter()
         .map(|f| {
             let out = match &f.kind {
-                FieldKind::Spec(s) => Some(output_irs(s)),
-                FieldKind::Sub { .. } => None,
+                FieldKind::Spec(s) => Some(Some(output_irs(s))),
+                FieldKind::Sub { .. } => Some(None),
+                FieldKind::Poisoned { .. } => None,
             };
             (f.name.clone(), out)
         })
@@ -552,22 +582,44 @@ fn resolve_inputs(model: &Ident, fields: &mut [Field], errors: &mut crate::error
             continue;
         };
         let Input::Field(src) = input else { continue };
+        let mut poison = false;
         match outputs.iter().find(|(n, _)| n == src) {
-            Some((_, Some(irs))) => {
-                let text = irs.iter().map(|ir| ir.to_string()).collect::<Vec<_>>().join(" + ");
+            Some((_, Some(Some(irs)))) => {
+                let text = irs
+                    .iter()
+                    .map(|ir| ir.to_string())
+                    .collect::<Vec<_>>()
+                    .join(" + ");
                 let lit = LitStr::new(&text, src.span());
-                let terms = irs.iter().map(|&ir| literal::Term { mul: literal::Mul::Lit(0), ir }).collect();
+                let terms = irs
+                    .iter()
+                    .map(|&ir| literal::Term {
+                        mul: literal::Mul::Lit(0),
+                        ir,
+                    })
+                    .collect();
                 let from = Some(crate::expand::layer_type_ident(model, src));
                 *input = Input::Resolved(IrrepsLit { terms, lit, from });
             }
-            Some((_, None)) => errors.push(syn::Error::new(
-                src.span(),
-                format!("`{src}` is a sub-network: a Linear input named by a field must be a layer declared with irreps"),
-            )),
-            None => errors.push(syn::Error::new(
-                src.span(),
-                format!("no field `{src}`: the input of a Linear is an irreps string or the name of the layer that produces it"),
-            )),
+            // The source has an error of its own, already reported.
+            Some((_, None)) => poison = true,
+            Some((_, Some(None))) => {
+                errors.push(syn::Error::new(
+                    src.span(),
+                    format!("`{src}` is a sub-network: a Linear input named by a field must be a layer declared with irreps"),
+                ));
+                poison = true;
+            }
+            None => {
+                errors.push(syn::Error::new(
+                    src.span(),
+                    format!("no field `{src}`: the input of a Linear is an irreps string or the name of the layer that produces it"),
+                ));
+                poison = true;
+            }
+        }
+        if poison {
+            f.kind = FieldKind::Poisoned { arity: 1 };
         }
     }
 }

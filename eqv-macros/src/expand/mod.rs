@@ -41,7 +41,7 @@ pub fn generate(model: &Model, args: &Args) -> TokenStream {
         .iter()
         .filter_map(|f| match &f.kind {
             FieldKind::Spec(spec) => Some(layers::generate(&f.name, spec, &ctx)),
-            FieldKind::Sub { .. } => None,
+            FieldKind::Sub { .. } | FieldKind::Poisoned { .. } => None,
         })
         .collect();
     let strukt = gen_struct(model, &config);
@@ -71,7 +71,14 @@ fn field_type(model: &Model, f: &crate::spec::Field) -> TokenStream {
             quote!(#t)
         }
         FieldKind::Sub { ty, .. } => quote!(#ty),
+        FieldKind::Poisoned { arity } => poisoned_type(*arity),
     }
+}
+
+/// The stand-in type of a layer with a declaration error.
+fn poisoned_type(arity: usize) -> TokenStream {
+    let t = format_ident!("Poisoned{}", arity.clamp(1, 3));
+    quote!(::eqv::__private::#t)
 }
 
 /// The struct itself, with layer types in place of the literals and the
@@ -145,6 +152,10 @@ fn gen_layer_impl(model: &Model, config: &Ident) -> TokenStream {
             FieldKind::Sub { elem, repeat: Some(r), .. } => {
                 quote_spanned!(f.ty_span=> #n: (0..cfg.#r).map(|_| <#elem as ::eqv::__private::Layer>::init(&cfg.#n, rng)).collect(),)
             }
+            FieldKind::Poisoned { arity } => {
+                let t = poisoned_type(*arity);
+                quote!(#n: #t,)
+            }
             FieldKind::Sub { ty, repeat: None, .. } => {
                 quote_spanned!(f.ty_span=> #n: <#ty as ::eqv::__private::Layer>::init(&cfg.#n, rng),)
             }
@@ -198,7 +209,7 @@ fn gen_inherent(model: &Model, args: &Args, config: &Ident) -> TokenStream {
         let n = &f.name;
         let key = n.to_string();
         match &f.kind {
-            FieldKind::Spec(_) => quote!(out.push_str(&::std::format!("  {}: {}\n", #key, self.#n.describe()));),
+            FieldKind::Spec(_) | FieldKind::Poisoned { .. } => quote!(out.push_str(&::std::format!("  {}: {}\n", #key, self.#n.describe()));),
             FieldKind::Sub { repeat: Some(_), .. } => quote! {
                 for (i, sub) in self.#n.iter().enumerate() {
                     let text = ::eqv::__private::Layer::describe(sub);
