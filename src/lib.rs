@@ -39,8 +39,7 @@ pub mod __private {
     pub use eqv_core::param::{join_path, Param, Parameters};
     pub use eqv_core::real::Real;
     pub use eqv_core::rng::Rng;
-    pub use eqv_core::rules::ActsOn;
-
+    pub use eqv_core::rules::{ActivatedBy, ActsOn};
 
     macro_rules! poisoned {
         ($($name:ident: $($arg:ident),*;)*) => {$(

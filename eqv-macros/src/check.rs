@@ -58,7 +58,7 @@ pub fn check(model: &mut Model, args: &Args, errors: &mut Errors) {
                     poisoned.push(f.name.clone());
                 }
             }
-            FieldKind::Poisoned { .. } => poisoned.push(f.name.clone()),
+            FieldKind::Poisoned { .. } | FieldKind::Faulty(_) => poisoned.push(f.name.clone()),
             FieldKind::Sub { repeat, .. } => {
                 if let Some(r) = repeat {
                     check_size_name(r, args, &[], errors);
@@ -85,12 +85,9 @@ pub fn check(model: &mut Model, args: &Args, errors: &mut Errors) {
             _ => false,
         };
         if poisoned.contains(&f.name) || refers_to_poisoned {
-            let arity = match &f.kind {
-                FieldKind::Spec(s) => crate::spec::spec_arity(s),
-                FieldKind::Poisoned { arity } => *arity,
-                FieldKind::Sub { .. } => continue,
-            };
-            f.kind = FieldKind::Poisoned { arity };
+            if let FieldKind::Spec(spec) = &f.kind {
+                f.kind = FieldKind::Faulty(spec.clone());
+            }
         }
     }
 }
@@ -353,7 +350,9 @@ fn check_spec(spec: &Spec, model: &Model, args: &Args, errors: &mut Errors) {
                 .filter(|f| {
                     matches!(
                         f.kind,
-                        FieldKind::Spec(Spec::ChannelwiseTp { .. }) | FieldKind::Poisoned { .. }
+                        FieldKind::Spec(Spec::ChannelwiseTp { .. })
+                            | FieldKind::Poisoned { .. }
+                            | FieldKind::Faulty(_)
                     )
                 })
                 .map(|f| &f.name)
@@ -413,5 +412,83 @@ fn check_spec(spec: &Spec, model: &Model, args: &Args, errors: &mut Errors) {
                 }
             }
         }
+    }
+}
+
+/// Config names used in the declaration but not declared (each already
+/// reported): declared afterwards as placeholders so the generated code
+/// does not add "no field" errors to the one that explains the mistake.
+pub fn declare_missing_entries(model: &Model, args: &mut Args) {
+    use crate::attr::ConfigEntry;
+    let mut missing: Vec<(Ident, ConfigType)> = Vec::new();
+    let mut note = |name: &Ident, ty: ConfigType| {
+        let is_field = model.fields.iter().any(|f| f.name == *name);
+        if !is_field && args.entry(name).is_none() && !missing.iter().any(|(n, _)| n == name) {
+            missing.push((name.clone(), ty));
+        }
+    };
+    let lits = |spec: &Spec| -> Vec<IrrepsLit> {
+        match spec {
+            Spec::Linear { input, output } => input
+                .irreps()
+                .into_iter()
+                .cloned()
+                .chain([output.clone()])
+                .collect(),
+            Spec::Activation { irreps, .. } | Spec::SphericalHarmonics { irreps } => {
+                vec![irreps.clone()]
+            }
+            Spec::Gate { scalars, gated, .. } => vec![scalars.clone(), gated.clone()],
+            Spec::ChannelwiseTp { in1, in2, out } | Spec::FullTp { in1, in2, out } => {
+                vec![in1.clone(), in2.clone(), out.clone()]
+            }
+            Spec::SpeciesEmbedding { out, .. } => vec![out.clone()],
+            Spec::Mlp { .. } | Spec::Bessel { .. } => Vec::new(),
+        }
+    };
+    for f in &model.fields {
+        let spec = match &f.kind {
+            FieldKind::Spec(s) | FieldKind::Faulty(s) => s,
+            FieldKind::Sub {
+                repeat: Some(r), ..
+            } => {
+                note(r, ConfigType::Usize);
+                continue;
+            }
+            _ => continue,
+        };
+        for lit in lits(spec) {
+            for t in &lit.terms {
+                if let Mul::Config(n) = &t.mul {
+                    note(n, ConfigType::Usize);
+                }
+            }
+        }
+        let sizes: Vec<&Size> = match spec {
+            Spec::Mlp { sizes, .. } => sizes.iter().collect(),
+            Spec::Bessel { n, .. } => vec![n],
+            Spec::SpeciesEmbedding { species, .. } => vec![species],
+            _ => Vec::new(),
+        };
+        for s in sizes {
+            if let Size::Name(n) = s {
+                note(n, ConfigType::Usize);
+            }
+        }
+        if let Spec::Bessel {
+            cutoff: RealArg::Name(n),
+            ..
+        } = spec
+        {
+            note(n, ConfigType::F64);
+        }
+    }
+    for (name, ty) in missing {
+        let default: syn::Lit = match ty {
+            ConfigType::F64 => syn::parse_quote!(0.0),
+            ConfigType::Bool => syn::parse_quote!(false),
+            ConfigType::Usize => syn::parse_quote!(0),
+        };
+        args.config.push(ConfigEntry { name, ty, default });
     }
 }

@@ -40,7 +40,7 @@ fn expand_equivariant(
     item: proc_macro2::TokenStream,
 ) -> proc_macro2::TokenStream {
     let mut errors = errors::Errors::default();
-    let args = attr::parse(attr, &mut errors);
+    let mut args = attr::parse(attr, &mut errors);
     let item: syn::ItemStruct = match syn::parse2(item.clone()) {
         Ok(s) => s,
         Err(e) => {
@@ -59,6 +59,7 @@ fn expand_equivariant(
         return out;
     };
     check::check(&mut model, &args, &mut errors);
+    check::declare_missing_entries(&model, &mut args);
     // Even with errors, generate everything: layers with a mistake are
     // poisoned (typed to keep the user's code checking), so the editor keeps
     // working and one mistake gives one error.

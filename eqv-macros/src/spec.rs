@@ -106,6 +106,10 @@ pub enum FieldKind {
     /// cascade of follow-up errors; `arity` is how many inputs its
     /// `forward` takes.
     Poisoned { arity: usize },
+    /// A layer that parsed but breaks a rule (already reported): generated
+    /// with its declared signature and a body that never runs, so the code
+    /// using it type-checks exactly as if it were right.
+    Faulty(Spec),
     /// Any other type implementing `eqv::Layer` (a sub-network), possibly
     /// repeated `#[eqv(repeat = n)]` times in a `Vec`.
     Sub {
@@ -538,15 +542,6 @@ pub fn arity_of(ty: &Type) -> usize {
     }
 }
 
-/// The arity of a declared layer's `forward`.
-pub fn spec_arity(spec: &Spec) -> usize {
-    match spec {
-        Spec::ChannelwiseTp { .. } => 3,
-        Spec::FullTp { .. } => 2,
-        _ => 1,
-    }
-}
-
 /// The irreps a layer produces, as irreps (multiplicities are resolved at
 /// run time through the generated `__out_muls`).
 pub fn output_irs(spec: &Spec) -> Vec<crate::irrep::Ir> {
@@ -572,7 +567,7 @@ fn resolve_inputs(model: &Ident, fields: &mut [Field], errors: &mut crate::error
             let out = match &f.kind {
                 FieldKind::Spec(s) => Some(Some(output_irs(s))),
                 FieldKind::Sub { .. } => Some(None),
-                FieldKind::Poisoned { .. } => None,
+                FieldKind::Poisoned { .. } | FieldKind::Faulty(_) => None,
             };
             (f.name.clone(), out)
         })

@@ -31,7 +31,7 @@ pub mod r7_permutation;
 pub mod r8_output_type;
 pub mod r9_parity;
 
-pub use r1_linearity::ActsOn;
+pub use r1_linearity::{ActivatedBy, ActsOn};
 pub use r2_linear_maps::LinearMapTo;
 pub use r3_addition::SameIrrepAs;
 pub use r4_selection_rules::InProduct;

@@ -58,3 +58,28 @@ where
 {
     type Out = <A::Symmetry as ParityOfActivation<A>>::Out;
 }
+
+/// Rule 1 seen from the features: `Self` features may pass through the
+/// activation `A`. Equivalent to `A: ActsOn<Self>`; generic code that takes
+/// features of an irrep it does not know yet uses this form, so that the
+/// irrep is inferred from the argument and a wrong one is reported with
+/// rule 1's message instead of a type mismatch.
+pub trait ActivatedBy<A>: Irrep {
+    /// The irrep of the result.
+    type Out: Irrep;
+    /// `x.activate(a)`.
+    fn activate_by<'t, T: crate::real::Real>(
+        x: crate::feat::Feat<'t, Self, T>,
+        a: A,
+    ) -> crate::feat::Feat<'t, Self::Out, T>;
+}
+
+impl<I: Irrep, A: Activation + ActsOn<I>> ActivatedBy<A> for I {
+    type Out = <A as ActsOn<I>>::Out;
+    fn activate_by<'t, T: crate::real::Real>(
+        x: crate::feat::Feat<'t, I, T>,
+        a: A,
+    ) -> crate::feat::Feat<'t, Self::Out, T> {
+        x.activate(a)
+    }
+}

@@ -20,6 +20,8 @@ pub struct Ctx<'a> {
     pub vis: &'a syn::Visibility,
     /// The generated type of a `ChannelwiseTp` field, by field name.
     pub tp_type: &'a dyn Fn(&Ident) -> Option<Ident>,
+    /// Whether a name is a field of the model.
+    pub is_field: &'a dyn Fn(&Ident) -> bool,
 }
 
 fn camel(s: &str) -> String {
@@ -41,7 +43,10 @@ pub fn layer_type_name(model: &Ident, field: &Ident) -> Ident {
 }
 
 /// Generates the layer type of one field.
-pub fn generate(field: &Ident, spec: &Spec, ctx: &Ctx) -> TokenStream {
+/// `faulty`: the layer breaks a rule (already reported): keep its declared
+/// signature but give `forward` a body that never runs, so the user's code
+/// type-checks as if it were right and the one error stays one error.
+pub fn generate(field: &Ident, spec: &Spec, ctx: &Ctx, faulty: bool) -> TokenStream {
     let ty = layer_type_name(ctx.model, field);
     let (fields, init, forward, visit, describe) = match spec {
         Spec::Linear { input, output } => linear(
@@ -50,13 +55,13 @@ pub fn generate(field: &Ident, spec: &Spec, ctx: &Ctx) -> TokenStream {
                 .expect("inputs are resolved before generation"),
             output,
         ),
-        Spec::Activation { irreps, act } => activation(irreps, act),
+        Spec::Activation { irreps, act } => activation(irreps, act, faulty),
         Spec::Gate {
             scalars,
             gated,
             act_scalars,
             act_gates,
-        } => gate(scalars, gated, act_scalars, act_gates),
+        } => gate(scalars, gated, act_scalars, act_gates, faulty),
         Spec::SphericalHarmonics { irreps } => spherical_harmonics(irreps),
         Spec::ChannelwiseTp { in1, in2, out } => channelwise(in1, in2, out, ctx.config),
         Spec::FullTp { in1, in2, out } => full_tp(in1, in2, out),
@@ -108,6 +113,11 @@ pub fn generate(field: &Ident, spec: &Spec, ctx: &Ctx) -> TokenStream {
                 )),
             )
         }
+    };
+    let forward = if faulty {
+        unreachable_forward(forward)
+    } else {
+        forward
     };
     let out_muls = out_muls_expr(spec, ctx);
     let path = |key: &Option<String>| match key {
@@ -163,6 +173,25 @@ pub fn generate(field: &Ident, spec: &Spec, ctx: &Ctx) -> TokenStream {
     item
 }
 
+/// Replaces the body of `forward` in `items` by `unreachable!()`.
+fn unreachable_forward(items: TokenStream) -> TokenStream {
+    let Ok(mut block) = syn::parse2::<syn::ItemImpl>(quote!(impl __Faulty { #items })) else {
+        return items;
+    };
+    for item in &mut block.items {
+        if let syn::ImplItem::Fn(f) = item {
+            if f.sig.ident == "forward" {
+                f.block = syn::parse_quote!({
+                    ::std::unreachable!("a layer whose declaration breaks a rule")
+                });
+                f.attrs.push(syn::parse_quote!(#[allow(unused_variables)]));
+            }
+        }
+    }
+    let items = block.items;
+    quote!(#(#items)*)
+}
+
 /// The multiplicities of what the layer produces, over `cfg`.
 fn out_muls_expr(spec: &Spec, ctx: &Ctx) -> TokenStream {
     match spec {
@@ -195,10 +224,15 @@ fn out_muls_expr(spec: &Spec, ctx: &Ctx) -> TokenStream {
         }
         Spec::FullTp { out, .. } => muls_expr(out),
         Spec::Mlp { sizes, .. } => {
-            let tp_type = ctx.tp_type;
-            let last = size_expr(sizes.last().expect("an Mlp has sizes"), &|name| {
-                tp_type(name).map(|t| quote!(#t::__numel(cfg)))
-            });
+            let (tp_type, is_field) = (ctx.tp_type, ctx.is_field);
+            let last = size_expr(
+                sizes.last().expect("an Mlp has sizes"),
+                &|name| match tp_type(name) {
+                    Some(t) => Some(quote!(#t::__numel(cfg))),
+                    None if is_field(name) => Some(quote!(0usize)),
+                    None => None,
+                },
+            );
             quote!(::std::vec![#last])
         }
         Spec::Bessel { n, .. } => {
@@ -289,7 +323,7 @@ fn linear(input: &IrrepsLit, output: &IrrepsLit) -> Parts {
     )
 }
 
-fn activation(irreps: &IrrepsLit, act: &syn::Type) -> Parts {
+fn activation(irreps: &IrrepsLit, act: &syn::Type, faulty: bool) -> Parts {
     let span = irreps.span();
     let xs = block_idents("x", irreps.terms.len());
     let mut outs = Vec::new();
@@ -297,7 +331,11 @@ fn activation(irreps: &IrrepsLit, act: &syn::Type) -> Parts {
     for (t, x) in irreps.terms.iter().zip(&xs) {
         outs.push(quote_spanned!(span=> #x.activate(<#act as ::std::default::Default>::default())));
         let it = ir_type(t.ir);
-        out_tys.push(quote_spanned!(span=> ::eqv::__private::Feat<'t, <#act as ::eqv::__private::ActsOn<#it>>::Out, T>));
+        out_tys.push(if faulty {
+            feat_type(t.ir)
+        } else {
+            quote_spanned!(span=> ::eqv::__private::Feat<'t, <#act as ::eqv::__private::ActsOn<#it>>::Out, T>)
+        });
     }
     let in_ty = irreps_type(irreps);
     let out_ty = tuple(&out_tys);
@@ -312,22 +350,49 @@ fn activation(irreps: &IrrepsLit, act: &syn::Type) -> Parts {
         .unwrap_or("")
         .trim()
         .to_string();
-    (
-        quote!(pub muls: ::std::vec::Vec<usize>,),
-        quote!(Self { muls: #m }),
+    // One block: generic over the irrep with the rule-1 bound on the
+    // method, so passing it a Vector explains the linearity rule instead of
+    // reporting a type mismatch.
+    let forward = if irreps.terms.len() == 1 && !faulty {
+        quote! {
+            /// Applies the activation to every component; only scalars may
+            /// pass (rule 1), pseudoscalars only through odd or even
+            /// functions (rule 9).
+            pub fn forward<'t, I, T: ::eqv::__private::Real>(
+                &self,
+                x: ::eqv::__private::Feat<'t, I, T>,
+            ) -> ::eqv::__private::Feat<'t, <I as ::eqv::__private::ActivatedBy<#act>>::Out, T>
+            where
+                I: ::eqv::__private::ActivatedBy<#act>,
+            {
+                <I as ::eqv::__private::ActivatedBy<#act>>::activate_by(x, <#act as ::std::default::Default>::default())
+            }
+        }
+    } else {
         quote! {
             /// Applies the activation to every (scalar) block (rule 1).
             pub fn forward<'t, T: ::eqv::__private::Real>(&self, x: #in_ty) -> #out_ty {
                 #d
                 #out
             }
-        },
+        }
+    };
+    (
+        quote!(pub muls: ::std::vec::Vec<usize>,),
+        quote!(Self { muls: #m }),
+        forward,
         Vec::new(),
         quote!(::std::format!("Activation {}: {}", #name, #s)),
     )
 }
 
-fn gate(scalars: &IrrepsLit, gated: &IrrepsLit, act_s: &syn::Type, act_g: &syn::Type) -> Parts {
+fn gate(
+    scalars: &IrrepsLit,
+    gated: &IrrepsLit,
+    act_s: &syn::Type,
+    act_g: &syn::Type,
+    faulty: bool,
+) -> Parts {
     let span = gated.span();
     let ss = block_idents("s", scalars.terms.len());
     let gs = block_idents("g", gated.terms.len());
@@ -344,7 +409,11 @@ fn gate(scalars: &IrrepsLit, gated: &IrrepsLit, act_s: &syn::Type, act_g: &syn::
     for (t, s) in scalars.terms.iter().zip(&ss) {
         let it = ir_type(t.ir);
         let sspan = scalars.span();
-        out_tys.push(quote_spanned!(sspan=> ::eqv::__private::Feat<'t, <#act_s as ::eqv::__private::ActsOn<#it>>::Out, T>));
+        out_tys.push(if faulty {
+            feat_type(t.ir)
+        } else {
+            quote_spanned!(sspan=> ::eqv::__private::Feat<'t, <#act_s as ::eqv::__private::ActsOn<#it>>::Out, T>)
+        });
         outs.push(
             quote_spanned!(sspan=> #s.activate(<#act_s as ::std::default::Default>::default())),
         );
@@ -567,11 +636,15 @@ fn full_tp(in1: &IrrepsLit, in2: &IrrepsLit, out: &IrrepsLit) -> Parts {
 }
 
 fn mlp(sizes: &[Size], act: &syn::Type, ctx: &Ctx) -> Parts {
-    let tp_type = ctx.tp_type;
-    let exprs: Vec<TokenStream> = sizes
-        .iter()
-        .map(|s| size_expr(s, &|name| tp_type(name).map(|t| quote!(#t::__numel(cfg)))))
-        .collect();
+    let (tp_type, is_field) = (ctx.tp_type, ctx.is_field);
+    // A field that is not a (working) channel-wise product only appears
+    // here when the declaration has an error already reported: size 0.
+    let numel = |name: &Ident| match tp_type(name) {
+        Some(t) => Some(quote!(#t::__numel(cfg))),
+        None if is_field(name) => Some(quote!(0usize)),
+        None => None,
+    };
+    let exprs: Vec<TokenStream> = sizes.iter().map(|s| size_expr(s, &numel)).collect();
     (
         quote!(pub mlp: ::eqv::__private::ScalarMlp<#act>,),
         quote!(Self { mlp: ::eqv::__private::ScalarMlp::<#act>::new(&[#(#exprs),*], <#act as ::std::default::Default>::default(), rng) }),

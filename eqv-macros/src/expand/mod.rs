@@ -30,7 +30,9 @@ pub fn generate(model: &Model, args: &Args) -> TokenStream {
                 _ => None,
             })
     };
+    let is_field = |name: &Ident| model.fields.iter().any(|f| f.name == *name);
     let ctx = Ctx {
+        is_field: &is_field,
         model: &model.name,
         config: &config,
         vis: &model.vis,
@@ -40,7 +42,8 @@ pub fn generate(model: &Model, args: &Args) -> TokenStream {
         .fields
         .iter()
         .filter_map(|f| match &f.kind {
-            FieldKind::Spec(spec) => Some(layers::generate(&f.name, spec, &ctx)),
+            FieldKind::Spec(spec) => Some(layers::generate(&f.name, spec, &ctx, false)),
+            FieldKind::Faulty(spec) => Some(layers::generate(&f.name, spec, &ctx, true)),
             FieldKind::Sub { .. } | FieldKind::Poisoned { .. } => None,
         })
         .collect();
@@ -66,7 +69,7 @@ pub fn generate(model: &Model, args: &Args) -> TokenStream {
 /// The field's Rust type after rewriting.
 fn field_type(model: &Model, f: &crate::spec::Field) -> TokenStream {
     match &f.kind {
-        FieldKind::Spec(_) => {
+        FieldKind::Spec(_) | FieldKind::Faulty(_) => {
             let t = layer_type_name(&model.name, &f.name);
             quote!(#t)
         }
@@ -145,7 +148,7 @@ fn gen_layer_impl(model: &Model, config: &Ident) -> TokenStream {
     let inits = model.fields.iter().map(|f| {
         let n = &f.name;
         match &f.kind {
-            FieldKind::Spec(_) => {
+            FieldKind::Spec(_) | FieldKind::Faulty(_) => {
                 let t = layer_type_name(&model.name, &f.name);
                 quote!(#n: #t::__init(cfg, rng),)
             }
@@ -209,7 +212,7 @@ fn gen_inherent(model: &Model, args: &Args, config: &Ident) -> TokenStream {
         let n = &f.name;
         let key = n.to_string();
         match &f.kind {
-            FieldKind::Spec(_) | FieldKind::Poisoned { .. } => quote!(out.push_str(&::std::format!("  {}: {}\n", #key, self.#n.describe()));),
+            FieldKind::Spec(_) | FieldKind::Faulty(_) | FieldKind::Poisoned { .. } => quote!(out.push_str(&::std::format!("  {}: {}\n", #key, self.#n.describe()));),
             FieldKind::Sub { repeat: Some(_), .. } => quote! {
                 for (i, sub) in self.#n.iter().enumerate() {
                     let text = ::eqv::__private::Layer::describe(sub);
