@@ -10,8 +10,8 @@
 //! implementation whose output type is checked against the declaration.
 //! See the `eqv` crate for the guide.
 //!
-//! Structure: [`attr`] and [`spec`] parse, [`check`] applies the rules,
-//! [`expand`] generates; errors are collected, never panicked.
+//! Structure: `attr` and `spec` parse, `check` applies the rules,
+//! `expand` generates; errors are collected, never panicked.
 
 #[path = "../../eqv-core/src/irrep.rs"]
 #[allow(dead_code, missing_docs)]
