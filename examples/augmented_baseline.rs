@@ -25,9 +25,10 @@
 
 #[path = "models/augmented.rs"]
 mod augmented;
+#[path = "support/demo.rs"]
+mod demo;
 
 use augmented::{augmented_config, randomly_rotated, AugmentedBaseline};
-use eqv::classical::dataset::silicon_cluster;
 use eqv::graph::Batch;
 use eqv::prelude::*;
 
@@ -38,14 +39,7 @@ fn energy(model: &AugmentedBaseline, batch: &Batch) -> f64 {
 }
 
 fn main() -> Result<(), Box<dyn std::error::Error>> {
-    let cluster = silicon_cluster(5.431);
-    let species = vec![0; cluster.positions.len()];
-    let batch = Batch::from_positions(&cluster.positions, &species, 4.0)?;
-    println!(
-        "silicon cluster: {} atoms, {} edges (cutoff 4 Å)\n",
-        batch.num_atoms(),
-        batch.num_edges()
-    );
+    let batch = demo::silicon_cluster_batch(4.0)?;
 
     let model = AugmentedBaseline::new(&augmented_config(1, 32, 4.0), 41);
     println!("{}", model.summary());

@@ -24,35 +24,20 @@
 //!
 //! Run: `cargo run --release --example egnn`
 
+#[path = "support/demo.rs"]
+mod demo;
 #[path = "models/egnn.rs"]
 mod egnn;
 
 use egnn::{egnn_config, egnn_forces_config, Egnn, EgnnForces};
-use eqv::classical::dataset::silicon_cluster;
-use eqv::graph::{forces_from_energy, Batch};
 use eqv::prelude::*;
 
 fn main() -> Result<(), Box<dyn std::error::Error>> {
-    let cluster = silicon_cluster(5.431);
-    let species = vec![0; cluster.positions.len()];
-    let batch = Batch::from_positions(&cluster.positions, &species, 4.0)?;
-    println!(
-        "silicon cluster: {} atoms, {} edges (cutoff 4 Å)\n",
-        batch.num_atoms(),
-        batch.num_edges()
-    );
+    let batch = demo::silicon_cluster_batch(4.0)?;
 
     let model = Egnn::new(&egnn_config(1, 16, 32, 3), 11);
-    println!("{}", model.summary());
-    let tape = Tape::<f64>::new();
-    let g = Graph::new(&tape, &batch);
-    let energy = model.forward(&g).0;
-    let forces = forces_from_energy(&g, energy);
-    println!("energy: {:.6}", energy.to_f64()[0]);
-    println!("force on atom 0 (−∇E): {:+.6?}", forces[0]);
-    let report = model.check_equivariance(&batch, 1);
-    println!("{report}\n");
-    assert!(report.max() < 1e-10, "equivariance error {}", report.max());
+    demo::show_energy_model(&model.summary(), &model, &batch);
+    println!();
 
     let direct = EgnnForces::new(&egnn_forces_config(1, 16, 32, 3), 12);
     println!("{}", direct.summary());

@@ -22,34 +22,17 @@
 //!
 //! Run: `cargo run --release --example mace`
 
+#[path = "support/demo.rs"]
+mod demo;
 #[path = "models/mace.rs"]
 mod mace;
 
-use eqv::classical::dataset::silicon_cluster;
-use eqv::graph::{forces_from_energy, Batch};
-use eqv::prelude::*;
 use mace::{mace_config, Mace};
 
 fn main() -> Result<(), Box<dyn std::error::Error>> {
-    let cluster = silicon_cluster(5.431);
-    let species = vec![0; cluster.positions.len()];
-    let batch = Batch::from_positions(&cluster.positions, &species, 4.0)?;
-    println!(
-        "silicon cluster: {} atoms, {} edges (cutoff 4 Å)\n",
-        batch.num_atoms(),
-        batch.num_edges()
-    );
+    let batch = demo::silicon_cluster_batch(4.0)?;
 
     let model = Mace::new(&mace_config(1, 8, 2, 4.0), 31);
-    println!("{}", model.summary());
-    let tape = Tape::<f64>::new();
-    let g = Graph::new(&tape, &batch);
-    let energy = model.forward(&g).0;
-    let forces = forces_from_energy(&g, energy);
-    println!("energy: {:.6}", energy.to_f64()[0]);
-    println!("force on atom 0 (−∇E): {:+.6?}", forces[0]);
-    let report = model.check_equivariance(&batch, 1);
-    println!("{report}");
-    assert!(report.max() < 1e-10, "equivariance error {}", report.max());
+    demo::show_energy_model(&model.summary(), &model, &batch);
     Ok(())
 }
