@@ -56,6 +56,7 @@ fn cg_norm_one_and_zero_outside_selection_rule() {
                     assert!((n - 1.0).abs() < 1e-14, "({l1},{l2},{l3}) norm² {n}");
                 } else {
                     assert_eq!(n, 0.0);
+                    assert!(clebsch_gordan_sparse(l1, l2, l3).is_empty());
                 }
             }
         }

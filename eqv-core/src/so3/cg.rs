@@ -299,25 +299,6 @@ mod tests {
     use super::*;
 
     #[test]
-    fn anchors() {
-        let s3 = 3f64.sqrt();
-        let c = clebsch_gordan(1, 1, 0);
-        for i in 0..3 {
-            for j in 0..3 {
-                let want = if i == j { 1.0 / s3 } else { 0.0 };
-                assert!((c[i * 3 + j] - want).abs() < 1e-15);
-            }
-        }
-        let c = clebsch_gordan(1, 1, 1);
-        let s6 = 6f64.sqrt();
-        // [0,1,2] and [1,0,2]
-        assert!((c[5] - 1.0 / s6).abs() < 1e-15);
-        assert!((c[11] + 1.0 / s6).abs() < 1e-15);
-        assert!(clebsch_gordan(1, 1, 3).iter().all(|&x| x == 0.0));
-        assert!(clebsch_gordan_sparse(2, 2, 5).is_empty());
-    }
-
-    #[test]
     fn norm_one_up_to_12() {
         for l1 in 0..=12u32 {
             for l2 in [0, 1, l1 / 2, l1] {
