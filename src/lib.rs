@@ -35,7 +35,9 @@ pub mod __private {
     pub use eqv_core::ops::mlp::ScalarMlp;
     pub use eqv_core::ops::radial::BesselBasis;
     pub use eqv_core::ops::spherical::spherical_harmonic;
-    pub use eqv_core::ops::tensor_product::{channelwise_tensor_product, FullyConnectedTp};
+    pub use eqv_core::ops::tensor_product::{
+        channelwise_paths, channelwise_tensor_product, ChannelwisePath, FullyConnectedTp,
+    };
     pub use eqv_core::param::{join_path, Param, Parameters};
     pub use eqv_core::real::Real;
     pub use eqv_core::rng::Rng;

@@ -21,6 +21,7 @@ pub mod dual;
 pub mod equivariance;
 pub mod feat;
 pub mod graph;
+pub mod kernels;
 pub mod irrep;
 pub mod irreps;
 pub mod layer;

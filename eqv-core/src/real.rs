@@ -7,6 +7,7 @@
 //! ("forward-over-reverse"), without a second implementation of any op.
 
 use crate::dual::Dual;
+use crate::kernels::gemm::Gemm;
 use std::fmt::{Debug, Display};
 use std::iter::Sum;
 use std::ops::{Add, AddAssign, Div, DivAssign, Mul, MulAssign, Neg, Sub, SubAssign};
@@ -36,6 +37,7 @@ pub trait Real:
     + MulAssign
     + DivAssign
     + Sum
+    + Gemm
 {
     /// Additive identity.
     const ZERO: Self;

@@ -12,6 +12,7 @@
 //! gradient of a force loss (forward-over-reverse), with no second
 //! implementation of any op.
 
+use crate::kernels::pool;
 use crate::param::Param;
 use crate::real::Real;
 use std::cell::RefCell;
@@ -33,7 +34,7 @@ impl NodeId {
 /// gradients of the inputs into [`Grads`].
 pub type Vjp<T> = Box<dyn Fn(&[T], &mut Grads<T>)>;
 
-struct Node<T> {
+struct Node<T: Real> {
     value: Rc<Vec<T>>,
     tracked: bool,
     vjp: Option<Vjp<T>>,
@@ -142,6 +143,12 @@ impl<T: Real> Tape<T> {
         self.len() == 0
     }
 
+    /// A zeroed buffer of `len` numbers for an op's output, reusing the
+    /// memory of an earlier pass when one is free (see [`crate::kernels::pool`]).
+    pub fn zeros(&self, len: usize) -> Vec<T> {
+        pool::filled(len, T::ZERO)
+    }
+
     /// Gradients of `Σ seed · value(root)` with respect to every tracked
     /// value. Intermediate gradients are freed as soon as they have been
     /// propagated; leaves keep theirs.
@@ -161,22 +168,45 @@ impl<T: Real> Tape<T> {
         if !nodes[root.index()].tracked {
             return grads;
         }
-        grads.slots[root.index()] = Some(seed.to_vec());
+        let mut root_seed = pool::with_capacity(seed.len());
+        root_seed.extend_from_slice(seed);
+        grads.slots[root.index()] = Some(root_seed);
         for i in (0..n).rev() {
             let Some(vjp) = &nodes[i].vjp else { continue };
             if let Some(g) = grads.slots[i].take() {
                 vjp(&g, &mut grads);
+                pool::recycle(g);
             }
         }
         grads
     }
 }
 
+impl<T: Real> Drop for Tape<T> {
+    /// Hands every value no feature still holds back to the buffer pool.
+    fn drop(&mut self) {
+        for node in self.nodes.get_mut().drain(..) {
+            if let Ok(v) = std::rc::Rc::try_unwrap(node.value) {
+                pool::recycle(v);
+            }
+        }
+    }
+}
+
 /// Gradients produced by [`Tape::backward`].
-pub struct Grads<T> {
+pub struct Grads<T: Copy + 'static> {
     slots: Vec<Option<Vec<T>>>,
     lens: Vec<usize>,
     tracked: Vec<bool>,
+}
+
+impl<T: Copy + 'static> Drop for Grads<T> {
+    /// Hands the gradient buffers back to the pool.
+    fn drop(&mut self) {
+        for v in self.slots.drain(..).flatten() {
+            pool::recycle(v);
+        }
+    }
 }
 
 impl<T: Real> Grads<T> {
@@ -189,7 +219,7 @@ impl<T: Real> Grads<T> {
     /// add into it.
     pub fn acc(&mut self, id: NodeId) -> &mut [T] {
         let len = self.lens[id.index()];
-        self.slots[id.index()].get_or_insert_with(|| vec![T::ZERO; len])
+        self.slots[id.index()].get_or_insert_with(|| pool::filled(len, T::ZERO))
     }
 
     /// The gradient of `id`, if anything flowed into it.

@@ -3,6 +3,7 @@
 
 use crate::feat::Feat;
 use crate::irrep::Irrep;
+use crate::kernels::gemm::{Mat, MatMut, Store};
 use crate::param::{join_path, Param, Parameters};
 use crate::real::Real;
 use crate::rng::Rng;
@@ -80,29 +81,16 @@ impl<I: Irrep, O: Irrep> Linear<I, O> {
         let bid = self.bias.as_ref().map(|b| tape.param(b));
         let b = bid.map(|id| tape.value(id));
         let xv = x.data();
-        // Weights pre-scaled once; every loop below runs over the output
-        // channel `o` innermost, which is contiguous for scalars (d = 1).
-        let ws: Vec<T> = w.iter().map(|&v| v * s).collect();
-        let mut y = vec![T::ZERO; rows * mo * d];
-        for r in 0..rows {
-            let xr = &xv[r * mi * d..(r + 1) * mi * d];
-            let yr = &mut y[r * mo * d..(r + 1) * mo * d];
-            for i in 0..mi {
-                let wi = &ws[i * mo..(i + 1) * mo];
-                for m in 0..d {
-                    let xim = xr[i * d + m];
-                    if d == 1 {
-                        for (yv, &wv) in yr.iter_mut().zip(wi) {
-                            *yv += wv * xim;
-                        }
-                    } else {
-                        for (o, &wv) in wi.iter().enumerate() {
-                            yr[o * d + m] += wv * xim;
-                        }
-                    }
-                }
-            }
-            if let Some(b) = &b {
+        // One GEMM per component m: Y_m = s · X_m W, where X_m is the
+        // strided [rows, mi] view of component m (e3nn's einsum, the same
+        // matrix product). Only the views differ between scalars and L ≥ 1.
+        let mut y = tape.zeros(rows * mo * d);
+        for m in 0..d {
+            let out = MatMut::component(&mut y, (rows, mo, d), m);
+            T::gemm(s, Mat::component(&xv, (rows, mi, d), m), Mat::row_major(&w, mi, mo), Store::Overwrite, out);
+        }
+        if let Some(b) = &b {
+            for yr in y.chunks_exact_mut(mo * d) {
                 for (o, &bo) in b.iter().enumerate() {
                     yr[o * d] += bo;
                 }
@@ -113,58 +101,28 @@ impl<I: Irrep, O: Irrep> Linear<I, O> {
         inputs.extend(bid);
         Feat::from_op(tape, rows, mo, y, &inputs, move |gy, g| {
             if g.wants(xid) {
-                // gx[r,i,m] = Σ_o ws[i,o] gy[r,o,m]
+                // gX_m += s · gY_m Wᵀ
                 let gx = g.acc(xid);
-                for r in 0..rows {
-                    let gyr = &gy[r * mo * d..(r + 1) * mo * d];
-                    for i in 0..mi {
-                        let wi = &ws[i * mo..(i + 1) * mo];
-                        for m in 0..d {
-                            let acc: T = if d == 1 {
-                                wi.iter().zip(gyr).map(|(&a, &b)| a * b).sum()
-                            } else {
-                                wi.iter()
-                                    .enumerate()
-                                    .map(|(o, &a)| a * gyr[o * d + m])
-                                    .sum()
-                            };
-                            gx[(r * mi + i) * d + m] += acc;
-                        }
-                    }
+                for m in 0..d {
+                    let out = MatMut::component(gx, (rows, mi, d), m);
+                    let wt = Mat::row_major(&w, mi, mo).t();
+                    T::gemm(s, Mat::component(gy, (rows, mo, d), m), wt, Store::Accumulate, out);
                 }
             }
             if g.wants(wid) {
-                // gw[i,o] = s Σ_{r,m} x[r,i,m] gy[r,o,m]
-                let mut acc = vec![T::ZERO; mi * mo];
-                for r in 0..rows {
-                    let gyr = &gy[r * mo * d..(r + 1) * mo * d];
-                    let xr = &xv[r * mi * d..(r + 1) * mi * d];
-                    for i in 0..mi {
-                        let row = &mut acc[i * mo..(i + 1) * mo];
-                        for m in 0..d {
-                            let xim = xr[i * d + m];
-                            if d == 1 {
-                                for (a, &gv) in row.iter_mut().zip(gyr) {
-                                    *a += xim * gv;
-                                }
-                            } else {
-                                for (o, a) in row.iter_mut().enumerate() {
-                                    *a += xim * gyr[o * d + m];
-                                }
-                            }
-                        }
-                    }
-                }
-                for (gw, a) in g.acc(wid).iter_mut().zip(acc) {
-                    *gw += s * a;
+                // gW += s · Σ_m X_mᵀ gY_m
+                let gw = g.acc(wid);
+                for m in 0..d {
+                    let out = MatMut::row_major(gw, mi, mo);
+                    T::gemm(s, Mat::component(&xv, (rows, mi, d), m).t(), Mat::component(gy, (rows, mo, d), m), Store::Accumulate, out);
                 }
             }
             if let Some(bid) = bid {
                 if g.wants(bid) {
                     let gb = g.acc(bid);
-                    for r in 0..rows {
+                    for gyr in gy.chunks_exact(mo * d) {
                         for (o, gbo) in gb.iter_mut().enumerate() {
-                            *gbo += gy[(r * mo + o) * d];
+                            *gbo += gyr[o * d];
                         }
                     }
                 }

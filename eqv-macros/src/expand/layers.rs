@@ -501,19 +501,23 @@ fn channelwise(in1: &IrrepsLit, in2: &IrrepsLit, out: &IrrepsLit, config: &Ident
         for &(i, j) in p {
             let (x, y) = (&xs[i], &ys[j]);
             let (a, b) = (ir_type(in1.terms[i].ir), ir_type(in2.terms[j].ir));
-            parts.push(quote_spanned!(span=> {
-                let part = ::eqv::__private::channelwise_tensor_product::<#a, #b, #c, T>(#x, #y, w.channels(off, off + #x.mul()), 1.0);
-                off += #x.mul();
-                part
-            }));
+            parts.push(quote_spanned!(span=>
+                ::eqv::__private::ChannelwisePath::<#c, T>::new::<#a, #b>(#x, #y)
+            ));
             numel_terms.push(mul_expr(&in1.terms[i].mul));
         }
-        let first = parts
-            .first()
-            .cloned()
-            .unwrap_or_else(|| quote!(::std::unreachable!()));
-        let rest = parts.iter().skip(1);
-        outs.push(quote!({ let acc = #first; #(let acc = acc.concat(#rest);)* acc }));
+        if parts.is_empty() {
+            outs.push(quote!(::std::unreachable!()));
+            continue;
+        }
+        // All paths into one output irrep run as one op, reading the weights
+        // at their offsets and writing their channels in place.
+        outs.push(quote!({
+            let paths = [#(#parts),*];
+            let part = ::eqv::__private::channelwise_paths(&paths, w, off, 1.0);
+            off += paths.iter().map(|p| p.weight_numel()).sum::<usize>();
+            part
+        }));
     }
     let numel = if numel_terms.is_empty() {
         quote!(0usize)

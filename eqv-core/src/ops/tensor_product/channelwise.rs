@@ -2,11 +2,14 @@
 //! NequIP and MACE, where the weights come from a radial MLP of each edge's
 //! length.
 
-use super::{contract, coupling, Entry};
+use super::{coupling, Entry};
 use crate::feat::Feat;
 use crate::irrep::{Irrep, Scalar};
+use crate::kernels::channelwise::{self, PathShape};
 use crate::real::Real;
 use crate::rules::InProduct;
+use crate::tape::{NodeId, Tape};
+use std::marker::PhantomData;
 
 /// The path `A ⊗ B → C` in e3nn's `uvu` mode, weighted per row:
 ///
@@ -28,8 +31,8 @@ use crate::rules::InProduct;
 /// path it is `1/√mul_b`. With N(0, 1) inputs and weights the output has
 /// unit second moment.
 ///
-/// Cost per row: `mul · (mul_b · dim B + nnz(C))`; the gradient (to `a`,
-/// `b` and `w`) costs the same.
+/// Cost per row: `nnz(C) · mul_b` to fold `b` into a dense matrix, then
+/// `mul · mul_b · dim A · dim C` (see [`crate::kernels::channelwise`]).
 ///
 /// # Panics
 /// If the rows differ or `w` does not have `mul · mul_b` channels.
@@ -42,17 +45,7 @@ pub fn channelwise_tensor_product<'t, A: Irrep, B: Irrep, C, T: Real>(
 where
     C: InProduct<A, B>,
 {
-    let (rows, mul, mb) = (a.rows(), a.mul(), b.mul());
-    assert!(
-        std::ptr::eq(a.tape(), b.tape()) && std::ptr::eq(a.tape(), w.tape()),
-        "channelwise_tensor_product: features live on different tapes"
-    );
-    assert!(
-        b.rows() == rows && w.rows() == rows,
-        "channelwise_tensor_product: rows differ (a: {rows}, b: {}, w: {})",
-        b.rows(),
-        w.rows()
-    );
+    let (mul, mb) = (a.mul(), b.mul());
     assert_eq!(
         w.mul(),
         mul * mb,
@@ -60,97 +53,129 @@ where
         mul * mb,
         w.mul()
     );
-    let entries: Vec<Entry<T>> = coupling(A::L, B::L, C::L, path_weight);
-    let (da, db, dc) = (A::DIM, B::DIM, C::DIM);
-    let (av, bv, wv) = (a.data(), b.data(), w.data());
-    // z[j] = Σ_v w[r,u,v] b[r,v,j]: b mixed by this channel's weights.
-    let mix = move |z: &mut [T], bv: &[T], wv: &[T], r: usize, u: usize| {
-        z.fill(T::ZERO);
-        let wr = &wv[(r * mul + u) * mb..][..mb];
-        for (v, &wuv) in wr.iter().enumerate() {
-            let y = &bv[(r * mb + v) * db..][..db];
-            for (zj, &yj) in z.iter_mut().zip(y) {
-                *zj += wuv * yj;
-            }
-        }
-    };
-    let mut z = vec![T::ZERO; db];
-    let mut y = vec![T::ZERO; rows * mul * dc];
-    for r in 0..rows {
-        for u in 0..mul {
-            mix(&mut z, &bv, &wv, r, u);
-            let x1 = &av[(r * mul + u) * da..][..da];
-            let out = &mut y[(r * mul + u) * dc..][..dc];
-            contract(&entries, x1, &z, out);
+    channelwise_paths(&[ChannelwisePath::new(a, b)], w, 0, path_weight)
+}
+
+/// One path `A ⊗ B → C` of a channel-wise product, with the irreps of its
+/// inputs checked (`C: InProduct<A, B>`, rule 4) and then erased, so that
+/// all the paths into one output irrep can be run as one op by
+/// [`channelwise_paths`].
+pub struct ChannelwisePath<'t, C: Irrep, T: Real> {
+    a: (NodeId, usize, u32),
+    b: (NodeId, usize, u32),
+    rows: (usize, usize),
+    tape: &'t Tape<T>,
+    _c: PhantomData<C>,
+}
+
+impl<'t, C: Irrep, T: Real> ChannelwisePath<'t, C, T> {
+    /// The path `a ⊗ b → C`.
+    pub fn new<A: Irrep, B: Irrep>(a: Feat<'t, A, T>, b: Feat<'t, B, T>) -> Self
+    where
+        C: InProduct<A, B>,
+    {
+        assert!(
+            std::ptr::eq(a.tape(), b.tape()),
+            "channelwise_tensor_product: features live on different tapes"
+        );
+        ChannelwisePath {
+            a: (a.id(), a.mul(), A::L),
+            b: (b.id(), b.mul(), B::L),
+            rows: (a.rows(), b.rows()),
+            tape: a.tape(),
+            _c: PhantomData,
         }
     }
-    let (ia, ib, iw) = (a.id(), b.id(), w.id());
-    Feat::from_op(a.tape(), rows, mul, y, &[ia, ib, iw], move |gy, g| {
-        if g.wants(ia) {
-            let mut z = vec![T::ZERO; db];
-            let ga = g.acc(ia);
-            for r in 0..rows {
-                for u in 0..mul {
-                    mix(&mut z, &bv, &wv, r, u);
-                    let go = &gy[(r * mul + u) * dc..][..dc];
-                    let g1 = &mut ga[(r * mul + u) * da..][..da];
-                    for e in &entries {
-                        g1[e.i] += e.c * z[e.j] * go[e.k];
-                    }
-                }
-            }
-        }
-        let (want_b, want_w) = (g.wants(ib), g.wants(iw));
-        if !(want_b || want_w) {
-            return;
-        }
-        // gz[r,u,j] = Σ_ik c a[r,u,i] gy[r,u,k], then spread to b and w.
-        let mut gz = vec![T::ZERO; db];
-        let mut gb_all = if want_b {
-            vec![T::ZERO; rows * mb * db]
-        } else {
-            Vec::new()
+
+    /// Weights this path reads per row, `mul_a · mul_b`.
+    pub fn weight_numel(&self) -> usize {
+        self.a.1 * self.b.1
+    }
+}
+
+/// Several channel-wise paths into the same output irrep `C`, as one op:
+/// the output's channels are the paths' channels in order (e3nn's layout of
+/// a `uvu` product), and path `p` reads its `mul_a · mul_b` weights per row
+/// from `w` starting at channel `w_offset + Σ_{q<p} mul_a(q) · mul_b(q)`.
+/// No per-path copy of weights or outputs is made.
+///
+/// # Panics
+/// If `paths` is empty, the rows differ, or `w` has too few channels.
+pub fn channelwise_paths<'t, C: Irrep, T: Real>(
+    paths: &[ChannelwisePath<'t, C, T>],
+    w: Feat<'t, Scalar, T>,
+    w_offset: usize,
+    path_weight: f64,
+) -> Feat<'t, C, T> {
+    let first = paths.first().expect("channelwise_paths: at least one path");
+    let (rows, tape) = (first.rows.0, first.tape);
+    let needed = w_offset + paths.iter().map(ChannelwisePath::weight_numel).sum::<usize>();
+    for p in paths {
+        assert!(
+            std::ptr::eq(p.tape, w.tape()),
+            "channelwise_tensor_product: features live on different tapes"
+        );
+        assert!(
+            p.rows == (rows, rows) && w.rows() == rows,
+            "channelwise_tensor_product: rows differ (a: {}, b: {}, w: {})",
+            p.rows.0,
+            p.rows.1,
+            w.rows()
+        );
+    }
+    assert!(
+        w.mul() >= needed,
+        "channelwise_tensor_product: the paths need {needed} weight channels per row, got {}",
+        w.mul()
+    );
+    let out_mul: usize = paths.iter().map(|p| p.a.1).sum();
+    // Shapes and couplings of every path, computed once for both passes.
+    let mut plan = Vec::with_capacity(paths.len());
+    let (mut w_at, mut out_at) = (w_offset, 0);
+    for p in paths {
+        let (la, lb) = (p.a.2, p.b.2);
+        let shape = PathShape {
+            rows,
+            mul: p.a.1,
+            mul_b: p.b.1,
+            dims: (2 * la as usize + 1, 2 * lb as usize + 1, C::DIM),
+            w_row: w.mul(),
+            w_offset: w_at,
+            out_mul,
+            out_offset: out_at,
         };
-        let mut gw_all = if want_w {
-            vec![T::ZERO; rows * mul * mb]
-        } else {
-            Vec::new()
-        };
-        for r in 0..rows {
-            for u in 0..mul {
-                gz.fill(T::ZERO);
-                let x1 = &av[(r * mul + u) * da..][..da];
-                let go = &gy[(r * mul + u) * dc..][..dc];
-                for e in &entries {
-                    gz[e.j] += e.c * x1[e.i] * go[e.k];
+        let entries: Vec<Entry<T>> = coupling(la, lb, C::L, path_weight);
+        plan.push((p.a.0, p.b.0, shape, entries));
+        w_at += p.weight_numel();
+        out_at += p.a.1;
+    }
+    let wv = w.data();
+    let values: Vec<_> = plan
+        .iter()
+        .map(|(ia, ib, ..)| (tape.value(*ia), tape.value(*ib)))
+        .collect();
+    let mut y = tape.zeros(rows * out_mul * C::DIM);
+    for ((_, _, shape, entries), (av, bv)) in plan.iter().zip(&values) {
+        channelwise::forward(entries, shape, (av, bv, &wv), &mut y);
+    }
+    let iw = w.id();
+    let mut inputs: Vec<NodeId> = plan.iter().flat_map(|(ia, ib, ..)| [*ia, *ib]).collect();
+    inputs.push(iw);
+    Feat::from_op(tape, rows, out_mul, y, &inputs, move |gy, g| {
+        for ((ia, ib, shape, entries), (av, bv)) in plan.iter().zip(&values) {
+            let inputs = (&av[..], &bv[..], &wv[..]);
+            // One gradient buffer at a time: `a` and `b` may be one node.
+            for (id, which) in [(*ia, 0), (*ib, 1), (iw, 2)] {
+                if !g.wants(id) {
+                    continue;
                 }
-                for v in 0..mb {
-                    let off = (r * mb + v) * db;
-                    if want_b {
-                        let wuv = wv[(r * mul + u) * mb + v];
-                        for (gbj, &gzj) in gb_all[off..off + db].iter_mut().zip(&gz) {
-                            *gbj += wuv * gzj;
-                        }
-                    }
-                    if want_w {
-                        let dot: T = bv[off..off + db]
-                            .iter()
-                            .zip(&gz)
-                            .map(|(&p, &q)| p * q)
-                            .sum();
-                        gw_all[(r * mul + u) * mb + v] += dot;
-                    }
-                }
-            }
-        }
-        if want_b {
-            for (acc, v) in g.acc(ib).iter_mut().zip(gb_all) {
-                *acc += v;
-            }
-        }
-        if want_w {
-            for (acc, v) in g.acc(iw).iter_mut().zip(gw_all) {
-                *acc += v;
+                let buf = Some(g.acc(id));
+                let grads = match which {
+                    0 => (buf, None, None),
+                    1 => (None, buf, None),
+                    _ => (None, None, buf),
+                };
+                channelwise::backward(entries, shape, inputs, gy, grads);
             }
         }
     })

@@ -24,9 +24,9 @@
 //! path; paths into the same output irrep are added (rule 3), each scaled by
 //! the 'element' path normalisation of [`path_weights`].
 //!
-//! The kernels loop over the nonzero Clebsch-Gordan entries only (prepared
-//! once per call, with all constant factors folded in), rows outermost, and
-//! their vector-Jacobian products have the cost of the forward pass. They
+//! The arithmetic is in [`crate::kernels`]: the nonzero Clebsch-Gordan
+//! entries with every constant factor folded in, and for the channel-wise
+//! product a dense per-row matrix with fixed-size loops. They
 //! are generic over [`Real`], so the tape's backward pass
 //! also runs on dual numbers (second derivatives for force training).
 
@@ -35,55 +35,9 @@ mod elementwise;
 mod fully_connected;
 mod normalization;
 
-pub use channelwise::channelwise_tensor_product;
+pub use channelwise::{channelwise_paths, channelwise_tensor_product, ChannelwisePath};
 pub use elementwise::tensor_product;
 pub use fully_connected::FullyConnectedTp;
 pub use normalization::{path_weights, PathKind};
 
-use crate::real::Real;
-
-/// One nonzero Clebsch-Gordan entry with every constant factor folded in:
-/// `out[k] += c · a[i] · b[j]`.
-#[derive(Clone, Copy, Debug)]
-pub(crate) struct Entry<T> {
-    pub(crate) i: usize,
-    pub(crate) j: usize,
-    pub(crate) k: usize,
-    pub(crate) c: T,
-}
-
-/// The sparse coupling `l1 ⊗ l2 → l3` scaled by `scale · √(2 l3 + 1)`,
-/// converted to `T` once (per call, never per row), sorted by output
-/// component `k`.
-pub(crate) fn coupling<T: Real>(l1: u32, l2: u32, l3: u32, scale: f64) -> Vec<Entry<T>> {
-    let s = scale * f64::from(2 * l3 + 1).sqrt();
-    let mut entries: Vec<Entry<T>> = crate::so3::clebsch_gordan_sparse(l1, l2, l3)
-        .iter()
-        .map(|&(i, j, k, c)| Entry {
-            i: i as usize,
-            j: j as usize,
-            k: k as usize,
-            c: T::from_f64(s * c),
-        })
-        .collect();
-    entries.sort_by_key(|e| e.k);
-    entries
-}
-
-/// `out[k] += Σ c · x1[i] · x2[j]` over `entries` (sorted by `k`): each
-/// output component is summed in a register and written once.
-#[inline]
-pub(crate) fn contract<T: Real>(entries: &[Entry<T>], x1: &[T], x2: &[T], out: &mut [T]) {
-    let Some(first) = entries.first() else { return };
-    let mut k = first.k;
-    let mut acc = T::ZERO;
-    for e in entries {
-        if e.k != k {
-            out[k] += acc;
-            acc = T::ZERO;
-            k = e.k;
-        }
-        acc += e.c * x1[e.i] * x2[e.j];
-    }
-    out[k] += acc;
-}
+pub(crate) use crate::kernels::coupling::{contract, coupling, Entry};

@@ -1,0 +1,54 @@
+//! Clebsch-Gordan couplings as kernels use them: the nonzero entries of
+//! one path with every constant factor folded in.
+
+use crate::real::Real;
+
+/// One nonzero Clebsch-Gordan entry with every constant factor folded in:
+/// `out[k] += c · a[i] · b[j]`.
+#[derive(Clone, Copy, Debug)]
+pub struct Entry<T> {
+    /// Component of the first input.
+    pub i: usize,
+    /// Component of the second input.
+    pub j: usize,
+    /// Component of the output.
+    pub k: usize,
+    /// The coefficient, normalisation included.
+    pub c: T,
+}
+
+/// The sparse coupling `l1 ⊗ l2 → l3` scaled by `scale · √(2 l3 + 1)`,
+/// converted to `T` once (per call, never per row), sorted by output
+/// component `k`.
+pub fn coupling<T: Real>(l1: u32, l2: u32, l3: u32, scale: f64) -> Vec<Entry<T>> {
+    let s = scale * f64::from(2 * l3 + 1).sqrt();
+    let mut entries: Vec<Entry<T>> = crate::so3::clebsch_gordan_sparse(l1, l2, l3)
+        .iter()
+        .map(|&(i, j, k, c)| Entry {
+            i: i as usize,
+            j: j as usize,
+            k: k as usize,
+            c: T::from_f64(s * c),
+        })
+        .collect();
+    entries.sort_by_key(|e| e.k);
+    entries
+}
+
+/// `out[k] += Σ c · x1[i] · x2[j]` over `entries` (sorted by `k`): each
+/// output component is summed in a register and written once.
+#[inline]
+pub fn contract<T: Real>(entries: &[Entry<T>], x1: &[T], x2: &[T], out: &mut [T]) {
+    let Some(first) = entries.first() else { return };
+    let mut k = first.k;
+    let mut acc = T::ZERO;
+    for e in entries {
+        if e.k != k {
+            out[k] += acc;
+            acc = T::ZERO;
+            k = e.k;
+        }
+        acc += e.c * x1[e.i] * x2[e.j];
+    }
+    out[k] += acc;
+}

@@ -1,0 +1,20 @@
+//! The kernel layer: plain functions on slices that the ops run.
+//!
+//! The typed ops (`crate::ops`) check the rules, shape the features and
+//! record themselves on the tape; the arithmetic lives here, written once
+//! and specialised where the types allow it:
+//!
+//! * [`gemm`]: dense matrix products with arbitrary strides, dispatched to a
+//!   SIMD GEMM (runtime CPU detection, AVX-512 where the machine has it) for
+//!   `f32`/`f64` and split into real GEMMs for dual numbers, so the
+//!   forward-over-reverse pass of force training stays on the fast path;
+//! * [`pool`]: a per-thread pool of buffers, so a training step reuses the
+//!   memory of the previous one instead of page-faulting it in anew;
+//! * [`channelwise`]: the channel-wise (`uvu`) tensor product with the
+//!   Clebsch-Gordan contraction of each edge folded into a small dense
+//!   matrix and fixed-size loops for every irrep dimension up to `L = 3`.
+
+pub mod channelwise;
+pub mod coupling;
+pub mod gemm;
+pub mod pool;
