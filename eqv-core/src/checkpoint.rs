@@ -1,19 +1,46 @@
-//! Saving and loading parameters in the safetensors format.
+//! Saving and loading parameters in the safetensors format — checkpoints
+//! that cannot lie.
 //!
 //! The file is what the Python `safetensors` package reads: an 8-byte
 //! little-endian header length, a JSON header mapping each parameter path to
 //! `{"dtype": "F64", "shape": [...], "data_offsets": [begin, end]}`, then the
-//! raw little-endian data. eqv adds `__metadata__` with the model name, its
-//! config (Debug form) and its summary, so a checkpoint says what it is.
+//! raw little-endian data. Its `__metadata__` (a map of strings, as the
+//! format requires) says what the file is: `format` (`eqv`),
+//! `format_version`, `eqv_version` (the code that wrote it), `model`,
+//! `config`, `summary`, a checksum of the data (`data_checksum`), and
+//! whatever the writer adds (the trainer adds the species, the reference
+//! energies E0, the cutoff and a run id, so one file is enough to rebuild
+//! and use the model).
 //!
-//! Loading checks every parameter by path and shape, and reports the first
-//! mismatch by name — a checkpoint from another config or other irreps never
-//! loads silently.
+//! Why each guarantee:
+//! * **written atomically** ([`atomic`]): a process killed during a write
+//!   leaves the previous checkpoint, never an empty or half-written one;
+//! * **checked on load** ([`read_checkpoint`]): a truncated file, a header
+//!   that does not tile the data, a checksum that does not match (bytes
+//!   overwritten on disk), a NaN or an infinity in a weight, a checkpoint
+//!   from another format or another eqv version, a parameter missing or of
+//!   another shape — each is an error naming the file and the parameter,
+//!   never a panic and never a model that quietly predicts NaN.
+
+pub mod atomic;
 
 use crate::param::Parameters;
 use serde_json::{json, Map, Value};
+use std::collections::BTreeMap;
 use std::fmt;
 use std::path::{Path, PathBuf};
+
+/// The layout version written by this code. Version 1 (no `format_version`
+/// key, no checksum) is still read.
+pub const FORMAT_VERSION: u32 = 2;
+
+/// The version of eqv that writes checkpoints (`eqv_version` in the
+/// metadata). A checkpoint of another `major.minor` is refused: while eqv
+/// is 0.x, a minor release may rename or reshape parameters.
+pub const CODE_VERSION: &str = env!("CARGO_PKG_VERSION");
+
+/// The string map stored as the safetensors `__metadata__`.
+pub type Metadata = BTreeMap<String, String>;
 
 /// Why a checkpoint could not be written or read.
 #[derive(Debug)]
@@ -25,7 +52,8 @@ pub enum CheckpointError {
         /// The underlying error.
         source: std::io::Error,
     },
-    /// The file is not a valid safetensors file.
+    /// The file is not a valid safetensors file, or it is damaged
+    /// (truncated, bytes overwritten).
     Format {
         /// The file.
         path: PathBuf,
@@ -39,6 +67,25 @@ pub enum CheckpointError {
         /// Which parameter and how.
         message: String,
     },
+    /// The file was written by another checkpoint format or eqv version.
+    Version {
+        /// The file.
+        path: PathBuf,
+        /// Which versions.
+        message: String,
+    },
+    /// A stored weight is NaN or infinite: a model loaded from it would
+    /// predict NaN.
+    NonFinite {
+        /// The file.
+        path: PathBuf,
+        /// The parameter's path.
+        parameter: String,
+        /// Index of the first bad value within the parameter.
+        index: usize,
+        /// The value.
+        value: f64,
+    },
 }
 
 impl fmt::Display for CheckpointError {
@@ -48,7 +95,7 @@ impl fmt::Display for CheckpointError {
             CheckpointError::Format { path, message } => {
                 write!(
                     f,
-                    "{}: not a valid safetensors checkpoint: {message}",
+                    "{}: not a valid checkpoint: {message}",
                     path.display()
                 )
             }
@@ -59,6 +106,19 @@ impl fmt::Display for CheckpointError {
                     path.display()
                 )
             }
+            CheckpointError::Version { path, message } => {
+                write!(f, "{}: checkpoint version mismatch: {message}", path.display())
+            }
+            CheckpointError::NonFinite {
+                path,
+                parameter,
+                index,
+                value,
+            } => write!(
+                f,
+                "{}: parameter `{parameter}` holds {value} at index {index}: a checkpoint with non-finite weights is damaged or comes from a diverged run",
+                path.display()
+            ),
         }
     }
 }
@@ -72,14 +132,24 @@ impl std::error::Error for CheckpointError {
     }
 }
 
-/// Writes every parameter of `model` to `path`.
-pub fn save_params(
-    model: &impl Parameters,
-    path: &Path,
-    model_name: &str,
-    config: &str,
-    summary: &str,
-) -> Result<(), CheckpointError> {
+/// FNV-1a, 64 bits: a checksum of the data section, so bytes changed on
+/// disk are found even when they still decode as finite numbers.
+fn fnv1a64(bytes: &[u8]) -> u64 {
+    let mut h: u64 = 0xcbf2_9ce4_8422_2325;
+    for &b in bytes {
+        h ^= u64::from(b);
+        h = h.wrapping_mul(0x0000_0100_0000_01b3);
+    }
+    h
+}
+
+fn checksum_text(data: &[u8]) -> String {
+    format!("fnv1a64:{:016x}", fnv1a64(data))
+}
+
+/// The bytes of a checkpoint of `model` with `metadata` (to which the
+/// format, versions and checksum are added).
+pub fn encode(model: &impl Parameters, metadata: &Metadata) -> Vec<u8> {
     let mut header = Map::new();
     let mut data: Vec<u8> = Vec::new();
     model.visit("", &mut |name, p| {
@@ -92,10 +162,12 @@ pub fn save_params(
             json!({"dtype": "F64", "shape": p.shape(), "data_offsets": [begin, data.len()]}),
         );
     });
-    header.insert(
-        "__metadata__".to_string(),
-        json!({"format": "eqv", "model": model_name, "config": config, "summary": summary}),
-    );
+    let mut meta = metadata.clone();
+    meta.insert("format".into(), "eqv".into());
+    meta.insert("format_version".into(), FORMAT_VERSION.to_string());
+    meta.insert("eqv_version".into(), CODE_VERSION.into());
+    meta.insert("data_checksum".into(), checksum_text(&data));
+    header.insert("__metadata__".to_string(), json!(meta));
     let mut head = Value::Object(header).to_string().into_bytes();
     while head.len() % 8 != 0 {
         head.push(b' ');
@@ -104,111 +176,349 @@ pub fn save_params(
     bytes.extend_from_slice(&(head.len() as u64).to_le_bytes());
     bytes.extend_from_slice(&head);
     bytes.extend_from_slice(&data);
-    std::fs::write(path, bytes).map_err(|source| CheckpointError::Io {
+    bytes
+}
+
+/// Writes `model` with `metadata` to `path`, atomically.
+pub fn save_params_with_metadata(
+    model: &impl Parameters,
+    path: &Path,
+    metadata: &Metadata,
+) -> Result<(), CheckpointError> {
+    atomic::write_atomic(path, &encode(model, metadata)).map_err(|source| CheckpointError::Io {
         path: path.to_path_buf(),
         source,
     })
 }
 
-/// Reads parameters saved by [`save_params`] into `model`, checking names
-/// and shapes. `model_name` is compared with the file's metadata.
+/// Writes every parameter of `model` to `path`, atomically, with the model
+/// name, its config and a summary in the metadata.
+pub fn save_params(
+    model: &impl Parameters,
+    path: &Path,
+    model_name: &str,
+    config: &str,
+    summary: &str,
+) -> Result<(), CheckpointError> {
+    let meta: Metadata = [
+        ("model", model_name),
+        ("config", config),
+        ("summary", summary),
+    ]
+    .into_iter()
+    .map(|(k, v)| (k.to_string(), v.to_string()))
+    .collect();
+    save_params_with_metadata(model, path, &meta)
+}
+
+/// One stored parameter.
+#[derive(Clone, Debug, PartialEq)]
+struct Tensor {
+    shape: Vec<usize>,
+    data: Vec<f64>,
+}
+
+/// A checkpoint read and verified (see [`read_checkpoint`]); its weights go
+/// into a model with [`Checkpoint::load_into`].
+#[derive(Clone, Debug, PartialEq)]
+pub struct Checkpoint {
+    path: PathBuf,
+    metadata: Metadata,
+    tensors: BTreeMap<String, Tensor>,
+}
+
+/// Reads and verifies a checkpoint without a model: the header, that the
+/// tensors tile the data exactly (a truncated file is named as such), the
+/// checksum, the versions, and that every weight is finite.
+pub fn read_checkpoint(path: impl AsRef<Path>) -> Result<Checkpoint, CheckpointError> {
+    let path = path.as_ref();
+    let bytes = std::fs::read(path).map_err(|source| CheckpointError::Io {
+        path: path.to_path_buf(),
+        source,
+    })?;
+    parse_checkpoint(&bytes, path)
+}
+
+/// [`read_checkpoint`] of bytes already in memory (`path` names them in
+/// errors).
+pub fn parse_checkpoint(bytes: &[u8], path: &Path) -> Result<Checkpoint, CheckpointError> {
+    let format = |message: String| CheckpointError::Format {
+        path: path.to_path_buf(),
+        message,
+    };
+    let version = |message: String| CheckpointError::Version {
+        path: path.to_path_buf(),
+        message,
+    };
+    let Some((len_bytes, rest)) = bytes.split_first_chunk::<8>() else {
+        return Err(format(format!(
+            "{} bytes is too short for a header (truncated?)",
+            bytes.len()
+        )));
+    };
+    let n = u64::from_le_bytes(*len_bytes);
+    let head = usize::try_from(n)
+        .ok()
+        .and_then(|n| rest.get(..n))
+        .ok_or_else(|| {
+            format(format!(
+                "header length {n} exceeds the file ({} bytes): truncated, damaged, or not safetensors",
+                bytes.len()
+            ))
+        })?;
+    let data = &rest[head.len()..];
+    let header: Value = serde_json::from_slice(head)
+        .map_err(|e| format(format!("header is not valid JSON ({e}): damaged?")))?;
+    let header = header
+        .as_object()
+        .ok_or_else(|| format("header is not a JSON object".into()))?;
+
+    let mut metadata = Metadata::new();
+    if let Some(m) = header.get("__metadata__") {
+        let m = m
+            .as_object()
+            .ok_or_else(|| format("`__metadata__` is not a JSON object".into()))?;
+        for (k, v) in m {
+            let v = v
+                .as_str()
+                .ok_or_else(|| format(format!("metadata `{k}` is not a string")))?;
+            metadata.insert(k.clone(), v.to_string());
+        }
+    }
+    let is_eqv = metadata.get("format").is_some_and(|f| f == "eqv");
+    let file_format = match metadata.get("format_version") {
+        None => 1,
+        Some(v) => v
+            .parse::<u32>()
+            .map_err(|_| format(format!("format_version `{v}` is not a number")))?,
+    };
+    if is_eqv && file_format != 1 && file_format != FORMAT_VERSION {
+        return Err(version(format!(
+            "written in checkpoint format {file_format}; this eqv ({CODE_VERSION}) reads formats 1 and {FORMAT_VERSION}"
+        )));
+    }
+    if let Some(v) = metadata.get("eqv_version") {
+        if major_minor(v) != major_minor(CODE_VERSION) {
+            return Err(version(format!(
+                "written by eqv {v}; this is eqv {CODE_VERSION}, whose parameters may differ: retrain, or evaluate with eqv {v}"
+            )));
+        }
+    }
+    match metadata.get("data_checksum") {
+        Some(stored) => {
+            let actual = checksum_text(data);
+            if *stored != actual {
+                return Err(format(format!(
+                    "the data does not match its checksum ({stored} stored, {actual} computed): the file was damaged after it was written"
+                )));
+            }
+        }
+        None if is_eqv && file_format >= 2 => {
+            return Err(format("no `data_checksum` in the metadata".into()))
+        }
+        None => {}
+    }
+
+    let mut tensors = BTreeMap::new();
+    let mut ranges: Vec<(usize, usize, String)> = Vec::new();
+    for (name, entry) in header {
+        if name == "__metadata__" {
+            continue;
+        }
+        let dtype = entry.get("dtype").and_then(Value::as_str).unwrap_or("?");
+        if dtype != "F64" {
+            return Err(format(format!(
+                "parameter `{name}` has dtype {dtype}, expected F64"
+            )));
+        }
+        let ints = |key: &str| -> Option<Vec<usize>> {
+            entry
+                .get(key)?
+                .as_array()?
+                .iter()
+                .map(|x| x.as_u64().and_then(|x| usize::try_from(x).ok()))
+                .collect()
+        };
+        let shape = ints("shape")
+            .ok_or_else(|| format(format!("parameter `{name}` has no valid shape")))?;
+        let Some([b, e]) = ints("data_offsets").and_then(|o| <[usize; 2]>::try_from(o).ok()) else {
+            return Err(format(format!(
+                "parameter `{name}` has no valid data_offsets"
+            )));
+        };
+        let len = shape
+            .iter()
+            .try_fold(8usize, |acc, &d| acc.checked_mul(d))
+            .ok_or_else(|| format(format!("parameter `{name}`: shape {shape:?} is too large")))?;
+        if e < b || e - b != len {
+            return Err(format(format!(
+                "parameter `{name}`: data range {b}..{e} does not hold shape {shape:?}"
+            )));
+        }
+        ranges.push((b, e, name.clone()));
+        tensors.insert(name.clone(), (shape, b, e));
+    }
+    ranges.sort();
+    let mut at = 0usize;
+    for (b, e, name) in &ranges {
+        if *b != at {
+            return Err(format(format!(
+                "parameter `{name}` starts at byte {b} of the data, expected {at}: tensors must tile the data"
+            )));
+        }
+        at = *e;
+    }
+    if data.len() < at {
+        return Err(format(format!(
+            "truncated: the header describes {at} bytes of data, the file holds {}",
+            data.len()
+        )));
+    }
+    if data.len() > at {
+        return Err(format(format!(
+            "{} bytes after the last tensor",
+            data.len() - at
+        )));
+    }
+    let mut out = BTreeMap::new();
+    for (name, (shape, b, e)) in tensors {
+        let values: Vec<f64> = data[b..e]
+            .chunks_exact(8)
+            .map(|c| {
+                let mut x = [0u8; 8];
+                x.copy_from_slice(c);
+                f64::from_le_bytes(x)
+            })
+            .collect();
+        if let Some(index) = values.iter().position(|x| !x.is_finite()) {
+            return Err(CheckpointError::NonFinite {
+                path: path.to_path_buf(),
+                parameter: name,
+                index,
+                value: values[index],
+            });
+        }
+        out.insert(
+            name,
+            Tensor {
+                shape,
+                data: values,
+            },
+        );
+    }
+    Ok(Checkpoint {
+        path: path.to_path_buf(),
+        metadata,
+        tensors: out,
+    })
+}
+
+/// `"0.1.3"` → `("0", "1")`.
+fn major_minor(v: &str) -> (&str, &str) {
+    let mut it = v.split('.');
+    (it.next().unwrap_or(""), it.next().unwrap_or(""))
+}
+
+impl Checkpoint {
+    /// The file it was read from.
+    pub fn path(&self) -> &Path {
+        &self.path
+    }
+
+    /// The whole `__metadata__`.
+    pub fn metadata(&self) -> &Metadata {
+        &self.metadata
+    }
+
+    /// One metadata entry.
+    pub fn meta(&self, key: &str) -> Option<&str> {
+        self.metadata.get(key).map(String::as_str)
+    }
+
+    /// A metadata entry that must be there and hold JSON (the trainer
+    /// stores its structured entries so); the error names the key.
+    pub fn meta_json(&self, key: &str) -> Result<Value, CheckpointError> {
+        let text = self.meta(key).ok_or_else(|| CheckpointError::Format {
+            path: self.path.clone(),
+            message: format!("no `{key}` in the metadata (not written by the eqv trainer?)"),
+        })?;
+        serde_json::from_str(text).map_err(|e| CheckpointError::Format {
+            path: self.path.clone(),
+            message: format!("metadata `{key}` is not JSON: {e}"),
+        })
+    }
+
+    /// Number of stored parameters.
+    pub fn len(&self) -> usize {
+        self.tensors.len()
+    }
+
+    /// Whether no parameter is stored.
+    pub fn is_empty(&self) -> bool {
+        self.tensors.is_empty()
+    }
+
+    /// Copies the weights into `model`, checking that the file holds a
+    /// `model_name` (when it records a model name) and exactly the model's
+    /// parameters, by path and shape; the first mismatch is named.
+    pub fn load_into(
+        &self,
+        model: &mut impl Parameters,
+        model_name: &str,
+    ) -> Result<(), CheckpointError> {
+        let mismatch = |message: String| CheckpointError::Mismatch {
+            path: self.path.clone(),
+            message,
+        };
+        if let Some(saved) = self.meta("model") {
+            if saved != model_name {
+                return Err(mismatch(format!(
+                    "it holds a `{saved}`, not a `{model_name}`"
+                )));
+            }
+        }
+        let mut seen = 0usize;
+        let mut result = Ok(());
+        model.visit_mut("", &mut |name, p| {
+            if result.is_err() {
+                return;
+            }
+            seen += 1;
+            result = match self.tensors.get(name) {
+                None => Err(mismatch(format!(
+                    "parameter `{name}` is missing (the model expects shape {:?})",
+                    p.shape()
+                ))),
+                Some(t) if t.shape != p.shape() => Err(mismatch(format!(
+                    "parameter `{name}` has shape {:?} in the file, but the model expects {:?} (another config or other irreps?)",
+                    t.shape,
+                    p.shape()
+                ))),
+                Some(t) => {
+                    p.data_mut().copy_from_slice(&t.data);
+                    Ok(())
+                }
+            };
+        });
+        result?;
+        if self.tensors.len() != seen {
+            return Err(mismatch(format!(
+                "the file holds {} parameters, the model has {seen}",
+                self.tensors.len()
+            )));
+        }
+        Ok(())
+    }
+}
+
+/// Reads parameters saved by [`save_params`] into `model`, after every
+/// check of [`read_checkpoint`] and [`Checkpoint::load_into`].
 pub fn load_params(
     model: &mut impl Parameters,
     path: &Path,
     model_name: &str,
 ) -> Result<(), CheckpointError> {
-    let format = |message: String| CheckpointError::Format {
-        path: path.to_path_buf(),
-        message,
-    };
-    let mismatch = |message: String| CheckpointError::Mismatch {
-        path: path.to_path_buf(),
-        message,
-    };
-    let bytes = std::fs::read(path).map_err(|source| CheckpointError::Io {
-        path: path.to_path_buf(),
-        source,
-    })?;
-    if bytes.len() < 8 {
-        return Err(format(format!(
-            "{} bytes is too short for a header",
-            bytes.len()
-        )));
-    }
-    let n = u64::from_le_bytes(bytes[..8].try_into().expect("8 bytes")) as usize;
-    let head = bytes
-        .get(8..8usize.saturating_add(n))
-        .ok_or_else(|| format(format!("header length {n} exceeds the file")))?;
-    let header: Value =
-        serde_json::from_slice(head).map_err(|e| format(format!("header is not JSON: {e}")))?;
-    let header = header
-        .as_object()
-        .ok_or_else(|| format("header is not a JSON object".into()))?;
-    let data = &bytes[8 + n..];
-    if let Some(saved) = header
-        .get("__metadata__")
-        .and_then(|m| m.get("model"))
-        .and_then(Value::as_str)
-    {
-        if saved != model_name {
-            return Err(mismatch(format!(
-                "it holds a `{saved}`, not a `{model_name}`"
-            )));
-        }
-    }
-    let mut seen = 0usize;
-    let mut result = Ok(());
-    model.visit_mut("", &mut |name, p| {
-        if result.is_err() {
-            return;
-        }
-        seen += 1;
-        let r = (|| {
-            let entry = header
-                .get(name)
-                .ok_or_else(|| mismatch(format!("parameter `{name}` is missing (the model expects shape {:?})", p.shape())))?;
-            let dtype = entry.get("dtype").and_then(Value::as_str).unwrap_or("?");
-            if dtype != "F64" {
-                return Err(format(format!("parameter `{name}` has dtype {dtype}, expected F64")));
-            }
-            let shape: Vec<usize> = entry
-                .get("shape")
-                .and_then(Value::as_array)
-                .map(|a| a.iter().filter_map(Value::as_u64).map(|x| x as usize).collect())
-                .ok_or_else(|| format(format!("parameter `{name}` has no shape")))?;
-            if shape != p.shape() {
-                return Err(mismatch(format!(
-                    "parameter `{name}` has shape {shape:?} in the file, but the model expects {:?} (another config or other irreps?)",
-                    p.shape()
-                )));
-            }
-            let offs: Vec<usize> = entry
-                .get("data_offsets")
-                .and_then(Value::as_array)
-                .map(|a| a.iter().filter_map(Value::as_u64).map(|x| x as usize).collect())
-                .unwrap_or_default();
-            let [b, e] = offs[..] else {
-                return Err(format(format!("parameter `{name}` has no data_offsets")));
-            };
-            let raw = data
-                .get(b..e)
-                .filter(|r| r.len() == 8 * p.len())
-                .ok_or_else(|| format(format!("parameter `{name}`: data range {b}..{e} is invalid")))?;
-            for (dst, chunk) in p.data_mut().iter_mut().zip(raw.chunks_exact(8)) {
-                *dst = f64::from_le_bytes(chunk.try_into().expect("8 bytes"));
-            }
-            Ok(())
-        })();
-        result = r;
-    });
-    result?;
-    let stored = header.keys().filter(|k| *k != "__metadata__").count();
-    if stored != seen {
-        return Err(mismatch(format!(
-            "the file holds {stored} parameters, the model has {seen}"
-        )));
-    }
-    Ok(())
+    read_checkpoint(path)?.load_into(model, model_name)
 }
 
 #[cfg(test)]
@@ -254,7 +564,7 @@ mod tests {
         assert!(e.contains("holds a `Two`, not a `Other`"), "{e}");
         std::fs::write(&path, b"garbage!garbage").unwrap();
         let e = load_params(&mut z, &path, "Two").unwrap_err().to_string();
-        assert!(e.contains("not a valid safetensors"), "{e}");
+        assert!(e.contains("not a valid checkpoint"), "{e}");
         std::fs::remove_dir_all(&dir).ok();
     }
 }

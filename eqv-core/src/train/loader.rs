@@ -112,33 +112,29 @@ impl ReferenceEnergies {
     pub fn from_checkpoint(path: impl AsRef<std::path::Path>) -> Result<Self, DataError> {
         let path = path.as_ref();
         let bad = |m: String| DataError::invalid(format!("{}: {m}", path.display()));
-        let bytes = std::fs::read(path).map_err(|error| DataError::Io {
-            path: path.display().to_string(),
-            error,
+        let ckpt = crate::checkpoint::read_checkpoint(path).map_err(|e| match e {
+            crate::checkpoint::CheckpointError::Io { source, .. } => DataError::Io {
+                path: path.display().to_string(),
+                error: source,
+            },
+            other => DataError::invalid(other.to_string()),
         })?;
-        let n = bytes
-            .get(..8)
-            .map(|b| u64::from_le_bytes([b[0], b[1], b[2], b[3], b[4], b[5], b[6], b[7]]))
-            .ok_or_else(|| bad("too short for a safetensors header".into()))?;
-        let head = usize::try_from(n)
-            .ok()
-            .and_then(|n| bytes.get(8..8usize.checked_add(n)?))
-            .ok_or_else(|| bad(format!("header length {n} exceeds the file")))?;
-        let header: Value =
-            serde_json::from_slice(head).map_err(|e| bad(format!("header is not JSON: {e}")))?;
-        let summary = header
-            .get("__metadata__")
-            .and_then(|m| m.get("summary"))
-            .and_then(Value::as_str)
-            .ok_or_else(
-                || bad("no summary in the metadata (not written by the trainer?)".into()),
-            )?;
-        let summary: Value =
-            serde_json::from_str(summary).map_err(|e| bad(format!("summary is not JSON: {e}")))?;
-        let r = summary
-            .get("reference_energies")
-            .ok_or_else(|| bad("the summary holds no reference_energies".into()))?;
-        Self::from_json(r).map_err(|e| bad(e.to_string()))
+        let r = match ckpt.meta("reference_energies") {
+            Some(text) => serde_json::from_str(text)
+                .map_err(|e| bad(format!("reference_energies is not JSON: {e}")))?,
+            None => {
+                let summary = ckpt.meta("summary").ok_or_else(|| {
+                    bad("no summary in the metadata (not written by the trainer?)".into())
+                })?;
+                let summary: Value = serde_json::from_str(summary)
+                    .map_err(|e| bad(format!("summary is not JSON: {e}")))?;
+                summary
+                    .get("reference_energies")
+                    .cloned()
+                    .ok_or_else(|| bad("the summary holds no reference_energies".into()))?
+            }
+        };
+        Self::from_json(&r).map_err(|e| bad(e.to_string()))
     }
 
     /// Reads what [`Self::to_json`] wrote.

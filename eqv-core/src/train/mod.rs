@@ -1,7 +1,11 @@
 //! Training interatomic potentials on energies and forces.
 //!
 //! The pieces, one idea per file:
-//! * [`split`]: a seeded random train/validation split;
+//! * [`split`]: train / validation / test splits by contiguous time blocks
+//!   of MD trajectories (or per frame, seeded); the test set is never seen
+//!   by the trainer;
+//! * [`budget`]: neighbours per atom and memory of the graphs, estimated
+//!   from the data's density before any neighbour list is built;
 //! * [`loader`]: per-species reference energies E0, frames turned into
 //!   [`Batch`](crate::graph::Batch)es once (neighbour lists included) and
 //!   shuffled into mini-batches per epoch, deterministically from a seed;
@@ -13,7 +17,11 @@
 //!   meV/atom, force MAE/RMSE per component in meV/Å), predictions, and
 //!   [`predict_frames`] for writing them to extxyz;
 //! * [`trainer`]: the loop ([`train`]) with early stopping, best-parameter
-//!   restore, a wall-clock limit and checkpoints;
+//!   restore, a wall-clock limit, divergence detection and checkpoints;
+//! * [`saving`]: self-describing, atomically written checkpoints and their
+//!   `model.json` sidecar, and [`read_trained`] to load them back;
+//! * [`stop`]: the [`StopFlag`] a program sets (from Ctrl-C, say) to end a
+//!   run cleanly; the library installs no signal handler;
 //! * [`report`], [`plot`], [`progress`]: the JSON report, the learning curve
 //!   as SVG, the per-epoch summary line.
 //!
@@ -26,16 +34,20 @@
 //! square error). Its exact parameter gradient, force term included, comes
 //! from [`energy_force_gradient`](crate::graph::energy_force_gradient).
 
+pub mod budget;
 pub mod loader;
 pub mod metrics;
 pub mod optimizer;
 pub mod plot;
 pub mod progress;
 pub mod report;
+pub mod saving;
 pub mod schedule;
 pub mod split;
+pub mod stop;
 pub mod trainer;
 
+pub use budget::{GraphEstimate, GraphLimits};
 pub use loader::{check_targets, Dataset, Loader, ReferenceEnergies};
 pub use metrics::{
     evaluate, evaluate_dataset, predict_frames, LossWeights, Metrics, PredictionStorage,
@@ -43,10 +55,12 @@ pub use metrics::{
 };
 pub use optimizer::{global_norm, Adam, AdamConfig, OptimError, StepStats};
 pub use plot::{learning_curve_svg, write_learning_curve};
-pub use progress::{summary_line, Progress, ProgressMode};
-pub use report::{metrics_json, report_json, write_report};
+pub use progress::{metric_text, summary_line, Progress, ProgressMode};
+pub use report::{check_writable, metrics_json, report_json, write_report};
+pub use saving::{read_trained, sidecar_path, TrainedCheckpoint};
 pub use schedule::{Schedule, Scheduler};
-pub use split::{split_frames, split_indices};
+pub use split::{split_blocks, split_frames, split_indices, BlockSplit, SplitIndices};
+pub use stop::StopFlag;
 pub use trainer::{train, EpochRecord, NoHooks, StopReason, TrainConfig, TrainHooks, TrainOutcome};
 
 use crate::checkpoint::CheckpointError;
@@ -81,6 +95,19 @@ pub enum TrainError {
         /// What was not finite.
         what: String,
     },
+    /// The loss grew far past its best: the learning rate is too high (or
+    /// the data has a bad frame). `step == 0`: the validation loss after
+    /// epoch `epoch`; otherwise a batch loss at that step.
+    Diverged {
+        /// The epoch (1-based).
+        epoch: usize,
+        /// The step (1-based; 0 = the validation after the epoch).
+        step: usize,
+        /// The best (validation) loss so far.
+        from: f64,
+        /// The loss that rose past the limit.
+        to: f64,
+    },
     /// A checkpoint could not be written.
     Checkpoint(CheckpointError),
     /// A report or plot could not be written.
@@ -111,7 +138,15 @@ impl fmt::Display for TrainError {
                 f,
                 "{what} is not finite (NaN or infinite) at epoch {epoch}, step {step}; nothing was applied to the parameters. Usual causes: a learning rate that is too high (try a smaller `lr`, a warmup, or gradient clipping) or bad targets"
             ),
-            TrainError::Checkpoint(e) => write!(f, "cannot write checkpoint: {e}"),
+            TrainError::Diverged { epoch, step: 0, from, to } => write!(
+                f,
+                "training diverged after epoch {epoch}: the validation loss rose from {from:.3e} to {to:.3e}; lower the learning rate"
+            ),
+            TrainError::Diverged { epoch, step, from, to } => write!(
+                f,
+                "training diverged at epoch {epoch}, step {step}: the loss rose from {from:.3e} to {to:.3e}; lower the learning rate"
+            ),
+            TrainError::Checkpoint(e) => write!(f, "checkpoint: {e}"),
             TrainError::Io { path, source } => write!(f, "{}: {source}", path.display()),
         }
     }

@@ -112,17 +112,35 @@ impl Progress {
     }
 }
 
+/// A metric for people: the number with `decimals` decimals, or `no
+/// labels` when it could not be computed (NaN: no frame had the label, or
+/// the set is empty). NaN is never printed as a metric.
+pub fn metric_text(x: f64, decimals: usize) -> String {
+    if x.is_finite() {
+        format!("{x:.decimals$}")
+    } else {
+        "no labels".to_string()
+    }
+}
+
 /// The summary line of an epoch (see the module docs).
 pub fn summary_line(r: &EpochRecord, epochs: usize) -> String {
     let w = epochs.to_string().len();
+    let loss = |x: f64| {
+        if x.is_finite() {
+            format!("{x:.3e}")
+        } else {
+            "n/a".to_string()
+        }
+    };
     format!(
-        "epoch {:>w$}/{epochs}  lr {:.2e}  train {:.3e}  valid {:.3e}  E {:.1} meV/atom  F {:.1} meV/Å  {:.1} s{}",
+        "epoch {:>w$}/{epochs}  lr {:.2e}  train {}  valid {}  E {} meV/atom  F {} meV/Å  {:.1} s{}",
         r.epoch,
         r.lr,
-        r.train_loss,
-        r.valid_loss,
-        r.valid_energy_mae_mev_per_atom,
-        r.valid_force_mae_mev_per_a,
+        loss(r.train_loss),
+        loss(r.valid_loss),
+        metric_text(r.valid_energy_mae_mev_per_atom, 1),
+        metric_text(r.valid_force_mae_mev_per_a, 1),
         r.epoch_seconds,
         if r.best { " *" } else { "" },
     )

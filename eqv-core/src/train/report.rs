@@ -113,7 +113,34 @@ pub fn report_json(outcome: &TrainOutcome, cfg: &TrainConfig) -> Value {
     })
 }
 
-/// Writes a JSON value to `path`, pretty-printed.
+/// Checks, before a run, that a report can be written to `path`: not a
+/// directory, its directory exists, and a file there can be created or
+/// appended to (an existing file is left as it is; a probe file is
+/// removed). A run that fails only when it writes its report has wasted
+/// its training.
+pub fn check_writable(path: impl AsRef<Path>) -> Result<(), String> {
+    let path = path.as_ref();
+    if path.is_dir() {
+        return Err(format!(
+            "{} is a directory; give a file path such as {}",
+            path.display(),
+            path.join("report.json").display()
+        ));
+    }
+    let existed = path.exists();
+    std::fs::OpenOptions::new()
+        .append(true)
+        .create(true)
+        .open(path)
+        .map_err(|e| format!("{} cannot be written: {e}", path.display()))?;
+    if !existed {
+        let _ = std::fs::remove_file(path);
+    }
+    Ok(())
+}
+
+/// Writes a JSON value to `path`, pretty-printed, atomically (a report is
+/// read by scripts; they never see half of one).
 pub fn write_report(path: impl AsRef<Path>, report: &Value) -> Result<(), TrainError> {
     let path = path.as_ref();
     let io = |source| TrainError::Io {
@@ -121,5 +148,5 @@ pub fn write_report(path: impl AsRef<Path>, report: &Value) -> Result<(), TrainE
         source,
     };
     let text = serde_json::to_string_pretty(report).map_err(|e| io(std::io::Error::other(e)))?;
-    std::fs::write(path, text + "\n").map_err(io)
+    crate::checkpoint::atomic::write_atomic(path, (text + "\n").as_bytes()).map_err(io)
 }

@@ -1,11 +1,21 @@
-//! A seeded random split of frames into a training and a validation set.
+//! Splitting frames into training, validation and test sets.
 //!
-//! Validation frames are drawn at random rather than taken from the end of
-//! the file, because datasets are usually written run by run (one
-//! temperature, one phase after another): a tail split would validate on a
-//! kind of structure the network never saw. The split depends only on the
-//! number of frames, the fraction and the seed, and each part keeps the
-//! file order.
+//! * [`split_blocks`] (what the examples use): frames of molecular-dynamics
+//!   trajectories are cut into *contiguous time blocks*, and whole blocks
+//!   go to the test, validation and training sets. Neighbouring MD frames
+//!   (10 fs apart in eqv's silicon data) are near-duplicates; a per-frame
+//!   random split puts one in training and its twin in validation, and the
+//!   validation error then measures memory, not generalisation. With
+//!   blocks, only the frames at a block's two ends have a twin on the other
+//!   side, and `gap_frames` training frames next to each held-out block are
+//!   dropped so that none does. Blocks are drawn at random from all
+//!   trajectories (seeded), so every kind of structure is represented.
+//! * [`split_indices`] / [`split_frames`]: a seeded per-frame random split,
+//!   for independent structures (not trajectories).
+//!
+//! The test set is for the final report only: nothing in the trainer sees
+//! it, so no choice (schedule, early stopping, best checkpoint) is made on
+//! it.
 
 use super::TrainError;
 use crate::data::Frame;
@@ -69,6 +79,174 @@ pub fn split_frames(
     ))
 }
 
+/// How [`split_blocks`] cuts frames.
+#[derive(Clone, Debug, PartialEq)]
+pub struct BlockSplit {
+    /// Fraction of the frames held out for validation, in `[0, 1)`.
+    pub valid_fraction: f64,
+    /// Fraction of the frames held out for the final test, in `[0, 1)`.
+    pub test_fraction: f64,
+    /// Consecutive frames of one trajectory per block.
+    pub block_frames: usize,
+    /// Training frames dropped on each side of a held-out block (within the
+    /// same trajectory), so no training frame is a held-out frame's
+    /// immediate neighbour in time.
+    pub gap_frames: usize,
+    /// The `info` key naming a frame's trajectory (eqv's silicon data
+    /// writes `run`); consecutive frames with the same value form one
+    /// trajectory. Without the key, the whole file is one trajectory.
+    pub trajectory_key: String,
+    /// Seed of the choice of blocks.
+    pub seed: u64,
+}
+
+impl Default for BlockSplit {
+    /// 10 % validation, 10 % test, blocks of 8 frames, a gap of 1.
+    fn default() -> Self {
+        BlockSplit {
+            valid_fraction: 0.1,
+            test_fraction: 0.1,
+            block_frames: 8,
+            gap_frames: 1,
+            trajectory_key: "run".into(),
+            seed: 0,
+        }
+    }
+}
+
+/// Indices of the three sets (each ascending) and of the dropped frames.
+#[derive(Clone, Debug, Default, PartialEq, Eq)]
+pub struct SplitIndices {
+    /// Training frames.
+    pub train: Vec<usize>,
+    /// Validation frames (model selection: schedule, early stop, best).
+    pub valid: Vec<usize>,
+    /// Test frames (reported only).
+    pub test: Vec<usize>,
+    /// Training frames dropped as neighbours in time of held-out blocks.
+    pub dropped: Vec<usize>,
+    /// Number of blocks the frames were cut into.
+    pub blocks: usize,
+    /// Number of trajectories found.
+    pub trajectories: usize,
+}
+
+impl SplitIndices {
+    /// The frames of each set: `(train, valid, test)`.
+    pub fn frames(&self, frames: &[Frame]) -> (Vec<Frame>, Vec<Frame>, Vec<Frame>) {
+        let pick = |idx: &[usize]| idx.iter().map(|&i| frames[i].clone()).collect();
+        (pick(&self.train), pick(&self.valid), pick(&self.test))
+    }
+}
+
+/// Splits `frames` by time blocks (see the module docs).
+///
+/// A positive fraction gets at least one block; the training set must keep
+/// at least one frame. Errors name the setting and the numbers.
+pub fn split_blocks(frames: &[Frame], spec: &BlockSplit) -> Result<SplitIndices, TrainError> {
+    for (name, f) in [
+        ("validation", spec.valid_fraction),
+        ("test", spec.test_fraction),
+    ] {
+        if !(0.0..1.0).contains(&f) {
+            return Err(TrainError::config(format!(
+                "{name} fraction {f} must lie in [0, 1)"
+            )));
+        }
+    }
+    if spec.valid_fraction + spec.test_fraction >= 1.0 {
+        return Err(TrainError::config(format!(
+            "validation fraction {} + test fraction {} leave no training frames",
+            spec.valid_fraction, spec.test_fraction
+        )));
+    }
+    if spec.block_frames == 0 {
+        return Err(TrainError::config("block_frames must be at least 1"));
+    }
+    let n = frames.len();
+    if n == 0 {
+        return Err(TrainError::config("cannot split an empty dataset"));
+    }
+    // Trajectories: runs of consecutive frames with equal `info[key]`.
+    let label = |f: &Frame| f.info_get(&spec.trajectory_key).cloned();
+    let mut trajectories: Vec<std::ops::Range<usize>> = Vec::new();
+    let mut start = 0;
+    for i in 1..=n {
+        if i == n || label(&frames[i]) != label(&frames[start]) {
+            trajectories.push(start..i);
+            start = i;
+        }
+    }
+    let mut blocks: Vec<std::ops::Range<usize>> = Vec::new();
+    for t in &trajectories {
+        let mut b = t.start;
+        while b < t.end {
+            let e = (b + spec.block_frames).min(t.end);
+            blocks.push(b..e);
+            b = e;
+        }
+    }
+    let mut order: Vec<usize> = (0..blocks.len()).collect();
+    Rng::new(spec.seed).shuffle(&mut order);
+    // 0 = train, 1 = valid, 2 = test.
+    let mut set = vec![0u8; n];
+    let mut next = order.into_iter();
+    for (which, fraction, name) in [
+        (2u8, spec.test_fraction, "test"),
+        (1u8, spec.valid_fraction, "validation"),
+    ] {
+        if fraction == 0.0 {
+            continue;
+        }
+        let target = ((fraction * n as f64).round() as usize).max(1);
+        let mut taken = 0;
+        while taken < target {
+            let Some(b) = next.next() else {
+                return Err(TrainError::config(format!(
+                    "{n} frames make {} blocks of at most {} frames: too few to hold out a {name} set of {target} frames and keep training frames; use smaller blocks or more data",
+                    blocks.len(),
+                    spec.block_frames
+                )));
+            };
+            for i in blocks[b].clone() {
+                set[i] = which;
+            }
+            taken += blocks[b].len();
+        }
+    }
+    let mut out = SplitIndices {
+        blocks: blocks.len(),
+        trajectories: trajectories.len(),
+        ..SplitIndices::default()
+    };
+    for t in &trajectories {
+        for i in t.clone() {
+            match set[i] {
+                2 => out.test.push(i),
+                1 => out.valid.push(i),
+                _ => {
+                    let lo = i.saturating_sub(spec.gap_frames).max(t.start);
+                    let hi = (i + spec.gap_frames + 1).min(t.end);
+                    if (lo..hi).any(|j| set[j] != 0) {
+                        out.dropped.push(i);
+                    } else {
+                        out.train.push(i);
+                    }
+                }
+            }
+        }
+    }
+    if out.train.is_empty() {
+        return Err(TrainError::config(format!(
+            "no training frames are left: {} validation, {} test and {} dropped (gap) of {n} frames; lower the fractions or the gap",
+            out.valid.len(),
+            out.test.len(),
+            out.dropped.len()
+        )));
+    }
+    Ok(out)
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -90,5 +268,113 @@ mod tests {
         assert!(split_indices(0, 0.1, 0).is_err());
         assert!(split_indices(5, 1.0, 0).is_err());
         assert!(split_indices(5, f64::NAN, 0).is_err());
+    }
+
+    fn trajectory_frames(runs: usize, per_run: usize) -> Vec<Frame> {
+        let mut out = Vec::new();
+        for r in 0..runs {
+            for s in 0..per_run {
+                let mut f = Frame::new(vec![14], vec![[0.0; 3]]);
+                f.info_set("run", crate::data::Value::Int(r as i64));
+                f.info_set("md_step", crate::data::Value::Int(s as i64));
+                out.push(f);
+            }
+        }
+        out
+    }
+
+    #[test]
+    fn blocks_are_contiguous_disjoint_and_separated_by_the_gap() {
+        let frames = trajectory_frames(24, 16);
+        let spec = BlockSplit::default();
+        let s = split_blocks(&frames, &spec).unwrap();
+        assert_eq!((s.trajectories, s.blocks), (24, 48));
+        let n = frames.len();
+        assert_eq!(
+            s.train.len() + s.valid.len() + s.test.len() + s.dropped.len(),
+            n
+        );
+        assert!(
+            s.test.len() >= 38 && s.test.len() < 38 + 8,
+            "{}",
+            s.test.len()
+        );
+        assert!(s.valid.len() >= 38 && s.valid.len() < 38 + 8);
+        // Held-out sets are whole blocks of 8 aligned frames.
+        for set in [&s.valid, &s.test] {
+            assert_eq!(set.len() % 8, 0);
+            for c in set.chunks(8) {
+                assert_eq!(c[0] % 8, 0);
+                assert_eq!(c[7], c[0] + 7);
+            }
+        }
+        // No training frame is the time neighbour of a held-out frame.
+        for &i in &s.train {
+            for j in [i.wrapping_sub(1), i + 1] {
+                if j < n && frames[j].info_get("run") == frames[i].info_get("run") {
+                    assert!(
+                        !s.valid.contains(&j) && !s.test.contains(&j),
+                        "{i} next to {j}"
+                    );
+                }
+            }
+        }
+        assert_eq!(split_blocks(&frames, &spec).unwrap(), s, "seeded");
+        let other = split_blocks(
+            &frames,
+            &BlockSplit {
+                seed: 9,
+                ..spec.clone()
+            },
+        )
+        .unwrap();
+        assert_ne!(other.test, s.test);
+    }
+
+    #[test]
+    fn block_split_errors_name_the_problem() {
+        let frames = trajectory_frames(2, 4);
+        let bad = |spec: BlockSplit| split_blocks(&frames, &spec).unwrap_err().to_string();
+        let d = BlockSplit::default();
+        assert!(bad(BlockSplit {
+            valid_fraction: 1.0,
+            ..d.clone()
+        })
+        .contains("validation fraction 1"));
+        assert!(bad(BlockSplit {
+            test_fraction: -0.1,
+            ..d.clone()
+        })
+        .contains("test fraction -0.1"));
+        assert!(bad(BlockSplit {
+            valid_fraction: 0.5,
+            test_fraction: 0.5,
+            ..d.clone()
+        })
+        .contains("no training frames"));
+        assert!(bad(BlockSplit {
+            block_frames: 0,
+            ..d.clone()
+        })
+        .contains("block_frames"));
+        // 2 blocks of 4: one for test, one for validation, nothing to train on.
+        assert!(
+            bad(d.clone()).contains("no training frames are left"),
+            "{}",
+            bad(d.clone())
+        );
+        let one = trajectory_frames(1, 4);
+        let e = split_blocks(&one, &d).unwrap_err().to_string();
+        assert!(e.contains("too few to hold out a validation set"), "{e}");
+        let ok = split_blocks(
+            &frames,
+            &BlockSplit {
+                block_frames: 2,
+                gap_frames: 0,
+                ..d
+            },
+        )
+        .unwrap();
+        assert_eq!((ok.valid.len(), ok.test.len(), ok.train.len()), (2, 2, 4));
     }
 }

@@ -20,13 +20,15 @@
 //! fixed order whatever the number of threads: the same seed and config give
 //! the same model, bit for bit.
 
+use super::budget::{GraphEstimate, GraphLimits};
 use super::loader::{check_targets, Dataset, Loader, ReferenceEnergies};
 use super::metrics::{evaluate_dataset, LossWeights, Metrics};
 use super::optimizer::{Adam, AdamConfig, OptimError};
 use super::progress::{Progress, ProgressMode};
+use super::saving::{new_run_id, CheckpointWriter};
 use super::schedule::{Schedule, Scheduler};
+use super::stop::StopFlag;
 use super::TrainError;
-use crate::checkpoint::save_params;
 use crate::data::{Frame, SpeciesMap};
 use crate::equivariance::{check_model_equivariance, EquivarianceReport};
 use crate::feat::Feat;
@@ -40,6 +42,13 @@ use serde_json::json;
 use std::ops::ControlFlow;
 use std::path::PathBuf;
 use std::time::Instant;
+
+/// Losses below this are not a scale to diverge from: a model that is
+/// already exact (loss 1e-28) drifts up a little under Adam, which moves
+/// every weight by about `lr` whatever the gradient. With the default
+/// weights, 1e-4 is an energy error of 10 meV/atom or a force error of
+/// ~2 meV/Å: a rise from below it is not a blow-up.
+const LOSS_FLOOR: f64 = 1e-4;
 
 /// Settings of a training run. `TrainConfig::default()` is a sensible start
 /// for a small potential on a few hundred structures.
@@ -103,6 +112,25 @@ pub struct TrainConfig {
     pub check_equivariance: bool,
     /// Per-epoch summary lines and progress bar.
     pub progress: ProgressMode,
+    /// A stop request polled after every step (set it from a Ctrl-C
+    /// handler, a GUI, a deadline): the step in progress finishes, the
+    /// epoch so far is validated, the checkpoint is written, and
+    /// [`train`] returns normally with [`StopReason::Interrupted`].
+    pub stop: Option<StopFlag>,
+    /// Divergence detection: training stops with
+    /// [`TrainError::Diverged`] when the validation loss after an epoch
+    /// exceeds this factor times the best so far, or a batch loss exceeds
+    /// its cube times the best (batch losses are noisier); a best below
+    /// 1e-4 counts as 1e-4 (a tiny loss drifting is no blow-up). A loss that has
+    /// grown tenfold does not come back by itself; going on only hides a
+    /// learning rate that is too high. `None` = never.
+    pub divergence_factor: Option<f64>,
+    /// The largest graphs the run may build; checked on an estimate before
+    /// any neighbour list is built.
+    pub limits: GraphLimits,
+    /// Identifies the run in its checkpoints (and their sidecar); empty =
+    /// a new id from the clock and the process.
+    pub run_id: String,
 }
 
 impl Default for TrainConfig {
@@ -130,6 +158,10 @@ impl Default for TrainConfig {
             structures_per_tape: 1,
             check_equivariance: true,
             progress: ProgressMode::Auto,
+            stop: None,
+            divergence_factor: Some(10.0),
+            limits: GraphLimits::default(),
+            run_id: String::new(),
         }
     }
 }
@@ -169,6 +201,11 @@ impl TrainConfig {
         if let Some(m) = self.max_minutes {
             if m.is_nan() || m < 0.0 {
                 return bad(format!("max_minutes = {m} must be ≥ 0"));
+            }
+        }
+        if let Some(f) = self.divergence_factor {
+            if !(f.is_finite() && f > 1.0) {
+                return bad(format!("divergence_factor = {f} must be finite and > 1"));
             }
         }
         if self.structures_per_tape == 0 {
@@ -245,6 +282,14 @@ pub enum StopReason {
     TimeLimit,
     /// A hook asked to stop.
     Hook,
+    /// The [`TrainConfig::stop`] flag was set; the run stopped after this
+    /// step (1-based epoch and step within it).
+    Interrupted {
+        /// The epoch in progress.
+        epoch: usize,
+        /// The last step taken in it.
+        step: usize,
+    },
 }
 
 impl StopReason {
@@ -255,6 +300,7 @@ impl StopReason {
             StopReason::EarlyStopping => "early_stopping",
             StopReason::TimeLimit => "time_limit",
             StopReason::Hook => "hook",
+            StopReason::Interrupted { .. } => "interrupted",
         }
     }
 }
@@ -444,21 +490,6 @@ fn batch_gradient<M: EnergyModel + Parameters + Sync>(
     Ok((loss, grads))
 }
 
-fn checkpoint_summary(
-    reference: &ReferenceEnergies,
-    cfg: &TrainConfig,
-    epoch: usize,
-    valid_loss: f64,
-) -> String {
-    json!({
-        "epoch": epoch,
-        "valid_loss": valid_loss,
-        "cutoff": cfg.cutoff,
-        "reference_energies": reference.to_json(),
-    })
-    .to_string()
-}
-
 /// Trains `model` on `train`, validating on `valid`, and leaves the best
 /// parameters (lowest validation loss) in the model.
 ///
@@ -467,7 +498,13 @@ fn checkpoint_summary(
 /// ([`TrainError::Config`], [`TrainError::Data`]), a NaN/inf target, loss,
 /// gradient or update ([`TrainError::NonFinite`], with epoch and step — the
 /// model then keeps its best parameters so far), a checkpoint that cannot
-/// be written.
+/// be written, graphs past [`TrainConfig::limits`], and divergence
+/// ([`TrainError::Diverged`]).
+///
+/// With [`TrainConfig::checkpoint`] set, the initial model is saved before
+/// the first step (so the file never holds another run's weights), the
+/// best parameters whenever the validation loss improves, and the kept
+/// parameters at the end, also after an interruption or a divergence.
 pub fn train<M: EnergyModel + Parameters + Sync>(
     model: &mut M,
     train: &[Frame],
@@ -489,6 +526,18 @@ pub fn train<M: EnergyModel + Parameters + Sync>(
     } else {
         ReferenceEnergies::zeros(&species)
     };
+    let estimate = GraphEstimate::of(train, cfg.cutoff);
+    let valid_estimate = GraphEstimate::of(valid, cfg.cutoff);
+    let both = GraphEstimate {
+        atoms: estimate.atoms + valid_estimate.atoms,
+        edges: estimate.edges + valid_estimate.edges,
+        bytes: estimate.bytes + valid_estimate.bytes,
+        neighbors_per_atom: (estimate.edges + valid_estimate.edges)
+            / (estimate.atoms + valid_estimate.atoms).max(1) as f64,
+        ..estimate
+    };
+    both.check(&cfg.limits)
+        .map_err(|m| TrainError::config(format!("cutoff = {} Å: {m}", cfg.cutoff)))?;
     let train_data = Dataset::new(train, cfg.cutoff, &reference, "training")?;
     let valid_data = Dataset::new(valid, cfg.cutoff, &reference, "validation")?;
     let loader = Loader::new(train_data.len(), cfg.batch_size, cfg.seed)?;
@@ -516,6 +565,23 @@ pub fn train<M: EnergyModel + Parameters + Sync>(
             what: "the loss of the untrained model".into(),
         });
     }
+    let mut writer = cfg.checkpoint.as_ref().map(|path| {
+        CheckpointWriter::new(
+            path.clone(),
+            if cfg.run_id.is_empty() {
+                new_run_id()
+            } else {
+                cfg.run_id.clone()
+            },
+            cfg.model_name.clone(),
+            cfg.model_config.clone(),
+            reference.clone(),
+            cfg.cutoff,
+        )
+    });
+    if let Some(w) = writer.as_mut() {
+        w.save(&*model, 0, initial.loss, "initial")?;
+    }
     let mut best = snapshot(model);
     let mut best_loss = initial.loss;
     let mut best_epoch = 0;
@@ -529,6 +595,7 @@ pub fn train<M: EnergyModel + Parameters + Sync>(
         let (mut loss_sum, mut steps, mut norm_sum, mut clipped, mut lr) =
             (0.0, 0usize, 0.0, 0usize, cfg.lr);
         let mut time_up = false;
+        let mut interrupted = None;
         for (s, indices) in loader.epoch(epoch).iter().enumerate() {
             let step = s + 1;
             lr = scheduler.lr(global_step);
@@ -547,11 +614,25 @@ pub fn train<M: EnergyModel + Parameters + Sync>(
                     })?;
                     Ok((loss, stats))
                 });
+            let result = result.and_then(|(loss, stats)| match cfg.divergence_factor {
+                Some(f) if loss > f.powi(3) * best_loss.max(LOSS_FLOOR) => {
+                    Err(TrainError::Diverged {
+                        epoch,
+                        step,
+                        from: best_loss,
+                        to: loss,
+                    })
+                }
+                _ => Ok((loss, stats)),
+            });
             let (loss, stats) = match result {
                 Ok(x) => x,
                 Err(e) => {
                     restore(model, &best);
                     progress.finish();
+                    if let Some(w) = writer.as_mut() {
+                        w.save(&*model, best_epoch, best_loss, "failed")?;
+                    }
                     return Err(e);
                 }
             };
@@ -566,6 +647,10 @@ pub fn train<M: EnergyModel + Parameters + Sync>(
                 time_up = true;
                 break;
             }
+            if cfg.stop.as_ref().is_some_and(StopFlag::is_requested) {
+                interrupted = Some(StopReason::Interrupted { epoch, step });
+                break;
+            }
         }
         let train_loss = loss_sum / steps.max(1) as f64;
         let (vm, _) = evaluate_dataset(&*model, &valid_data, w, cfg.parallel)?;
@@ -574,14 +659,32 @@ pub fn train<M: EnergyModel + Parameters + Sync>(
         } else {
             vm.loss
         };
-        if !monitored.is_finite() {
-            restore(model, &best);
-            progress.finish();
-            return Err(TrainError::NonFinite {
+        let failure = if !monitored.is_finite() {
+            Some(TrainError::NonFinite {
                 epoch,
                 step: 0,
                 what: "the validation loss after the epoch".into(),
-            });
+            })
+        } else {
+            match cfg.divergence_factor {
+                Some(f) if monitored > f * best_loss.max(LOSS_FLOOR) => {
+                    Some(TrainError::Diverged {
+                        epoch,
+                        step: 0,
+                        from: best_loss,
+                        to: monitored,
+                    })
+                }
+                _ => None,
+            }
+        };
+        if let Some(e) = failure {
+            restore(model, &best);
+            progress.finish();
+            if let Some(w) = writer.as_mut() {
+                w.save(&*model, best_epoch, best_loss, "failed")?;
+            }
+            return Err(e);
         }
         let improved = monitored < best_loss - cfg.min_delta;
         if improved {
@@ -589,14 +692,8 @@ pub fn train<M: EnergyModel + Parameters + Sync>(
             best_loss = monitored;
             best_epoch = epoch;
             bad_epochs = 0;
-            if let Some(path) = &cfg.checkpoint {
-                save_params(
-                    &*model,
-                    path,
-                    &cfg.model_name,
-                    &cfg.model_config,
-                    &checkpoint_summary(&reference, cfg, epoch, monitored),
-                )?;
+            if let Some(w) = writer.as_mut() {
+                w.save(&*model, epoch, monitored, "best")?;
             }
         } else {
             bad_epochs += 1;
@@ -620,6 +717,10 @@ pub fn train<M: EnergyModel + Parameters + Sync>(
         progress.epoch(&record);
         let control = hooks.on_epoch_end(&record);
         history.push(record);
+        if let Some(reason) = interrupted {
+            stop_reason = reason;
+            break;
+        }
         if time_up || limit.is_some_and(|l| start.elapsed().as_secs_f64() >= l) {
             stop_reason = StopReason::TimeLimit;
             break;
@@ -635,16 +736,9 @@ pub fn train<M: EnergyModel + Parameters + Sync>(
     }
     progress.finish();
     restore(model, &best);
-    if let (Some(path), 0) = (&cfg.checkpoint, best_epoch) {
-        // Nothing improved on the initial model: still leave the kept
-        // parameters where the caller expects them.
-        save_params(
-            &*model,
-            path,
-            &cfg.model_name,
-            &cfg.model_config,
-            &checkpoint_summary(&reference, cfg, 0, best_loss),
-        )?;
+    if let Some(w) = writer.as_mut() {
+        // The kept parameters, whatever stopped the run.
+        w.save(&*model, best_epoch, best_loss, stop_reason.name())?;
     }
 
     let (train_metrics, _) = evaluate_dataset(&*model, &train_data, w, cfg.parallel)?;
