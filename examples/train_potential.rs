@@ -13,10 +13,16 @@
 //! ```
 //!
 //! Everything the run writes goes to `--out` (default
-//! `target/train_potential`): the data it made, the best checkpoint
-//! (`model.safetensors` + `model.json`), the learning curve
-//! (`learning_curve.svg`), validation predictions (`valid_predictions.extxyz`)
-//! and the JSON report. `evaluate_potential` reloads the checkpoint.
+//! `target/train_potential`; files of a previous run there are removed
+//! first): the data it made, the checkpoint (`model.safetensors`, which
+//! describes itself, and `model.json`, written with it), the learning curve
+//! (`learning_curve.svg`), validation and test predictions
+//! (`valid_predictions.extxyz`, `test_predictions.extxyz`) and the JSON
+//! report, which quotes the test metrics. `evaluate_potential` reloads the
+//! checkpoint.
+//!
+//! Ctrl-C finishes the current step, writes the checkpoint and the report,
+//! prints where, and exits with code 130; a second Ctrl-C quits at once.
 
 #[path = "support/args.rs"]
 mod args;
@@ -26,7 +32,7 @@ mod nequip;
 mod run;
 
 use args::Args;
-
+use eqv::train::{StopFlag, StopReason};
 use std::process::ExitCode;
 
 const ABOUT: &str =
@@ -40,7 +46,22 @@ fn main() -> ExitCode {
             return ExitCode::from(2);
         }
     };
-    match run::run(&args, "Nequip", "target/train_potential", build) {
+    let stop = StopFlag::new();
+    let on_signal = stop.clone();
+    if let Err(e) = ctrlc::set_handler(move || {
+        if on_signal.is_requested() {
+            eprintln!("\nsecond Ctrl-C: quitting now, without checkpoint or report");
+            std::process::exit(130);
+        }
+        eprintln!("\nCtrl-C: finishing the current step, then writing the checkpoint and the report (Ctrl-C again quits at once)");
+        on_signal.request();
+    }) {
+        eprintln!("warning: no Ctrl-C handler ({e}); Ctrl-C will end the run without a checkpoint");
+    }
+    match run::run_interruptible(&args, "Nequip", "target/train_potential", stop, build) {
+        Ok(summary) if matches!(summary.outcome.stop_reason, StopReason::Interrupted { .. }) => {
+            ExitCode::from(130)
+        }
         Ok(_) => ExitCode::SUCCESS,
         Err(e) => {
             eprintln!("error: {e}");

@@ -1,5 +1,7 @@
-//! The training run shared by the potential examples: data (given or
-//! generated), split, training, and everything a run leaves behind.
+//! The training run shared by the potential examples: options checked
+//! before any heavy work, data (given or generated), a train / validation /
+//! test split by time blocks, training (interruptible), and everything a
+//! run leaves behind.
 
 // Each example uses the part of this module it needs.
 #![allow(dead_code)]
@@ -10,8 +12,10 @@ use eqv::data::{read_extxyz, write_extxyz, Frame, SpeciesMap};
 use eqv::graph::EnergyModel;
 use eqv::param::Parameters;
 use eqv::train::{
-    predict_frames, report_json, split_frames, train, write_learning_curve, write_report,
-    LossWeights, NoHooks, PredictionStorage, TrainConfig, TrainOutcome,
+    check_writable, evaluate, metric_text, metrics_json, predict_frames, report_json, split_blocks,
+    train, write_learning_curve, write_report, BlockSplit, GraphEstimate, GraphLimits, LossWeights,
+    Metrics, NoHooks, PredictionStorage, StopFlag, StopReason, TrainConfig, TrainError,
+    TrainOutcome,
 };
 use serde_json::{json, Value};
 use std::error::Error;
@@ -27,12 +31,27 @@ pub const OPTIONS: Spec = &[
     (
         "valid",
         true,
-        "validation data, extended XYZ (default: a random split of --data)",
+        "validation data, extended XYZ (default: time blocks held out of --data)",
+    ),
+    (
+        "test",
+        true,
+        "test data, extended XYZ, reported only (default: time blocks held out of --data)",
     ),
     (
         "valid-fraction",
         true,
-        "fraction held out for validation without --valid (default 0.1)",
+        "fraction of --data held out for validation without --valid (default 0.1)",
+    ),
+    (
+        "test-fraction",
+        true,
+        "fraction of --data held out for the test without --test (default 0.1)",
+    ),
+    (
+        "block-frames",
+        true,
+        "consecutive frames of a trajectory per held-out block (default 8)",
     ),
     (
         "max-minutes",
@@ -47,7 +66,7 @@ pub const OPTIONS: Spec = &[
     (
         "out",
         true,
-        "directory for data, checkpoint, learning curve and predictions",
+        "directory for data, checkpoint, learning curve and predictions (files of a previous run there are removed)",
     ),
     ("epochs", true, "maximum number of epochs (default 200)"),
     ("cutoff", true, "radial cutoff in Å (default 4.0)"),
@@ -105,7 +124,128 @@ pub struct Setup<'a> {
 pub struct RunSummary {
     pub name: String,
     pub outcome: TrainOutcome,
+    /// Metrics on the test set (never used for any choice during training).
+    pub test_metrics: Option<Metrics>,
     pub report: Value,
+}
+
+/// The files a run writes into `--out`: a new run removes those of an
+/// older one first, so the directory never pairs new weights with an old
+/// `model.json`, report or predictions.
+pub const RUN_FILES: &[&str] = &[
+    "model.safetensors",
+    "model.json",
+    "report.json",
+    "learning_curve.svg",
+    "valid_predictions.extxyz",
+    "test_predictions.extxyz",
+    "silicon_sw.extxyz",
+];
+
+/// Checks every option before anything heavy runs; the error names the
+/// option and the limit.
+pub fn check_options(args: &Args) -> Result<(), String> {
+    fn at_least_one(args: &Args, name: &str) -> Result<(), String> {
+        match args.get::<usize>(name)? {
+            Some(0) => Err(format!("--{name} 0: must be at least 1")),
+            _ => Ok(()),
+        }
+    }
+    for name in [
+        "epochs",
+        "batch-size",
+        "patience",
+        "frames",
+        "block-frames",
+        "channels",
+        "vectors",
+        "layers",
+        "n-basis",
+    ] {
+        at_least_one(args, name)?;
+    }
+    if let Some(c) = args.get::<f64>("cutoff")? {
+        if !(c.is_finite() && c > 0.0) {
+            return Err(format!("--cutoff {c}: must be a positive number of Å"));
+        }
+    }
+    if let Some(lr) = args.get::<f64>("lr")? {
+        if !(lr.is_finite() && lr > 0.0) {
+            return Err(format!("--lr {lr}: must be a positive number"));
+        }
+    }
+    if let Some(m) = args.get::<f64>("max-minutes")? {
+        if !(m.is_finite() && m > 0.0) {
+            return Err(format!("--max-minutes {m}: must be a positive number"));
+        }
+    }
+    let (we, wf) = (
+        args.get_or("energy-weight", 1.0f64)?,
+        args.get_or("force-weight", 10.0f64)?,
+    );
+    for (name, w) in [("energy-weight", we), ("force-weight", wf)] {
+        if !(w.is_finite() && w >= 0.0) {
+            return Err(format!("--{name} {w}: must be a number ≥ 0"));
+        }
+    }
+    if we == 0.0 && wf == 0.0 {
+        return Err("--energy-weight 0 and --force-weight 0: nothing to train on".into());
+    }
+    let mut held_out = 0.0;
+    for (name, file) in [("valid-fraction", "valid"), ("test-fraction", "test")] {
+        let f = args.get_or(name, 0.1f64)?;
+        if args.path(file).is_some() {
+            continue;
+        }
+        if !(f > 0.0 && f < 1.0) {
+            return Err(format!(
+                "--{name} {f}: must lie strictly between 0 and 1 (0 leaves the {} set empty); or give --{file} FILE",
+                if file == "valid" { "validation" } else { "test" }
+            ));
+        }
+        held_out += f;
+    }
+    if held_out >= 1.0 {
+        return Err(format!(
+            "--valid-fraction + --test-fraction = {held_out}: must be below 1 to leave training frames"
+        ));
+    }
+    Ok(())
+}
+
+/// Removes the files of an older run from `out` (but never an input given
+/// with --data/--valid/--test), and says which.
+fn clear_previous_run(args: &Args, out: &Path) -> Result<(), String> {
+    let inputs: Vec<PathBuf> = ["data", "valid", "test"]
+        .iter()
+        .filter_map(|k| args.path(k))
+        .filter_map(|p| p.canonicalize().ok())
+        .collect();
+    let mut stale: Vec<PathBuf> = Vec::new();
+    for name in RUN_FILES {
+        let p = out.join(name);
+        stale.extend(eqv::checkpoint::atomic::stale_temp_files(&p));
+        if p.is_file() && !p.canonicalize().is_ok_and(|c| inputs.contains(&c)) {
+            stale.push(p);
+        }
+    }
+    if stale.is_empty() {
+        return Ok(());
+    }
+    for p in &stale {
+        std::fs::remove_file(p).map_err(|e| format!("{}: {e}", p.display()))?;
+    }
+    let names: Vec<String> = stale
+        .iter()
+        .filter_map(|p| p.file_name().map(|n| n.to_string_lossy().into_owned()))
+        .collect();
+    println!(
+        "removed {} file(s) of a previous run in {}: {}",
+        stale.len(),
+        out.display(),
+        names.join(", ")
+    );
+    Ok(())
 }
 
 fn data(args: &Args, out: &Path, seed: u64, smoke: bool) -> Result<Vec<Frame>, Box<dyn Error>> {
@@ -139,6 +279,66 @@ fn data(args: &Args, out: &Path, seed: u64, smoke: bool) -> Result<Vec<Frame>, B
     Ok(frames)
 }
 
+/// Training, validation and test frames.
+type Sets = (Vec<Frame>, Vec<Frame>, Vec<Frame>);
+
+/// Training, validation and test frames: files given with --valid/--test,
+/// the rest held out of --data by time blocks.
+fn split(args: &Args, frames: Vec<Frame>, seed: u64) -> Result<Sets, Box<dyn Error>> {
+    let valid_file = args.path("valid");
+    let test_file = args.path("test");
+    let read = |p: &Option<PathBuf>| -> Result<Option<Vec<Frame>>, Box<dyn Error>> {
+        Ok(match p {
+            Some(p) => Some(read_extxyz(p)?),
+            None => None,
+        })
+    };
+    let (valid, test) = (read(&valid_file)?, read(&test_file)?);
+    for (name, set) in [("--valid", &valid), ("--test", &test)] {
+        if set.as_ref().is_some_and(Vec::is_empty) {
+            return Err(format!("{name}: the file holds no frames").into());
+        }
+    }
+    if let (Some(valid), Some(test)) = (&valid, &test) {
+        return Ok((frames, valid.clone(), test.clone()));
+    }
+    let spec = BlockSplit {
+        valid_fraction: if valid.is_some() {
+            0.0
+        } else {
+            args.get_or("valid-fraction", 0.1)?
+        },
+        test_fraction: if test.is_some() {
+            0.0
+        } else {
+            args.get_or("test-fraction", 0.1)?
+        },
+        block_frames: args.get_or("block-frames", 8)?,
+        seed,
+        ..BlockSplit::default()
+    };
+    let s = split_blocks(&frames, &spec).map_err(|e| match e {
+        TrainError::Config(m) => format!(
+            "cannot split --data ({} frames): {m} (--valid-fraction, --test-fraction, --block-frames)",
+            frames.len()
+        ),
+        other => other.to_string(),
+    })?;
+    println!(
+        "split {} frames ({} trajectories, {} time blocks of ≤ {} frames): train {}, validation {}, test {}; {} training frames next to held-out blocks dropped",
+        frames.len(),
+        s.trajectories,
+        s.blocks,
+        spec.block_frames,
+        s.train.len(),
+        valid.as_ref().map_or(s.valid.len(), Vec::len),
+        test.as_ref().map_or(s.test.len(), Vec::len),
+        s.dropped.len()
+    );
+    let (t, v, te) = s.frames(&frames);
+    Ok((t, valid.unwrap_or(v), test.unwrap_or(te)))
+}
+
 /// Trains the model that `build` makes and writes the run's files.
 pub fn run<M, B>(
     args: &Args,
@@ -150,12 +350,28 @@ where
     M: EnergyModel + Parameters + Sync,
     B: FnOnce(&Setup) -> Result<(M, Value), String>,
 {
-    run_with(args, name, default_out, None, build)
+    run_with(args, name, default_out, None, None, build)
+}
+
+/// [`run`] that stops cleanly (checkpoint, report) when `stop` is set.
+pub fn run_interruptible<M, B>(
+    args: &Args,
+    name: &str,
+    default_out: &str,
+    stop: StopFlag,
+    build: B,
+) -> Result<RunSummary, Box<dyn Error>>
+where
+    M: EnergyModel + Parameters + Sync,
+    B: FnOnce(&Setup) -> Result<(M, Value), String>,
+{
+    run_with(args, name, default_out, None, Some(stop), build)
 }
 
 /// A transformation of frames: `(copies of each training frame, the
-/// transformation)`. The validation frames are transformed once each, so a
-/// model is validated on structures in orientations it did not see.
+/// transformation)`. The validation and test frames are transformed once
+/// each, so a model is evaluated on structures in orientations it did not
+/// see.
 pub type Augment<'a> = Option<(usize, &'a dyn Fn(&Frame, &mut eqv::rng::Rng) -> Frame)>;
 
 /// [`run`] with training data augmentation (the tutorial's first approach).
@@ -171,34 +387,57 @@ where
     M: EnergyModel + Parameters + Sync,
     B: FnOnce(&Setup) -> Result<(M, Value), String>,
 {
-    run_with(args, name, default_out, Some((copies, &transform)), build)
+    run_with(
+        args,
+        name,
+        default_out,
+        Some((copies, &transform)),
+        None,
+        build,
+    )
 }
 
-/// The run, with optional augmentation.
+/// One row of the summary table.
+fn row(label: &str, m: &Metrics) -> String {
+    format!(
+        "  {label:<12} {:>13}  {:>12}  {:>13}",
+        metric_text(m.energy_mae_mev_per_atom, 2),
+        metric_text(m.force_mae_mev_per_a, 1),
+        metric_text(m.force_rmse_mev_per_a, 1)
+    )
+}
+
+/// The run, with optional augmentation and stop flag.
 pub fn run_with<M, B>(
     args: &Args,
     name: &str,
     default_out: &str,
     augment: Augment,
+    stop: Option<StopFlag>,
     build: B,
 ) -> Result<RunSummary, Box<dyn Error>>
 where
     M: EnergyModel + Parameters + Sync,
     B: FnOnce(&Setup) -> Result<(M, Value), String>,
 {
+    check_options(args)?;
     let smoke = args.flag("smoke");
     let seed = args.get_or("seed", 0u64)?;
+    let cutoff = args.get_or("cutoff", 4.0)?;
+    let lr = args.get_or("lr", 0.01)?;
     let out = args
         .path("out")
         .unwrap_or_else(|| PathBuf::from(default_out));
-    std::fs::create_dir_all(&out).map_err(|e| format!("{}: {e}", out.display()))?;
+    std::fs::create_dir_all(&out).map_err(|e| format!("--out {}: {e}", out.display()))?;
+    let report_path = args
+        .path("report")
+        .unwrap_or_else(|| out.join("report.json"));
+    check_writable(&report_path).map_err(|e| format!("--report: {e}"))?;
+    clear_previous_run(args, &out)?;
     let frames = data(args, &out, seed, smoke)?;
-    let (train_frames, valid_frames) = match args.path("valid") {
-        Some(p) => (frames, read_extxyz(&p)?),
-        None => split_frames(&frames, args.get_or("valid-fraction", 0.1)?, seed)?,
-    };
-    let (train_frames, valid_frames) = match augment {
-        None => (train_frames, valid_frames),
+    let (train_frames, valid_frames, test_frames) = split(args, frames, seed)?;
+    let (train_frames, valid_frames, test_frames) = match augment {
+        None => (train_frames, valid_frames, test_frames),
         Some((copies, transform)) => {
             let mut rng = eqv::rng::Rng::new(seed ^ 0xA5A5);
             let train: Vec<Frame> = train_frames
@@ -209,15 +448,29 @@ where
                         .collect::<Vec<_>>()
                 })
                 .collect();
-            let valid: Vec<Frame> = valid_frames
-                .iter()
-                .map(|f| transform(f, &mut rng))
-                .collect();
-            (train, valid)
+            let mut once = |set: &[Frame]| -> Vec<Frame> {
+                set.iter().map(|f| transform(f, &mut rng)).collect()
+            };
+            let valid = once(&valid_frames);
+            let test = once(&test_frames);
+            (train, valid, test)
         }
     };
+    // Neighbour lists and memory, estimated before any list is built.
+    let all: Vec<Frame> = [&train_frames, &valid_frames, &test_frames]
+        .into_iter()
+        .flatten()
+        .cloned()
+        .collect();
+    let estimate = GraphEstimate::of(&all, cutoff);
+    drop(all);
+    estimate.check(&GraphLimits::default()).map_err(|m| {
+        format!(
+            "--cutoff {cutoff}: {}",
+            m.replace("lower the cutoff", "lower --cutoff")
+        )
+    })?;
     let species = SpeciesMap::from_frames(&train_frames);
-    let cutoff = args.get_or("cutoff", 4.0)?;
     let (sum, n) = train_frames
         .iter()
         .filter_map(|f| f.forces.as_ref())
@@ -240,10 +493,11 @@ where
     let (mut model, model_json) = build(&setup)?;
 
     let default_cfg = TrainConfig::default();
+    let checkpoint = out.join("model.safetensors");
     let cfg = TrainConfig {
         epochs: args.get_or("epochs", if smoke { 2 } else { 200 })?,
         batch_size: args.get_or("batch-size", 4)?,
-        lr: args.get_or("lr", 0.01)?,
+        lr,
         weights: LossWeights {
             energy: args.get_or("energy-weight", 1.0)?,
             forces: args.get_or("force-weight", 10.0)?,
@@ -252,7 +506,7 @@ where
         seed,
         patience: Some(args.get_or("patience", 30)?),
         max_minutes: Some(args.get_or("max-minutes", if smoke { 1.0 } else { 4.0 })?),
-        checkpoint: Some(out.join("model.safetensors")),
+        checkpoint: Some(checkpoint.clone()),
         model_name: name.to_string(),
         model_config: model_json.to_string(),
         progress: if args.flag("quiet") {
@@ -260,27 +514,34 @@ where
         } else {
             default_cfg.progress
         },
+        stop,
         ..default_cfg
     };
     println!(
-        "training {name} ({} parameters) on {} frames, validating on {}, cutoff {cutoff} Å",
+        "training {name} ({} parameters) on {} frames, validating on {}, testing on {}, cutoff {cutoff} Å (~{:.0} neighbours per atom)",
         model.num_params(),
         train_frames.len(),
-        valid_frames.len()
+        valid_frames.len(),
+        test_frames.len(),
+        estimate.neighbors_per_atom
     );
-    let outcome = train(&mut model, &train_frames, &valid_frames, &cfg, &mut NoHooks)?;
-
-    // What the run leaves behind.
-    let sidecar = json!({
-        "model": name,
-        "config": model_json,
-        "cutoff": cutoff,
-        "reference_energies": outcome.reference.to_json(),
-    });
-    std::fs::write(
-        out.join("model.json"),
-        serde_json::to_string_pretty(&sidecar)?,
+    let outcome = train(&mut model, &train_frames, &valid_frames, &cfg, &mut NoHooks).map_err(
+        |e| -> Box<dyn Error> {
+            match e {
+                TrainError::Diverged { .. } => format!(
+                    "{}; checkpoint of the best parameters before it: {}",
+                    e.to_string()
+                        .replace("lower the learning rate", &format!("lower --lr (now {lr})")),
+                    checkpoint.display()
+                )
+                .into(),
+                other => other.into(),
+            }
+        },
     )?;
+
+    // What the run leaves behind (model.json is written by the trainer,
+    // together with the weights).
     write_learning_curve(out.join("learning_curve.svg"), &outcome.history)?;
     let predicted = predict_frames(
         &model,
@@ -290,31 +551,48 @@ where
         PredictionStorage::Extra,
     )?;
     write_extxyz(out.join("valid_predictions.extxyz"), &predicted)?;
+    let test_metrics = if test_frames.is_empty() {
+        None
+    } else {
+        let (m, _) = evaluate(
+            &model,
+            &test_frames,
+            cutoff,
+            &outcome.reference,
+            cfg.weights,
+        )?;
+        let predicted = predict_frames(
+            &model,
+            &test_frames,
+            cutoff,
+            &outcome.reference,
+            PredictionStorage::Extra,
+        )?;
+        write_extxyz(out.join("test_predictions.extxyz"), &predicted)?;
+        Some(m)
+    };
     let mut report = report_json(&outcome, &cfg);
     report["model"] = json!(name);
-    let report_path = args
-        .path("report")
-        .unwrap_or_else(|| out.join("report.json"));
+    report["test"] = test_metrics.as_ref().map_or(Value::Null, metrics_json);
+    report["checkpoint"] = json!(checkpoint.display().to_string());
     write_report(&report_path, &report)?;
 
     let (t, v) = (&outcome.train_metrics, &outcome.valid_metrics);
     println!(
-        "\n{name}: {} epochs, best epoch {}, stopped: {:?}, {:.1} s",
+        "\n{name}: {} epochs, best epoch {}, stopped: {}, {:.1} s",
         outcome.history.len(),
         outcome.best_epoch,
-        outcome.stop_reason,
+        outcome.stop_reason.name(),
         outcome.train_seconds
     );
     println!("                    energy MAE      force MAE     force RMSE");
     println!("                    (meV/atom)       (meV/Å)        (meV/Å)");
-    println!(
-        "  train        {:>13.2}  {:>12.1}  {:>13.1}",
-        t.energy_mae_mev_per_atom, t.force_mae_mev_per_a, t.force_rmse_mev_per_a
-    );
-    println!(
-        "  validation   {:>13.2}  {:>12.1}  {:>13.1}",
-        v.energy_mae_mev_per_atom, v.force_mae_mev_per_a, v.force_rmse_mev_per_a
-    );
+    println!("{}", row("train", t));
+    println!("{}", row("validation", v));
+    match &test_metrics {
+        Some(m) => println!("{}  <- held out, never used for any choice", row("test", m)),
+        None => println!("  test         (no test set)"),
+    }
     if let Some(eq) = &outcome.equivariance {
         println!("  {eq}");
     }
@@ -323,9 +601,16 @@ where
         report_path.display(),
         out.display()
     );
+    if let StopReason::Interrupted { epoch, step } = outcome.stop_reason {
+        println!(
+            "interrupted at epoch {epoch} step {step}; checkpoint written to {}",
+            checkpoint.display()
+        );
+    }
     Ok(RunSummary {
         name: name.to_string(),
         outcome,
+        test_metrics,
         report,
     })
 }
