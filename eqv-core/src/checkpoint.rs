@@ -304,21 +304,6 @@ pub fn parse_checkpoint(bytes: &[u8], path: &Path) -> Result<Checkpoint, Checkpo
             )));
         }
     }
-    match metadata.get("data_checksum") {
-        Some(stored) => {
-            let actual = checksum_text(data);
-            if *stored != actual {
-                return Err(format(format!(
-                    "the data does not match its checksum ({stored} stored, {actual} computed): the file was damaged after it was written"
-                )));
-            }
-        }
-        None if is_eqv && file_format >= 2 => {
-            return Err(format("no `data_checksum` in the metadata".into()))
-        }
-        None => {}
-    }
-
     let mut tensors = BTreeMap::new();
     let mut ranges: Vec<(usize, usize, String)> = Vec::new();
     for (name, entry) in header {
@@ -380,6 +365,21 @@ pub fn parse_checkpoint(bytes: &[u8], path: &Path) -> Result<Checkpoint, Checkpo
             data.len() - at
         )));
     }
+    match metadata.get("data_checksum") {
+        Some(stored) => {
+            let actual = checksum_text(data);
+            if *stored != actual {
+                return Err(format(format!(
+                    "the data does not match its checksum ({stored} stored, {actual} computed): the file was damaged after it was written"
+                )));
+            }
+        }
+        None if is_eqv && file_format >= 2 => {
+            return Err(format("no `data_checksum` in the metadata".into()))
+        }
+        None => {}
+    }
+
     let mut out = BTreeMap::new();
     for (name, (shape, b, e)) in tensors {
         let values: Vec<f64> = data[b..e]

@@ -1,0 +1,266 @@
+//! The training and evaluation commands as a user runs them: every bad
+//! input is a one-line error naming the option (never a panic, never
+//! training first), Ctrl-C (SIGINT) stops a run with a checkpoint that
+//! `evaluate_potential` loads, a new run into an old `--out` removes the
+//! old run's files, and a damaged or mismatched checkpoint is refused.
+//!
+//! The examples are built by `cargo test` (it builds every example); run
+//! alone, `cargo build --example train_potential --example
+//! evaluate_potential` first.
+
+use std::io::{BufRead, BufReader};
+use std::path::{Path, PathBuf};
+use std::process::{Command, Output, Stdio};
+use std::time::{Duration, Instant};
+
+fn example(name: &str) -> PathBuf {
+    // target/<profile>/deps/train_cli-<hash> -> target/<profile>/examples/<name>
+    let exe = std::env::current_exe().unwrap();
+    let profile = exe.parent().and_then(Path::parent).unwrap();
+    let path = profile.join("examples").join(name);
+    assert!(
+        path.exists(),
+        "{} is missing: `cargo test` builds the examples; run alone, build them first with `cargo build --example {name}`",
+        path.display()
+    );
+    path
+}
+
+fn temp_dir(name: &str) -> PathBuf {
+    let d = std::env::temp_dir().join(format!("eqv-cli-{name}-{}", std::process::id()));
+    let _ = std::fs::remove_dir_all(&d);
+    std::fs::create_dir_all(&d).unwrap();
+    d
+}
+
+fn run(name: &str, args: &[&str]) -> Output {
+    Command::new(example(name)).args(args).output().unwrap()
+}
+
+fn text(b: &[u8]) -> String {
+    String::from_utf8_lossy(b).into_owned()
+}
+
+/// A failure with exactly one line on stderr, `error: ` + `expected`…
+fn assert_one_line_error(out: &Output, expected: &str) {
+    let err = text(&out.stderr);
+    assert!(!out.status.success(), "succeeded: {err}");
+    assert!(!err.contains("panicked"), "panic: {err}");
+    assert_eq!(err.lines().count(), 1, "not one line: {err}");
+    assert!(err.starts_with(&format!("error: {expected}")), "{err}");
+    let started = text(&out.stdout)
+        .lines()
+        .any(|l| l.starts_with("training "));
+    assert!(!started, "training started: {err}");
+}
+
+#[test]
+fn bad_inputs_are_one_line_errors_before_any_training() {
+    let dir = temp_dir("bad");
+    let out = dir.join("out");
+    let out = out.to_str().unwrap();
+    let as_dir = dir.to_str().unwrap();
+    let cases: &[(&[&str], &str)] = &[
+        (&["--cutoff", "0"], "--cutoff 0: must be a positive number"),
+        (
+            &["--cutoff", "-2"],
+            "--cutoff -2: must be a positive number",
+        ),
+        (&["--cutoff", "50"], "--cutoff 50: about "),
+        (&["--channels", "0"], "--channels 0: must be at least 1"),
+        (&["--layers", "0"], "--layers 0: must be at least 1"),
+        (
+            &["--valid-fraction", "0"],
+            "--valid-fraction 0: must lie strictly between 0 and 1",
+        ),
+        (
+            &["--test-fraction", "0"],
+            "--test-fraction 0: must lie strictly between 0 and 1",
+        ),
+        (
+            &["--valid-fraction", "0.6", "--test-fraction", "0.5"],
+            "--valid-fraction + --test-fraction",
+        ),
+        (&["--report", as_dir], "--report: "),
+        (&["--report", "/nonexistent-eqv-dir/r.json"], "--report: "),
+        (&["--lr", "-1"], "--lr -1: must be a positive number"),
+        (&["--cutoff", "abc"], "option `--cutoff`: cannot read `abc`"),
+    ];
+    for (args, expected) in cases {
+        let mut all = vec!["--smoke", "--quiet", "--out", out];
+        all.extend_from_slice(args);
+        let o = run("train_potential", &all);
+        assert_one_line_error(&o, expected);
+        if args[0] == "--cutoff" && args[1] == "50" {
+            let err = text(&o.stderr);
+            assert!(
+                err.contains("neighbours per atom")
+                    && err.contains("GB")
+                    && err.trim_end().ends_with("lower --cutoff"),
+                "{err}"
+            );
+        }
+    }
+    std::fs::remove_dir_all(&dir).ok();
+}
+
+#[test]
+fn an_absurd_learning_rate_fails_with_lower_lr() {
+    let dir = temp_dir("lr");
+    let o = run(
+        "train_potential",
+        &[
+            "--smoke",
+            "--quiet",
+            "--out",
+            dir.to_str().unwrap(),
+            "--lr",
+            "1e6",
+        ],
+    );
+    let err = text(&o.stderr);
+    assert!(!o.status.success() && !err.contains("panicked"), "{err}");
+    assert_eq!(err.lines().count(), 1, "{err}");
+    assert!(
+        err.contains("the loss rose from") && err.contains("lower --lr (now 1000000)"),
+        "{err}"
+    );
+    std::fs::remove_dir_all(&dir).ok();
+}
+
+#[test]
+fn sigint_stops_with_a_checkpoint_that_evaluate_loads() {
+    let dir = temp_dir("sigint");
+    let out = dir.join("out");
+    let mut child = Command::new(example("train_potential"))
+        .args([
+            "--smoke",
+            "--epochs",
+            "100000",
+            "--patience",
+            "100000",
+            "--max-minutes",
+            "2",
+        ])
+        .arg("--out")
+        .arg(&out)
+        .stdout(Stdio::piped())
+        .stderr(Stdio::piped())
+        .spawn()
+        .unwrap();
+    let mut stdout = BufReader::new(child.stdout.take().unwrap());
+    let mut seen = String::new();
+    let mut line = String::new();
+    // Wait for the first epoch line, then Ctrl-C.
+    while stdout.read_line(&mut line).unwrap() > 0 {
+        seen.push_str(&line);
+        let first_epoch = line.starts_with("epoch");
+        line.clear();
+        if first_epoch {
+            break;
+        }
+    }
+    let pid = child.id().to_string();
+    assert!(Command::new("kill")
+        .args(["-INT", &pid])
+        .status()
+        .unwrap()
+        .success());
+    let t = Instant::now();
+    let mut rest = String::new();
+    std::io::Read::read_to_string(&mut stdout, &mut rest).unwrap();
+    let status = child.wait().unwrap();
+    assert!(t.elapsed() < Duration::from_secs(25), "slow to stop");
+    seen.push_str(&rest);
+    assert_eq!(status.code(), Some(130), "{seen}");
+    let last = seen.lines().last().unwrap_or("");
+    assert!(
+        last.starts_with("interrupted at epoch ") && last.contains("; checkpoint written to "),
+        "{seen}"
+    );
+    assert!(out.join("report.json").exists() && out.join("model.json").exists());
+    let report: serde_json::Value =
+        serde_json::from_str(&std::fs::read_to_string(out.join("report.json")).unwrap()).unwrap();
+    assert_eq!(report["stop_reason"], "interrupted");
+    assert!(report["test"]["force_mae_mev_per_a"].as_f64().is_some());
+
+    let o = run(
+        "evaluate_potential",
+        &[
+            "--model",
+            out.to_str().unwrap(),
+            "--data",
+            out.join("silicon_sw.extxyz").to_str().unwrap(),
+        ],
+    );
+    let printed = text(&o.stdout);
+    assert!(o.status.success(), "{}{}", printed, text(&o.stderr));
+    assert!(
+        printed.contains("force  MAE") && !printed.contains("NaN"),
+        "{printed}"
+    );
+    std::fs::remove_dir_all(&dir).ok();
+}
+
+#[test]
+fn old_files_are_removed_and_mismatched_or_damaged_checkpoints_refused() {
+    let dir = temp_dir("stale");
+    let out = dir.join("out");
+    let out_s = out.to_str().unwrap();
+    let first = run("train_potential", &["--smoke", "--quiet", "--out", out_s]);
+    assert!(first.status.success(), "{}", text(&first.stderr));
+    let report: serde_json::Value =
+        serde_json::from_str(&std::fs::read_to_string(out.join("report.json")).unwrap()).unwrap();
+    for set in ["train", "valid", "test"] {
+        assert!(report[set]["n_frames"].as_u64().unwrap() > 0, "{set}");
+    }
+    let printed = text(&first.stdout);
+    assert!(
+        printed.contains("  test ") && !printed.contains("NaN"),
+        "{printed}"
+    );
+    let old_json = std::fs::read_to_string(out.join("model.json")).unwrap();
+
+    let second = run(
+        "train_potential",
+        &["--smoke", "--quiet", "--out", out_s, "--seed", "1"],
+    );
+    assert!(second.status.success(), "{}", text(&second.stderr));
+    let printed = text(&second.stdout);
+    assert!(
+        printed.contains("file(s) of a previous run in")
+            && printed.contains("model.safetensors, model.json"),
+        "{printed}"
+    );
+
+    let data = out.join("silicon_sw.extxyz");
+    let evaluate = || {
+        run(
+            "evaluate_potential",
+            &["--model", out_s, "--data", data.to_str().unwrap()],
+        )
+    };
+    assert!(evaluate().status.success());
+    // The first run's model.json beside the second run's weights.
+    let new_json = std::fs::read_to_string(out.join("model.json")).unwrap();
+    std::fs::write(out.join("model.json"), &old_json).unwrap();
+    assert_one_line_error(&evaluate(), "");
+    assert!(text(&evaluate().stderr).contains("were not written together"));
+    // A negative cutoff typed into model.json.
+    let negative = new_json.replace("\"cutoff\": 4.0", "\"cutoff\": -4.0");
+    assert_ne!(negative, new_json);
+    std::fs::write(out.join("model.json"), negative).unwrap();
+    assert_one_line_error(&evaluate(), "");
+    std::fs::write(out.join("model.json"), &new_json).unwrap();
+    assert!(evaluate().status.success());
+    // Eight bytes of the weights overwritten with 0xFF.
+    let weights = out.join("model.safetensors");
+    let mut bytes = std::fs::read(&weights).unwrap();
+    let at = bytes.len() - 100;
+    bytes[at..at + 8].fill(0xFF);
+    std::fs::write(&weights, bytes).unwrap();
+    let o = evaluate();
+    assert_one_line_error(&o, "");
+    assert!(text(&o.stderr).contains("checksum"), "{}", text(&o.stderr));
+    std::fs::remove_dir_all(&dir).ok();
+}
