@@ -1,11 +1,15 @@
 //! The final JSON report of a training run.
 //!
 //! One file that says how good the model is and how it got there, for
-//! people and for scripts (CI compares `valid.force_mae_mev_per_a` against a
-//! threshold):
+//! people and for scripts. [`report_json`] holds what the trainer knows
+//! (train and validation metrics); the caller adds `"test"` with
+//! [`metrics_json`] of a held-out test set that training never saw — the
+//! number to quote, since the validation set chose the schedule, the early
+//! stop and the kept parameters:
 //!
 //! ```json
 //! {
+//!   "test": {...same keys as valid...},
 //!   "valid": {"energy_mae_mev_per_atom": 3.1, "energy_rmse_mev_per_atom": 4.0,
 //!             "force_mae_mev_per_a": 95.2, "force_rmse_mev_per_a": 130.7,
 //!             "loss": 0.21, "n_frames": 38, "n_atoms": 2400},

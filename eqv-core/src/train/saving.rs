@@ -7,7 +7,7 @@
 //! The sidecar (`model.json` for `model.safetensors`: same stem, `.json`)
 //! repeats those entries for people and scripts. Both are staged and
 //! flushed before either is renamed into place (see
-//! [`atomic`](crate::checkpoint::atomic)), and both carry the same save id:
+//! [`atomic`]), and both carry the same save id:
 //! a sidecar from another save — an older run into the same directory, or
 //! a crash between the two renames — is detected on load instead of
 //! pairing new weights with old E0 values.
@@ -154,7 +154,7 @@ pub struct TrainedCheckpoint {
 }
 
 /// Reads a trainer checkpoint: every check of
-/// [`read_checkpoint`](crate::checkpoint::read_checkpoint), then the
+/// [`read_checkpoint`], then the
 /// trainer's entries (cutoff positive and finite, E0 finite), then the
 /// sidecar if there is one, which must come from the same save.
 pub fn read_trained(path: impl AsRef<Path>) -> Result<TrainedCheckpoint, CheckpointError> {
