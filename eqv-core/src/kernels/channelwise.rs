@@ -320,13 +320,20 @@ pub fn forward<T: Real>(
     dispatch!(da, dc, forward_fixed, forward_dyn, entries, s, inputs, out)
 }
 
+/// Gradient buffers of `a`, `b` and `w`; `None` where no gradient is wanted.
+pub type GradBufs<'g, T> = (
+    Option<&'g mut [T]>,
+    Option<&'g mut [T]>,
+    Option<&'g mut [T]>,
+);
+
 /// Adds the path's input gradients into `ga`, `gb`, `gw` (those given).
 pub fn backward<T: Real>(
     entries: &[Entry<T>],
     s: &PathShape,
     inputs: (&[T], &[T], &[T]),
     gout: &[T],
-    (ga, gb, gw): (Option<&mut [T]>, Option<&mut [T]>, Option<&mut [T]>),
+    (ga, gb, gw): GradBufs<'_, T>,
 ) {
     let (da, _, dc) = s.dims;
     dispatch!(
