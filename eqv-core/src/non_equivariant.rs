@@ -49,7 +49,7 @@ pub fn assemble<'t, I: Irrep, T: Real>(parts: &[Feat<'t, Scalar, T>]) -> Feat<'t
     );
     let tape = parts[0].tape();
     let datas: Vec<_> = parts.iter().map(|p| p.data()).collect();
-    let mut y = vec![T::ZERO; rows * mul * d];
+    let mut y = crate::kernels::pool::filled(rows * mul * d, T::ZERO);
     for (m, dm) in datas.iter().enumerate() {
         for k in 0..rows * mul {
             y[k * d + m] = dm[k];

@@ -222,6 +222,23 @@ impl<T: Real> Grads<T> {
         self.slots[id.index()].get_or_insert_with(|| pool::filled(len, T::ZERO))
     }
 
+    /// Takes the gradient buffer of `id` out (zeroed if nothing flowed into
+    /// it yet), so that a VJP can write the gradients of several inputs in
+    /// one pass; hand it back with [`Grads::put`]. For distinct ids only:
+    /// taking one id twice before putting it back loses the first buffer's
+    /// contents.
+    pub fn take(&mut self, id: NodeId) -> Vec<T> {
+        let len = self.lens[id.index()];
+        self.slots[id.index()]
+            .take()
+            .unwrap_or_else(|| pool::filled(len, T::ZERO))
+    }
+
+    /// Puts back a buffer taken with [`Grads::take`].
+    pub fn put(&mut self, id: NodeId, buf: Vec<T>) {
+        self.slots[id.index()] = Some(buf);
+    }
+
     /// The gradient of `id`, if anything flowed into it.
     pub fn get(&self, id: NodeId) -> Option<&[T]> {
         self.slots.get(id.index())?.as_deref()

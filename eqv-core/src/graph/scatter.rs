@@ -93,7 +93,7 @@ pub(crate) fn reduce<'t, I: Irrep, T: Real>(
 ) -> Feat<'t, I, T> {
     let w = x.row_len();
     let xv = x.data();
-    let mut y = vec![T::ZERO; n_out * w];
+    let mut y = crate::kernels::pool::filled(n_out * w, T::ZERO);
     for (k, &g) in index.iter().enumerate() {
         for (a, &b) in y[g * w..(g + 1) * w]
             .iter_mut()

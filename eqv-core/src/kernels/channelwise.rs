@@ -68,6 +68,26 @@ fn forward_fixed<T: Real, const DA: usize, const DC: usize>(
         let wr = &w[r * s.w_row + s.w_offset..][..s.mul * s.mul_b];
         let ar = &a[r * s.mul * DA..][..s.mul * DA];
         let or = &mut out[(r * s.out_mul + s.out_offset) * DC..][..s.mul * DC];
+        if s.mul_b == 1 {
+            // The common case (edge harmonics): M in registers, one weight
+            // per channel.
+            let mut mr = [[T::ZERO; DC]; DA];
+            for (i, row) in mr.iter_mut().enumerate() {
+                row.copy_from_slice(&m[i * DC..][..DC]);
+            }
+            for ((x, o), &wu) in ar.chunks_exact(DA).zip(or.chunks_exact_mut(DC)).zip(wr) {
+                let mut acc = [T::ZERO; DC];
+                for i in 0..DA {
+                    for k in 0..DC {
+                        acc[k] += x[i] * mr[i][k];
+                    }
+                }
+                for k in 0..DC {
+                    o[k] += wu * acc[k];
+                }
+            }
+            continue;
+        }
         for ((x, o), wu) in ar
             .chunks_exact(DA)
             .zip(or.chunks_exact_mut(DC))
@@ -111,46 +131,27 @@ fn backward_fixed<T: Real, const DA: usize, const DC: usize>(
         let wr = &w[r * s.w_row + s.w_offset..][..s.mul * s.mul_b];
         let ar = &a[r * s.mul * DA..][..s.mul * DA];
         let gr = &gout[(r * s.out_mul + s.out_offset) * DC..][..s.mul * DC];
-        for u in 0..s.mul {
-            let x = &ar[u * DA..][..DA];
-            let go = &gr[u * DC..][..DC];
-            let mut gx = [T::ZERO; DA];
-            for v in 0..s.mul_b {
-                let mv = &m[v * n..][..n];
-                let wuv = wr[u * s.mul_b + v];
-                // h[i] = Σ_k M_v[i, k] go[k]: the pullback through M_v.
-                let mut h = [T::ZERO; DA];
-                for i in 0..DA {
-                    for k in 0..DC {
-                        h[i] += mv[i * DC + k] * go[k];
-                    }
-                }
-                if let Some(gw) = gw.as_deref_mut() {
-                    let mut dot = T::ZERO;
-                    for i in 0..DA {
-                        dot += x[i] * h[i];
-                    }
-                    gw[r * s.w_row + s.w_offset + u * s.mul_b + v] += dot;
-                }
-                for i in 0..DA {
-                    gx[i] += wuv * h[i];
-                }
-                if gb.is_some() {
-                    let gmv = &mut gm[v * n..][..n];
-                    for i in 0..DA {
-                        let xi = wuv * x[i];
-                        for k in 0..DC {
-                            gmv[i * DC + k] += xi * go[k];
-                        }
-                    }
-                }
-            }
-            if let Some(ga) = ga.as_deref_mut() {
-                let g = &mut ga[(r * s.mul + u) * DA..][..DA];
-                for i in 0..DA {
-                    g[i] += gx[i];
-                }
-            }
+        if s.mul_b == 1 {
+            backward_row_single::<T, DA, DC>(
+                &m[..n],
+                (ar, wr, gr),
+                ga.as_deref_mut()
+                    .map(|ga| &mut ga[r * s.mul * DA..][..s.mul * DA]),
+                gw.as_deref_mut()
+                    .map(|gw| &mut gw[r * s.w_row + s.w_offset..][..s.mul]),
+                gb.is_some().then_some(&mut gm[..n]),
+            );
+        } else {
+            backward_row_general::<T, DA, DC>(
+                s,
+                &m,
+                (ar, wr, gr),
+                ga.as_deref_mut()
+                    .map(|ga| &mut ga[r * s.mul * DA..][..s.mul * DA]),
+                gw.as_deref_mut()
+                    .map(|gw| &mut gw[r * s.w_row + s.w_offset..][..s.mul * s.mul_b]),
+                gb.is_some().then_some(&mut gm[..]),
+            );
         }
         if let Some(gb) = gb.as_deref_mut() {
             // gb[r, v, j] = Σ_ik c_ijk gM_v[i, k]
@@ -160,6 +161,123 @@ fn backward_fixed<T: Real, const DA: usize, const DC: usize>(
                 for e in entries {
                     g[e.j] += e.c * gmv[e.i * DC + e.k];
                 }
+            }
+        }
+    }
+}
+
+/// One row of the pullback with one weight per channel (`mul_b = 1`): `M`
+/// in registers, each gradient's loop separate so none has a branch inside.
+fn backward_row_single<T: Real, const DA: usize, const DC: usize>(
+    m: &[T],
+    (ar, wr, gr): (&[T], &[T], &[T]),
+    ga: Option<&mut [T]>,
+    gw: Option<&mut [T]>,
+    gm: Option<&mut [T]>,
+) {
+    let mut mr = [[T::ZERO; DC]; DA];
+    for (i, row) in mr.iter_mut().enumerate() {
+        row.copy_from_slice(&m[i * DC..][..DC]);
+    }
+    // h[u, i] = Σ_k M[i, k] go[u, k]: the pullback through M, needed by a and w.
+    let h = |go: &[T]| {
+        let mut h = [T::ZERO; DA];
+        for i in 0..DA {
+            for k in 0..DC {
+                h[i] += mr[i][k] * go[k];
+            }
+        }
+        h
+    };
+    if let Some(ga) = ga {
+        for ((g, go), &wu) in ga.chunks_exact_mut(DA).zip(gr.chunks_exact(DC)).zip(wr) {
+            let h = h(go);
+            for i in 0..DA {
+                g[i] += wu * h[i];
+            }
+        }
+    }
+    if let Some(gw) = gw {
+        for ((g, go), x) in gw
+            .iter_mut()
+            .zip(gr.chunks_exact(DC))
+            .zip(ar.chunks_exact(DA))
+        {
+            let h = h(go);
+            let mut dot = T::ZERO;
+            for i in 0..DA {
+                dot += x[i] * h[i];
+            }
+            *g += dot;
+        }
+    }
+    if let Some(gm) = gm {
+        // gM[i, k] = Σ_u w[u] x[u, i] go[u, k]
+        let mut acc = [[T::ZERO; DC]; DA];
+        for ((x, go), &wu) in ar.chunks_exact(DA).zip(gr.chunks_exact(DC)).zip(wr) {
+            for i in 0..DA {
+                let xi = wu * x[i];
+                for k in 0..DC {
+                    acc[i][k] += xi * go[k];
+                }
+            }
+        }
+        for i in 0..DA {
+            for k in 0..DC {
+                gm[i * DC + k] += acc[i][k];
+            }
+        }
+    }
+}
+
+/// One row of the pullback for any number of weights per channel.
+fn backward_row_general<T: Real, const DA: usize, const DC: usize>(
+    s: &PathShape,
+    m: &[T],
+    (ar, wr, gr): (&[T], &[T], &[T]),
+    mut ga: Option<&mut [T]>,
+    mut gw: Option<&mut [T]>,
+    mut gm: Option<&mut [T]>,
+) {
+    let n = DA * DC;
+    for u in 0..s.mul {
+        let x = &ar[u * DA..][..DA];
+        let go = &gr[u * DC..][..DC];
+        let mut gx = [T::ZERO; DA];
+        for v in 0..s.mul_b {
+            let mv = &m[v * n..][..n];
+            let wuv = wr[u * s.mul_b + v];
+            // h[i] = Σ_k M_v[i, k] go[k]: the pullback through M_v.
+            let mut h = [T::ZERO; DA];
+            for i in 0..DA {
+                for k in 0..DC {
+                    h[i] += mv[i * DC + k] * go[k];
+                }
+            }
+            if let Some(gw) = gw.as_deref_mut() {
+                let mut dot = T::ZERO;
+                for i in 0..DA {
+                    dot += x[i] * h[i];
+                }
+                gw[u * s.mul_b + v] += dot;
+            }
+            for i in 0..DA {
+                gx[i] += wuv * h[i];
+            }
+            if let Some(gm) = gm.as_deref_mut() {
+                let gmv = &mut gm[v * n..][..n];
+                for i in 0..DA {
+                    let xi = wuv * x[i];
+                    for k in 0..DC {
+                        gmv[i * DC + k] += xi * go[k];
+                    }
+                }
+            }
+        }
+        if let Some(ga) = ga.as_deref_mut() {
+            let g = &mut ga[u * DA..][..DA];
+            for i in 0..DA {
+                g[i] += gx[i];
             }
         }
     }
@@ -192,10 +310,22 @@ macro_rules! dispatch {
 }
 
 /// Adds the path's output into `out` (see the module docs for the layout).
-pub fn forward<T: Real>(entries: &[Entry<T>], s: &PathShape, inputs: (&[T], &[T], &[T]), out: &mut [T]) {
+pub fn forward<T: Real>(
+    entries: &[Entry<T>],
+    s: &PathShape,
+    inputs: (&[T], &[T], &[T]),
+    out: &mut [T],
+) {
     let (da, _, dc) = s.dims;
     dispatch!(da, dc, forward_fixed, forward_dyn, entries, s, inputs, out)
 }
+
+/// Gradient buffers of `a`, `b` and `w`; `None` where no gradient is wanted.
+pub type GradBufs<'g, T> = (
+    Option<&'g mut [T]>,
+    Option<&'g mut [T]>,
+    Option<&'g mut [T]>,
+);
 
 /// Adds the path's input gradients into `ga`, `gb`, `gw` (those given).
 pub fn backward<T: Real>(
@@ -203,14 +333,31 @@ pub fn backward<T: Real>(
     s: &PathShape,
     inputs: (&[T], &[T], &[T]),
     gout: &[T],
-    (ga, gb, gw): (Option<&mut [T]>, Option<&mut [T]>, Option<&mut [T]>),
+    (ga, gb, gw): GradBufs<'_, T>,
 ) {
     let (da, _, dc) = s.dims;
-    dispatch!(da, dc, backward_fixed, backward_dyn, entries, s, inputs, gout, ga, gb, gw)
+    dispatch!(
+        da,
+        dc,
+        backward_fixed,
+        backward_dyn,
+        entries,
+        s,
+        inputs,
+        gout,
+        ga,
+        gb,
+        gw
+    )
 }
 
 /// The same contraction for any dimensions: entries looped sparsely.
-fn forward_dyn<T: Real>(entries: &[Entry<T>], s: &PathShape, (a, b, w): (&[T], &[T], &[T]), out: &mut [T]) {
+fn forward_dyn<T: Real>(
+    entries: &[Entry<T>],
+    s: &PathShape,
+    (a, b, w): (&[T], &[T], &[T]),
+    out: &mut [T],
+) {
     let (da, db, dc) = s.dims;
     for r in 0..s.rows {
         for u in 0..s.mul {
@@ -275,8 +422,21 @@ mod tests {
     /// up to L = 3, forward and backward, with offsets and mul_b > 1.
     #[test]
     fn fixed_kernels_match_the_sparse_fallback() {
-        for (la, lb, lc) in [(0, 0, 0), (1, 1, 0), (0, 1, 1), (1, 2, 1), (2, 2, 3), (3, 1, 2), (3, 3, 3), (1, 1, 2)] {
-            let dims = (2 * la as usize + 1, 2 * lb as usize + 1, 2 * lc as usize + 1);
+        for (la, lb, lc) in [
+            (0, 0, 0),
+            (1, 1, 0),
+            (0, 1, 1),
+            (1, 2, 1),
+            (2, 2, 3),
+            (3, 1, 2),
+            (3, 3, 3),
+            (1, 1, 2),
+        ] {
+            let dims = (
+                2 * la as usize + 1,
+                2 * lb as usize + 1,
+                2 * lc as usize + 1,
+            );
             let s = PathShape {
                 rows: 3,
                 mul: 4,
@@ -300,9 +460,26 @@ mod tests {
             assert!(close(&o1, &o2), "forward {la}{lb}{lc}");
             let (mut ga1, mut gb1, mut gw1) = (a.clone(), b.clone(), w.clone());
             let (mut ga2, mut gb2, mut gw2) = (a.clone(), b.clone(), w.clone());
-            backward(&e, &s, (&a, &b, &w), &g, (Some(&mut ga1), Some(&mut gb1), Some(&mut gw1)));
-            backward_dyn(&e, &s, (&a, &b, &w), &g, Some(&mut ga2), Some(&mut gb2), Some(&mut gw2));
-            assert!(close(&ga1, &ga2) && close(&gb1, &gb2) && close(&gw1, &gw2), "backward {la}{lb}{lc}");
+            backward(
+                &e,
+                &s,
+                (&a, &b, &w),
+                &g,
+                (Some(&mut ga1), Some(&mut gb1), Some(&mut gw1)),
+            );
+            backward_dyn(
+                &e,
+                &s,
+                (&a, &b, &w),
+                &g,
+                Some(&mut ga2),
+                Some(&mut gb2),
+                Some(&mut gw2),
+            );
+            assert!(
+                close(&ga1, &ga2) && close(&gb1, &gb2) && close(&gw1, &gw2),
+                "backward {la}{lb}{lc}"
+            );
         }
     }
 }

@@ -166,7 +166,13 @@ fn strides(rs: usize, cs: usize) -> (isize, isize) {
 macro_rules! gemm_float {
     ($t:ty, $kernel:path) => {
         impl Gemm for $t {
-            fn gemm(alpha: Self, a: Mat<'_, Self>, b: Mat<'_, Self>, into: Store, mut c: MatMut<'_, Self>) {
+            fn gemm(
+                alpha: Self,
+                a: Mat<'_, Self>,
+                b: Mat<'_, Self>,
+                into: Store,
+                mut c: MatMut<'_, Self>,
+            ) {
                 check_shapes(&a, &b, &c);
                 let (m, k, n) = (a.rows, a.cols, b.cols);
                 if m == 0 || n == 0 {
@@ -244,9 +250,27 @@ impl<T: Real> Gemm for Dual<T> {
         // P = A₀B₀, Q = A₀B₁ + A₁B₀; then C = α·(P + εQ) (+ C).
         let mut p = vec![T::ZERO; m * n];
         let mut q = vec![T::ZERO; m * n];
-        T::gemm(T::ONE, ma0, mb0, Store::Overwrite, MatMut::row_major(&mut p, m, n));
-        T::gemm(T::ONE, ma0, mb1, Store::Overwrite, MatMut::row_major(&mut q, m, n));
-        T::gemm(T::ONE, ma1, mb0, Store::Accumulate, MatMut::row_major(&mut q, m, n));
+        T::gemm(
+            T::ONE,
+            ma0,
+            mb0,
+            Store::Overwrite,
+            MatMut::row_major(&mut p, m, n),
+        );
+        T::gemm(
+            T::ONE,
+            ma0,
+            mb1,
+            Store::Overwrite,
+            MatMut::row_major(&mut q, m, n),
+        );
+        T::gemm(
+            T::ONE,
+            ma1,
+            mb0,
+            Store::Accumulate,
+            MatMut::row_major(&mut q, m, n),
+        );
         for i in 0..m {
             for j in 0..n {
                 let (pij, qij) = (p[i * n + j], q[i * n + j]);
@@ -293,16 +317,31 @@ mod tests {
         let mut want = data(m * n, 3.0);
         let mut got = want.clone();
         naive(0.5, &a, &b, &mut want, n);
-        f64::gemm(0.5, a, b, Store::Accumulate, MatMut::row_major(&mut got, m, n));
+        f64::gemm(
+            0.5,
+            a,
+            b,
+            Store::Accumulate,
+            MatMut::row_major(&mut got, m, n),
+        );
         for (g, w) in got.iter().zip(&want) {
             assert!((g - w).abs() < 1e-12, "{g} vs {w}");
         }
         let mut over = vec![f64::NAN; m * n];
-        f64::gemm(0.5, a, b, Store::Overwrite, MatMut::row_major(&mut over, m, n));
+        f64::gemm(
+            0.5,
+            a,
+            b,
+            Store::Overwrite,
+            MatMut::row_major(&mut over, m, n),
+        );
         let mut want0 = vec![0.0; m * n];
         naive(0.5, &a, &b, &mut want0, n);
         for (g, w) in over.iter().zip(&want0) {
-            assert!((g - w).abs() < 1e-12, "overwrite ignores NaN in C: {g} vs {w}");
+            assert!(
+                (g - w).abs() < 1e-12,
+                "overwrite ignores NaN in C: {g} vs {w}"
+            );
         }
     }
 
@@ -319,7 +358,13 @@ mod tests {
         let mut want = dual(data(m * n, 3.0), data(m * n, 4.0));
         let mut got = want.clone();
         naive(alpha, &ma, &mb, &mut want, n);
-        Dual::gemm(alpha, ma, mb, Store::Accumulate, MatMut::row_major(&mut got, m, n));
+        Dual::gemm(
+            alpha,
+            ma,
+            mb,
+            Store::Accumulate,
+            MatMut::row_major(&mut got, m, n),
+        );
         for (g, w) in got.iter().zip(&want) {
             assert!((g.re - w.re).abs() < 1e-12 && (g.eps - w.eps).abs() < 1e-12);
         }
@@ -329,10 +374,22 @@ mod tests {
     fn f32_and_empty_inner_dimension() {
         let a = [1.0f32, 2.0, 3.0, 4.0];
         let mut c = [1.0f32; 4];
-        f32::gemm(2.0, Mat::row_major(&a, 2, 2), Mat::row_major(&a, 2, 2), Store::Accumulate, MatMut::row_major(&mut c, 2, 2));
+        f32::gemm(
+            2.0,
+            Mat::row_major(&a, 2, 2),
+            Mat::row_major(&a, 2, 2),
+            Store::Accumulate,
+            MatMut::row_major(&mut c, 2, 2),
+        );
         assert_eq!(c, [15.0, 21.0, 31.0, 45.0]);
         let mut c = [5.0f32; 4];
-        f32::gemm(1.0, Mat::row_major(&[], 2, 0), Mat::row_major(&[], 0, 2), Store::Overwrite, MatMut::row_major(&mut c, 2, 2));
+        f32::gemm(
+            1.0,
+            Mat::row_major(&[], 2, 0),
+            Mat::row_major(&[], 0, 2),
+            Store::Overwrite,
+            MatMut::row_major(&mut c, 2, 2),
+        );
         assert_eq!(c, [0.0; 4]);
     }
 }

@@ -12,9 +12,12 @@
 //!   memory of the previous one instead of page-faulting it in anew;
 //! * [`channelwise`]: the channel-wise (`uvu`) tensor product with the
 //!   Clebsch-Gordan contraction of each edge folded into a small dense
-//!   matrix and fixed-size loops for every irrep dimension up to `L = 3`.
+//!   matrix and fixed-size loops for every irrep dimension up to `L = 3`;
+//! * [`fully_connected`]: the fully connected (`uvw`) product as
+//!   Clebsch-Gordan products per channel pair and one GEMM with the weights.
 
 pub mod channelwise;
 pub mod coupling;
+pub mod fully_connected;
 pub mod gemm;
 pub mod pool;

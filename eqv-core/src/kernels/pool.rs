@@ -76,20 +76,20 @@ thread_local! {
 fn with_pool<T: 'static, R>(f: impl FnOnce(&mut Pool<T>) -> R) -> Option<R> {
     POOLS
         .try_with(|pools| {
-        let mut pools = pools.borrow_mut();
-        let id = TypeId::of::<T>();
-        let i = match pools.iter().position(|(t, _)| *t == id) {
-            Some(i) => i,
-            None => {
-                pools.push((id, Box::new(Pool::<T>::new())));
-                pools.len() - 1
-            }
-        };
-        let pool = pools[i]
-            .1
-            .downcast_mut::<Pool<T>>()
-            .expect("pool entries are keyed by their type");
-        f(pool)
+            let mut pools = pools.borrow_mut();
+            let id = TypeId::of::<T>();
+            let i = match pools.iter().position(|(t, _)| *t == id) {
+                Some(i) => i,
+                None => {
+                    pools.push((id, Box::new(Pool::<T>::new())));
+                    pools.len() - 1
+                }
+            };
+            let pool = pools[i]
+                .1
+                .downcast_mut::<Pool<T>>()
+                .expect("pool entries are keyed by their type");
+            f(pool)
         })
         .ok()
 }
@@ -116,6 +116,13 @@ pub fn with_capacity<T: Copy + 'static>(len: usize) -> Vec<T> {
     with_pool::<T, _>(|p| p.take(len))
         .flatten()
         .unwrap_or_else(|| Vec::with_capacity(len))
+}
+
+/// The values of `iter` in a buffer from the pool when one is free.
+pub fn collect<T: Copy + 'static>(iter: impl ExactSizeIterator<Item = T>) -> Vec<T> {
+    let mut v = with_capacity(iter.len());
+    v.extend(iter);
+    v
 }
 
 /// Hands a buffer back for reuse by this thread.

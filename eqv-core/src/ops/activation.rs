@@ -89,7 +89,7 @@ impl<'t, I: Irrep, T: Real> Feat<'t, I, T> {
     /// irrep.
     pub fn activate<A: ActsOn<I> + Activation>(self, a: A) -> Feat<'t, A::Out, T> {
         let x = self.data();
-        let y: Vec<T> = x.iter().map(|&v| a.normalized(v)).collect();
+        let y: Vec<T> = crate::kernels::pool::collect(x.iter().map(|&v| a.normalized(v)));
         let xin = self.id();
         Feat::from_op(
             self.tape(),

@@ -30,11 +30,8 @@ fn add_signed<'t, I: Irrep, T: Real>(
     sign: T,
 ) -> Feat<'t, I, T> {
     let (av, bv) = (a.data(), b.data());
-    let y: Vec<T> = av
-        .iter()
-        .zip(bv.iter())
-        .map(|(&x, &z)| x + sign * z)
-        .collect();
+    let y: Vec<T> =
+        crate::kernels::pool::collect(av.iter().zip(bv.iter()).map(|(&x, &z)| x + sign * z));
     let (ia, ib) = (a.id(), b.id());
     Feat::from_op(a.tape(), a.rows(), a.mul(), y, &[ia, ib], move |gy, g| {
         if g.wants(ia) {
@@ -93,7 +90,7 @@ impl<'t, I: Irrep, T: Real> Feat<'t, I, T> {
     /// Multiplies every component by the constant `c`.
     pub fn scale_by(self, c: f64) -> Self {
         let c = T::from_f64(c);
-        let y: Vec<T> = self.data().iter().map(|&x| c * x).collect();
+        let y: Vec<T> = crate::kernels::pool::collect(self.data().iter().map(|&x| c * x));
         let ix = self.id();
         Feat::from_op(
             self.tape(),
@@ -134,7 +131,7 @@ impl<'t, I: Irrep, T: Real> Feat<'t, I, T> {
         let sm = s.mul();
         let sidx = move |r: usize, c: usize| if sm == 1 { r } else { r * mul + c };
         let (xv, sv) = (self.data(), s.data());
-        let mut y = vec![T::ZERO; rows * mul * d];
+        let mut y = crate::kernels::pool::filled(rows * mul * d, T::ZERO);
         for r in 0..rows {
             for c in 0..mul {
                 let k = sv[sidx(r, c)];

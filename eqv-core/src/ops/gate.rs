@@ -68,7 +68,7 @@ pub fn gate<'t, I: Irrep, A: Activation, T: Real>(
         .unzip();
     let xv = x.data();
     let gidx = move |r: usize, c: usize| if gm == 1 { r } else { r * mul + c };
-    let mut y = vec![T::ZERO; rows * mul * d];
+    let mut y = crate::kernels::pool::filled(rows * mul * d, T::ZERO);
     for r in 0..rows {
         for c in 0..mul {
             let k = s[gidx(r, c)];

@@ -87,7 +87,13 @@ impl<I: Irrep, O: Irrep> Linear<I, O> {
         let mut y = tape.zeros(rows * mo * d);
         for m in 0..d {
             let out = MatMut::component(&mut y, (rows, mo, d), m);
-            T::gemm(s, Mat::component(&xv, (rows, mi, d), m), Mat::row_major(&w, mi, mo), Store::Overwrite, out);
+            T::gemm(
+                s,
+                Mat::component(&xv, (rows, mi, d), m),
+                Mat::row_major(&w, mi, mo),
+                Store::Overwrite,
+                out,
+            );
         }
         if let Some(b) = &b {
             for yr in y.chunks_exact_mut(mo * d) {
@@ -106,7 +112,13 @@ impl<I: Irrep, O: Irrep> Linear<I, O> {
                 for m in 0..d {
                     let out = MatMut::component(gx, (rows, mi, d), m);
                     let wt = Mat::row_major(&w, mi, mo).t();
-                    T::gemm(s, Mat::component(gy, (rows, mo, d), m), wt, Store::Accumulate, out);
+                    T::gemm(
+                        s,
+                        Mat::component(gy, (rows, mo, d), m),
+                        wt,
+                        Store::Accumulate,
+                        out,
+                    );
                 }
             }
             if g.wants(wid) {
@@ -114,7 +126,13 @@ impl<I: Irrep, O: Irrep> Linear<I, O> {
                 let gw = g.acc(wid);
                 for m in 0..d {
                     let out = MatMut::row_major(gw, mi, mo);
-                    T::gemm(s, Mat::component(&xv, (rows, mi, d), m).t(), Mat::component(gy, (rows, mo, d), m), Store::Accumulate, out);
+                    T::gemm(
+                        s,
+                        Mat::component(&xv, (rows, mi, d), m).t(),
+                        Mat::component(gy, (rows, mo, d), m),
+                        Store::Accumulate,
+                        out,
+                    );
                 }
             }
             if let Some(bid) = bid {

@@ -52,7 +52,7 @@ pub fn norm_activation<'t, I: Irrep, A: Activation, T: Real>(
             }
         })
         .unzip();
-    let mut y = vec![T::ZERO; rows * mul * d];
+    let mut y = crate::kernels::pool::filled(rows * mul * d, T::ZERO);
     for ((yc, xc), &kc) in y.chunks_exact_mut(d).zip(xv.chunks_exact(d)).zip(&k) {
         for (yv, &xv) in yc.iter_mut().zip(xc) {
             *yv = kc * xv;

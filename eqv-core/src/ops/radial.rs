@@ -156,7 +156,7 @@ impl BesselBasis {
     pub fn forward<'t, T: Real>(&self, distances: Feat<'t, Scalar, T>) -> Feat<'t, Scalar, T> {
         let nb = self.num_basis;
         let r = distances.data();
-        let mut y = vec![T::ZERO; r.len() * nb];
+        let mut y = crate::kernels::pool::filled(r.len() * nb, T::ZERO);
         for (k, &rk) in r.iter().enumerate() {
             self.eval_into(rk, &mut y[k * nb..(k + 1) * nb]);
         }

@@ -69,8 +69,8 @@ fn sh_block<'t, I: Irrep, T: Real>(
     let lo = sh_offset(l_lo);
     let width = full - lo;
     let x = v.data();
-    let mut y = vec![T::ZERO; n * width];
-    let mut buf = vec![T::ZERO; full];
+    let mut y = crate::kernels::pool::filled(n * width, T::ZERO);
+    let mut buf = crate::kernels::pool::filled(full, T::ZERO);
     for k in 0..n {
         let vk = [x[3 * k], x[3 * k + 1], x[3 * k + 2]];
         spherical_harmonics_into(l_hi, vk, normalize, normalization, &mut buf);

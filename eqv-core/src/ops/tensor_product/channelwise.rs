@@ -109,7 +109,11 @@ pub fn channelwise_paths<'t, C: Irrep, T: Real>(
 ) -> Feat<'t, C, T> {
     let first = paths.first().expect("channelwise_paths: at least one path");
     let (rows, tape) = (first.rows.0, first.tape);
-    let needed = w_offset + paths.iter().map(ChannelwisePath::weight_numel).sum::<usize>();
+    let needed = w_offset
+        + paths
+            .iter()
+            .map(ChannelwisePath::weight_numel)
+            .sum::<usize>();
     for p in paths {
         assert!(
             std::ptr::eq(p.tape, w.tape()),
@@ -164,8 +168,22 @@ pub fn channelwise_paths<'t, C: Irrep, T: Real>(
     Feat::from_op(tape, rows, out_mul, y, &inputs, move |gy, g| {
         for ((ia, ib, shape, entries), (av, bv)) in plan.iter().zip(&values) {
             let inputs = (&av[..], &bv[..], &wv[..]);
-            // One gradient buffer at a time: `a` and `b` may be one node.
-            for (id, which) in [(*ia, 0), (*ib, 1), (iw, 2)] {
+            let ids = [*ia, *ib, iw];
+            if ia != ib && *ia != iw && *ib != iw {
+                // Distinct inputs: all wanted gradients in one pass.
+                let mut bufs = ids.map(|id| g.wants(id).then(|| g.take(id)));
+                let [ga, gb, gw] = &mut bufs;
+                let grads = (ga.as_deref_mut(), gb.as_deref_mut(), gw.as_deref_mut());
+                channelwise::backward(entries, shape, inputs, gy, grads);
+                for (id, buf) in ids.into_iter().zip(bufs) {
+                    if let Some(buf) = buf {
+                        g.put(id, buf);
+                    }
+                }
+                continue;
+            }
+            // One node feeds two inputs (x ⊗ x): one gradient at a time.
+            for (which, id) in ids.into_iter().enumerate() {
                 if !g.wants(id) {
                     continue;
                 }

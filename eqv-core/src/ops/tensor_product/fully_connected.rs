@@ -1,8 +1,9 @@
 //! The fully connected (`uvw`) weighted product: a learned layer.
 
-use super::{contract, coupling, Entry};
+use super::{coupling, Entry};
 use crate::feat::Feat;
 use crate::irrep::Irrep;
+use crate::kernels::fully_connected::{self, FcShape};
 use crate::param::{join_path, Param, Parameters};
 use crate::real::Real;
 use crate::rng::Rng;
@@ -125,97 +126,42 @@ impl<A: Irrep, B: Irrep, C: Irrep> FullyConnectedTp<A, B, C> {
         let wid = tape.param(&self.weight);
         let wv = tape.value(wid);
         let (av, bv) = (a.data(), b.data());
-        let npair = ma * mb;
-        let shape = Shape { ma, mb, da, db, dc };
-        let mut t = vec![T::ZERO; npair * dc];
-        let mut y = vec![T::ZERO; rows * mc * dc];
-        for r in 0..rows {
-            row_products(shape, &entries, &mut t, &av, &bv, r);
-            let out = &mut y[r * mc * dc..][..mc * dc];
-            for p in 0..npair {
-                let tp = &t[p * dc..][..dc];
-                for (w, &wpw) in wv[p * mc..][..mc].iter().enumerate() {
-                    for (o, &tk) in out[w * dc..][..dc].iter_mut().zip(tp) {
-                        *o += wpw * tk;
-                    }
-                }
-            }
-        }
+        let shape = FcShape {
+            rows,
+            muls: (ma, mb, mc),
+            dims: (da, db, dc),
+        };
+        // The path weight is folded into the coupling; W enters as stored.
+        let mut y = tape.zeros(rows * mc * dc);
+        fully_connected::forward(&entries, &shape, (&av, &bv), &wv, &mut y);
         let (ia, ib) = (a.id(), b.id());
         Feat::from_op(tape, rows, mc, y, &[ia, ib, wid], move |gy, g| {
-            let (want_a, want_b, want_w) = (g.wants(ia), g.wants(ib), g.wants(wid));
-            let mut t = vec![T::ZERO; npair * dc];
-            let mut gt = vec![T::ZERO; npair * dc];
-            let mut ga = if want_a {
-                vec![T::ZERO; rows * ma * da]
-            } else {
-                Vec::new()
-            };
-            let mut gb = if want_b {
-                vec![T::ZERO; rows * mb * db]
-            } else {
-                Vec::new()
-            };
-            let mut gw = if want_w {
-                vec![T::ZERO; npair * mc]
-            } else {
-                Vec::new()
-            };
-            for r in 0..rows {
-                let go = &gy[r * mc * dc..][..mc * dc];
-                if want_w {
-                    // gW[uv,w] += Σ_k t[uv,k] gy[r,w,k]
-                    row_products(shape, &entries, &mut t, &av, &bv, r);
-                    for p in 0..npair {
-                        let tp = &t[p * dc..][..dc];
-                        for (w, gwp) in gw[p * mc..][..mc].iter_mut().enumerate() {
-                            *gwp += tp
-                                .iter()
-                                .zip(&go[w * dc..][..dc])
-                                .map(|(&x, &z)| x * z)
-                                .sum::<T>();
-                        }
+            let ids = [ia, ib, wid];
+            let inputs = (&av[..], &bv[..]);
+            if ia != ib && ia != wid && ib != wid {
+                let mut bufs = ids.map(|id| g.wants(id).then(|| g.take(id)));
+                let [ga, gb, gw] = &mut bufs;
+                let (ga, gb, gw) = (ga.as_deref_mut(), gb.as_deref_mut(), gw.as_deref_mut());
+                fully_connected::backward(&entries, &shape, inputs, &wv, gy, ga, gb, gw);
+                for (id, buf) in ids.into_iter().zip(bufs) {
+                    if let Some(buf) = buf {
+                        g.put(id, buf);
                     }
                 }
-                if !(want_a || want_b) {
+                return;
+            }
+            // a ⊗ a: one gradient buffer at a time.
+            for (which, id) in ids.into_iter().enumerate() {
+                if !g.wants(id) {
                     continue;
                 }
-                // gt[uv,k] = Σ_w W[uv,w] gy[r,w,k]
-                gt.fill(T::ZERO);
-                for p in 0..npair {
-                    let gtp = &mut gt[p * dc..][..dc];
-                    for (w, &wpw) in wv[p * mc..][..mc].iter().enumerate() {
-                        for (o, &gk) in gtp.iter_mut().zip(&go[w * dc..][..dc]) {
-                            *o += wpw * gk;
-                        }
-                    }
-                }
-                for u in 0..ma {
-                    for v in 0..mb {
-                        let gtp = &gt[(u * mb + v) * dc..][..dc];
-                        if want_a {
-                            let x2 = &bv[(r * mb + v) * db..][..db];
-                            let g1 = &mut ga[(r * ma + u) * da..][..da];
-                            for e in &entries {
-                                g1[e.i] += e.c * x2[e.j] * gtp[e.k];
-                            }
-                        }
-                        if want_b {
-                            let x1 = &av[(r * ma + u) * da..][..da];
-                            let g2 = &mut gb[(r * mb + v) * db..][..db];
-                            for e in &entries {
-                                g2[e.j] += e.c * x1[e.i] * gtp[e.k];
-                            }
-                        }
-                    }
-                }
-            }
-            for (id, buf) in [(ia, ga), (ib, gb), (wid, gw)] {
-                if !buf.is_empty() {
-                    for (acc, v) in g.acc(id).iter_mut().zip(buf) {
-                        *acc += v;
-                    }
-                }
+                let buf = Some(g.acc(id));
+                let (ga, gb, gw) = match which {
+                    0 => (buf, None, None),
+                    1 => (None, buf, None),
+                    _ => (None, None, buf),
+                };
+                fully_connected::backward(&entries, &shape, inputs, &wv, gy, ga, gb, gw);
             }
         })
     }
@@ -227,35 +173,5 @@ impl<A: Irrep, B: Irrep, C: Irrep> Parameters for FullyConnectedTp<A, B, C> {
     }
     fn visit_mut(&mut self, prefix: &str, f: &mut dyn FnMut(&str, &mut Param)) {
         f(&join_path(prefix, "weight"), &mut self.weight);
-    }
-}
-
-/// Channel counts and irrep dimensions of one fully connected path.
-#[derive(Clone, Copy)]
-struct Shape {
-    ma: usize,
-    mb: usize,
-    da: usize,
-    db: usize,
-    dc: usize,
-}
-
-/// `t[uv,k] = Σ_ij c a[r,u,i] b[r,v,j]`: the unweighted products of row `r`.
-fn row_products<T: Real>(
-    s: Shape,
-    entries: &[Entry<T>],
-    t: &mut [T],
-    av: &[T],
-    bv: &[T],
-    r: usize,
-) {
-    t.fill(T::ZERO);
-    for u in 0..s.ma {
-        let x1 = &av[(r * s.ma + u) * s.da..][..s.da];
-        for v in 0..s.mb {
-            let x2 = &bv[(r * s.mb + v) * s.db..][..s.db];
-            let tuv = &mut t[(u * s.mb + v) * s.dc..][..s.dc];
-            contract(entries, x1, x2, tuv);
-        }
     }
 }

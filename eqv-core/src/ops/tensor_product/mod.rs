@@ -27,7 +27,7 @@
 //! The arithmetic is in [`crate::kernels`]: the nonzero Clebsch-Gordan
 //! entries with every constant factor folded in, and for the channel-wise
 //! product a dense per-row matrix with fixed-size loops. They
-//! are generic over [`Real`], so the tape's backward pass
+//! are generic over [`Real`](crate::real::Real), so the tape's backward pass
 //! also runs on dual numbers (second derivatives for force training).
 
 mod channelwise;
