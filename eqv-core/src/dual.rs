@@ -9,7 +9,13 @@ use std::iter::Sum;
 use std::ops::{Add, AddAssign, Div, DivAssign, Mul, MulAssign, Neg, Sub, SubAssign};
 
 /// A dual number: primal part `re` and tangent part `eps`.
+///
+/// `repr(C)`: a slice of `n` dual numbers is a slice of `2n` numbers of `T`
+/// (primal, tangent, primal, …), which lets the matrix product run on the
+/// two parts as strided views without copying them apart
+/// ([`crate::kernels::gemm`]).
 #[derive(Clone, Copy, Debug, Default, PartialEq)]
+#[repr(C)]
 pub struct Dual<T> {
     /// Primal value.
     pub re: T,

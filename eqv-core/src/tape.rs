@@ -12,6 +12,7 @@
 //! gradient of a force loss (forward-over-reverse), with no second
 //! implementation of any op.
 
+use crate::kernels::gemm::Store;
 use crate::kernels::pool;
 use crate::param::Param;
 use crate::real::Real;
@@ -149,6 +150,12 @@ impl<T: Real> Tape<T> {
         pool::filled(len, T::ZERO)
     }
 
+    /// A buffer of `len` numbers with unspecified contents, for an op whose
+    /// kernel overwrites every element (a GEMM with [`Store::Overwrite`]).
+    pub fn scratch(&self, len: usize) -> Vec<T> {
+        pool::scratch(len, T::ZERO)
+    }
+
     /// Gradients of `Σ seed · value(root)` with respect to every tracked
     /// value. Intermediate gradients are freed as soon as they have been
     /// propagated; leaves keep theirs.
@@ -220,6 +227,23 @@ impl<T: Real> Grads<T> {
     pub fn acc(&mut self, id: NodeId) -> &mut [T] {
         let len = self.lens[id.index()];
         self.slots[id.index()].get_or_insert_with(|| pool::filled(len, T::ZERO))
+    }
+
+    /// The gradient buffer of `id` and how to write it: a fresh buffer
+    /// with unspecified contents and [`Store::Overwrite`] if nothing has
+    /// flowed into `id` yet, else the accumulated gradient and
+    /// [`Store::Accumulate`]. For VJPs that write every element (a GEMM):
+    /// the first gradient is written, not added to zeros.
+    pub fn slot(&mut self, id: NodeId) -> (&mut [T], Store) {
+        let len = self.lens[id.index()];
+        let slot = &mut self.slots[id.index()];
+        let store = if slot.is_some() {
+            Store::Accumulate
+        } else {
+            Store::Overwrite
+        };
+        let buf = slot.get_or_insert_with(|| pool::scratch(len, T::ZERO));
+        (buf, store)
     }
 
     /// Takes the gradient buffer of `id` out (zeroed if nothing flowed into

@@ -1,7 +1,7 @@
 //! The channel-wise (`uvu`) tensor product, one path at a time:
 //!
 //! ```text
-//! out[r, u, k] += Σ_v w[r, u, v] · Σ_ij c_ijk a[r, u, i] b[r, v, j]
+//! out[r, u, k] =  Σ_v w[r, u, v] · Σ_ij c_ijk a[r, u, i] b[r, v, j]
 //! ```
 //!
 //! The second input (an edge's spherical harmonics) is the same for every
@@ -83,7 +83,7 @@ fn forward_fixed<T: Real, const DA: usize, const DC: usize>(
                     }
                 }
                 for k in 0..DC {
-                    o[k] += wu * acc[k];
+                    o[k] = wu * acc[k];
                 }
             }
             continue;
@@ -103,7 +103,7 @@ fn forward_fixed<T: Real, const DA: usize, const DC: usize>(
                 }
             }
             for k in 0..DC {
-                o[k] += acc[k];
+                o[k] = acc[k];
             }
         }
     }
@@ -309,7 +309,8 @@ macro_rules! dispatch {
     };
 }
 
-/// Adds the path's output into `out` (see the module docs for the layout).
+/// Writes the path's output channels of `out` (see the module docs for the
+/// layout); what was there is overwritten.
 pub fn forward<T: Real>(
     entries: &[Entry<T>],
     s: &PathShape,
@@ -363,6 +364,7 @@ fn forward_dyn<T: Real>(
         for u in 0..s.mul {
             let x = &a[(r * s.mul + u) * da..][..da];
             let o = &mut out[(r * s.out_mul + s.out_offset + u) * dc..][..dc];
+            o.fill(T::ZERO);
             for v in 0..s.mul_b {
                 let wuv = w[r * s.w_row + s.w_offset + u * s.mul_b + v];
                 let y = &b[(r * s.mul_b + v) * db..][..db];

@@ -225,63 +225,65 @@ macro_rules! gemm_float {
 gemm_float!(f32, matrixmultiply::sgemm);
 gemm_float!(f64, matrixmultiply::dgemm);
 
-/// One part (primal or tangent) of a dual matrix, copied dense row-major.
-fn part<T: Real>(a: &Mat<'_, Dual<T>>, f: impl Fn(&Dual<T>) -> T) -> Vec<T> {
-    let mut out = Vec::with_capacity(a.rows * a.cols);
-    for i in 0..a.rows {
-        for j in 0..a.cols {
-            out.push(f(a.at(i, j)));
+/// The numbers of a slice of dual numbers, `[re, eps, re, eps, …]`.
+fn parts<T: Real>(x: &[Dual<T>]) -> &[T] {
+    // SAFETY: `Dual<T>` is `repr(C)` with two fields of type `T`, so it has
+    // the size of `[T; 2]` and no padding; `n` of them are `2n` values of
+    // `T` at the same address, alignment `align_of::<T>()`.
+    unsafe { std::slice::from_raw_parts(x.as_ptr().cast::<T>(), 2 * x.len()) }
+}
+
+/// [`parts`] for a mutable slice.
+fn parts_mut<T: Real>(x: &mut [Dual<T>]) -> &mut [T] {
+    // SAFETY: as in `parts`; the borrow of `x` is moved into the result.
+    unsafe { std::slice::from_raw_parts_mut(x.as_mut_ptr().cast::<T>(), 2 * x.len()) }
+}
+
+impl<'a, T: Real> Mat<'a, Dual<T>> {
+    /// The primal (`part = 0`) or tangent (`part = 1`) numbers as a view.
+    fn part(&self, part: usize) -> Mat<'a, T> {
+        Mat {
+            data: parts(self.data),
+            offset: 2 * self.offset + part,
+            rows: self.rows,
+            cols: self.cols,
+            row_stride: 2 * self.row_stride,
+            col_stride: 2 * self.col_stride,
         }
     }
-    out
+}
+
+impl<T: Real> MatMut<'_, Dual<T>> {
+    /// The primal (`part = 0`) or tangent (`part = 1`) numbers as a view.
+    fn part(&mut self, part: usize) -> MatMut<'_, T> {
+        MatMut {
+            data: parts_mut(self.data),
+            offset: 2 * self.offset + part,
+            rows: self.rows,
+            cols: self.cols,
+            row_stride: 2 * self.row_stride,
+            col_stride: 2 * self.col_stride,
+        }
+    }
 }
 
 impl<T: Real> Gemm for Dual<T> {
     fn gemm(alpha: Self, a: Mat<'_, Self>, b: Mat<'_, Self>, into: Store, mut c: MatMut<'_, Self>) {
         check_shapes(&a, &b, &c);
-        let (m, k, n) = (a.rows, a.cols, b.cols);
-        if m == 0 || n == 0 {
-            return;
+        let (a0, a1, b0, b1) = (a.part(0), a.part(1), b.part(0), b.part(1));
+        // (A₀ + εA₁)(B₀ + εB₁) = A₀B₀ + ε(A₀B₁ + A₁B₀), each part a strided
+        // view of the dual arrays: three real GEMMs, nothing copied. The
+        // tangent goes first, while C's primal part still holds its input.
+        if alpha.eps != T::ZERO {
+            // ε-part of α·(A·B): α₁·A₀B₀ (α is a constant in every op, so
+            // this runs only for a dual-valued scale).
+            T::gemm(alpha.eps, a0, b0, into, c.part(1));
+            T::gemm(alpha.re, a0, b1, Store::Accumulate, c.part(1));
+        } else {
+            T::gemm(alpha.re, a0, b1, into, c.part(1));
         }
-        let (a0, a1) = (part(&a, |x| x.re), part(&a, |x| x.eps));
-        let (b0, b1) = (part(&b, |x| x.re), part(&b, |x| x.eps));
-        let (ma0, ma1) = (Mat::row_major(&a0, m, k), Mat::row_major(&a1, m, k));
-        let (mb0, mb1) = (Mat::row_major(&b0, k, n), Mat::row_major(&b1, k, n));
-        // P = A₀B₀, Q = A₀B₁ + A₁B₀; then C = α·(P + εQ) (+ C).
-        let mut p = vec![T::ZERO; m * n];
-        let mut q = vec![T::ZERO; m * n];
-        T::gemm(
-            T::ONE,
-            ma0,
-            mb0,
-            Store::Overwrite,
-            MatMut::row_major(&mut p, m, n),
-        );
-        T::gemm(
-            T::ONE,
-            ma0,
-            mb1,
-            Store::Overwrite,
-            MatMut::row_major(&mut q, m, n),
-        );
-        T::gemm(
-            T::ONE,
-            ma1,
-            mb0,
-            Store::Accumulate,
-            MatMut::row_major(&mut q, m, n),
-        );
-        for i in 0..m {
-            for j in 0..n {
-                let (pij, qij) = (p[i * n + j], q[i * n + j]);
-                let v = Dual::new(alpha.re * pij, alpha.re * qij + alpha.eps * pij);
-                let x = c.at(i, j);
-                *x = match into {
-                    Store::Overwrite => v,
-                    Store::Accumulate => *x + v,
-                };
-            }
-        }
+        T::gemm(alpha.re, a1, b0, Store::Accumulate, c.part(1));
+        T::gemm(alpha.re, a0, b0, into, c.part(0));
     }
 }
 
@@ -353,20 +355,22 @@ mod tests {
         };
         let a = dual(data(m * k, 1.0), data(m * k, 5.0));
         let b = dual(data(k * n, 2.0), data(k * n, 6.0));
-        let alpha = Dual::new(0.3, -1.5);
-        let (ma, mb) = (Mat::row_major(&a, m, k), Mat::row_major(&b, k, n));
-        let mut want = dual(data(m * n, 3.0), data(m * n, 4.0));
-        let mut got = want.clone();
-        naive(alpha, &ma, &mb, &mut want, n);
-        Dual::gemm(
-            alpha,
-            ma,
-            mb,
-            Store::Accumulate,
-            MatMut::row_major(&mut got, m, n),
-        );
-        for (g, w) in got.iter().zip(&want) {
-            assert!((g.re - w.re).abs() < 1e-12 && (g.eps - w.eps).abs() < 1e-12);
+        for alpha in [Dual::new(0.3, -1.5), Dual::constant(0.7)] {
+            for into in [Store::Accumulate, Store::Overwrite] {
+                // A strided view (every other column) and a transposed one.
+                let ma = Mat::new(&a, 1, (m, k / 2), (k, 2));
+                let mb = Mat::new(&b, 0, (k / 2, n), (1, k));
+                let mut want = dual(data(m * n, 3.0), data(m * n, 4.0));
+                let mut got = want.clone();
+                if into == Store::Overwrite {
+                    want.fill(Dual::constant(0.0));
+                }
+                naive(alpha, &ma, &mb, &mut want, n);
+                Dual::gemm(alpha, ma, mb, into, MatMut::row_major(&mut got, m, n));
+                for (g, w) in got.iter().zip(&want) {
+                    assert!((g.re - w.re).abs() < 1e-12 && (g.eps - w.eps).abs() < 1e-12);
+                }
+            }
         }
     }
 

@@ -38,7 +38,8 @@ impl<T> Pool<T> {
         (usize::BITS - 1 - n.leading_zeros()) as usize
     }
 
-    /// A buffer with capacity at least `len`, emptied, if one is free.
+    /// A buffer with capacity at least `len`, if one is free. It keeps its
+    /// old length and contents: callers fill or truncate it.
     fn take(&mut self, len: usize) -> Option<Vec<T>> {
         let c = Self::class(len);
         // Same class: first fit among the few most recent; next class: any.
@@ -49,12 +50,11 @@ impl<T> Pool<T> {
             .take(8)
             .position(|v| v.capacity() >= len)
             .map(|p| same.len() - 1 - p);
-        let mut v = match hit {
+        let v = match hit {
             Some(i) => same.swap_remove(i),
             None => self.classes.get_mut(c + 1)?.pop()?,
         };
         self.bytes -= v.capacity() * std::mem::size_of::<T>();
-        v.clear();
         Some(v)
     }
 
@@ -101,10 +101,29 @@ pub fn filled<T: Copy + 'static>(len: usize, value: T) -> Vec<T> {
     }
     match with_pool::<T, _>(|p| p.take(len)).flatten() {
         Some(mut v) => {
+            v.truncate(len);
+            v.fill(value);
             v.resize(len, value);
             v
         }
         None => vec![value; len],
+    }
+}
+
+/// A buffer of `len` numbers whose contents are unspecified (old values of
+/// an earlier buffer of this thread, or `pad`), for kernels that overwrite
+/// every element: in the steady state nothing is written twice.
+pub fn scratch<T: Copy + 'static>(len: usize, pad: T) -> Vec<T> {
+    if len < MIN_LEN {
+        return vec![pad; len];
+    }
+    match with_pool::<T, _>(|p| p.take(len)).flatten() {
+        Some(mut v) => {
+            v.truncate(len);
+            v.resize(len, pad);
+            v
+        }
+        None => vec![pad; len],
     }
 }
 
@@ -113,9 +132,13 @@ pub fn with_capacity<T: Copy + 'static>(len: usize) -> Vec<T> {
     if len < MIN_LEN {
         return Vec::with_capacity(len);
     }
-    with_pool::<T, _>(|p| p.take(len))
-        .flatten()
-        .unwrap_or_else(|| Vec::with_capacity(len))
+    match with_pool::<T, _>(|p| p.take(len)).flatten() {
+        Some(mut v) => {
+            v.clear();
+            v
+        }
+        None => Vec::with_capacity(len),
+    }
 }
 
 /// The values of `iter` in a buffer from the pool when one is free.
@@ -151,6 +174,14 @@ mod tests {
         // Too large for the free buffer: a fresh one.
         let big = filled(5000, 0.0f64);
         assert_ne!(big.as_ptr(), ptr);
+        // Scratch buffers keep what they held; filled ones do not.
+        let mut s = scratch(1000, 0.0f64);
+        s[7] = 3.0;
+        recycle(s);
+        let s = scratch(1000, 0.0f64);
+        assert_eq!((s.len(), s[7]), (1000, 3.0));
+        recycle(s);
+        assert!(filled(1000, 0.0f64).iter().all(|&x| x == 0.0));
         // Types do not mix.
         let f = filled(1000, 0.0f32);
         assert_eq!(f.len(), 1000);

@@ -84,7 +84,7 @@ impl<I: Irrep, O: Irrep> Linear<I, O> {
         // One GEMM per component m: Y_m = s · X_m W, where X_m is the
         // strided [rows, mi] view of component m (e3nn's einsum, the same
         // matrix product). Only the views differ between scalars and L ≥ 1.
-        let mut y = tape.zeros(rows * mo * d);
+        let mut y = tape.scratch(rows * mo * d);
         for m in 0..d {
             let out = MatMut::component(&mut y, (rows, mo, d), m);
             T::gemm(
@@ -107,32 +107,23 @@ impl<I: Irrep, O: Irrep> Linear<I, O> {
         inputs.extend(bid);
         Feat::from_op(tape, rows, mo, y, &inputs, move |gy, g| {
             if g.wants(xid) {
-                // gX_m += s · gY_m Wᵀ
-                let gx = g.acc(xid);
+                // gX_m (+)= s · gY_m Wᵀ: the components are disjoint, so a
+                // fresh gradient is written, not added to zeros.
+                let (gx, store) = g.slot(xid);
                 for m in 0..d {
                     let out = MatMut::component(gx, (rows, mi, d), m);
                     let wt = Mat::row_major(&w, mi, mo).t();
-                    T::gemm(
-                        s,
-                        Mat::component(gy, (rows, mo, d), m),
-                        wt,
-                        Store::Accumulate,
-                        out,
-                    );
+                    T::gemm(s, Mat::component(gy, (rows, mo, d), m), wt, store, out);
                 }
             }
             if g.wants(wid) {
-                // gW += s · Σ_m X_mᵀ gY_m
-                let gw = g.acc(wid);
+                // gW (+)= s · Σ_m X_mᵀ gY_m
+                let (gw, first) = g.slot(wid);
                 for m in 0..d {
                     let out = MatMut::row_major(gw, mi, mo);
-                    T::gemm(
-                        s,
-                        Mat::component(&xv, (rows, mi, d), m).t(),
-                        Mat::component(gy, (rows, mo, d), m),
-                        Store::Accumulate,
-                        out,
-                    );
+                    let store = if m == 0 { first } else { Store::Accumulate };
+                    let xm = Mat::component(&xv, (rows, mi, d), m).t();
+                    T::gemm(s, xm, Mat::component(gy, (rows, mo, d), m), store, out);
                 }
             }
             if let Some(bid) = bid {

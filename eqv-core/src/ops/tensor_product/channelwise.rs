@@ -158,7 +158,8 @@ pub fn channelwise_paths<'t, C: Irrep, T: Real>(
         .iter()
         .map(|(ia, ib, ..)| (tape.value(*ia), tape.value(*ib)))
         .collect();
-    let mut y = tape.zeros(rows * out_mul * C::DIM);
+    // The paths' channels tile the output: every element is written once.
+    let mut y = tape.scratch(rows * out_mul * C::DIM);
     for ((_, _, shape, entries), (av, bv)) in plan.iter().zip(&values) {
         channelwise::forward(entries, shape, (av, bv, &wv), &mut y);
     }

@@ -132,7 +132,7 @@ impl<A: Irrep, B: Irrep, C: Irrep> FullyConnectedTp<A, B, C> {
             dims: (da, db, dc),
         };
         // The path weight is folded into the coupling; W enters as stored.
-        let mut y = tape.zeros(rows * mc * dc);
+        let mut y = tape.scratch(rows * mc * dc);
         fully_connected::forward(&entries, &shape, (&av, &bv), &wv, &mut y);
         let (ia, ib) = (a.id(), b.id());
         Feat::from_op(tape, rows, mc, y, &[ia, ib, wid], move |gy, g| {
