@@ -102,9 +102,7 @@ fn forward_fixed<T: Real, const DA: usize, const DC: usize>(
                     }
                 }
             }
-            for k in 0..DC {
-                o[k] = acc[k];
-            }
+            o.copy_from_slice(&acc);
         }
     }
 }

@@ -82,6 +82,7 @@ impl<'a, T> Mat<'a, T> {
             ..self
         }
     }
+    #[cfg(test)]
     fn at(&self, i: usize, j: usize) -> &T {
         &self.data[self.offset + i * self.row_stride + j * self.col_stride]
     }
