@@ -18,6 +18,7 @@
 //! slicing or concatenating copies.
 
 use super::coupling::Entry;
+use super::parallel;
 use crate::real::Real;
 
 /// The shapes and offsets of one path, as the kernels address them.
@@ -39,6 +40,14 @@ pub struct PathShape {
     pub out_mul: usize,
     /// Offset of this path's channels within an output row.
     pub out_offset: usize,
+}
+
+impl PathShape {
+    /// The same path on `rows` rows (a block of the rows, its arrays
+    /// sliced from its first row).
+    fn rows_from(&self, rows: usize) -> Self {
+        PathShape { rows, ..*self }
+    }
 }
 
 /// `M_v[i, k] = Σ_j c_ijk b[r, v, j]` for every `v` of row `r`, into `m`
@@ -315,8 +324,18 @@ pub fn forward<T: Real>(
     inputs: (&[T], &[T], &[T]),
     out: &mut [T],
 ) {
-    let (da, _, dc) = s.dims;
-    dispatch!(da, dc, forward_fixed, forward_dyn, entries, s, inputs, out)
+    let (da, db, dc) = s.dims;
+    let (a, b, w) = inputs;
+    // Rows are independent: large products are split across cores.
+    parallel::rows_mut(out, s.out_mul * dc, s.rows, |r0, n, out| {
+        let s = &s.rows_from(n);
+        let inputs = (
+            &a[r0 * s.mul * da..],
+            &b[r0 * s.mul_b * db..],
+            &w[r0 * s.w_row..],
+        );
+        dispatch!(da, dc, forward_fixed, forward_dyn, entries, s, inputs, out)
+    })
 }
 
 /// Gradient buffers of `a`, `b` and `w`; `None` where no gradient is wanted.
@@ -330,24 +349,39 @@ pub type GradBufs<'g, T> = (
 pub fn backward<T: Real>(
     entries: &[Entry<T>],
     s: &PathShape,
-    inputs: (&[T], &[T], &[T]),
+    (a, b, w): (&[T], &[T], &[T]),
     gout: &[T],
     (ga, gb, gw): GradBufs<'_, T>,
 ) {
-    let (da, _, dc) = s.dims;
-    dispatch!(
-        da,
-        dc,
-        backward_fixed,
-        backward_dyn,
-        entries,
-        s,
-        inputs,
-        gout,
-        ga,
-        gb,
-        gw
-    )
+    let (da, db, dc) = s.dims;
+    // Every gradient is per row (edge): large products split across cores.
+    let bufs = [
+        ga.map(|g| (g, s.mul * da)),
+        gb.map(|g| (g, s.mul_b * db)),
+        gw.map(|g| (g, s.w_row)),
+    ];
+    parallel::rows_mut3(bufs, s.rows, |r0, n, [ga, gb, gw]| {
+        let s = &s.rows_from(n);
+        let inputs = (
+            &a[r0 * s.mul * da..],
+            &b[r0 * s.mul_b * db..],
+            &w[r0 * s.w_row..],
+        );
+        let gout = &gout[r0 * s.out_mul * dc..];
+        dispatch!(
+            da,
+            dc,
+            backward_fixed,
+            backward_dyn,
+            entries,
+            s,
+            inputs,
+            gout,
+            ga,
+            gb,
+            gw
+        )
+    })
 }
 
 /// The same contraction for any dimensions: entries looped sparsely.

@@ -14,6 +14,7 @@
 
 use super::coupling::Entry;
 use super::gemm::{Mat, MatMut, Store};
+use super::parallel;
 use crate::real::Real;
 
 /// Channel counts and irrep dimensions of one path, and the row count.
@@ -86,8 +87,23 @@ fn weight_product<T: Real>(s: &FcShape, w: &[T], t: &[T], n: usize, out: &mut [T
     }
 }
 
-/// Writes the product of every row into `out` (`[rows][mul_c][dim C]`).
+/// Writes the product of every row into `out` (`[rows][mul_c][dim C]`),
+/// large batches split across cores by rows.
 pub fn forward<T: Real>(
+    entries: &[Entry<T>],
+    s: &FcShape,
+    (a, b): (&[T], &[T]),
+    w: &[T],
+    out: &mut [T],
+) {
+    let ((ma, mb, mc), (da, db, dc)) = (s.muls, s.dims);
+    parallel::rows_mut(out, mc * dc, s.rows, |r0, n, out| {
+        let inputs = (&a[r0 * ma * da..], &b[r0 * mb * db..]);
+        forward_rows(entries, &FcShape { rows: n, ..*s }, inputs, w, out)
+    })
+}
+
+fn forward_rows<T: Real>(
     entries: &[Entry<T>],
     s: &FcShape,
     inputs: (&[T], &[T]),
@@ -109,9 +125,46 @@ pub fn forward<T: Real>(
 }
 
 /// Adds the gradients of `a`, `b` and `W` (those given) for the output
-/// gradient `gout`.
+/// gradient `gout`; large batches are split across cores by rows (`W`'s
+/// gradient summed by row blocks in block order).
 #[allow(clippy::too_many_arguments)]
 pub fn backward<T: Real>(
+    entries: &[Entry<T>],
+    s: &FcShape,
+    (a, b): (&[T], &[T]),
+    w: &[T],
+    gout: &[T],
+    ga: Option<&mut [T]>,
+    gb: Option<&mut [T]>,
+    gw: Option<&mut [T]>,
+) {
+    let ((ma, mb, mc), (da, db, dc)) = (s.muls, s.dims);
+    let block = |r0: usize, n: usize| {
+        let inputs = (&a[r0 * ma * da..], &b[r0 * mb * db..]);
+        (FcShape { rows: n, ..*s }, inputs, &gout[r0 * mc * dc..])
+    };
+    if !parallel::worth_splitting(s.rows) {
+        return backward_rows(entries, s, (a, b), w, gout, ga, gb, gw);
+    }
+    if let Some(gw) = gw {
+        let partial = |r0: usize, n: usize, p: &mut [T]| {
+            let (s, inputs, gout) = block(r0, n);
+            backward_rows(entries, &s, inputs, w, gout, None, None, Some(p));
+        };
+        let total = parallel::sum_over_rows(s.rows, ma * mb * mc, partial);
+        for (g, t) in gw.iter_mut().zip(total.into_iter().flatten()) {
+            *g += t;
+        }
+    }
+    let bufs = [ga.map(|g| (g, ma * da)), gb.map(|g| (g, mb * db)), None];
+    parallel::rows_mut3(bufs, s.rows, |r0, n, [ga, gb, _]| {
+        let (s, inputs, gout) = block(r0, n);
+        backward_rows(entries, &s, inputs, w, gout, ga, gb, None);
+    });
+}
+
+#[allow(clippy::too_many_arguments)]
+fn backward_rows<T: Real>(
     entries: &[Entry<T>],
     s: &FcShape,
     (a, b): (&[T], &[T]),

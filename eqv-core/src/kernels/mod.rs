@@ -8,6 +8,9 @@
 //!   SIMD GEMM (runtime CPU detection, AVX-512 where the machine has it) for
 //!   `f32`/`f64` and split into real GEMMs for dual numbers, so the
 //!   forward-over-reverse pass of force training stays on the fast path;
+//! * [`linear`]: `Linear` as one GEMM per irrep component;
+//! * [`parallel`]: large ops split across cores by fixed row blocks, with
+//!   results independent of the thread count;
 //! * [`pool`]: a per-thread pool of buffers, so a training step reuses the
 //!   memory of the previous one instead of page-faulting it in anew;
 //! * [`channelwise`]: the channel-wise (`uvu`) tensor product with the
@@ -20,4 +23,6 @@ pub mod channelwise;
 pub mod coupling;
 pub mod fully_connected;
 pub mod gemm;
+pub mod linear;
+pub mod parallel;
 pub mod pool;

@@ -3,7 +3,7 @@
 
 use crate::feat::Feat;
 use crate::irrep::Irrep;
-use crate::kernels::gemm::{Mat, MatMut, Store};
+use crate::kernels::linear::{self, LinearShape};
 use crate::param::{join_path, Param, Parameters};
 use crate::real::Real;
 use crate::rng::Rng;
@@ -81,20 +81,16 @@ impl<I: Irrep, O: Irrep> Linear<I, O> {
         let bid = self.bias.as_ref().map(|b| tape.param(b));
         let b = bid.map(|id| tape.value(id));
         let xv = x.data();
-        // One GEMM per component m: Y_m = s · X_m W, where X_m is the
-        // strided [rows, mi] view of component m (e3nn's einsum, the same
-        // matrix product). Only the views differ between scalars and L ≥ 1.
+        // One GEMM per component (see `kernels::linear`): scalars and
+        // L ≥ 1 differ only in the strides of the views.
+        let shape = LinearShape {
+            rows,
+            mul_in: mi,
+            mul_out: mo,
+            dim: d,
+        };
         let mut y = tape.scratch(rows * mo * d);
-        for m in 0..d {
-            let out = MatMut::component(&mut y, (rows, mo, d), m);
-            T::gemm(
-                s,
-                Mat::component(&xv, (rows, mi, d), m),
-                Mat::row_major(&w, mi, mo),
-                Store::Overwrite,
-                out,
-            );
-        }
+        linear::forward(&shape, s, &xv, &w, &mut y);
         if let Some(b) = &b {
             for yr in y.chunks_exact_mut(mo * d) {
                 for (o, &bo) in b.iter().enumerate() {
@@ -107,24 +103,13 @@ impl<I: Irrep, O: Irrep> Linear<I, O> {
         inputs.extend(bid);
         Feat::from_op(tape, rows, mo, y, &inputs, move |gy, g| {
             if g.wants(xid) {
-                // gX_m (+)= s · gY_m Wᵀ: the components are disjoint, so a
-                // fresh gradient is written, not added to zeros.
+                // A fresh gradient is written, not added to zeros.
                 let (gx, store) = g.slot(xid);
-                for m in 0..d {
-                    let out = MatMut::component(gx, (rows, mi, d), m);
-                    let wt = Mat::row_major(&w, mi, mo).t();
-                    T::gemm(s, Mat::component(gy, (rows, mo, d), m), wt, store, out);
-                }
+                linear::backward_input(&shape, s, gy, &w, store, gx);
             }
             if g.wants(wid) {
-                // gW (+)= s · Σ_m X_mᵀ gY_m
-                let (gw, first) = g.slot(wid);
-                for m in 0..d {
-                    let out = MatMut::row_major(gw, mi, mo);
-                    let store = if m == 0 { first } else { Store::Accumulate };
-                    let xm = Mat::component(&xv, (rows, mi, d), m).t();
-                    T::gemm(s, xm, Mat::component(gy, (rows, mo, d), m), store, out);
-                }
+                let (gw, store) = g.slot(wid);
+                linear::backward_weight(&shape, s, &xv, gy, store, gw);
             }
             if let Some(bid) = bid {
                 if g.wants(bid) {

@@ -1,0 +1,146 @@
+//! One large op split across cores by rows, with results that do not
+//! depend on the number of threads.
+//!
+//! Row blocks have a fixed size ([`ROWS_PER_TASK`]), so the same rows are
+//! always grouped together: per-row outputs are computed exactly as on one
+//! thread, and reductions over rows (a weight gradient) add one partial sum
+//! per block in block order. Small ops (a training structure of a few
+//! hundred atoms, already run in parallel across structures) stay on one
+//! thread.
+
+use rayon::prelude::*;
+
+/// Rows per parallel task: fixed, so the arithmetic never depends on the
+/// machine.
+pub const ROWS_PER_TASK: usize = 1024;
+
+/// Whether `rows` are worth splitting (at least two blocks).
+pub fn worth_splitting(rows: usize) -> bool {
+    rows >= 2 * ROWS_PER_TASK
+}
+
+/// Row blocks `(first row, rows)` of `rows` rows.
+pub fn blocks(rows: usize) -> impl Iterator<Item = (usize, usize)> {
+    (0..rows)
+        .step_by(ROWS_PER_TASK)
+        .map(move |r0| (r0, ROWS_PER_TASK.min(rows - r0)))
+}
+
+/// Runs `f(first row, rows, that block of out)` over the row blocks of
+/// `out` (`row_len` numbers per row), in parallel when it is large.
+pub fn rows_mut<T: Send>(
+    out: &mut [T],
+    row_len: usize,
+    rows: usize,
+    f: impl Fn(usize, usize, &mut [T]) + Sync,
+) {
+    if !worth_splitting(rows) || row_len == 0 {
+        f(0, rows, out);
+        return;
+    }
+    out[..rows * row_len]
+        .par_chunks_mut(ROWS_PER_TASK * row_len)
+        .enumerate()
+        .for_each(|(b, chunk)| {
+            let r0 = b * ROWS_PER_TASK;
+            f(r0, chunk.len() / row_len, chunk)
+        });
+}
+
+/// Up to three per-row buffers, each with its numbers per row.
+pub type RowBufs<'a, T> = [Option<(&'a mut [T], usize)>; 3];
+
+/// Like [`rows_mut`] for up to three per-row output buffers at once (the
+/// gradients of several per-row inputs): `f(first row, rows, blocks)`.
+pub fn rows_mut3<T: Send>(
+    bufs: RowBufs<'_, T>,
+    rows: usize,
+    f: impl Fn(usize, usize, [Option<&mut [T]>; 3]) + Sync,
+) {
+    if !worth_splitting(rows) {
+        f(0, rows, bufs.map(|b| b.map(|(s, _)| s)));
+        return;
+    }
+    let mut tasks: Vec<(usize, usize, [Option<&mut [T]>; 3])> = blocks(rows)
+        .map(|(r0, n)| (r0, n, [None, None, None]))
+        .collect();
+    for (slot, buf) in bufs.into_iter().enumerate() {
+        if let Some((buf, row_len)) = buf {
+            let step = ROWS_PER_TASK * row_len.max(1);
+            for (task, chunk) in tasks.iter_mut().zip(buf.chunks_mut(step)) {
+                task.2[slot] = Some(chunk);
+            }
+        }
+    }
+    tasks
+        .into_par_iter()
+        .for_each(|(r0, n, chunks)| f(r0, n, chunks));
+}
+
+/// `Σ_blocks f(first row, rows)` of `len` numbers, block partial sums
+/// added in block order (deterministic), in parallel when large.
+pub fn sum_over_rows<T: crate::real::Real>(
+    rows: usize,
+    len: usize,
+    f: impl Fn(usize, usize, &mut [T]) + Sync,
+) -> Option<Vec<T>> {
+    if !worth_splitting(rows) {
+        return None;
+    }
+    let partials: Vec<Vec<T>> = blocks(rows)
+        .collect::<Vec<_>>()
+        .into_par_iter()
+        .map(|(r0, n)| {
+            let mut p = vec![T::ZERO; len];
+            f(r0, n, &mut p);
+            p
+        })
+        .collect();
+    let mut total = vec![T::ZERO; len];
+    for p in partials {
+        for (t, x) in total.iter_mut().zip(p) {
+            *t += x;
+        }
+    }
+    Some(total)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn blocks_cover_every_row_once() {
+        for rows in [0, 1, 1023, 1024, 2048, 5000] {
+            let mut out = vec![0u32; rows * 2];
+            rows_mut(&mut out, 2, rows, |r0, n, chunk| {
+                for (i, x) in chunk.iter_mut().enumerate() {
+                    *x += (r0 * 2 + i) as u32 + 1;
+                }
+                assert_eq!(chunk.len(), n * 2);
+            });
+            assert!(out.iter().enumerate().all(|(i, &x)| x == i as u32 + 1));
+        }
+        let rows = 3000;
+        let (mut a, mut b) = (vec![0u32; rows], vec![0u32; rows * 3]);
+        rows_mut3(
+            [Some((&mut a, 1)), None, Some((&mut b, 3))],
+            rows,
+            |r0, n, [a, none, b]| {
+                assert!(none.is_none());
+                let (a, b) = (a.expect("given"), b.expect("given"));
+                assert_eq!((a.len(), b.len()), (n, 3 * n));
+                a.fill(r0 as u32);
+                b.fill(r0 as u32);
+            },
+        );
+        assert_eq!((a[1500], b[3 * 1500]), (1024, 1024));
+    }
+
+    #[test]
+    fn sums_are_in_block_order() {
+        let s = sum_over_rows::<f64>(5000, 1, |r0, n, p| p[0] = (r0 + n) as f64).expect("large");
+        assert_eq!(s[0], (1024 + 2048 + 3072 + 4096 + 5000) as f64);
+        assert!(sum_over_rows::<f64>(100, 1, |_, _, _| {}).is_none());
+    }
+}
