@@ -480,12 +480,32 @@ fn check_data() -> Value {
 }
 
 /// The NequIP system: positions, cell, edges (centre, neighbour, Cartesian
-/// image shift; edge vector = r[neighbour] − r[centre] + shift).
+/// image shift; edge vector = r[neighbour] − r[centre] + shift); and, for
+/// the check, the timed model's parameters (name → shape and values) with
+/// its f64 energy and forces on this structure.
 fn structure_data(frame: &eqv::data::Frame, b: &Batch) -> Value {
+    let model = nequip_model();
+    let mut params = serde_json::Map::new();
+    model.visit("", &mut |name, p| {
+        params.insert(
+            name.to_string(),
+            json!({"shape": p.shape(), "data": p.data()}),
+        );
+    });
+    let tape = Tape::<f64>::new();
+    let g = Graph::new(&tape, b);
+    let e = model.energy(&g);
+    let energy = e.data()[0];
+    let forces = forces_from_energy(&g, e);
     json!({
         "cutoff": CUTOFF, "atoms": b.num_atoms(), "edges": b.num_edges(),
         "cell": frame.cell, "positions": b.positions(), "species": b.species(),
         "centers": b.centers(), "neighbors": b.neighbors(), "shifts": b.shifts(),
+        "params": params, "energy": energy, "forces": forces,
+        "act_scale": {
+            "silu": <Silu as Activation>::SECOND_MOMENT_SCALE,
+            "sigmoid": <Sigmoid as Activation>::SECOND_MOMENT_SCALE,
+        },
     })
 }
 
