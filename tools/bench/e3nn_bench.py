@@ -25,15 +25,16 @@ benches/support/kernels.rs):
                       1 200 atoms (sorted index)
   nequip_energy, nequip_energy_forces  the NequIP-like potential of eqv's
                       examples/models/nequip.rs written with e3nn (same
-                      layers and shapes, its own random weights) on the
-                      structure and edge list eqv wrote (--data DIR,
-                      nequip_si1000.json); energy under no_grad, forces as
-                      -dE/dR by autograd
+                      layers and shapes, eqv's parameters and activation
+                      constants loaded) on the structure and edge list eqv
+                      wrote (--data DIR, nequip_si1000.json); energy under
+                      no_grad, forces as -dE/dR by autograd
 
 With --data DIR, also recomputes eqv's small check problems (check.json,
-written by `bench_vs_e3nn --write-data DIR`) with e3nn on the same inputs
-and weights, and recounts the structure's edges by brute force (minimum
-image); the relative differences go into the JSON's "info".
+written by `bench_vs_e3nn --write-data DIR`) and the NequIP energy and forces
+with e3nn on the same inputs and weights, and recounts the structure's edges
+by brute force (minimum image); the relative differences go into the JSON's
+"info".
 """
 import argparse
 import json
@@ -179,6 +180,55 @@ def recount_edges(s):
     return int((r < s["cutoff"]).sum())
 
 
+def linear_from_eqv(lin, params, prefix):
+    """eqv's `Linear<"a", "b">` weights (`{prefix}{o}_{i}.weight`, [mul_in,
+    mul_out], input blocks of one irrep concatenated) into an o3.Linear that
+    keeps those input blocks separate."""
+    irs = []
+    for _, ir in lin.irreps_in:
+        if ir not in irs:
+            irs.append(ir)
+    offsets, seen = [], {}
+    for mul, ir in lin.irreps_in:
+        offsets.append(seen.get(ir, 0))
+        seen[ir] = seen.get(ir, 0) + mul
+    parts = []
+    for ins in lin.instructions:
+        ir = lin.irreps_in[ins.i_in].ir
+        w = params[f"{prefix}{ins.i_out}_{irs.index(ir)}.weight"]
+        w = w.reshape(seen[ir], -1)
+        mul_in = lin.irreps_in[ins.i_in].mul
+        parts.append(w[offsets[ins.i_in]:offsets[ins.i_in] + mul_in].reshape(-1))
+    with torch.no_grad():
+        lin.weight.copy_(torch.cat(parts))
+
+
+def nequip_from_eqv(model, s):
+    """The parameters eqv wrote (`--write-data`) into the e3nn model, and
+    eqv's exact activation constants in place of e3nn's Monte-Carlo ones."""
+    params = {k: torch.tensor(v["data"], dtype=torch.float64) for k, v in s["params"].items()}
+    with torch.no_grad():
+        model.embed.weight.copy_(params["embed.linear.weight"])
+        model.hidden.weight.copy_(params["hidden.0_0.weight"])
+        model.readout.weight.copy_(params["readout.0_0.weight"])
+        for n, layer in enumerate(model.interactions):
+            p = f"interactions.{n}."
+            for k in (0, 1):
+                w = getattr(layer.radial, f"layer{k}").weight
+                w.copy_(params[f"{p}radial.layers.{k}.weight"].reshape(w.shape))
+            linear_from_eqv(layer.mix, params, p + "mix.")
+            linear_from_eqv(layer.skip, params, p + "skip.")
+    for m in model.modules():
+        if isinstance(m, normalize2mom):
+            m._is_id = False
+            if m.f is torch.nn.functional.silu:
+                m.cst = s["act_scale"]["silu"]
+            elif m.f is torch.sigmoid:
+                m.cst = s["act_scale"]["sigmoid"]
+            else:
+                raise ValueError(f"unexpected activation {m.f}")
+
+
 # ---------------------------------------------------------------- checks
 
 def rel(a, b):
@@ -253,6 +303,17 @@ def _checks(data_dir):
     v = torch.tensor(d["v"], dtype=dt).reshape(n, 3)
     ysh = o3.spherical_harmonics([0, 1, 2, 3], v, normalize=True, normalization="component")
     out["sh_out"] = rel(ysh, flat_blocks(d["out"], n))
+
+    # The whole NequIP-like potential with eqv's parameters: energy, forces.
+    s = load_structure(data_dir)
+    model = Nequip()
+    nequip_from_eqv(model, s)
+    pos = torch.tensor(s["positions"], dtype=dt, requires_grad=True)
+    e = model(pos, torch.tensor(s["species"]), torch.tensor(s["centers"]),
+              torch.tensor(s["neighbors"]), torch.tensor(s["shifts"], dtype=dt))
+    (g,) = torch.autograd.grad(e, pos)
+    out["nequip_energy"] = rel(e.detach(), torch.tensor(s["energy"]))
+    out["nequip_forces"] = rel(-g, torch.tensor(s["forces"]))
     return out
 
 
@@ -355,6 +416,7 @@ def bench(dtype, reps, budget, structure, only):
     # The NequIP-like potential on eqv's structure and edge list.
     if structure is not None and (want("nequip_energy") or want("nequip_energy_forces")):
         model = Nequip().to(dtype)
+        nequip_from_eqv(model, structure)  # the same function as eqv's
         pos = torch.tensor(structure["positions"], **gen)
         species = torch.tensor(structure["species"], dtype=torch.long)
         centers = torch.tensor(structure["centers"], dtype=torch.long)
