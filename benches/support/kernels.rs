@@ -16,7 +16,14 @@
 //!   normalised directions, 'component' normalisation;
 //! * Linear `32x0e → 32x0e` and `32x1o → 32x1o` on 2 000 atoms;
 //! * scatter-sum of the `40x0e + 48x1o` messages of 20 000 edges onto
-//!   1 200 atoms (sorted centres, as a neighbour list gives them).
+//!   1 200 atoms (sorted centres, as a neighbour list gives them);
+//! * the fully connected (uvw) tensor product
+//!   `16x0e + 16x1o + 16x2e ⊗ same → same` (all 11 allowed paths, weights
+//!   `[16, 16, 16]` per path, e3nn's normalisation), batch 10 000 ([`FullTp`]);
+//! * `Linear` `32x0e + 32x1o + 32x2e → same` (one `Linear` per block),
+//!   batch 10 000 ([`LinearIrreps`]);
+//! * spherical harmonics of [`SH_VECTORS`] = 100 000 vectors for the e3nn
+//!   comparison (`benches/ops.rs` keeps 20 000).
 
 #![allow(dead_code)]
 
@@ -203,5 +210,251 @@ impl<T: Real> ScatterInputs<T> {
         let a0 = sum_rows_by(m0, &self.index, self.atoms);
         let a1 = sum_rows_by(m1, &self.index, self.atoms);
         a0.data()[0].value() + a1.data()[0].value()
+    }
+}
+
+/// Batch of the fully connected product and of [`LinearIrreps`].
+pub const FC_BATCH: usize = 10_000;
+/// Channels of each block of the fully connected product.
+pub const FC_MUL: usize = 16;
+/// Channels of each block of [`LinearIrreps`].
+pub const LIN_MUL: usize = 32;
+/// Vectors of the spherical-harmonics workload of the e3nn comparison.
+pub const SH_VECTORS: usize = 100_000;
+
+/// The blocks `0e, 1o, 2e` of one irreps array, `[rows, mul, 2l+1]` each.
+pub type Blocks<'t, T> = (
+    Feat<'t, Scalar, T>,
+    Feat<'t, Vector, T>,
+    Feat<'t, Tensor2e, T>,
+);
+
+/// The fully connected (uvw) product `m x0e + m x1o + m x2e ⊗ same → same`
+/// built path by path from [`FullyConnectedTp`] exactly as `#[equivariant]`
+/// expands a `FullTp` field: every path's output scaled by
+/// `√(fan_in / Σ fan_in of the paths into that output)` on top of the
+/// path's own `1/√(mul_a·mul_b)`, then summed — e3nn's 'component' /
+/// 'element' normalisation of `o3.FullyConnectedTensorProduct`.
+///
+/// Paths `(i, j) → o` (block indices 0 = 0e, 1 = 1o, 2 = 2e), grouped by
+/// output and in input order, as the macro generates them:
+/// 0e ← 0e⊗0e, 1o⊗1o, 2e⊗2e; 1o ← 0e⊗1o, 1o⊗0e, 1o⊗2e, 2e⊗1o;
+/// 2e ← 0e⊗2e, 1o⊗1o, 2e⊗0e, 2e⊗2e.
+pub struct FullTp {
+    pub p0_00: FullyConnectedTp<Scalar, Scalar, Scalar>,
+    pub p0_11: FullyConnectedTp<Vector, Vector, Scalar>,
+    pub p0_22: FullyConnectedTp<Tensor2e, Tensor2e, Scalar>,
+    pub p1_01: FullyConnectedTp<Scalar, Vector, Vector>,
+    pub p1_10: FullyConnectedTp<Vector, Scalar, Vector>,
+    pub p1_12: FullyConnectedTp<Vector, Tensor2e, Vector>,
+    pub p1_21: FullyConnectedTp<Tensor2e, Vector, Vector>,
+    pub p2_02: FullyConnectedTp<Scalar, Tensor2e, Tensor2e>,
+    pub p2_11: FullyConnectedTp<Vector, Vector, Tensor2e>,
+    pub p2_20: FullyConnectedTp<Tensor2e, Scalar, Tensor2e>,
+    pub p2_22: FullyConnectedTp<Tensor2e, Tensor2e, Tensor2e>,
+    pub mul: usize,
+}
+
+impl FullTp {
+    /// `mul` channels per block, weights N(0, 1) from `seed` (macro order).
+    pub fn new(mul: usize, seed: u64) -> Self {
+        let rng = &mut Rng::new(seed);
+        let m = mul;
+        FullTp {
+            p0_00: FullyConnectedTp::new(m, m, m, rng),
+            p0_11: FullyConnectedTp::new(m, m, m, rng),
+            p0_22: FullyConnectedTp::new(m, m, m, rng),
+            p1_01: FullyConnectedTp::new(m, m, m, rng),
+            p1_10: FullyConnectedTp::new(m, m, m, rng),
+            p1_12: FullyConnectedTp::new(m, m, m, rng),
+            p1_21: FullyConnectedTp::new(m, m, m, rng),
+            p2_02: FullyConnectedTp::new(m, m, m, rng),
+            p2_11: FullyConnectedTp::new(m, m, m, rng),
+            p2_20: FullyConnectedTp::new(m, m, m, rng),
+            p2_22: FullyConnectedTp::new(m, m, m, rng),
+            mul,
+        }
+    }
+
+    /// Every path as `((i, j, o), weights [mul, mul, mul])`, block indices
+    /// as in the type docs.
+    pub fn paths(&self) -> [((usize, usize, usize), &Param); 11] {
+        [
+            ((0, 0, 0), &self.p0_00.weight),
+            ((1, 1, 0), &self.p0_11.weight),
+            ((2, 2, 0), &self.p0_22.weight),
+            ((0, 1, 1), &self.p1_01.weight),
+            ((1, 0, 1), &self.p1_10.weight),
+            ((1, 2, 1), &self.p1_12.weight),
+            ((2, 1, 1), &self.p1_21.weight),
+            ((0, 2, 2), &self.p2_02.weight),
+            ((1, 1, 2), &self.p2_11.weight),
+            ((2, 0, 2), &self.p2_20.weight),
+            ((2, 2, 2), &self.p2_22.weight),
+        ]
+    }
+
+    /// Floating-point operations of one forward row, counting 2 per
+    /// multiply-add: per path `mul²·nnz(C)` for the Clebsch-Gordan
+    /// contraction of every channel pair plus `mul³·(2 l_out + 1)` for the
+    /// weight contraction (the scaling and summing of the paths is not
+    /// counted).
+    pub fn flops_per_row(&self) -> f64 {
+        let m = self.mul as f64;
+        self.paths()
+            .iter()
+            .map(|&((i, j, o), _)| {
+                let nnz = eqv::so3::clebsch_gordan_sparse(i as u32, j as u32, o as u32).len();
+                2.0 * (m * m * nnz as f64 + m * m * m * (2 * o + 1) as f64)
+            })
+            .sum()
+    }
+
+    /// The product of every row of `x` and `y`.
+    pub fn forward<'t, T: Real>(&self, x: Blocks<'t, T>, y: Blocks<'t, T>) -> Blocks<'t, T> {
+        let (x0, x1, x2) = x;
+        let (y0, y1, y2) = y;
+        // Equal fan-ins: each of the n paths into an output gets √(1/n).
+        let (s3, s4) = ((1.0f64 / 3.0).sqrt(), 0.5);
+        let o0 = self.p0_00.forward(x0, y0).scale_by(s3)
+            + self.p0_11.forward(x1, y1).scale_by(s3)
+            + self.p0_22.forward(x2, y2).scale_by(s3);
+        let o1 = self.p1_01.forward(x0, y1).scale_by(s4)
+            + self.p1_10.forward(x1, y0).scale_by(s4)
+            + self.p1_12.forward(x1, y2).scale_by(s4)
+            + self.p1_21.forward(x2, y1).scale_by(s4);
+        let o2 = self.p2_02.forward(x0, y2).scale_by(s4)
+            + self.p2_11.forward(x1, y1).scale_by(s4)
+            + self.p2_20.forward(x2, y0).scale_by(s4)
+            + self.p2_22.forward(x2, y2).scale_by(s4);
+        (o0, o1, o2)
+    }
+}
+
+/// Leaves for the three blocks of an irreps array, tracked (variables) or not.
+pub fn blocks<'t, T: Real>(
+    t: &'t Tape<T>,
+    tracked: bool,
+    mul: usize,
+    data: [Vec<T>; 3],
+) -> Blocks<'t, T> {
+    let [d0, d1, d2] = data;
+    let rows = d0.len() / mul;
+    if tracked {
+        (
+            Feat::variable(t, rows, mul, d0),
+            Feat::variable(t, rows, mul, d1),
+            Feat::variable(t, rows, mul, d2),
+        )
+    } else {
+        (
+            Feat::input(t, rows, mul, d0),
+            Feat::input(t, rows, mul, d1),
+            Feat::input(t, rows, mul, d2),
+        )
+    }
+}
+
+/// Random N(0, 1) blocks `0e, 1o, 2e` of `rows` rows and `mul` channels.
+pub fn random_blocks<T: Real>(rng: &mut Rng, rows: usize, mul: usize) -> [Vec<T>; 3] {
+    [1, 3, 5].map(|d| random(rng, rows * mul * d))
+}
+
+/// Pulls each output block back with a seed of ones (one backward per
+/// block: the three outputs share no op) and returns a checksum.
+pub fn backward_ones<T: Real>(t: &Tape<T>, out: &Blocks<'_, T>, probe: eqv::tape::NodeId) -> f64 {
+    let ids = [out.0.id(), out.1.id(), out.2.id()];
+    let lens = [out.0.row_len(), out.1.row_len(), out.2.row_len()];
+    let rows = out.0.rows();
+    let mut check = 0.0;
+    for (id, len) in ids.into_iter().zip(lens) {
+        let g = t.backward(id, &vec![T::ONE; rows * len]);
+        check += g.get(probe).map_or(0.0, |v| v[0].value());
+    }
+    check
+}
+
+/// Inputs of the fully connected product: both operands, block by block.
+pub struct FcTpInputs<T: Real> {
+    x: [Vec<T>; 3],
+    y: [Vec<T>; 3],
+}
+
+impl<T: Real> FcTpInputs<T> {
+    pub fn new(rows: usize, mul: usize, seed: u64) -> Self {
+        let mut rng = Rng::new(seed);
+        FcTpInputs {
+            x: random_blocks(&mut rng, rows, mul),
+            y: random_blocks(&mut rng, rows, mul),
+        }
+    }
+
+    /// Forward; with `backward`, gradients to both operands and all weights
+    /// (each output block pulled back with ones). Returns a checksum.
+    pub fn run(self, tp: &FullTp, backward: bool) -> f64 {
+        let t = Tape::<T>::new();
+        let x = blocks(&t, backward, tp.mul, self.x);
+        let y = blocks(&t, backward, tp.mul, self.y);
+        let out = tp.forward(x, y);
+        if backward {
+            backward_ones(&t, &out, x.1.id())
+        } else {
+            out.0.data()[0].value() + out.2.data()[0].value()
+        }
+    }
+}
+
+/// `Linear` `m x0e + m x1o + m x2e → same`: one `Linear` per block (e3nn's
+/// `o3.Linear` on these irreps is the same three matrix products).
+pub struct LinearIrreps {
+    pub l0: Linear<Scalar, Scalar>,
+    pub l1: Linear<Vector, Vector>,
+    pub l2: Linear<Tensor2e, Tensor2e>,
+    pub mul: usize,
+}
+
+impl LinearIrreps {
+    pub fn new(mul: usize, seed: u64) -> Self {
+        let rng = &mut Rng::new(seed);
+        LinearIrreps {
+            l0: Linear::new(mul, mul, rng),
+            l1: Linear::new(mul, mul, rng),
+            l2: Linear::new(mul, mul, rng),
+            mul,
+        }
+    }
+
+    pub fn forward<'t, T: Real>(&self, x: Blocks<'t, T>) -> Blocks<'t, T> {
+        (
+            self.l0.forward(x.0),
+            self.l1.forward(x.1),
+            self.l2.forward(x.2),
+        )
+    }
+}
+
+/// Inputs of [`LinearIrreps`].
+pub struct LinearIrrepsInputs<T: Real> {
+    x: [Vec<T>; 3],
+}
+
+impl<T: Real> LinearIrrepsInputs<T> {
+    pub fn new(rows: usize, mul: usize, seed: u64) -> Self {
+        LinearIrrepsInputs {
+            x: random_blocks(&mut Rng::new(seed), rows, mul),
+        }
+    }
+
+    /// Forward; with `backward`, gradients to the input and the weights
+    /// (each output block pulled back with ones). Returns a checksum.
+    pub fn run(self, lin: &LinearIrreps, backward: bool) -> f64 {
+        let t = Tape::<T>::new();
+        let x = blocks(&t, backward, lin.mul, self.x);
+        let out = lin.forward(x);
+        if backward {
+            backward_ones(&t, &out, x.1.id())
+        } else {
+            out.0.data()[0].value() + out.2.data()[0].value()
+        }
     }
 }
