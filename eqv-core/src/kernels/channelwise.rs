@@ -50,6 +50,37 @@ impl PathShape {
     }
 }
 
+/// `M[i, k] = Σ_j c_ijk b[j]` for one row and one `v`, as a fixed-size
+/// array the channel loop keeps in registers. Any order of the entries is
+/// right; sorted by `(i, k)` (as [`sort_for_rows`] leaves them) each
+/// `(i, k)` is summed in a register and stored once.
+#[inline(always)]
+fn row_matrix<T: Real, const DA: usize, const DC: usize>(
+    entries: &[Entry<T>],
+    b: &[T],
+) -> [[T; DC]; DA] {
+    let mut m = [[T::ZERO; DC]; DA];
+    let Some(first) = entries.first() else {
+        return m;
+    };
+    let (mut ik, mut acc) = ((first.i, first.k), T::ZERO);
+    for e in entries {
+        if (e.i, e.k) != ik {
+            m[ik.0][ik.1] += acc;
+            ik = (e.i, e.k);
+            acc = T::ZERO;
+        }
+        acc += e.c * b[e.j];
+    }
+    m[ik.0][ik.1] += acc;
+    m
+}
+
+/// Orders a path's entries as [`row_matrix`] reads them (by `(i, k)`).
+pub fn sort_for_rows<T>(entries: &mut [Entry<T>]) {
+    entries.sort_by_key(|e| (e.i, e.k));
+}
+
 /// `M_v[i, k] = Σ_j c_ijk b[r, v, j]` for every `v` of row `r`, into `m`
 /// (`[mul_b][dim A][dim C]`).
 fn row_matrices<T: Real>(entries: &[Entry<T>], s: &PathShape, b: &[T], r: usize, m: &mut [T]) {
@@ -71,19 +102,16 @@ fn forward_fixed<T: Real, const DA: usize, const DC: usize>(
     (a, b, w): (&[T], &[T], &[T]),
     out: &mut [T],
 ) {
+    let db = s.dims.1;
     let mut m = vec![T::ZERO; s.mul_b * DA * DC];
     for r in 0..s.rows {
-        row_matrices(entries, s, b, r, &mut m);
         let wr = &w[r * s.w_row + s.w_offset..][..s.mul * s.mul_b];
         let ar = &a[r * s.mul * DA..][..s.mul * DA];
         let or = &mut out[(r * s.out_mul + s.out_offset) * DC..][..s.mul * DC];
         if s.mul_b == 1 {
             // The common case (edge harmonics): M in registers, one weight
             // per channel.
-            let mut mr = [[T::ZERO; DC]; DA];
-            for (i, row) in mr.iter_mut().enumerate() {
-                row.copy_from_slice(&m[i * DC..][..DC]);
-            }
+            let mr = row_matrix::<T, DA, DC>(entries, &b[r * db..][..db]);
             for ((x, o), &wu) in ar.chunks_exact(DA).zip(or.chunks_exact_mut(DC)).zip(wr) {
                 let mut acc = [T::ZERO; DC];
                 for i in 0..DA {
@@ -97,6 +125,7 @@ fn forward_fixed<T: Real, const DA: usize, const DC: usize>(
             }
             continue;
         }
+        row_matrices(entries, s, b, r, &mut m);
         for ((x, o), wu) in ar
             .chunks_exact(DA)
             .zip(or.chunks_exact_mut(DC))
@@ -133,14 +162,13 @@ fn backward_fixed<T: Real, const DA: usize, const DC: usize>(
     let mut m = vec![T::ZERO; s.mul_b * n];
     let mut gm = vec![T::ZERO; s.mul_b * n];
     for r in 0..s.rows {
-        row_matrices(entries, s, b, r, &mut m);
         gm.fill(T::ZERO);
         let wr = &w[r * s.w_row + s.w_offset..][..s.mul * s.mul_b];
         let ar = &a[r * s.mul * DA..][..s.mul * DA];
         let gr = &gout[(r * s.out_mul + s.out_offset) * DC..][..s.mul * DC];
         if s.mul_b == 1 {
             backward_row_single::<T, DA, DC>(
-                &m[..n],
+                row_matrix::<T, DA, DC>(entries, &b[r * db..][..db]),
                 (ar, wr, gr),
                 ga.as_deref_mut()
                     .map(|ga| &mut ga[r * s.mul * DA..][..s.mul * DA]),
@@ -149,6 +177,7 @@ fn backward_fixed<T: Real, const DA: usize, const DC: usize>(
                 gb.is_some().then_some(&mut gm[..n]),
             );
         } else {
+            row_matrices(entries, s, b, r, &mut m);
             backward_row_general::<T, DA, DC>(
                 s,
                 &m,
@@ -176,16 +205,12 @@ fn backward_fixed<T: Real, const DA: usize, const DC: usize>(
 /// One row of the pullback with one weight per channel (`mul_b = 1`): `M`
 /// in registers, each gradient's loop separate so none has a branch inside.
 fn backward_row_single<T: Real, const DA: usize, const DC: usize>(
-    m: &[T],
+    mr: [[T; DC]; DA],
     (ar, wr, gr): (&[T], &[T], &[T]),
     ga: Option<&mut [T]>,
     gw: Option<&mut [T]>,
     gm: Option<&mut [T]>,
 ) {
-    let mut mr = [[T::ZERO; DC]; DA];
-    for (i, row) in mr.iter_mut().enumerate() {
-        row.copy_from_slice(&m[i * DC..][..DC]);
-    }
     // h[u, i] = Σ_k M[i, k] go[u, k]: the pullback through M, needed by a and w.
     let h = |go: &[T]| {
         let mut h = [T::ZERO; DA];
@@ -471,49 +496,55 @@ mod tests {
                 2 * lb as usize + 1,
                 2 * lc as usize + 1,
             );
-            let s = PathShape {
-                rows: 3,
-                mul: 4,
-                mul_b: 2,
-                dims,
-                w_row: 11,
-                w_offset: 2,
-                out_mul: 6,
-                out_offset: 1,
-            };
-            let e = coupling::<f64>(la, lb, lc, 0.7);
-            let a = data(s.rows * s.mul * dims.0, 1.0);
-            let b = data(s.rows * s.mul_b * dims.1, 2.0);
-            let w = data(s.rows * s.w_row, 3.0);
-            let g = data(s.rows * s.out_mul * dims.2, 4.0);
-            let mut o1 = data(s.rows * s.out_mul * dims.2, 5.0);
-            let mut o2 = o1.clone();
-            forward(&e, &s, (&a, &b, &w), &mut o1);
-            forward_dyn(&e, &s, (&a, &b, &w), &mut o2);
-            let close = |x: &[f64], y: &[f64]| x.iter().zip(y).all(|(p, q)| (p - q).abs() < 1e-13);
-            assert!(close(&o1, &o2), "forward {la}{lb}{lc}");
-            let (mut ga1, mut gb1, mut gw1) = (a.clone(), b.clone(), w.clone());
-            let (mut ga2, mut gb2, mut gw2) = (a.clone(), b.clone(), w.clone());
-            backward(
-                &e,
-                &s,
-                (&a, &b, &w),
-                &g,
-                (Some(&mut ga1), Some(&mut gb1), Some(&mut gw1)),
-            );
-            backward_dyn(
-                &e,
-                &s,
-                (&a, &b, &w),
-                &g,
-                Some(&mut ga2),
-                Some(&mut gb2),
-                Some(&mut gw2),
-            );
-            assert!(
-                close(&ga1, &ga2) && close(&gb1, &gb2) && close(&gw1, &gw2),
-                "backward {la}{lb}{lc}"
-            );
+            for mul_b in [1, 2] {
+                let s = PathShape {
+                    rows: 3,
+                    mul: 4,
+                    mul_b,
+                    dims,
+                    w_row: 11,
+                    w_offset: 2,
+                    out_mul: 6,
+                    out_offset: 1,
+                };
+                let mut e = coupling::<f64>(la, lb, lc, 0.7);
+                if mul_b == 1 {
+                    sort_for_rows(&mut e);
+                }
+                let a = data(s.rows * s.mul * dims.0, 1.0);
+                let b = data(s.rows * s.mul_b * dims.1, 2.0);
+                let w = data(s.rows * s.w_row, 3.0);
+                let g = data(s.rows * s.out_mul * dims.2, 4.0);
+                let mut o1 = data(s.rows * s.out_mul * dims.2, 5.0);
+                let mut o2 = o1.clone();
+                forward(&e, &s, (&a, &b, &w), &mut o1);
+                forward_dyn(&e, &s, (&a, &b, &w), &mut o2);
+                let close =
+                    |x: &[f64], y: &[f64]| x.iter().zip(y).all(|(p, q)| (p - q).abs() < 1e-13);
+                assert!(close(&o1, &o2), "forward {la}{lb}{lc}");
+                let (mut ga1, mut gb1, mut gw1) = (a.clone(), b.clone(), w.clone());
+                let (mut ga2, mut gb2, mut gw2) = (a.clone(), b.clone(), w.clone());
+                backward(
+                    &e,
+                    &s,
+                    (&a, &b, &w),
+                    &g,
+                    (Some(&mut ga1), Some(&mut gb1), Some(&mut gw1)),
+                );
+                backward_dyn(
+                    &e,
+                    &s,
+                    (&a, &b, &w),
+                    &g,
+                    Some(&mut ga2),
+                    Some(&mut gb2),
+                    Some(&mut gw2),
+                );
+                assert!(
+                    close(&ga1, &ga2) && close(&gb1, &gb2) && close(&gw1, &gw2),
+                    "backward {la}{lb}{lc}"
+                );
+            }
         }
     }
 }

@@ -20,7 +20,7 @@ use crate::dual::Dual;
 use crate::feat::Feat;
 use crate::irrep::*;
 use crate::real::Real;
-use crate::so3::{sh_dim_up_to, sh_offset, spherical_harmonics_into, Normalization};
+use crate::so3::{sh_dim_up_to, sh_offset, spherical_harmonics_batch, Normalization};
 use std::marker::PhantomData;
 
 /// `Self` is the irrep of a spherical harmonic of an `I` feature: degree
@@ -65,17 +65,10 @@ fn sh_block<'t, I: Irrep, T: Real>(
 ) -> (crate::tape::NodeId, usize) {
     assert_eq!(I::DIM, 3, "spherical harmonics need a 3-component input");
     let n = v.rows() * v.mul();
-    let full = sh_dim_up_to(l_hi);
-    let lo = sh_offset(l_lo);
-    let width = full - lo;
+    let width = sh_dim_up_to(l_hi) - sh_offset(l_lo);
     let x = v.data();
-    let mut y = crate::kernels::pool::filled(n * width, T::ZERO);
-    let mut buf = crate::kernels::pool::filled(full, T::ZERO);
-    for k in 0..n {
-        let vk = [x[3 * k], x[3 * k + 1], x[3 * k + 2]];
-        spherical_harmonics_into(l_hi, vk, normalize, normalization, &mut buf);
-        y[k * width..(k + 1) * width].copy_from_slice(&buf[lo..]);
-    }
+    let mut y = v.tape().scratch(n * width);
+    spherical_harmonics_batch((l_lo, l_hi), &x, normalize, normalization, &mut y);
     let vid = v.id();
     let tape = v.tape();
     let id = tape.op(y, &[vid], move |gy, g| {
@@ -83,16 +76,20 @@ fn sh_block<'t, I: Irrep, T: Real>(
             return;
         }
         let gv = g.acc(vid);
-        let mut dbuf = vec![Dual::<T>::ZERO; full];
-        for k in 0..n {
-            let gyk = &gy[k * width..(k + 1) * width];
-            for a in 0..3 {
-                // Forward mode along axis a: Dual(v, e_a).
-                let vk: [Dual<T>; 3] = std::array::from_fn(|b| {
-                    Dual::new(x[3 * k + b], if a == b { T::ONE } else { T::ZERO })
-                });
-                spherical_harmonics_into(l_hi, vk, normalize, normalization, &mut dbuf);
-                let dot: T = dbuf[lo..].iter().zip(gyk).map(|(d, &g)| d.eps * g).sum();
+        // Forward mode along each axis a: the harmonics of Dual(v, e_a).
+        let mut seeded = vec![Dual::<T>::ZERO; 3 * n];
+        let mut dy = vec![Dual::<T>::ZERO; n * width];
+        for a in 0..3 {
+            for (k, s) in seeded.iter_mut().enumerate() {
+                *s = Dual::new(x[k], if k % 3 == a { T::ONE } else { T::ZERO });
+            }
+            spherical_harmonics_batch((l_lo, l_hi), &seeded, normalize, normalization, &mut dy);
+            for (k, (d, gyk)) in dy
+                .chunks_exact(width)
+                .zip(gy.chunks_exact(width))
+                .enumerate()
+            {
+                let dot: T = d.iter().zip(gyk).map(|(d, &g)| d.eps * g).sum();
                 gv[3 * k + a] += dot;
             }
         }

@@ -154,6 +154,57 @@ pub fn spherical_harmonics_into<T: Real>(
         out.len() >= sh_dim_up_to(lmax),
         "spherical_harmonics_into: output shorter than (lmax+1)^2"
     );
+    let local;
+    let t: &Table = if lmax <= TABLE_L {
+        shared_table()
+    } else {
+        local = Table::new(lmax);
+        &local
+    };
+    debug_assert!(t.lmax >= lmax);
+    let coef = |c: &[f64], i: usize| T::from_f64(c[i]);
+    sh_core(
+        lmax,
+        v,
+        normalize,
+        (
+            |m: usize| coef(&t.diag, m),
+            |i: usize| coef(&t.a, i),
+            |i: usize| coef(&t.b, i),
+        ),
+        out,
+    );
+    scale_normalization(lmax, normalization, out);
+}
+
+/// Rescales 'component' harmonics to another normalisation.
+fn scale_normalization<T: Real>(lmax: u32, normalization: Normalization, out: &mut [T]) {
+    if normalization != Normalization::Component {
+        for l in 0..=lmax {
+            let f = T::from_f64(normalization.factor(l));
+            for o in &mut out[sh_offset(l)..sh_offset(l + 1)] {
+                *o *= f;
+            }
+        }
+    }
+}
+
+/// The recurrence of every harmonic up to `lmax` ('component'
+/// normalisation), with the table's coefficients read through `coef`
+/// (`diag[m]`, `a[tri(l, m)]`, `b[tri(l, m)]`). Inlined into callers with a
+/// constant `lmax`, its loops unroll.
+#[inline(always)]
+fn sh_core<T: Real>(
+    lmax: u32,
+    v: [T; 3],
+    normalize: bool,
+    (diag, ca, cb): (
+        impl Fn(usize) -> T,
+        impl Fn(usize) -> T,
+        impl Fn(usize) -> T,
+    ),
+    out: &mut [T],
+) {
     let [mut x, mut y, mut z] = v;
     let mut r2 = x * x + y * y + z * z;
     if normalize {
@@ -173,14 +224,6 @@ pub fn spherical_harmonics_into<T: Real>(
             r2 = x * x + y * y + z * z;
         }
     }
-    let local;
-    let t: &Table = if lmax <= TABLE_L {
-        shared_table()
-    } else {
-        local = Table::new(lmax);
-        &local
-    };
-    debug_assert!(t.lmax >= lmax);
     // Standard real-harmonic coordinates: X = z, Y = x, Z (polar) = y.
     let (xs, ys, zs) = (z, x, y);
     // (A_m + i B_m) = (X + i Y)^m
@@ -192,7 +235,7 @@ pub fn spherical_harmonics_into<T: Real>(
             let (a_new, b_new) = (xs * am - ys * bm, xs * bm + ys * am);
             am = a_new;
             bm = b_new;
-            qmm *= T::from_f64(t.diag[m as usize]);
+            qmm *= diag(m as usize);
         }
         // Walk l = m..=lmax with Q_{l-2}, Q_{l-1}
         let mut q_prev2 = T::ZERO;
@@ -201,10 +244,9 @@ pub fn spherical_harmonics_into<T: Real>(
             let q = if l == m {
                 qmm
             } else if l == m + 1 {
-                T::from_f64(t.a[tri(l, m)]) * zs * q_prev
+                ca(tri(l, m)) * zs * q_prev
             } else {
-                T::from_f64(t.a[tri(l, m)]) * zs * q_prev
-                    - T::from_f64(t.b[tri(l, m)]) * r2 * q_prev2
+                ca(tri(l, m)) * zs * q_prev - cb(tri(l, m)) * r2 * q_prev2
             };
             if l > m {
                 q_prev2 = q_prev;
@@ -219,13 +261,69 @@ pub fn spherical_harmonics_into<T: Real>(
             }
         }
     }
-    if normalization != Normalization::Component {
-        for l in 0..=lmax {
-            let f = T::from_f64(normalization.factor(l));
-            for o in &mut out[sh_offset(l)..sh_offset(l + 1)] {
-                *o *= f;
-            }
+}
+
+/// Degrees up to which [`spherical_harmonics_batch`] runs a specialised,
+/// unrolled kernel.
+const BATCH_L: u32 = 3;
+
+/// The harmonics of degrees `l_lo..=l_hi` of many vectors (`vectors` holds
+/// `x, y, z` of each), into `out` (`Σ_{l=l_lo}^{l_hi} (2l+1)` numbers per
+/// vector): the same values as [`spherical_harmonics_into`]. Up to degree 3
+/// the recurrence is unrolled for the degree at compile time and its
+/// coefficients converted to `T` once per call, not once per vector.
+///
+/// # Panics
+/// If `out` is shorter than the vectors' harmonics, or `l_lo > l_hi`.
+pub fn spherical_harmonics_batch<T: Real>(
+    (l_lo, l_hi): (u32, u32),
+    vectors: &[T],
+    normalize: bool,
+    normalization: Normalization,
+    out: &mut [T],
+) {
+    assert!(l_lo <= l_hi, "spherical_harmonics_batch: l_lo > l_hi");
+    let (lo, full) = (sh_offset(l_lo), sh_dim_up_to(l_hi));
+    let width = full - lo;
+    let n = vectors.len() / 3;
+    assert!(
+        out.len() >= n * width,
+        "spherical_harmonics_batch: output too short"
+    );
+    if l_hi > BATCH_L {
+        let mut buf = vec![T::ZERO; full];
+        for (v, o) in vectors.chunks_exact(3).zip(out.chunks_exact_mut(width)) {
+            spherical_harmonics_into(l_hi, [v[0], v[1], v[2]], normalize, normalization, &mut buf);
+            o.copy_from_slice(&buf[lo..]);
         }
+        return;
+    }
+    let t = shared_table();
+    let mut diag = [T::ZERO; BATCH_L as usize + 1];
+    let mut a = [T::ZERO; 10];
+    let mut b = [T::ZERO; 10];
+    for (d, &x) in diag.iter_mut().zip(&t.diag) {
+        *d = T::from_f64(x);
+    }
+    for ((ai, bi), (&x, &y)) in a.iter_mut().zip(b.iter_mut()).zip(t.a.iter().zip(&t.b)) {
+        *ai = T::from_f64(x);
+        *bi = T::from_f64(y);
+    }
+    let coef = (|m: usize| diag[m], |i: usize| a[i], |i: usize| b[i]);
+    let run = |lmax: u32, out: &mut [T]| {
+        let mut buf = [T::ZERO; 16];
+        for (v, o) in vectors.chunks_exact(3).zip(out.chunks_exact_mut(width)) {
+            sh_core(lmax, [v[0], v[1], v[2]], normalize, coef, &mut buf);
+            scale_normalization(lmax, normalization, &mut buf);
+            o.copy_from_slice(&buf[lo..full]);
+        }
+    };
+    // A literal degree per arm: `sh_core` is inlined with it and unrolled.
+    match l_hi {
+        0 => run(0, out),
+        1 => run(1, out),
+        2 => run(2, out),
+        _ => run(3, out),
     }
 }
 
@@ -248,4 +346,65 @@ pub fn spherical_harmonics(
 ) -> Vec<f64> {
     let all = spherical_harmonics_up_to(l, v, normalize, normalization);
     all[sh_offset(l)..].to_vec()
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::dual::Dual;
+
+    /// The batched (unrolled) kernel gives exactly the per-vector values,
+    /// for every degree range, normalisation, the zero vector and dual numbers.
+    #[test]
+    fn batch_matches_one_vector_at_a_time() {
+        let vectors = [0.3, -1.2, 0.7, 0.0, 0.0, 0.0, -2.0, 0.5, 1.5, 0.0, 1.0, 0.0];
+        let norms = [
+            Normalization::Component,
+            Normalization::Norm,
+            Normalization::Integral,
+        ];
+        for l_hi in 0..=5 {
+            for l_lo in 0..=l_hi {
+                for normalize in [true, false] {
+                    for normalization in norms {
+                        let (lo, width) = (sh_offset(l_lo), sh_dim_up_to(l_hi) - sh_offset(l_lo));
+                        let mut got = vec![f64::NAN; 4 * width];
+                        spherical_harmonics_batch(
+                            (l_lo, l_hi),
+                            &vectors,
+                            normalize,
+                            normalization,
+                            &mut got,
+                        );
+                        for (k, v) in vectors.chunks_exact(3).enumerate() {
+                            let want = spherical_harmonics_up_to(
+                                l_hi,
+                                [v[0], v[1], v[2]],
+                                normalize,
+                                normalization,
+                            );
+                            for (g, w) in got[k * width..][..width].iter().zip(&want[lo..]) {
+                                assert!(
+                                    (g - w).abs() <= 1e-14 * w.abs().max(1.0),
+                                    "{l_lo}..{l_hi}: {g} vs {w}"
+                                );
+                            }
+                        }
+                    }
+                }
+            }
+        }
+        let dual: Vec<Dual<f64>> = vectors.iter().map(|&x| Dual::new(x, 1.0)).collect();
+        let mut got = vec![Dual::<f64>::ZERO; 4 * 16];
+        spherical_harmonics_batch((0, 3), &dual, true, Normalization::Component, &mut got);
+        let want = spherical_harmonics_up_to(
+            3,
+            [dual[6], dual[7], dual[8]],
+            true,
+            Normalization::Component,
+        );
+        for (g, w) in got[32..48].iter().zip(&want) {
+            assert!((g.re - w.re).abs() < 1e-14 && (g.eps - w.eps).abs() < 1e-13);
+        }
+    }
 }

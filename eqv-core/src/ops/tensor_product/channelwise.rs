@@ -148,7 +148,8 @@ pub fn channelwise_paths<'t, C: Irrep, T: Real>(
             out_mul,
             out_offset: out_at,
         };
-        let entries: Vec<Entry<T>> = coupling(la, lb, C::L, path_weight);
+        let mut entries: Vec<Entry<T>> = coupling(la, lb, C::L, path_weight);
+        channelwise::sort_for_rows(&mut entries);
         plan.push((p.a.0, p.b.0, shape, entries));
         w_at += p.weight_numel();
         out_at += p.a.1;
