@@ -14,6 +14,7 @@
 
 use crate::feat::Feat;
 use crate::irrep::Irrep;
+use crate::kernels::parallel;
 use crate::real::Real;
 use std::rc::Rc;
 
@@ -134,10 +135,13 @@ pub(crate) fn gather<'t, I: Irrep, T: Real>(
 ) -> Feat<'t, I, T> {
     let w = x.row_len();
     let xv = x.data();
-    let mut y = Vec::with_capacity(index.len() * w);
-    for &i in index.iter() {
-        y.extend_from_slice(&xv[i * w..(i + 1) * w]);
-    }
+    let mut y = x.tape().scratch(index.len() * w);
+    let (xs, idx): (&[T], &[usize]) = (&xv, &index);
+    parallel::rows_mut(&mut y, w, index.len(), |r0, n, y| {
+        for (yr, &i) in y.chunks_exact_mut(w.max(1)).zip(&idx[r0..r0 + n]) {
+            yr.copy_from_slice(&xs[i * w..(i + 1) * w]);
+        }
+    });
     let xid = x.id();
     let rows = index.len();
     Feat::from_op(x.tape(), rows, x.mul(), y, &[xid], move |gy, g| {

@@ -47,6 +47,23 @@ pub fn rows_mut<T: Send>(
         });
 }
 
+/// Numbers per task of an elementwise map: cheap work per number, so a
+/// larger grain than [`ROWS_PER_TASK`] rows.
+pub const ELEMS_PER_TASK: usize = 32_768;
+
+/// `f(offset, block)` over blocks of `out` (fixed size
+/// [`ELEMS_PER_TASK`]), in parallel when there are several: for maps whose
+/// every output number depends on the same-index inputs only.
+pub fn elementwise<T: Send>(out: &mut [T], f: impl Fn(usize, &mut [T]) + Sync) {
+    if out.len() < 2 * ELEMS_PER_TASK {
+        f(0, out);
+        return;
+    }
+    out.par_chunks_mut(ELEMS_PER_TASK)
+        .enumerate()
+        .for_each(|(b, chunk)| f(b * ELEMS_PER_TASK, chunk));
+}
+
 /// Up to three per-row buffers, each with its numbers per row.
 pub type RowBufs<'a, T> = [Option<(&'a mut [T], usize)>; 3];
 

@@ -9,6 +9,7 @@
 use crate::dual::Dual;
 use crate::feat::Feat;
 use crate::irrep::Irrep;
+use crate::kernels::parallel;
 use crate::real::Real;
 use crate::rules::r9_parity::{EvenFunction, NoSymmetry, OddFunction};
 use crate::rules::ActsOn;
@@ -89,7 +90,13 @@ impl<'t, I: Irrep, T: Real> Feat<'t, I, T> {
     /// irrep.
     pub fn activate<A: ActsOn<I> + Activation>(self, a: A) -> Feat<'t, A::Out, T> {
         let x = self.data();
-        let y: Vec<T> = crate::kernels::pool::collect(x.iter().map(|&v| a.normalized(v)));
+        let mut y = self.tape().scratch(x.len());
+        let xs: &[T] = &x;
+        parallel::elementwise(&mut y, |at, y| {
+            for (o, &v) in y.iter_mut().zip(&xs[at..]) {
+                *o = a.normalized(v);
+            }
+        });
         let xin = self.id();
         Feat::from_op(
             self.tape(),
@@ -99,10 +106,12 @@ impl<'t, I: Irrep, T: Real> Feat<'t, I, T> {
             &[xin],
             move |gy, g| {
                 if g.wants(xin) {
-                    let gx = g.acc(xin);
-                    for ((gx, &gy), &xv) in gx.iter_mut().zip(gy).zip(x.iter()) {
-                        *gx += gy * a.normalized(Dual::variable(xv)).eps;
-                    }
+                    let xs: &[T] = &x;
+                    parallel::elementwise(g.acc(xin), |at, gx| {
+                        for ((gx, &gy), &xv) in gx.iter_mut().zip(&gy[at..]).zip(&xs[at..]) {
+                            *gx += gy * a.normalized(Dual::variable(xv)).eps;
+                        }
+                    });
                 }
             },
         )

@@ -19,6 +19,7 @@
 use crate::dual::Dual;
 use crate::feat::Feat;
 use crate::irrep::*;
+use crate::kernels::parallel;
 use crate::real::Real;
 use crate::so3::{sh_dim_up_to, sh_offset, spherical_harmonics_batch, Normalization};
 use std::marker::PhantomData;
@@ -68,31 +69,40 @@ fn sh_block<'t, I: Irrep, T: Real>(
     let width = sh_dim_up_to(l_hi) - sh_offset(l_lo);
     let x = v.data();
     let mut y = v.tape().scratch(n * width);
-    spherical_harmonics_batch((l_lo, l_hi), &x, normalize, normalization, &mut y);
+    let xs: &[T] = &x;
+    parallel::rows_mut(&mut y, width, n, |r0, rows, y| {
+        let x = &xs[3 * r0..3 * (r0 + rows)];
+        spherical_harmonics_batch((l_lo, l_hi), x, normalize, normalization, y);
+    });
     let vid = v.id();
     let tape = v.tape();
     let id = tape.op(y, &[vid], move |gy, g| {
         if !g.wants(vid) {
             return;
         }
-        let gv = g.acc(vid);
-        // Forward mode along each axis a: the harmonics of Dual(v, e_a).
-        let mut seeded = vec![Dual::<T>::ZERO; 3 * n];
-        let mut dy = vec![Dual::<T>::ZERO; n * width];
-        for a in 0..3 {
-            for (k, s) in seeded.iter_mut().enumerate() {
-                *s = Dual::new(x[k], if k % 3 == a { T::ONE } else { T::ZERO });
+        // Forward mode along each axis a: the harmonics of Dual(v, e_a),
+        // row blocks split across cores for many vectors.
+        let xs: &[T] = &x;
+        parallel::rows_mut(g.acc(vid), 3, n, |r0, rows, gv| {
+            let x = &xs[3 * r0..3 * (r0 + rows)];
+            let gy = &gy[r0 * width..(r0 + rows) * width];
+            let mut seeded = vec![Dual::<T>::ZERO; 3 * rows];
+            let mut dy = vec![Dual::<T>::ZERO; rows * width];
+            for a in 0..3 {
+                for (k, s) in seeded.iter_mut().enumerate() {
+                    *s = Dual::new(x[k], if k % 3 == a { T::ONE } else { T::ZERO });
+                }
+                spherical_harmonics_batch((l_lo, l_hi), &seeded, normalize, normalization, &mut dy);
+                for (k, (d, gyk)) in dy
+                    .chunks_exact(width)
+                    .zip(gy.chunks_exact(width))
+                    .enumerate()
+                {
+                    let dot: T = d.iter().zip(gyk).map(|(d, &g)| d.eps * g).sum();
+                    gv[3 * k + a] += dot;
+                }
             }
-            spherical_harmonics_batch((l_lo, l_hi), &seeded, normalize, normalization, &mut dy);
-            for (k, (d, gyk)) in dy
-                .chunks_exact(width)
-                .zip(gy.chunks_exact(width))
-                .enumerate()
-            {
-                let dot: T = d.iter().zip(gyk).map(|(d, &g)| d.eps * g).sum();
-                gv[3 * k + a] += dot;
-            }
-        }
+        });
     });
     (id, width)
 }
