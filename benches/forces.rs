@@ -58,19 +58,19 @@ fn model() -> Nequip {
 }
 
 fn energy_f64(m: &Nequip, b: &Batch) -> f64 {
-    let tape = Tape::<f64>::new();
+    let tape = Tape::<f64>::inference();
     let g = Graph::untracked(&tape, b);
     m.energy(&g).data()[0]
 }
 
 fn energy_f32(m: &Nequip, b: &Batch) -> f32 {
-    let tape = Tape::<f32>::new();
+    let tape = Tape::<f32>::inference();
     let g = Graph::untracked(&tape, b);
     m.energy(&g).data()[0]
 }
 
 fn energy_forces_f64(m: &Nequip, b: &Batch) -> (f64, Vec<[f64; 3]>) {
-    let tape = Tape::<f64>::new();
+    let tape = Tape::<f64>::inference();
     let g = Graph::new(&tape, b);
     let e = m.energy(&g);
     let value = e.data()[0];

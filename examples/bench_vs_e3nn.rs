@@ -98,13 +98,13 @@ fn nequip_model() -> Nequip {
 }
 
 fn energy<T: Real>(m: &Nequip, b: &Batch) -> f64 {
-    let tape = Tape::<T>::new();
+    let tape = Tape::<T>::inference();
     let g = Graph::untracked(&tape, b);
     m.energy(&g).data()[0].value()
 }
 
 fn energy_forces<T: Real>(m: &Nequip, b: &Batch) -> f64 {
-    let tape = Tape::<T>::new();
+    let tape = Tape::<T>::inference();
     let g = Graph::new(&tape, b);
     let e = m.energy(&g);
     let value = e.data()[0].value();

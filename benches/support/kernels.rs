@@ -392,7 +392,12 @@ impl<T: Real> FcTpInputs<T> {
     /// Forward; with `backward`, gradients to both operands and all weights
     /// (each output block pulled back with ones). Returns a checksum.
     pub fn run(self, tp: &FullTp, backward: bool) -> f64 {
-        let t = Tape::<T>::new();
+        // Forward only: parameters untracked, as e3nn's `no_grad`.
+        let t = if backward {
+            Tape::<T>::new()
+        } else {
+            Tape::<T>::inference()
+        };
         let x = blocks(&t, backward, tp.mul, self.x);
         let y = blocks(&t, backward, tp.mul, self.y);
         let out = tp.forward(x, y);
@@ -448,7 +453,12 @@ impl<T: Real> LinearIrrepsInputs<T> {
     /// Forward; with `backward`, gradients to the input and the weights
     /// (each output block pulled back with ones). Returns a checksum.
     pub fn run(self, lin: &LinearIrreps, backward: bool) -> f64 {
-        let t = Tape::<T>::new();
+        // Forward only: parameters untracked, as e3nn's `no_grad`.
+        let t = if backward {
+            Tape::<T>::new()
+        } else {
+            Tape::<T>::inference()
+        };
         let x = blocks(&t, backward, lin.mul, self.x);
         let out = lin.forward(x);
         if backward {

@@ -48,6 +48,7 @@ struct Node<T: Real> {
 pub struct Tape<T: Real> {
     nodes: RefCell<Vec<Node<T>>>,
     params: RefCell<HashMap<usize, NodeId>>,
+    params_tracked: bool,
 }
 
 impl<T: Real> Default for Tape<T> {
@@ -62,6 +63,28 @@ impl<T: Real> Tape<T> {
         Tape {
             nodes: RefCell::new(Vec::new()),
             params: RefCell::new(HashMap::new()),
+            params_tracked: true,
+        }
+    }
+
+    /// An empty tape for inference: parameters enter as constants, so no
+    /// parameter gradient is ever computed. With
+    /// [`Graph::untracked`](crate::graph::Graph::untracked) nothing is
+    /// tracked and no VJP is recorded at all (energy only); with
+    /// [`Graph::new`](crate::graph::Graph::new) the backward pass computes
+    /// forces and skips every weight gradient (what MD needs).
+    ///
+    /// ```
+    /// use eqv_core::prelude::*;
+    /// let tape = Tape::<f64>::inference();
+    /// let p = Param::zeros(vec![2]);
+    /// assert!(!tape.is_tracked(tape.param(&p)));
+    /// ```
+    pub fn inference() -> Self {
+        Tape {
+            nodes: RefCell::new(Vec::new()),
+            params: RefCell::new(HashMap::new()),
+            params_tracked: false,
         }
     }
 
@@ -95,7 +118,12 @@ impl<T: Real> Tape<T> {
         if let Some(&id) = self.params.borrow().get(&key) {
             return id;
         }
-        let id = self.variable(p.data().iter().map(|&x| T::from_f64(x)).collect());
+        let value = p.data().iter().map(|&x| T::from_f64(x)).collect();
+        let id = if self.params_tracked {
+            self.variable(value)
+        } else {
+            self.constant(value)
+        };
         self.params.borrow_mut().insert(key, id);
         id
     }

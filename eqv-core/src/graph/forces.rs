@@ -145,8 +145,8 @@ pub fn energy_force_gradient<M: EnergyModel + Parameters>(
     batch: &Batch,
     loss: impl FnOnce(&[f64], &[[f64; 3]]) -> LossTerms,
 ) -> LossGradient {
-    // Pass 1: energies and forces.
-    let tape = Tape::<f64>::new();
+    // Pass 1: energies and forces (the parameter gradients come from pass 2).
+    let tape = Tape::<f64>::inference();
     let g = Graph::new(&tape, batch);
     let ef = energy_and_forces(&g, model.energy(&g));
     let LossTerms {

@@ -63,7 +63,8 @@ impl<'t, T: Real> Graph<'t, T> {
     }
 
     /// The batch on `tape` with positions as an untracked input: for
-    /// inference when no forces are wanted (no VJPs are recorded).
+    /// inference when no forces are wanted. On a [`Tape::inference`] tape
+    /// no VJP is recorded at all.
     pub fn untracked(tape: &'t Tape<T>, batch: &Batch) -> Self {
         let p = batch
             .positions()

@@ -95,7 +95,7 @@ pub(crate) fn predict_sample<M: EnergyModel>(
     model: &M,
     batch: &Batch,
 ) -> Result<SamplePrediction, TrainError> {
-    let tape = Tape::<f64>::new();
+    let tape = Tape::<f64>::inference();
     let g = Graph::new(&tape, batch);
     let e = model.energy(&g);
     if e.rows() * e.mul() != batch.num_structures() {
