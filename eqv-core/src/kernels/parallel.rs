@@ -78,7 +78,9 @@ pub fn rows_mut3<T: Send>(
         f(0, rows, bufs.map(|b| b.map(|(s, _)| s)));
         return;
     }
-    let mut tasks: Vec<(usize, usize, [Option<&mut [T]>; 3])> = blocks(rows)
+    // (first row, rows, the block of each buffer)
+    type Task<'b, T> = (usize, usize, [Option<&'b mut [T]>; 3]);
+    let mut tasks: Vec<Task<'_, T>> = blocks(rows)
         .map(|(r0, n)| (r0, n, [None, None, None]))
         .collect();
     for (slot, buf) in bufs.into_iter().enumerate() {
