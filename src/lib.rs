@@ -36,7 +36,8 @@ pub mod __private {
     pub use eqv_core::ops::radial::BesselBasis;
     pub use eqv_core::ops::spherical::spherical_harmonic;
     pub use eqv_core::ops::tensor_product::{
-        channelwise_paths, channelwise_tensor_product, ChannelwisePath, FullyConnectedTp,
+        channelwise_convolution, channelwise_paths, channelwise_tensor_product, ChannelwisePath,
+        FullyConnectedTp,
     };
     pub use eqv_core::param::{join_path, Param, Parameters};
     pub use eqv_core::real::Real;

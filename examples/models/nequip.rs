@@ -46,10 +46,12 @@ impl Interaction {
         x: Nodes<'t, T>,
     ) -> Nodes<'t, T> {
         let weights = self.radial.forward(basis);
-        let from_neighbors = (g.gather_neighbors(x.0), g.gather_neighbors(x.1));
-        let (m0, m1) = self.conv.forward(from_neighbors, sh, weights);
+        // Σ over each atom's edges of (neighbour features ⊗ edge harmonics),
+        // in one fused pass (`conv.forward` on gathered features, then
+        // `scatter_sum`, gives the same numbers).
+        let (m0, m1) = self.conv.convolve(g, x, sh, weights);
         let k = 1.0 / self.config().avg_neighbors;
-        let aggregated = (g.scatter_sum(m0).scale_by(k), g.scatter_sum(m1).scale_by(k));
+        let aggregated = (m0.scale_by(k), m1.scale_by(k));
         let (s, v) = self.gate.forward(self.mix.forward(aggregated));
         let (s0, v0) = self.skip.forward(x);
         (s + s0, v + v0)

@@ -218,6 +218,16 @@ impl<'t, T: Real> Graph<'t, T> {
         );
     }
 
+    /// The centre atom of each edge, shared (for ops that keep it).
+    pub(crate) fn centers_rc(&self) -> Rc<[usize]> {
+        self.index.centers.clone()
+    }
+
+    /// The neighbour atom of each edge, shared (for ops that keep it).
+    pub(crate) fn neighbors_rc(&self) -> Rc<[usize]> {
+        self.index.neighbors.clone()
+    }
+
     /// Atom features → edge features: row `k` is the row of edge `k`'s
     /// center atom `i`.
     ///

@@ -55,7 +55,7 @@ impl PathShape {
 /// right; sorted by `(i, k)` (as [`sort_for_rows`] leaves them) each
 /// `(i, k)` is summed in a register and stored once.
 #[inline(always)]
-fn row_matrix<T: Real, const DA: usize, const DC: usize>(
+pub(super) fn row_matrix<T: Real, const DA: usize, const DC: usize>(
     entries: &[Entry<T>],
     b: &[T],
 ) -> [[T; DC]; DA] {
@@ -112,17 +112,7 @@ fn forward_fixed<T: Real, const DA: usize, const DC: usize>(
             // The common case (edge harmonics): M in registers, one weight
             // per channel.
             let mr = row_matrix::<T, DA, DC>(entries, &b[r * db..][..db]);
-            for ((x, o), &wu) in ar.chunks_exact(DA).zip(or.chunks_exact_mut(DC)).zip(wr) {
-                let mut acc = [T::ZERO; DC];
-                for i in 0..DA {
-                    for k in 0..DC {
-                        acc[k] += x[i] * mr[i][k];
-                    }
-                }
-                for k in 0..DC {
-                    o[k] = wu * acc[k];
-                }
-            }
+            forward_row_single::<T, DA, DC, false>(&mr, ar, wr, or);
             continue;
         }
         row_matrices(entries, s, b, r, &mut m);
@@ -141,6 +131,28 @@ fn forward_fixed<T: Real, const DA: usize, const DC: usize>(
                 }
             }
             o.copy_from_slice(&acc);
+        }
+    }
+}
+
+/// One row with one weight per channel: `out[u] (+)= w[u] · a[u] M`
+/// (`ACC`: add into `out`, else overwrite it).
+#[inline(always)]
+pub(super) fn forward_row_single<T: Real, const DA: usize, const DC: usize, const ACC: bool>(
+    mr: &[[T; DC]; DA],
+    ar: &[T],
+    wr: &[T],
+    or: &mut [T],
+) {
+    for ((x, o), &wu) in ar.chunks_exact(DA).zip(or.chunks_exact_mut(DC)).zip(wr) {
+        let mut acc = [T::ZERO; DC];
+        for i in 0..DA {
+            for k in 0..DC {
+                acc[k] += x[i] * mr[i][k];
+            }
+        }
+        for k in 0..DC {
+            o[k] = if ACC { o[k] + wu * acc[k] } else { wu * acc[k] };
         }
     }
 }
@@ -204,7 +216,7 @@ fn backward_fixed<T: Real, const DA: usize, const DC: usize>(
 
 /// One row of the pullback with one weight per channel (`mul_b = 1`): `M`
 /// in registers, each gradient's loop separate so none has a branch inside.
-fn backward_row_single<T: Real, const DA: usize, const DC: usize>(
+pub(super) fn backward_row_single<T: Real, const DA: usize, const DC: usize>(
     mr: [[T; DC]; DA],
     (ar, wr, gr): (&[T], &[T], &[T]),
     ga: Option<&mut [T]>,
@@ -317,7 +329,7 @@ fn backward_row_general<T: Real, const DA: usize, const DC: usize>(
 
 /// Calls `$f::<T, DA, DC>` for the constant dimensions of irreps up to
 /// `L = 3`, or the run-time-sized fallback `$dyn` above.
-macro_rules! dispatch {
+macro_rules! dispatch_dims {
     ($da:expr, $dc:expr, $f:ident, $dyn:ident, $($arg:expr),*) => {
         match ($da, $dc) {
             (1, 1) => $f::<T, 1, 1>($($arg),*),
@@ -340,6 +352,7 @@ macro_rules! dispatch {
         }
     };
 }
+pub(super) use dispatch_dims;
 
 /// Writes the path's output channels of `out` (see the module docs for the
 /// layout); what was there is overwritten.
@@ -359,7 +372,7 @@ pub fn forward<T: Real>(
             &b[r0 * s.mul_b * db..],
             &w[r0 * s.w_row..],
         );
-        dispatch!(da, dc, forward_fixed, forward_dyn, entries, s, inputs, out)
+        dispatch_dims!(da, dc, forward_fixed, forward_dyn, entries, s, inputs, out)
     })
 }
 
@@ -393,7 +406,7 @@ pub fn backward<T: Real>(
             &w[r0 * s.w_row..],
         );
         let gout = &gout[r0 * s.out_mul * dc..];
-        dispatch!(
+        dispatch_dims!(
             da,
             dc,
             backward_fixed,

@@ -16,10 +16,13 @@
 //! * [`channelwise`]: the channel-wise (`uvu`) tensor product with the
 //!   Clebsch-Gordan contraction of each edge folded into a small dense
 //!   matrix and fixed-size loops for every irrep dimension up to `L = 3`;
+//! * [`convolution`]: the channel-wise product fused with the graph's
+//!   gather and scatter (no per-edge copies or messages);
 //! * [`fully_connected`]: the fully connected (`uvw`) product as
 //!   Clebsch-Gordan products per channel pair and one GEMM with the weights.
 
 pub mod channelwise;
+pub mod convolution;
 pub mod coupling;
 pub mod fully_connected;
 pub mod gemm;

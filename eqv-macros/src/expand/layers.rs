@@ -180,7 +180,7 @@ fn unreachable_forward(items: TokenStream) -> TokenStream {
     };
     for item in &mut block.items {
         if let syn::ImplItem::Fn(f) = item {
-            if f.sig.ident == "forward" {
+            if f.sig.ident == "forward" || f.sig.ident == "convolve" {
                 f.block = syn::parse_quote!({
                     ::std::unreachable!("a layer whose declaration breaks a rule")
                 });
@@ -494,6 +494,7 @@ fn channelwise(in1: &IrrepsLit, in2: &IrrepsLit, out: &IrrepsLit, config: &Ident
     let ys = block_idents("y", in2.terms.len());
     let paths = tp_paths(in1, in2, out);
     let mut outs = Vec::new();
+    let mut convs = Vec::new();
     let mut numel_terms = Vec::new();
     for (o, p) in paths.iter().enumerate() {
         let c = ir_type(out.terms[o].ir);
@@ -508,6 +509,7 @@ fn channelwise(in1: &IrrepsLit, in2: &IrrepsLit, out: &IrrepsLit, config: &Ident
         }
         if parts.is_empty() {
             outs.push(quote!(::std::unreachable!()));
+            convs.push(quote!(::std::unreachable!()));
             continue;
         }
         // All paths into one output irrep run as one op, reading the weights
@@ -515,6 +517,12 @@ fn channelwise(in1: &IrrepsLit, in2: &IrrepsLit, out: &IrrepsLit, config: &Ident
         outs.push(quote!({
             let paths = [#(#parts),*];
             let part = ::eqv::__private::channelwise_paths(&paths, w, off, 1.0);
+            off += paths.iter().map(|p| p.weight_numel()).sum::<usize>();
+            part
+        }));
+        convs.push(quote!({
+            let paths = [#(#parts),*];
+            let part = ::eqv::__private::channelwise_convolution(graph, &paths, w, off, 1.0);
             off += paths.iter().map(|p| p.weight_numel()).sum::<usize>();
             part
         }));
@@ -558,6 +566,22 @@ fn channelwise(in1: &IrrepsLit, in2: &IrrepsLit, out: &IrrepsLit, config: &Ident
                 ::std::assert_eq!(w.mul(), self.numel, "ChannelwiseTp: {} weights per row, expected {}", w.mul(), self.numel);
                 let mut off = 0usize;
                 #(let #names = #outs;)*
+                let _ = off;
+                #out_tuple
+            }
+            /// The convolution of a message-passing layer in one pass:
+            /// `x` holds node features (one row per atom), `y` the edge
+            /// harmonics and `w` the weights (one row per edge), and the
+            /// result is, per atom, the sum over its edges of
+            /// `forward(x[neighbour], y, w)` — the same numbers as
+            /// `graph.scatter_sum` of `forward` on `graph.gather_neighbors(x)`,
+            /// without the per-edge copies.
+            pub fn convolve<'t, T: ::eqv::__private::Real>(&self, graph: &::eqv::__private::Graph<'t, T>, x: #t1, y: #t2, w: ::eqv::__private::Feat<'t, ::eqv::__private::Scalar, T>) -> #to {
+                #dx
+                #dy
+                ::std::assert_eq!(w.mul(), self.numel, "ChannelwiseTp: {} weights per row, expected {}", w.mul(), self.numel);
+                let mut off = 0usize;
+                #(let #names = #convs;)*
                 let _ = off;
                 #out_tuple
             }

@@ -4,8 +4,10 @@
 
 use super::{coupling, Entry};
 use crate::feat::Feat;
+use crate::graph::Graph;
 use crate::irrep::{Irrep, Scalar};
 use crate::kernels::channelwise::{self, PathShape};
+use crate::kernels::convolution::{self, ConvShape, EdgeIndex};
 use crate::real::Real;
 use crate::rules::InProduct;
 use crate::tape::{NodeId, Tape};
@@ -196,6 +198,138 @@ pub fn channelwise_paths<'t, C: Irrep, T: Real>(
                     _ => (None, None, buf),
                 };
                 channelwise::backward(entries, shape, inputs, gy, grads);
+            }
+        }
+    })
+}
+
+/// The paths of [`channelwise_paths`] fused with the graph's gather and
+/// scatter: for node features `a` (one row per atom) and edge inputs `b`
+/// (one row per edge, one channel: the edge harmonics),
+///
+/// ```text
+/// graph.scatter_sum(channelwise_paths([gather_neighbors(a) ⊗ b, …], w))
+/// ```
+///
+/// computed in one pass over the edges, without the gathered copy of the
+/// node features or the per-edge messages (see
+/// [`crate::kernels::convolution`]). Same numbers as the unfused
+/// composition, up to the order of additions.
+///
+/// # Panics
+/// If `paths` is empty, the node features do not have one row per atom,
+/// the edge inputs or weights one row per edge, an edge input has more
+/// than one channel, or `w` has too few channels.
+pub fn channelwise_convolution<'t, C: Irrep, T: Real>(
+    graph: &Graph<'t, T>,
+    paths: &[ChannelwisePath<'t, C, T>],
+    w: Feat<'t, Scalar, T>,
+    w_offset: usize,
+    path_weight: f64,
+) -> Feat<'t, C, T> {
+    let first = paths
+        .first()
+        .expect("channelwise_convolution: at least one path");
+    let tape = first.tape;
+    let (atoms, edges) = (graph.num_atoms(), graph.num_edges());
+    let needed = w_offset
+        + paths
+            .iter()
+            .map(ChannelwisePath::weight_numel)
+            .sum::<usize>();
+    for p in paths {
+        assert!(
+            std::ptr::eq(p.tape, w.tape()) && std::ptr::eq(p.tape, graph.tape()),
+            "channelwise_convolution: features live on different tapes"
+        );
+        assert!(
+            p.rows == (atoms, edges) && w.rows() == edges,
+            "channelwise_convolution: needs node features with one row per atom ({atoms}) and edge inputs and weights with one row per edge ({edges}); got {}, {} and {}",
+            p.rows.0,
+            p.rows.1,
+            w.rows()
+        );
+        assert_eq!(
+            p.b.1, 1,
+            "channelwise_convolution: the edge input has one channel (the edge harmonics)"
+        );
+    }
+    assert!(
+        w.mul() >= needed,
+        "channelwise_convolution: the paths need {needed} weight channels per edge, got {}",
+        w.mul()
+    );
+    let out_mul: usize = paths.iter().map(|p| p.a.1).sum();
+    let mut plan = Vec::with_capacity(paths.len());
+    let (mut w_at, mut out_at) = (w_offset, 0);
+    for p in paths {
+        let (la, lb) = (p.a.2, p.b.2);
+        let shape = ConvShape {
+            atoms,
+            edges,
+            mul: p.a.1,
+            dims: (2 * la as usize + 1, 2 * lb as usize + 1, C::DIM),
+            w_row: w.mul(),
+            w_offset: w_at,
+            out_mul,
+            out_offset: out_at,
+        };
+        let mut entries: Vec<Entry<T>> = coupling(la, lb, C::L, path_weight);
+        channelwise::sort_for_rows(&mut entries);
+        plan.push((p.a.0, p.b.0, shape, entries));
+        w_at += p.weight_numel();
+        out_at += p.a.1;
+    }
+    let wv = w.data();
+    let values: Vec<_> = plan
+        .iter()
+        .map(|(ia, ib, ..)| (tape.value(*ia), tape.value(*ib)))
+        .collect();
+    let (centers, neighbors) = (graph.centers_rc(), graph.neighbors_rc());
+    let idx = EdgeIndex {
+        centers: &centers,
+        neighbors: &neighbors,
+    };
+    let mut y = tape.zeros(atoms * out_mul * C::DIM);
+    for ((_, _, shape, entries), (av, bv)) in plan.iter().zip(&values) {
+        convolution::forward(entries, shape, (av, bv, &wv), idx, &mut y);
+    }
+    let iw = w.id();
+    let mut inputs: Vec<NodeId> = plan.iter().flat_map(|(ia, ib, ..)| [*ia, *ib]).collect();
+    inputs.push(iw);
+    Feat::from_op(tape, atoms, out_mul, y, &inputs, move |gy, g| {
+        let idx = EdgeIndex {
+            centers: &centers,
+            neighbors: &neighbors,
+        };
+        for ((ia, ib, shape, entries), (av, bv)) in plan.iter().zip(&values) {
+            let inputs = (&av[..], &bv[..], &wv[..]);
+            let ids = [*ia, *ib, iw];
+            // Node features, edge inputs and weights are distinct nodes
+            // (their row counts differ unless atoms = edges): one pass.
+            if ia != ib && *ia != iw && *ib != iw {
+                let mut bufs = ids.map(|id| g.wants(id).then(|| g.take(id)));
+                let [ga, gb, gw] = &mut bufs;
+                let grads = (ga.as_deref_mut(), gb.as_deref_mut(), gw.as_deref_mut());
+                convolution::backward(entries, shape, inputs, idx, gy, grads);
+                for (id, buf) in ids.into_iter().zip(bufs) {
+                    if let Some(buf) = buf {
+                        g.put(id, buf);
+                    }
+                }
+                continue;
+            }
+            for (which, id) in ids.into_iter().enumerate() {
+                if !g.wants(id) {
+                    continue;
+                }
+                let buf = Some(g.acc(id));
+                let grads = match which {
+                    0 => (buf, None, None),
+                    1 => (None, buf, None),
+                    _ => (None, None, buf),
+                };
+                convolution::backward(entries, shape, inputs, idx, gy, grads);
             }
         }
     })

@@ -35,7 +35,9 @@ mod elementwise;
 mod fully_connected;
 mod normalization;
 
-pub use channelwise::{channelwise_paths, channelwise_tensor_product, ChannelwisePath};
+pub use channelwise::{
+    channelwise_convolution, channelwise_paths, channelwise_tensor_product, ChannelwisePath,
+};
 pub use elementwise::tensor_product;
 pub use fully_connected::FullyConnectedTp;
 pub use normalization::{path_weights, PathKind};
