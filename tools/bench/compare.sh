@@ -1,8 +1,8 @@
 #!/usr/bin/env bash
 # eqv against e3nn on the same machine in the same run: the workloads of
 # issue 7 (examples/bench_vs_e3nn.rs for eqv, tools/bench/e3nn_bench.py for
-# e3nn on one torch thread), alternated for ROUNDS rounds (eqv, e3nn, eqv,
-# e3nn, ...); prints one table of times and ratios (tools/bench/table.py)
+# e3nn on one torch thread), alternated for ROUNDS rounds (eqv on the cores,
+# eqv on one thread, e3nn, ...); prints one table of times and ratios (tools/bench/table.py)
 # with one core's FMA peak, the fully connected product's fraction of it,
 # the NequIP system's edge counts, eqv-vs-e3nn differences on identical
 # inputs, and the load average before and after.
@@ -38,14 +38,15 @@ cargo build --release --example bench_vs_e3nn >&2
 "$BIN" --write-data "$OUT" >&2
 before=$(cat /proc/loadavg)
 echo "load before: $before" >&2
-eqv=() e1=()
+eqv=() e1=() q1=()
 for r in $(seq 1 "$ROUNDS"); do
     checks=()
     [ "$r" -gt 1 ] && checks=(--no-checks)
     "$BIN" --reps "$REPS" --budget "$BUDGET" --json "$OUT/eqv_$r.json"
+    RAYON_NUM_THREADS=1 "$BIN" --reps "$REPS" --budget "$BUDGET" --json "$OUT/eqv1t_$r.json"
     "$PY" tools/bench/e3nn_bench.py --threads 1 --reps "$REPS" --budget "$BUDGET" \
         --data "$OUT" "${checks[@]}" --json "$OUT/e3nn1_$r.json"
-    eqv+=("$OUT/eqv_$r.json") e1+=("$OUT/e3nn1_$r.json")
+    eqv+=("$OUT/eqv_$r.json") e1+=("$OUT/e3nn1_$r.json") q1+=("$OUT/eqv1t_$r.json")
     echo "round $r done, load $(cut -d' ' -f1-3 /proc/loadavg)" >&2
 done
 e2=()
@@ -57,7 +58,7 @@ fi
 after=$(cat /proc/loadavg)
 echo "load after: $after" >&2
 {
-    "$PY" tools/bench/table.py "${eqv[@]}" -- "${e1[@]}" "${e2[@]}"
+    "$PY" tools/bench/table.py "${eqv[@]}" -- "${e1[@]}" -- "${q1[@]}" "${e2[@]}"
     echo "Load average (1, 5, 15 min) before: $(echo "$before" | cut -d' ' -f1-3), after: $(echo "$after" | cut -d' ' -f1-3); $ROUNDS rounds, REPS=$REPS, BUDGET=$BUDGET s"
 } | tee "$OUT/table.md"
 echo "(raw JSON, data files and table.md in $OUT)" >&2

@@ -1,7 +1,10 @@
 #!/usr/bin/env python3
 """Prints the eqv-vs-e3nn table from the JSON files of compare.sh.
 
-usage: table.py EQV_JSON... -- E3NN_1THREAD_JSON... [-- E3NN_2THREADS_JSON...]
+usage: table.py EQV_JSON... -- E3NN_1THREAD_JSON... [-- EQV_1THREAD_JSON... [-- E3NN_2THREADS_JSON...]]
+
+EQV_JSON: eqv with its default threads (large ops split across the cores);
+EQV_1THREAD_JSON: eqv with RAYON_NUM_THREADS=1.
 
 Each workload's time is the smallest of the medians over the rounds given
 (the least disturbed round on a shared machine). The ratio is
@@ -52,14 +55,19 @@ def main(argv):
     groups.append(cur)
     eqv, runs0 = load(groups[0])
     e1, runs1 = load(groups[1])
-    e2 = load(groups[2])[0] if len(groups) > 2 and groups[2] else None
+    q1 = load(groups[2])[0] if len(groups) > 2 and groups[2] else None
+    e2 = load(groups[3])[0] if len(groups) > 3 and groups[3] else None
     info0 = runs0[0].get("info", {})
     info1 = runs1[0].get("info", {})
     v = runs1[0]["versions"]
-    print(f"e3nn {v['e3nn']}, torch {v['torch']} (CPU); eqv kernels single-threaded; "
+    print(f"e3nn {v['e3nn']}, torch {v['torch']} (CPU), one torch thread; eqv splits large ops "
+          f"across the cores (`eqv ms`) or runs on one (`eqv 1t ms`, RAYON_NUM_THREADS=1); "
           f"best of {len(groups[0])} eqv / {len(groups[1])} e3nn rounds, each a median")
     head = "| workload | dtype | eqv ms | e3nn 1 thread ms | e3nn/eqv |"
     sep = "|---|---|---:|---:|---:|"
+    if q1:
+        head += " eqv 1t ms | e3nn/eqv 1t |"
+        sep += "---:|---:|"
     if e2:
         head += " e3nn 2 threads ms | e3nn(2t)/eqv |"
         sep += "---:|---:|"
@@ -72,6 +80,9 @@ def main(argv):
                 continue
             a, b = eqv[(dt, k)], e1[(dt, k)]
             row = f"| {label.format(**fmt)} | {dt} | {a:.2f} | {b:.2f} | **{b / a:.2f}** |"
+            if q1:
+                c = q1.get((dt, k))
+                row += f" {c:.2f} | {b / c:.2f} |" if c else " | |"
             if e2:
                 c = e2.get((dt, k))
                 row += f" {c:.2f} | {c / a:.2f} |" if c else " | |"
