@@ -30,6 +30,20 @@ fn values_follow_the_formula_and_have_a_finite_limit_at_zero() {
             assert!((got[n - 1] - want).abs() < 1e-14, "n = {n}, r = {r}");
         }
     }
+    // Many functions (sines by recurrence): still the formula.
+    let b16 = BesselBasis::new(rc, 16);
+    for r in [0.05, 0.9, 2.5, 3.99] {
+        let x: f64 = r / rc;
+        let u = polynomial_cutoff(x, p);
+        for (n, got) in basis_f64(&b16, r).into_iter().enumerate() {
+            let n = n as f64 + 1.0;
+            let want = (2.0 / rc).sqrt() * (n * PI * r / rc).sin() / r * u;
+            assert!(
+                (got - want).abs() < 1e-13,
+                "n = {n}, r = {r}: {got} vs {want}"
+            );
+        }
+    }
     let at0 = basis_f64(&b, 0.0);
     for n in 1..=5 {
         assert!((at0[n - 1] - (2.0 / rc).sqrt() * n as f64 * PI / rc).abs() < 1e-14);

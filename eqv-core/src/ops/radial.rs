@@ -144,9 +144,23 @@ impl BesselBasis {
             return;
         }
         let pre = T::from_f64((2.0 / self.r_max).sqrt()) * u;
-        for (n, o) in out.iter_mut().enumerate() {
-            let a = (n + 1) as f64 * std::f64::consts::PI / self.r_max;
-            *o = pre * sin_over_r(a, r);
+        let a1 = std::f64::consts::PI / self.r_max;
+        if (a1 * r.value()).abs() < 1e-2 {
+            // Near r = 0: each function by its Taylor series.
+            for (n, o) in out.iter_mut().enumerate() {
+                *o = pre * sin_over_r((n + 1) as f64 * a1, r);
+            }
+            return;
+        }
+        // sin(nθ) for n = 1..=N from one sine and cosine by the Chebyshev
+        // recurrence sin((n+1)θ) = 2 cos θ sin(nθ) − sin((n−1)θ).
+        let theta = T::from_f64(a1) * r;
+        let (s1, two_c) = (theta.sin(), T::from_f64(2.0) * theta.cos());
+        let scale = pre / r;
+        let (mut prev, mut cur) = (T::ZERO, s1);
+        for o in out.iter_mut() {
+            *o = scale * cur;
+            (prev, cur) = (cur, two_c * cur - prev);
         }
     }
 
@@ -156,10 +170,13 @@ impl BesselBasis {
     pub fn forward<'t, T: Real>(&self, distances: Feat<'t, Scalar, T>) -> Feat<'t, Scalar, T> {
         let nb = self.num_basis;
         let r = distances.data();
-        let mut y = crate::kernels::pool::filled(r.len() * nb, T::ZERO);
-        for (k, &rk) in r.iter().enumerate() {
-            self.eval_into(rk, &mut y[k * nb..(k + 1) * nb]);
-        }
+        let mut y = distances.tape().scratch(r.len() * nb);
+        let rs: &[T] = &r;
+        crate::kernels::parallel::rows_mut(&mut y, nb, r.len(), |r0, n, y| {
+            for (&rk, out) in rs[r0..r0 + n].iter().zip(y.chunks_exact_mut(nb.max(1))) {
+                self.eval_into(rk, out);
+            }
+        });
         let rid = distances.id();
         let me = *self;
         Feat::from_op(
