@@ -4,7 +4,7 @@
 //!
 //! ```text
 //! t[r, k, (u, v)] = Σ_ij c_ijk a[r, u, i] b[r, v, j]        (nnz · mul_a · mul_b per row)
-//! out[r, w, k]    = Σ_(u,v) t[r, k, (u, v)] W[(u, v), w]    (one GEMM per component k)
+//! out[r, w, k]    = Σ_(u,v) t[r, k, (u, v)] W[(u, v), w]    (one GEMM over all (r, k))
 //! ```
 //!
 //! Rows are processed in blocks so `t` stays in cache; the weight
@@ -31,7 +31,20 @@ pub struct FcShape {
 /// Rows per block: `t` of a block is `BLOCK · dim C · mul_a · mul_b` numbers.
 fn block_rows(s: &FcShape) -> usize {
     let per_row = s.dims.2 * s.muls.0 * s.muls.1;
-    (16_384 / per_row.max(1)).clamp(1, 256)
+    (131_072 / per_row.max(1)).clamp(1, 1024)
+}
+
+/// `kmajor[(rr·dc + k)·mc + w] = rows[rr·mc·dc + w·dc + k]` for `n` rows:
+/// a block of `[row][w][k]` features with the component `k` moved before
+/// the channel, so that `(row, k)` pairs are the rows of one matrix.
+fn to_k_major<T: Copy>(rows: &[T], n: usize, mc: usize, dc: usize, kmajor: &mut [T]) {
+    for rr in 0..n {
+        for w in 0..mc {
+            for k in 0..dc {
+                kmajor[(rr * dc + k) * mc + w] = rows[(rr * mc + w) * dc + k];
+            }
+        }
+    }
 }
 
 /// `bt[j][v] = b[r, v, j]`: row `r` of `b`, components outer.
@@ -76,14 +89,20 @@ fn products<T: Real>(
 }
 
 /// `out ← t · W` for the block: one GEMM per output component `k`.
-fn weight_product<T: Real>(s: &FcShape, w: &[T], t: &[T], n: usize, out: &mut [T]) {
+fn weight_product<T: Real>(s: &FcShape, w: &[T], t: &[T], n: usize, yk: &mut [T], out: &mut [T]) {
     let (ma, mb, mc) = s.muls;
     let dc = s.dims.2;
     let np = ma * mb;
-    for k in 0..dc {
-        let tk = Mat::new(t, k * np, (n, np), (dc * np, 1));
-        let yk = MatMut::new(out, k, (n, mc), (mc * dc, dc));
-        T::gemm(T::ONE, tk, Mat::row_major(w, np, mc), Store::Overwrite, yk);
+    // One GEMM over all (row, k) pairs, then k moved back behind w.
+    let tm = Mat::row_major(&t[..n * dc * np], n * dc, np);
+    let ym = MatMut::row_major(&mut yk[..n * dc * mc], n * dc, mc);
+    T::gemm(T::ONE, tm, Mat::row_major(w, np, mc), Store::Overwrite, ym);
+    for rr in 0..n {
+        for k in 0..dc {
+            for c in 0..mc {
+                out[(rr * mc + c) * dc + k] = yk[(rr * dc + k) * mc + c];
+            }
+        }
     }
 }
 
@@ -114,12 +133,20 @@ fn forward_rows<T: Real>(
     let dc = s.dims.2;
     let block = block_rows(s);
     let mut t = vec![T::ZERO; block * dc * ma * mb];
+    let mut yk = vec![T::ZERO; block * dc * mc];
     let mut bt = vec![T::ZERO; s.dims.1 * mb];
     let mut r0 = 0;
     while r0 < s.rows {
         let n = block.min(s.rows - r0);
         products(entries, s, inputs, r0, n, &mut t, &mut bt);
-        weight_product(s, w, &t, n, &mut out[r0 * mc * dc..][..n * mc * dc]);
+        weight_product(
+            s,
+            w,
+            &t,
+            n,
+            &mut yk,
+            &mut out[r0 * mc * dc..][..n * mc * dc],
+        );
         r0 += n;
     }
 }
@@ -180,43 +207,40 @@ fn backward_rows<T: Real>(
     let block = block_rows(s);
     let mut t = vec![T::ZERO; block * dc * np];
     let mut gt = vec![T::ZERO; block * dc * np];
+    let mut gyk = vec![T::ZERO; block * dc * mc];
     let mut bt = vec![T::ZERO; db * mb];
     let mut gbt = vec![T::ZERO; db * mb];
     let mut r0 = 0;
     while r0 < s.rows {
         let n = block.min(s.rows - r0);
-        let go = &gout[r0 * mc * dc..][..n * mc * dc];
+        // The output gradient with (row, k) pairs as matrix rows.
+        to_k_major(&gout[r0 * mc * dc..][..n * mc * dc], n, mc, dc, &mut gyk);
+        let gym = Mat::row_major(&gyk[..n * dc * mc], n * dc, mc);
         if let Some(gw) = gw.as_deref_mut() {
-            // gW += Σ_k t_kᵀ gY_k
+            // gW += tᵀ gY over all (row, k) pairs: one GEMM.
             products(entries, s, (a, b), r0, n, &mut t, &mut bt);
-            for k in 0..dc {
-                let tk = Mat::new(&t, k * np, (n, np), (dc * np, 1));
-                let gk = Mat::new(go, k, (n, mc), (mc * dc, dc));
-                T::gemm(
-                    T::ONE,
-                    tk.t(),
-                    gk,
-                    Store::Accumulate,
-                    MatMut::row_major(gw, np, mc),
-                );
-            }
+            let tm = Mat::row_major(&t[..n * dc * np], n * dc, np);
+            T::gemm(
+                T::ONE,
+                tm.t(),
+                gym,
+                Store::Accumulate,
+                MatMut::row_major(gw, np, mc),
+            );
         }
         if ga.is_none() && gb.is_none() {
             r0 += n;
             continue;
         }
-        // gt_k = gY_k Wᵀ, then back through the Clebsch-Gordan products.
-        for k in 0..dc {
-            let gk = Mat::new(go, k, (n, mc), (mc * dc, dc));
-            let out = MatMut::new(&mut gt, k * np, (n, np), (dc * np, 1));
-            T::gemm(
-                T::ONE,
-                gk,
-                Mat::row_major(w, np, mc).t(),
-                Store::Overwrite,
-                out,
-            );
-        }
+        // gt = gY Wᵀ, then back through the Clebsch-Gordan products.
+        let out = MatMut::row_major(&mut gt[..n * dc * np], n * dc, np);
+        T::gemm(
+            T::ONE,
+            gym,
+            Mat::row_major(w, np, mc).t(),
+            Store::Overwrite,
+            out,
+        );
         for rr in 0..n {
             let r = r0 + rr;
             transpose_row(s, b, r, &mut bt);
