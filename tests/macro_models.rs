@@ -66,10 +66,9 @@ impl Small {
         let sh = self.sh.forward(r);
         let basis = self.radial.forward(r.norm());
         let vectors = self.config().vectors;
-        let zeros = vec![T::ZERO; g.num_atoms() * vectors * 3];
         let mut x = (
             self.embed.forward(g),
-            Feat::<Vector, T>::input(g.tape(), g.num_atoms(), vectors, zeros),
+            Feat::<Vector, T>::zeros(g.tape(), g.num_atoms(), vectors),
         );
         for layer in &self.interactions {
             x = layer.forward(g, sh, basis, x);

@@ -99,7 +99,7 @@ fn transform_batch(b: &Batch, tr: &Transform, rng: &mut Rng) -> Batch {
     let centers = order.iter().map(|&k| inv[b.centers()[k]]).collect();
     let neighbors = order.iter().map(|&k| inv[b.neighbors()[k]]).collect();
     let shifts = order.iter().map(|&k| apply(&tr.m, b.shifts()[k])).collect();
-    Batch::new(
+    let mut out = Batch::new(
         positions,
         species,
         b.atoms_per_structure(),
@@ -107,7 +107,21 @@ fn transform_batch(b: &Batch, tr: &Transform, rng: &mut Rng) -> Batch {
         neighbors,
         shifts,
     )
-    .expect("a rigid motion and a renumbering of a valid batch is a valid batch")
+    .expect("a rigid motion and a renumbering of a valid batch is a valid batch");
+    // Invariant properties are unchanged by the motion and renumbered with
+    // the atoms.
+    if let Some((c, v)) = b.atom_scalars() {
+        let permuted = crate::check::permute_rows(v, c, &tr.perm);
+        out = out
+            .with_atom_scalars(c, permuted)
+            .expect("same shape as the batch's own properties");
+    }
+    if let Some((c, v)) = b.structure_scalars() {
+        out = out
+            .with_structure_scalars(c, v.to_vec())
+            .expect("same shape as the batch's own properties");
+    }
+    out
 }
 
 struct Evaluation {

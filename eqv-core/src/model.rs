@@ -8,7 +8,7 @@ use crate::irrep::{Irrep, Scalar, Vector};
 use crate::output::{Energy, Forces};
 use crate::param::Parameters;
 use crate::real::Real;
-use crate::rules::{IsEnergyLike, IsForceLike};
+use crate::rules::{IsChargeLike, IsDipoleLike, IsEnergyLike, IsForceLike};
 
 /// What a network returns: an irrep, per atom or per structure.
 pub trait OutputKind: Send + Sync + 'static {
@@ -103,7 +103,7 @@ impl<'t, T: Real> IntoDeclared<'t, kind::Energy, T> for Energy<'t, T> {
         self.0
     }
 }
-impl<'t, T: Real, I: IsEnergyLike> IntoDeclared<'t, kind::Charges, T> for Feat<'t, I, T> {
+impl<'t, T: Real, I: IsChargeLike> IntoDeclared<'t, kind::Charges, T> for Feat<'t, I, T> {
     fn into_declared(self) -> Feat<'t, Scalar, T> {
         retype(self)
     }
@@ -118,7 +118,7 @@ impl<'t, T: Real> IntoDeclared<'t, kind::Forces, T> for Forces<'t, T> {
         self.0
     }
 }
-impl<'t, T: Real, I: IsForceLike> IntoDeclared<'t, kind::Dipole, T> for Feat<'t, I, T> {
+impl<'t, T: Real, I: IsDipoleLike> IntoDeclared<'t, kind::Dipole, T> for Feat<'t, I, T> {
     fn into_declared(self) -> Feat<'t, Vector, T> {
         retype(self)
     }
@@ -130,6 +130,53 @@ pub fn into_declared<'t, K: OutputKind, T: Real>(
     x: impl IntoDeclared<'t, K, T>,
 ) -> Feat<'t, K::Ir, T> {
     x.into_declared()
+}
+
+/// Checks that a network's output has the rows its declared kind promises
+/// (rule 8): one per atom (`Forces`, `Charges`) or one per structure
+/// (`Energy`, `Dipole`). `#[equivariant]` models call it in `predict`.
+///
+/// # Panics
+/// With the model's name, the declared output, the rows promised and the
+/// rows returned, and the fix.
+pub fn check_output_rows<K: OutputKind, T: Real>(
+    model: &str,
+    graph: &Graph<'_, T>,
+    out: &Feat<'_, K::Ir, T>,
+) {
+    let (want, per, other, fix) = if K::PER_ATOM {
+        (
+            graph.num_atoms(),
+            "atom",
+            graph.num_structures(),
+            "return one row per atom (per-structure values reach atoms with `g.broadcast_to_atoms(..)`)",
+        )
+    } else {
+        (
+            graph.num_structures(),
+            "structure",
+            graph.num_atoms(),
+            "sum per-atom values into one row per structure with `g.sum_over_atoms(..)`",
+        )
+    };
+    if out.rows() != want {
+        let hint = if out.rows() == other && other != want {
+            if K::PER_ATOM {
+                " (one per structure?)"
+            } else {
+                " (one per atom?)"
+            }
+        } else {
+            ""
+        };
+        panic!(
+            "{model}: `output = {}` promises one {} row per {per} ({want} rows for this batch), but `forward` returned {} rows{hint}; \
+             rule 8: the declared output is a promise about what the result is; fix: {fix}; see `eqv::rules::r8_output_type`",
+            K::NAME,
+            <K::Ir as Irrep>::NAME,
+            out.rows(),
+        );
+    }
 }
 
 /// Every network that declares `output = Energy` is an energy model: it

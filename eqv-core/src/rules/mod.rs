@@ -8,7 +8,7 @@
 //!
 //! | rule | trait | page |
 //! |---|---|---|
-//! | 1. pointwise nonlinearities only on scalars | [`ActsOn`] | [`r1_linearity`] |
+//! | 1. pointwise nonlinearities only on scalars | [`ActsOn`], [`IsScalar`] | [`r1_linearity`] |
 //! | 2. linear maps never mix irrep types | [`LinearMapTo`] | [`r2_linear_maps`] |
 //! | 3. only equal irreps are added | [`SameIrrepAs`] | [`r3_addition`] |
 //! | 4. irrep × irrep only by Clebsch-Gordan paths | [`InProduct`] | [`r4_selection_rules`] |
@@ -31,12 +31,12 @@ pub mod r7_permutation;
 pub mod r8_output_type;
 pub mod r9_parity;
 
-pub use r1_linearity::{ActivatedBy, ActsOn};
+pub use r1_linearity::{ActivatedBy, ActsOn, IsScalar};
 pub use r2_linear_maps::LinearMapTo;
 pub use r3_addition::SameIrrepAs;
 pub use r4_selection_rules::InProduct;
 pub use r5_no_components::ComponentsAreInvariant;
 pub use r6_translation::PositionsAreFeatures;
 pub use r7_permutation::AtomOrderIsMeaningful;
-pub use r8_output_type::{IsEnergyLike, IsForceLike};
+pub use r8_output_type::{IsChargeLike, IsDipoleLike, IsEnergyLike, IsForceLike};
 pub use r9_parity::{BiasAllowed, ParityOfActivation};

@@ -14,7 +14,7 @@
 //! is linear must be zero; what you want is a norm or a dot product.
 //!
 //! ## What fails
-//! ```compile_fail
+//! ```compile_fail,E0277
 //! use eqv_core::prelude::*;
 //! let mut rng = Rng::new(0);
 //! let lin = Linear::<Vector, Scalar>::new(8, 16, &mut rng); // error: cannot turn Vector into Scalar
@@ -26,7 +26,7 @@
 //! let mut rng = Rng::new(0);
 //! let vectors = Linear::<Vector, Vector>::new(8, 16, &mut rng); // mixes channels only
 //! let tape = Tape::<f64>::new();
-//! let v = Feat::<Vector>::input(&tape, 2, 8, vec![0.1; 2 * 8 * 3]);
+//! let v = eqv_core::non_equivariant::input::<Vector, _>(&tape, 2, 8, vec![0.1; 2 * 8 * 3]);
 //! let invariants = v.norm(); // Vector -> Scalar the equivariant way
 //! # let _ = (vectors.forward(v), invariants);
 //! ```

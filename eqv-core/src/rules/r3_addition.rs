@@ -10,11 +10,11 @@
 //! neither a scalar nor a vector, and no later layer can undo that.
 //!
 //! ## What fails
-//! ```compile_fail
+//! ```compile_fail,E0277
 //! use eqv_core::prelude::*;
 //! let tape = Tape::<f64>::new();
-//! let v = Feat::<Vector>::input(&tape, 1, 1, vec![1.0, 0.0, 0.0]);
-//! let p = Feat::<Pseudovector>::input(&tape, 1, 1, vec![0.0, 1.0, 0.0]);
+//! let v = eqv_core::non_equivariant::input::<Vector, _>(&tape, 1, 1, vec![1.0, 0.0, 0.0]);
+//! let p = eqv_core::non_equivariant::input::<Pseudovector, _>(&tape, 1, 1, vec![0.0, 1.0, 0.0]);
 //! let bad = v + p; // error: cannot add `Pseudovector` features to `Vector` features
 //! ```
 //!
@@ -23,8 +23,8 @@
 //! ```
 //! use eqv_core::prelude::*;
 //! let tape = Tape::<f64>::new();
-//! let a = Feat::<Vector>::input(&tape, 1, 1, vec![1.0, 0.0, 0.0]);
-//! let b = Feat::<Vector>::input(&tape, 1, 1, vec![0.0, 1.0, 0.0]);
+//! let a = eqv_core::non_equivariant::input::<Vector, _>(&tape, 1, 1, vec![1.0, 0.0, 0.0]);
+//! let b = eqv_core::non_equivariant::input::<Vector, _>(&tape, 1, 1, vec![0.0, 1.0, 0.0]);
 //! let ok = a + b;
 //! let axial = a.cross(b); // Vector x Vector -> Pseudovector
 //! # let _ = (ok, axial);

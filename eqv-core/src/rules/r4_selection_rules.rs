@@ -14,11 +14,11 @@
 //! modelling mistake, often a wrong parity.
 //!
 //! ## What fails
-//! ```compile_fail
+//! ```compile_fail,E0277
 //! use eqv_core::prelude::*;
 //! let tape = Tape::<f64>::new();
-//! let a = Feat::<Vector>::input(&tape, 1, 1, vec![1.0, 0.0, 0.0]);
-//! let b = Feat::<Vector>::input(&tape, 1, 1, vec![0.0, 1.0, 0.0]);
+//! let a = eqv_core::non_equivariant::input::<Vector, _>(&tape, 1, 1, vec![1.0, 0.0, 0.0]);
+//! let b = eqv_core::non_equivariant::input::<Vector, _>(&tape, 1, 1, vec![0.0, 1.0, 0.0]);
 //! let bad = tensor_product::<_, _, Vector, _>(a, b); // error: parity odd·odd = even
 //! ```
 //!
@@ -26,8 +26,8 @@
 //! ```
 //! use eqv_core::prelude::*;
 //! let tape = Tape::<f64>::new();
-//! let a = Feat::<Vector>::input(&tape, 1, 1, vec![1.0, 0.0, 0.0]);
-//! let b = Feat::<Vector>::input(&tape, 1, 1, vec![0.0, 1.0, 0.0]);
+//! let a = eqv_core::non_equivariant::input::<Vector, _>(&tape, 1, 1, vec![1.0, 0.0, 0.0]);
+//! let b = eqv_core::non_equivariant::input::<Vector, _>(&tape, 1, 1, vec![0.0, 1.0, 0.0]);
 //! let ok = tensor_product::<_, _, Pseudovector, _>(a, b);
 //! # let _ = ok;
 //! ```

@@ -13,18 +13,18 @@
 //! is available as invariants (`norm`, `dot`) or through tensor products.
 //!
 //! ## What fails
-//! ```compile_fail
+//! ```compile_fail,E0277
 //! use eqv_core::prelude::*;
 //! let tape = Tape::<f64>::new();
-//! let v = Feat::<Vector>::input(&tape, 1, 1, vec![1.0, 2.0, 3.0]);
-//! let [x, y, z] = v.components(); // error: `Vector` features have no invariant components
+//! let v = eqv_core::non_equivariant::input::<Vector, _>(&tape, 1, 1, vec![1.0, 2.0, 3.0]);
+//! let xyz = v.components(); // error: `Vector` features have no invariant components
 //! ```
 //!
 //! ## The fix
 //! ```
 //! use eqv_core::prelude::*;
 //! let tape = Tape::<f64>::new();
-//! let v = Feat::<Vector>::input(&tape, 1, 1, vec![1.0, 2.0, 3.0]);
+//! let v = eqv_core::non_equivariant::input::<Vector, _>(&tape, 1, 1, vec![1.0, 2.0, 3.0]);
 //! let length = v.norm();         // invariant
 //! let proj = v.dot(v);           // invariant
 //! // or, knowingly giving up equivariance (e.g. a baseline trained with augmentation):

@@ -12,7 +12,7 @@
 //! do not even transform linearly under the Euclidean group, `r -> Rr + t`).
 //!
 //! ## What fails
-//! ```compile_fail
+//! ```compile_fail,E0277
 //! use eqv_core::prelude::*;
 //! fn model<'t>(g: &Graph<'t, f64>) {
 //!     let r = g.positions(); // error: absolute positions are not a feature

@@ -322,7 +322,9 @@ fn gen_model_impl(model: &Model, args: &Args) -> TokenStream {
             type Output = ::eqv::__private::kind::#kind;
             fn predict<'t, T: ::eqv::__private::Real>(&self, graph: &::eqv::__private::Graph<'t, T>) -> ::eqv::__private::Feat<'t, <::eqv::__private::kind::#kind as ::eqv::__private::OutputKind>::Ir, T> {
                 let out = #name::forward(self, graph);
-                #convert
+                let out = #convert;
+                ::eqv::__private::check_output_rows::<::eqv::__private::kind::#kind, T>(::std::stringify!(#name), graph, &out);
+                out
             }
         }
     }

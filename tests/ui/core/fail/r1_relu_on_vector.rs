@@ -4,6 +4,6 @@ use eqv::prelude::*;
 
 fn main() {
     let tape = Tape::<f64>::new();
-    let v = Feat::<Vector>::input(&tape, 1, 1, vec![1.0, -2.0, 0.5]);
+    let v = eqv::non_equivariant::input::<Vector, _>(&tape, 1, 1, vec![1.0, -2.0, 0.5]);
     let _h = v.activate(Relu);
 }

@@ -3,8 +3,8 @@ use eqv::prelude::*;
 
 fn main() {
     let tape = Tape::<f64>::new();
-    let a = Feat::<Vector>::input(&tape, 1, 1, vec![1.0, 0.0, 0.0]);
-    let b = Feat::<Vector>::input(&tape, 1, 1, vec![0.0, 1.0, 0.0]);
+    let a = eqv::non_equivariant::input::<Vector, _>(&tape, 1, 1, vec![1.0, 0.0, 0.0]);
+    let b = eqv::non_equivariant::input::<Vector, _>(&tape, 1, 1, vec![0.0, 1.0, 0.0]);
     let axial: Feat<Pseudovector> = a.cross(b);
     let _gated = axial.activate(Sigmoid);
 }

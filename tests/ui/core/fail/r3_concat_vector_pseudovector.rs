@@ -3,7 +3,7 @@ use eqv::prelude::*;
 
 fn main() {
     let tape = Tape::<f64>::new();
-    let v = Feat::<Vector>::input(&tape, 1, 2, vec![0.5; 6]);
-    let p = Feat::<Pseudovector>::input(&tape, 1, 1, vec![0.0, 0.0, 1.0]);
+    let v = eqv::non_equivariant::input::<Vector, _>(&tape, 1, 2, vec![0.5; 6]);
+    let p = eqv::non_equivariant::input::<Pseudovector, _>(&tape, 1, 1, vec![0.0, 0.0, 1.0]);
     let _channels = v.concat(p);
 }

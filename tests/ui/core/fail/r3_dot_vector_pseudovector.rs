@@ -4,7 +4,7 @@ use eqv::prelude::*;
 
 fn main() {
     let tape = Tape::<f64>::new();
-    let v = Feat::<Vector>::input(&tape, 1, 1, vec![1.0, 2.0, 3.0]);
-    let p = Feat::<Pseudovector>::input(&tape, 1, 1, vec![0.0, 0.0, 1.0]);
+    let v = eqv::non_equivariant::input::<Vector, _>(&tape, 1, 1, vec![1.0, 2.0, 3.0]);
+    let p = eqv::non_equivariant::input::<Pseudovector, _>(&tape, 1, 1, vec![0.0, 0.0, 1.0]);
     let _s: Feat<Scalar> = v.dot(p);
 }

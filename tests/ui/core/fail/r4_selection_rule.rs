@@ -3,6 +3,6 @@ use eqv::prelude::*;
 
 fn main() {
     let tape = Tape::<f64>::new();
-    let v = Feat::<Vector>::input(&tape, 1, 1, vec![1.0, 2.0, 3.0]);
+    let v = eqv::non_equivariant::input::<Vector, _>(&tape, 1, 1, vec![1.0, 2.0, 3.0]);
     let _t = tensor_product::<_, _, Tensor3e, _>(v, v);
 }

@@ -68,7 +68,7 @@ impl Deep {
         let zeros = vec![T::ZERO; g.num_atoms() * vectors * 3];
         let mut x = (
             self.embed.forward(g),
-            Feat::<Vector, T>::input(g.tape(), g.num_atoms(), vectors, zeros),
+            eqv::non_equivariant::input::<Vector, T>(g.tape(), g.num_atoms(), vectors, zeros),
         );
         for b in &self.blocks {
             x = b.forward(g, sh, basis, x);
