@@ -26,7 +26,7 @@ pub mod __private {
     pub use eqv_core::feat::Feat;
     pub use eqv_core::graph::{Batch, Graph};
     pub use eqv_core::irrep::*;
-    pub use eqv_core::layer::Layer;
+    pub use eqv_core::layer::{follow_entry, ConfigEntry, ConfigValue, Layer};
     pub use eqv_core::model::{check_output_rows, into_declared, kind, Model, OutputKind};
     pub use eqv_core::ops::activation::{Activation, Sigmoid, Silu};
     pub use eqv_core::ops::embedding::SpeciesEmbedding;
