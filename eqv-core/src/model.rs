@@ -170,7 +170,7 @@ pub fn check_output_rows<K: OutputKind, T: Real>(
             ""
         };
         panic!(
-            "{model}: `output = {}` promises one {} row per {per} ({want} rows for this batch), but `forward` returned {} rows{hint}; \
+            "{model}: `output = {}` promises one {} row per {per} ({want} for this batch), but `forward` returned {} rows{hint}; \
              rule 8: the declared output is a promise about what the result is; fix: {fix}; see `eqv::rules::r8_output_type`",
             K::NAME,
             <K::Ir as Irrep>::NAME,
