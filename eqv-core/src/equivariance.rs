@@ -219,7 +219,7 @@ struct Evaluation {
 fn evaluate<M: Model>(model: &M, batch: &Batch) -> Evaluation {
     let tape = Tape::<f64>::new();
     let g = Graph::new(&tape, batch);
-    let y = model.predict(&g);
+    let y = model.output(&g);
     let output = y.to_f64();
     let row_len = y.row_len();
     let forces = (<M::Output as OutputKind>::NAME == "Energy").then(|| {

@@ -65,14 +65,45 @@ pub mod kind {
 /// `#[equivariant(output = Energy)]` implements it from the user's
 /// `forward(&self, graph) -> ...`, checking at compile time that what
 /// `forward` returns is what `output` promises.
+///
+/// A hand-written implementation names its output kind and returns
+/// anything that can stand for it (rule 8, checked by [`IntoDeclared`]):
+///
+/// ```
+/// use eqv_core::model::{kind, IntoDeclared, Model};
+/// use eqv_core::param::{Param, Parameters};
+/// use eqv_core::prelude::*;
+/// struct PairEnergy;
+/// impl Parameters for PairEnergy {
+///     fn visit(&self, _: &str, _: &mut dyn FnMut(&str, &Param)) {}
+///     fn visit_mut(&mut self, _: &str, _: &mut dyn FnMut(&str, &mut Param)) {}
+/// }
+/// impl Model for PairEnergy {
+///     type Output = kind::Energy;
+///     fn predict<'t, T: Real>(&self, g: &Graph<'t, T>) -> impl IntoDeclared<'t, Self::Output, T> {
+///         g.sum_over_atoms(g.scatter_sum(g.edge_vectors().squared_norm()))
+///     }
+/// }
+/// ```
+///
+/// Returning scalars from a model that declares `kind::Forces` is rule 8's
+/// compile error ("`Scalar` features cannot be forces"), in the signature
+/// or in the body.
 pub trait Model: Parameters + Sync {
     /// What the network promises to return.
     type Output: OutputKind;
-    /// Runs the network on a batch of structures, in any number type.
-    fn predict<'t, T: Real>(
+    /// Runs the network on a batch of structures, in any number type. The
+    /// result must stand for the declared output (rule 8); callers that
+    /// want the feature use [`Model::output`].
+    fn predict<'t, T: Real>(&self, graph: &Graph<'t, T>) -> impl IntoDeclared<'t, Self::Output, T>;
+
+    /// [`Model::predict`] as a feature of the declared irrep.
+    fn output<'t, T: Real>(
         &self,
         graph: &Graph<'t, T>,
-    ) -> Feat<'t, <Self::Output as OutputKind>::Ir, T>;
+    ) -> Feat<'t, <Self::Output as OutputKind>::Ir, T> {
+        self.predict(graph).into_declared()
+    }
 }
 
 /// Rule 8: a value returned by `forward` can stand for the declared output
@@ -183,6 +214,6 @@ pub fn check_output_rows<K: OutputKind, T: Real>(
 /// trains on energies and forces through [`crate::graph::energy_force_gradient`].
 impl<M: Model<Output = kind::Energy>> crate::graph::EnergyModel for M {
     fn energy<'t, T: Real>(&self, graph: &Graph<'t, T>) -> Feat<'t, Scalar, T> {
-        self.predict(graph)
+        self.output(graph)
     }
 }

@@ -5,7 +5,7 @@
 
 use eqv_core::equivariance::check_model_equivariance;
 use eqv_core::graph::Batch;
-use eqv_core::model::{kind, Model};
+use eqv_core::model::{kind, IntoDeclared, Model};
 use eqv_core::param::{Param, Parameters};
 use eqv_core::prelude::*;
 
@@ -18,7 +18,7 @@ impl Parameters for VanishingDipole {
 }
 impl Model for VanishingDipole {
     type Output = kind::Dipole;
-    fn predict<'t, T: Real>(&self, g: &Graph<'t, T>) -> Feat<'t, Vector, T> {
+    fn predict<'t, T: Real>(&self, g: &Graph<'t, T>) -> impl IntoDeclared<'t, Self::Output, T> {
         g.sum_over_atoms(g.scatter_sum(g.edge_vectors()))
     }
 }
@@ -31,7 +31,7 @@ impl Parameters for Centroid {
 }
 impl Model for Centroid {
     type Output = kind::Dipole;
-    fn predict<'t, T: Real>(&self, g: &Graph<'t, T>) -> Feat<'t, Vector, T> {
+    fn predict<'t, T: Real>(&self, g: &Graph<'t, T>) -> impl IntoDeclared<'t, Self::Output, T> {
         g.mean_over_atoms(eqv_core::non_equivariant::positions(g))
     }
 }

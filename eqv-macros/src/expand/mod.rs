@@ -372,6 +372,7 @@ fn gen_model_impl(model: &Model, args: &Args) -> TokenStream {
     quote! {
         impl ::eqv::__private::Model for #name {
             type Output = ::eqv::__private::kind::#kind;
+            #[allow(refining_impl_trait)]
             fn predict<'t, T: ::eqv::__private::Real>(&self, graph: &::eqv::__private::Graph<'t, T>) -> ::eqv::__private::Feat<'t, <::eqv::__private::kind::#kind as ::eqv::__private::OutputKind>::Ir, T> {
                 let out = #name::forward(self, graph);
                 let out = #convert;
