@@ -15,8 +15,11 @@
 //! ## What fails
 //! ```compile_fail,E0277
 //! use eqv_core::prelude::*;
+//! # use eqv_core::graph::Batch;
+//! # let batch = Batch::from_positions(&[[0.0; 3], [1.0, -2.0, 0.5], [0.3, 0.4, -1.0]], &[0, 0, 0], 5.0).unwrap();
 //! let tape = Tape::<f64>::new();
-//! let v = eqv_core::non_equivariant::input::<Vector, _>(&tape, 1, 1, vec![1.0, -2.0, 0.5]);
+//! let g = Graph::new(&tape, &batch);
+//! let v = g.edge_vectors(); // a Vector per edge
 //! let bad = v.activate(Relu); // error: `Relu` cannot act on `Vector` features
 //! ```
 //!
@@ -24,8 +27,11 @@
 //! Gate the vector with a nonlinearity of scalars, or act on its norm:
 //! ```
 //! use eqv_core::prelude::*;
+//! # use eqv_core::graph::Batch;
+//! # let batch = Batch::from_positions(&[[0.0; 3], [1.0, -2.0, 0.5], [0.3, 0.4, -1.0]], &[0, 0, 0], 5.0).unwrap();
 //! let tape = Tape::<f64>::new();
-//! let v = eqv_core::non_equivariant::input::<Vector, _>(&tape, 1, 1, vec![1.0, -2.0, 0.5]);
+//! let g = Graph::new(&tape, &batch);
+//! let v = g.edge_vectors();
 //! let gate = v.norm().activate(Sigmoid); // invariant -> anything goes
 //! let ok = v.scale(gate);                // Vector scaled by an invariant
 //! # let _ = ok;
@@ -66,6 +72,10 @@ pub(crate) mod sealed {
     /// Seals [`ActsOn`](super::ActsOn): implemented exactly where rules 1
     /// and 9 allow.
     pub trait Sealed<I> {}
+
+    /// Seals [`ActivatedBy`](super::ActivatedBy) the same way.
+    pub trait ActivatedSealed<A> {}
+    impl<I: Irrep, A: super::ActsOn<I>> ActivatedSealed<A> for I {}
 
     /// Rule 1, stated on the irrep: `Self` features may pass through the
     /// activation `A`. Private, so that rustc's "not implemented for
@@ -139,7 +149,7 @@ impl IsScalar for Scalar {
 /// features of an irrep it does not know yet uses this form, so that the
 /// irrep is inferred from the argument and a wrong one is reported with
 /// rule 1's message instead of a type mismatch.
-pub trait ActivatedBy<A>: Irrep {
+pub trait ActivatedBy<A>: Irrep + sealed::ActivatedSealed<A> {
     /// The irrep of the result.
     type Out: Irrep;
     /// `x.activate(a)`.

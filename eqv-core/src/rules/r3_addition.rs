@@ -12,9 +12,12 @@
 //! ## What fails
 //! ```compile_fail,E0277
 //! use eqv_core::prelude::*;
+//! # use eqv_core::graph::Batch;
+//! # let batch = Batch::from_positions(&[[0.0; 3], [1.0, -2.0, 0.5], [0.3, 0.4, -1.0]], &[0, 0, 0], 5.0).unwrap();
 //! let tape = Tape::<f64>::new();
-//! let v = eqv_core::non_equivariant::input::<Vector, _>(&tape, 1, 1, vec![1.0, 0.0, 0.0]);
-//! let p = eqv_core::non_equivariant::input::<Pseudovector, _>(&tape, 1, 1, vec![0.0, 1.0, 0.0]);
+//! let g = Graph::new(&tape, &batch);
+//! let v = g.edge_vectors();
+//! let p = v.cross(g.gather_centers(g.scatter_sum(v))); // a Pseudovector
 //! let bad = v + p; // error: cannot add `Pseudovector` features to `Vector` features
 //! ```
 //!
@@ -22,9 +25,12 @@
 //! Add like to like; couple unlike irreps by a tensor product:
 //! ```
 //! use eqv_core::prelude::*;
+//! # use eqv_core::graph::Batch;
+//! # let batch = Batch::from_positions(&[[0.0; 3], [1.0, -2.0, 0.5], [0.3, 0.4, -1.0]], &[0, 0, 0], 5.0).unwrap();
 //! let tape = Tape::<f64>::new();
-//! let a = eqv_core::non_equivariant::input::<Vector, _>(&tape, 1, 1, vec![1.0, 0.0, 0.0]);
-//! let b = eqv_core::non_equivariant::input::<Vector, _>(&tape, 1, 1, vec![0.0, 1.0, 0.0]);
+//! let g = Graph::new(&tape, &batch);
+//! let a = g.edge_vectors();
+//! let b = g.gather_centers(g.scatter_sum(a));
 //! let ok = a + b;
 //! let axial = a.cross(b); // Vector x Vector -> Pseudovector
 //! # let _ = (ok, axial);

@@ -11,6 +11,15 @@
 //! `Pseudovector` fails under inversion instead: forces flip with a mirror
 //! image, pseudovectors do not.
 //!
+//! The declared output is checked three times: by type (`Forces::from_feat`
+//! takes only `Vector`s; `#[equivariant(output = ...)]` and a hand-written
+//! [`Model`](crate::model::Model) accept only what
+//! [`IntoDeclared`](crate::model::IntoDeclared) allows, with the text of the
+//! declared kind), by row count at `predict` (one row per atom for `Forces`
+//! and `Charges`, per structure for `Energy` and `Dipole`), and numerically
+//! by `check_equivariance`. Forces computed as `−∇E` come back typed from
+//! [`Forces::from_energy`](crate::output::Forces::from_energy).
+//!
 //! ## What fails
 //! ```compile_fail,E0277
 //! use eqv_core::prelude::*;

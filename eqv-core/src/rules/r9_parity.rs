@@ -13,6 +13,13 @@
 //! `b ≠ 0` only for invariant scalars: adding the same number to x, y and z
 //! is not even rotation equivariant.
 //!
+//! Both halves are closed: `Linear`'s bias is a private field that only
+//! [`Linear::with_bias`](crate::ops::linear::Linear::with_bias) (scalars
+//! only) creates, and an activation's symmetry is one of three sealed
+//! markers whose odd/even claim is checked numerically the first time the
+//! activation acts on a pseudoscalar
+//! ([`check_symmetry`](crate::ops::activation::check_symmetry)).
+//!
 //! ## What fails
 //! ```compile_fail,E0277
 //! use eqv_core::prelude::*;
@@ -21,16 +28,24 @@
 //! ```
 //! ```compile_fail,E0277
 //! use eqv_core::prelude::*;
+//! # use eqv_core::graph::Batch;
+//! # let batch = Batch::from_positions(&[[0.0; 3], [1.0, -2.0, 0.5], [0.3, 0.4, -1.0]], &[0, 0, 0], 5.0).unwrap();
 //! let tape = Tape::<f64>::new();
-//! let chirality = eqv_core::non_equivariant::input::<Pseudoscalar, _>(&tape, 1, 1, vec![0.3]);
+//! let g = Graph::new(&tape, &batch);
+//! let r = g.edge_vectors();
+//! let chirality = r.triple(g.gather_centers(g.scatter_sum(r)), g.gather_neighbors(g.scatter_sum(r)));
 //! let bad = chirality.activate(Silu); // error: SiLU is neither odd nor even
 //! ```
 //!
 //! ## The fix
 //! ```
 //! use eqv_core::prelude::*;
+//! # use eqv_core::graph::Batch;
+//! # let batch = Batch::from_positions(&[[0.0; 3], [1.0, -2.0, 0.5], [0.3, 0.4, -1.0]], &[0, 0, 0], 5.0).unwrap();
 //! let tape = Tape::<f64>::new();
-//! let chirality = eqv_core::non_equivariant::input::<Pseudoscalar, _>(&tape, 1, 1, vec![0.3]);
+//! let g = Graph::new(&tape, &batch);
+//! let r = g.edge_vectors();
+//! let chirality = r.triple(g.gather_centers(g.scatter_sum(r)), g.gather_neighbors(g.scatter_sum(r)));
 //! let still_odd: Feat<Pseudoscalar> = chirality.activate(Tanh); // odd -> 0o
 //! let even: Feat<Scalar> = chirality.activate(Abs);             // even -> 0e
 //! # let _ = (still_odd, even);
