@@ -91,7 +91,7 @@ pub fn wrap<'t, I: Irrep, T: Real>(
         "authoring::wrap: a node of {len} numbers is not {rows} rows x {mul} channels of {}",
         I::NAME
     );
-    Feat::wrap(tape, id, rows, mul)
+    Feat::retype(tape, id, rows, mul)
 }
 
 /// The largest deviation [`assert_equivariant`] tolerates, relative to the
@@ -141,8 +141,8 @@ pub fn assert_equivariant2<I: Irrep, J: Irrep, O: Irrep>(
     let b = rng.normals(rows * mul * J::DIM);
     let run = |a: Vec<f64>, b: Vec<f64>| {
         let tape = Tape::<f64>::new();
-        let fa = Feat::<I>::input(&tape, rows, mul, a);
-        let fb = Feat::<J>::input(&tape, rows, mul, b);
+        let fa = Feat::<I>::raw_input(&tape, rows, mul, a);
+        let fb = Feat::<J>::raw_input(&tape, rows, mul, b);
         op(fa, fb).to_f64()
     };
     let base = run(a.clone(), b.clone());

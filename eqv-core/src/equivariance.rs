@@ -224,7 +224,7 @@ fn evaluate<M: Model>(model: &M, batch: &Batch) -> Evaluation {
     let row_len = y.row_len();
     let forces = (<M::Output as OutputKind>::NAME == "Energy").then(|| {
         let scalar =
-            crate::feat::Feat::<crate::irrep::Scalar>::wrap(&tape, y.id(), y.rows(), y.mul());
+            crate::feat::Feat::<crate::irrep::Scalar>::retype(&tape, y.id(), y.rows(), y.mul());
         forces_from_energy(&g, scalar)
             .into_iter()
             .flatten()

@@ -54,9 +54,9 @@ impl<'t, I: Irrep, T: Real> Feat<'t, I, T> {
     ///
     /// # Panics
     /// If `data.len() != rows * mul * I::DIM`.
-    pub(crate) fn input(tape: &'t Tape<T>, rows: usize, mul: usize, data: Vec<T>) -> Self {
+    pub(crate) fn raw_input(tape: &'t Tape<T>, rows: usize, mul: usize, data: Vec<T>) -> Self {
         Self::check_len(rows, mul, data.len());
-        Self::wrap(tape, tape.constant(data), rows, mul)
+        Self::retype(tape, tape.constant(data), rows, mul)
     }
 
     /// Like [`Feat::input`], but a leaf whose gradient `Tape::backward`
@@ -64,9 +64,39 @@ impl<'t, I: Irrep, T: Real> Feat<'t, I, T> {
     ///
     /// # Panics
     /// If `data.len() != rows * mul * I::DIM`.
-    pub(crate) fn variable(tape: &'t Tape<T>, rows: usize, mul: usize, data: Vec<T>) -> Self {
+    pub(crate) fn raw_variable(tape: &'t Tape<T>, rows: usize, mul: usize, data: Vec<T>) -> Self {
         Self::check_len(rows, mul, data.len());
-        Self::wrap(tape, tape.variable(data), rows, mul)
+        Self::retype(tape, tape.variable(data), rows, mul)
+    }
+
+    /// Raw numbers as a feature: does not compile, and says why (see
+    /// [`crate::rules::trust`]). Data enters through the
+    /// [`Graph`](crate::graph::Graph); the named opt-out is
+    /// [`crate::non_equivariant::input`].
+    pub fn input(tape: &'t Tape<T>, rows: usize, mul: usize, data: Vec<T>) -> Self
+    where
+        I: crate::rules::NumbersAreTyped,
+    {
+        Self::raw_input(tape, rows, mul, data)
+    }
+
+    /// Like [`Feat::input`]: does not compile, and says why. The named
+    /// opt-out is [`crate::non_equivariant::variable`].
+    pub fn variable(tape: &'t Tape<T>, rows: usize, mul: usize, data: Vec<T>) -> Self
+    where
+        I: crate::rules::NumbersAreTyped,
+    {
+        Self::raw_variable(tape, rows, mul, data)
+    }
+
+    /// Retyping a tape node: does not compile, and says why (see
+    /// [`crate::rules::trust`]). Implementers of ops use
+    /// [`crate::authoring::wrap`].
+    pub fn wrap(tape: &'t Tape<T>, id: NodeId, rows: usize, mul: usize) -> Self
+    where
+        I: crate::rules::NodesAreRetyped,
+    {
+        Self::retype(tape, id, rows, mul)
     }
 
     /// Records an op's result: its value, the nodes it read, and its VJP.
@@ -81,12 +111,12 @@ impl<'t, I: Irrep, T: Real> Feat<'t, I, T> {
         vjp: impl Fn(&[T], &mut Grads<T>) + 'static,
     ) -> Self {
         Self::check_len(rows, mul, value.len());
-        Self::wrap(tape, tape.op(value, inputs, vjp), rows, mul)
+        Self::retype(tape, tape.op(value, inputs, vjp), rows, mul)
     }
 
     /// Wraps an existing node (for implementing ops; public as
     /// [`crate::authoring::wrap`]).
-    pub(crate) fn wrap(tape: &'t Tape<T>, id: NodeId, rows: usize, mul: usize) -> Self {
+    pub(crate) fn retype(tape: &'t Tape<T>, id: NodeId, rows: usize, mul: usize) -> Self {
         Feat {
             tape,
             id,
@@ -103,7 +133,7 @@ impl<'t, I: Irrep, T: Real> Feat<'t, I, T> {
     /// this is the only constructor from numbers that needs no promise (the
     /// initial vector features of PaiNN-like models).
     pub fn zeros(tape: &'t Tape<T>, rows: usize, mul: usize) -> Self {
-        Self::input(tape, rows, mul, vec![T::ZERO; rows * mul * I::DIM])
+        Self::raw_input(tape, rows, mul, vec![T::ZERO; rows * mul * I::DIM])
     }
 
     fn check_len(rows: usize, mul: usize, len: usize) {

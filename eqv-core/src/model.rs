@@ -121,7 +121,7 @@ pub trait IntoDeclared<'t, K: OutputKind, T: Real> {
 
 fn retype<'t, I: Irrep, O: Irrep, T: Real>(x: Feat<'t, I, T>) -> Feat<'t, O, T> {
     debug_assert_eq!(I::IR, O::IR);
-    Feat::wrap(x.tape(), x.id(), x.rows(), x.mul())
+    Feat::retype(x.tape(), x.id(), x.rows(), x.mul())
 }
 
 impl<'t, T: Real, I: IsEnergyLike> IntoDeclared<'t, kind::Energy, T> for Feat<'t, I, T> {

@@ -31,7 +31,7 @@ pub fn input<'t, I: Irrep, T: Real>(
     mul: usize,
     data: Vec<T>,
 ) -> Feat<'t, I, T> {
-    Feat::input(tape, rows, mul, data)
+    Feat::raw_input(tape, rows, mul, data)
 }
 
 /// Like [`input`], but a leaf whose gradient `Tape::backward` reports
@@ -46,7 +46,7 @@ pub fn variable<'t, I: Irrep, T: Real>(
     mul: usize,
     data: Vec<T>,
 ) -> Feat<'t, I, T> {
-    Feat::variable(tape, rows, mul, data)
+    Feat::raw_variable(tape, rows, mul, data)
 }
 
 fn check_index(rows: usize, index: &[usize], n_out: usize, op: &str) {

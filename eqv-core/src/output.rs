@@ -24,7 +24,7 @@ impl<'t, T: Real> Forces<'t, T> {
             "forces have one Vector channel per atom, got {}",
             x.mul()
         );
-        Forces(Feat::wrap(x.tape(), x.id(), x.rows(), 1))
+        Forces(Feat::retype(x.tape(), x.id(), x.rows(), 1))
     }
 
     /// The forces `F = −∂(Σ energy)/∂R` of every atom of `graph`, typed: one
@@ -53,7 +53,7 @@ impl<'t, T: Real> Forces<'t, T> {
     pub fn from_energy(graph: &Graph<'t, T>, energy: Feat<'t, Scalar, T>) -> Self {
         let f = crate::graph::forces_from_energy(graph, energy);
         let n = f.len();
-        Forces(Feat::input(
+        Forces(Feat::raw_input(
             graph.tape(),
             n,
             1,
@@ -94,7 +94,7 @@ impl<'t, T: Real> Energy<'t, T> {
             "an energy has one Scalar channel per row, got {}",
             x.mul()
         );
-        Energy(Feat::wrap(x.tape(), x.id(), x.rows(), 1))
+        Energy(Feat::retype(x.tape(), x.id(), x.rows(), 1))
     }
 
     /// The energy as a `Scalar` feature.

@@ -73,7 +73,7 @@ impl<'t, T: Real> Graph<'t, T> {
             .flatten()
             .map(|&x| T::from_f64(x))
             .collect();
-        let pos = Feat::input(tape, batch.num_atoms(), 1, p);
+        let pos = Feat::raw_input(tape, batch.num_atoms(), 1, p);
         Self::build(tape, batch, pos)
     }
 
@@ -93,7 +93,7 @@ impl<'t, T: Real> Graph<'t, T> {
             positions.len(),
             batch.num_atoms()
         );
-        let pos = Feat::variable(tape, batch.num_atoms(), 1, positions);
+        let pos = Feat::raw_variable(tape, batch.num_atoms(), 1, positions);
         Self::build(tape, batch, pos)
     }
 
@@ -424,7 +424,7 @@ impl<'t, T: Real> Graph<'t, T> {
         let (c, v) = self.index.atom_scalars.as_ref().expect(
             "Graph::atom_scalars: the batch has no per-atom properties (Batch::with_atom_scalars)",
         );
-        Feat::input(
+        Feat::raw_input(
             self.tape,
             self.num_atoms(),
             *c,
@@ -442,7 +442,7 @@ impl<'t, T: Real> Graph<'t, T> {
         let (c, v) = self.index.structure_scalars.as_ref().expect(
             "Graph::structure_scalars: the batch has no per-structure properties (Batch::with_structure_scalars)",
         );
-        Feat::input(
+        Feat::raw_input(
             self.tape,
             self.num_structures(),
             *c,
@@ -466,7 +466,7 @@ impl<'t, T: Real> Graph<'t, T> {
             );
             y[a * n_species + s] = T::ONE;
         }
-        Feat::input(self.tape, self.num_atoms(), n_species, y)
+        Feat::raw_input(self.tape, self.num_atoms(), n_species, y)
     }
 }
 

@@ -244,11 +244,11 @@ mod tests {
         let x0 = vec![-1.3, -0.2, 0.4, 2.5];
         let f = |x: &[f64]| {
             let tape = Tape::<f64>::new();
-            let v = Feat::<Scalar>::variable(&tape, 2, 2, x.to_vec());
+            let v = Feat::<Scalar>::raw_variable(&tape, 2, 2, x.to_vec());
             v.activate(Silu).to_f64().iter().sum::<f64>()
         };
         let tape = Tape::<f64>::new();
-        let v = Feat::<Scalar>::variable(&tape, 2, 2, x0.clone());
+        let v = Feat::<Scalar>::raw_variable(&tape, 2, 2, x0.clone());
         let y = v.activate(Silu);
         let grads = tape.backward(y.id(), &[1.0; 4]);
         let g = grads.get(v.id()).unwrap();
@@ -265,7 +265,7 @@ mod tests {
     #[test]
     fn pseudoscalars_keep_a_definite_parity() {
         let tape = Tape::<f64>::new();
-        let p = Feat::<Pseudoscalar>::input(&tape, 1, 2, vec![0.5, -0.5]);
+        let p = Feat::<Pseudoscalar>::raw_input(&tape, 1, 2, vec![0.5, -0.5]);
         let odd: Feat<Pseudoscalar> = p.activate(Tanh);
         let even: Feat<Scalar> = p.activate(Abs);
         let o = odd.to_f64();

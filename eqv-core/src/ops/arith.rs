@@ -57,7 +57,7 @@ where
         same_shape(&self, &rhs, "add");
         add_signed(
             self,
-            Feat::wrap(rhs.tape(), rhs.id(), rhs.rows(), rhs.mul()),
+            Feat::retype(rhs.tape(), rhs.id(), rhs.rows(), rhs.mul()),
             T::ONE,
         )
     }
@@ -73,7 +73,7 @@ where
         same_shape(&self, &rhs, "sub");
         add_signed(
             self,
-            Feat::wrap(rhs.tape(), rhs.id(), rhs.rows(), rhs.mul()),
+            Feat::retype(rhs.tape(), rhs.id(), rhs.rows(), rhs.mul()),
             -T::ONE,
         )
     }

@@ -134,7 +134,12 @@ mod tests {
         let t = Tape::<f64>::new();
         let rows = 400;
         let y = mlp
-            .forward(Feat::<Scalar>::input(&t, rows, 32, rng.normals(rows * 32)))
+            .forward(Feat::<Scalar>::raw_input(
+                &t,
+                rows,
+                32,
+                rng.normals(rows * 32),
+            ))
             .to_f64();
         let var = y.iter().map(|v| v * v).sum::<f64>() / y.len() as f64;
         assert!((var - 1.0).abs() < 0.35, "output second moment {var}");

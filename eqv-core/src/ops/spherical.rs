@@ -144,7 +144,7 @@ impl<'t, I: Irrep, T: Real> Feat<'t, I, T> {
         O: HarmonicOf<I>,
     {
         let (id, _) = sh_block(self, O::L, O::L, normalize, Normalization::Component);
-        Feat::wrap(self.tape(), id, self.rows(), self.mul())
+        Feat::retype(self.tape(), id, self.rows(), self.mul())
     }
 }
 

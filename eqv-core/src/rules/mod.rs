@@ -17,6 +17,7 @@
 //! | 7. aggregation over atoms only by symmetric reductions | [`AtomOrderIsMeaningful`] | [`r7_permutation`] |
 //! | 8. the output is the declared type | [`IsForceLike`], [`IsEnergyLike`] | [`r8_output_type`] |
 //! | 9. bias and asymmetric activations only where parity allows | [`BiasAllowed`], [`ParityOfActivation`] | [`r9_parity`] |
+//! | the trust door: no constructor retypes numbers | [`NumbersAreTyped`], [`NodesAreRetyped`] | [`trust`] |
 //!
 //! ## The trust door
 //!
@@ -60,6 +61,7 @@ pub mod r6_translation;
 pub mod r7_permutation;
 pub mod r8_output_type;
 pub mod r9_parity;
+pub mod trust;
 
 pub use r1_linearity::{ActivatedBy, ActsOn, IsScalar};
 pub use r2_linear_maps::LinearMapTo;
@@ -70,3 +72,4 @@ pub use r6_translation::PositionsAreFeatures;
 pub use r7_permutation::AtomOrderIsMeaningful;
 pub use r8_output_type::{IsChargeLike, IsDipoleLike, IsEnergyLike, IsForceLike};
 pub use r9_parity::{BiasAllowed, ParityOfActivation};
+pub use trust::{NodesAreRetyped, NumbersAreTyped};
