@@ -126,12 +126,12 @@ fn retype<'t, I: Irrep, O: Irrep, T: Real>(x: Feat<'t, I, T>) -> Feat<'t, O, T> 
 
 impl<'t, T: Real, I: IsEnergyLike> IntoDeclared<'t, kind::Energy, T> for Feat<'t, I, T> {
     fn into_declared(self) -> Feat<'t, Scalar, T> {
-        Energy::from_feat(self).0
+        Energy::from_feat(self).feat()
     }
 }
 impl<'t, T: Real> IntoDeclared<'t, kind::Energy, T> for Energy<'t, T> {
     fn into_declared(self) -> Feat<'t, Scalar, T> {
-        self.0
+        self.feat()
     }
 }
 impl<'t, T: Real, I: IsChargeLike> IntoDeclared<'t, kind::Charges, T> for Feat<'t, I, T> {
@@ -141,12 +141,12 @@ impl<'t, T: Real, I: IsChargeLike> IntoDeclared<'t, kind::Charges, T> for Feat<'
 }
 impl<'t, T: Real, I: IsForceLike> IntoDeclared<'t, kind::Forces, T> for Feat<'t, I, T> {
     fn into_declared(self) -> Feat<'t, Vector, T> {
-        Forces::from_feat(self).0
+        Forces::from_feat(self).feat()
     }
 }
 impl<'t, T: Real> IntoDeclared<'t, kind::Forces, T> for Forces<'t, T> {
     fn into_declared(self) -> Feat<'t, Vector, T> {
-        self.0
+        self.feat()
     }
 }
 impl<'t, T: Real, I: IsDipoleLike> IntoDeclared<'t, kind::Dipole, T> for Feat<'t, I, T> {

@@ -9,7 +9,7 @@ use crate::rules::{IsEnergyLike, IsForceLike};
 
 /// Per-atom forces: one `Vector` (1o) per atom.
 #[derive(Clone, Copy, Debug)]
-pub struct Forces<'t, T: Real = f64>(pub Feat<'t, Vector, T>);
+pub struct Forces<'t, T: Real = f64>(Feat<'t, Vector, T>);
 
 impl<'t, T: Real> Forces<'t, T> {
     /// Declares `x` (one channel per atom) to be the forces. Only a `Vector`
@@ -79,7 +79,7 @@ impl<'t, T: Real> Forces<'t, T> {
 /// Energy: one invariant `Scalar` (0e) per structure (or per atom, before
 /// summation).
 #[derive(Clone, Copy, Debug)]
-pub struct Energy<'t, T: Real = f64>(pub Feat<'t, Scalar, T>);
+pub struct Energy<'t, T: Real = f64>(Feat<'t, Scalar, T>);
 
 impl<'t, T: Real> Energy<'t, T> {
     /// Declares `x` (one channel per row) to be an energy. Only a `Scalar`

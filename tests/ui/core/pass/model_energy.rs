@@ -29,7 +29,7 @@ impl Model for PairEnergy {
         let d = graph.edge_vectors().norm();
         let h = self.hidden.forward(d).activate(Silu);
         let atomic = graph.scatter_sum(self.out.forward(h));
-        Energy::from_feat(graph.sum_over_atoms(atomic)).0
+        Energy::from_feat(graph.sum_over_atoms(atomic))
     }
 }
 
