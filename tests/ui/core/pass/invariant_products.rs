@@ -36,6 +36,9 @@ fn main() {
     let mean_d = g.mean_over_atoms(g.scatter_mean(d));
     let relative: Feat<Scalar> = g.scatter_mean(d) - g.broadcast_to_atoms(mean_d);
     let _ = sum_rows_by(relative, &g.atoms_to_structures());
+    // a max over neighbours of invariants
+    let nearest: Feat<Scalar> = g.scatter_max(d.scale_by(-1.0));
+    assert_eq!(nearest.rows(), 4);
     // typed forces
     let energy = g.sum_over_atoms(g.scatter_sum(d.activate(Softplus)));
     let forces: Forces = Forces::from_energy(&g, energy);
