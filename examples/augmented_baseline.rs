@@ -35,7 +35,7 @@ use eqv::prelude::*;
 fn energy(model: &AugmentedBaseline, batch: &Batch) -> f64 {
     let tape = Tape::<f64>::new();
     let g = Graph::untracked(&tape, batch);
-    model.forward(&g).0.to_f64()[0]
+    model.forward(&g).feat().to_f64()[0]
 }
 
 fn main() -> Result<(), Box<dyn std::error::Error>> {

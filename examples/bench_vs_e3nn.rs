@@ -443,14 +443,14 @@ fn check_data() -> Value {
     );
     let ws: Vec<Vec<f64>> = [s, v, s, v, v].iter().map(|&m| r(rows * m)).collect();
     let t = Tape::<f64>::new();
-    let fx0 = Feat::<Scalar, f64>::input(&t, rows, s, x0.clone());
-    let fx1 = Feat::<Vector, f64>::input(&t, rows, v, x1.clone());
-    let f0 = Feat::<Scalar, f64>::input(&t, rows, 1, sh0.clone());
-    let f1 = Feat::<Vector, f64>::input(&t, rows, 1, sh1.clone());
-    let f2 = Feat::<Tensor2e, f64>::input(&t, rows, 1, sh2.clone());
+    let fx0 = eqv::non_equivariant::input::<Scalar, f64>(&t, rows, s, x0.clone());
+    let fx1 = eqv::non_equivariant::input::<Vector, f64>(&t, rows, v, x1.clone());
+    let f0 = eqv::non_equivariant::input::<Scalar, f64>(&t, rows, 1, sh0.clone());
+    let f1 = eqv::non_equivariant::input::<Vector, f64>(&t, rows, 1, sh1.clone());
+    let f2 = eqv::non_equivariant::input::<Tensor2e, f64>(&t, rows, 1, sh2.clone());
     let fw: Vec<Feat<Scalar, f64>> = ws
         .iter()
-        .map(|w| Feat::input(&t, rows, w.len() / rows, w.clone()))
+        .map(|w| eqv::non_equivariant::input(&t, rows, w.len() / rows, w.clone()))
         .collect();
     let uvu_out = [
         channelwise_tensor_product::<Scalar, Scalar, Scalar, f64>(fx0, f0, fw[0], 1.0).to_f64(),
@@ -467,7 +467,7 @@ fn check_data() -> Value {
     let vecs = rng.normals(rows * 3);
     let t = Tape::<f64>::new();
     let sh = sh_up_to(
-        Feat::<Vector, f64>::input(&t, rows, 1, vecs.clone()),
+        eqv::non_equivariant::input::<Vector, f64>(&t, rows, 1, vecs.clone()),
         3,
         true,
     );

@@ -43,7 +43,7 @@ fn main() -> Result<(), Box<dyn std::error::Error>> {
     println!("{}", direct.summary());
     let tape = Tape::<f64>::new();
     let g = Graph::new(&tape, &batch);
-    let f = direct.forward(&g).0.to_f64();
+    let f = direct.forward(&g).feat().to_f64();
     println!(
         "direct vector output on atom 0: [{:+.6}, {:+.6}, {:+.6}]",
         f[0], f[1], f[2]

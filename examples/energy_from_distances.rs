@@ -40,7 +40,7 @@ fn main() -> Result<(), Box<dyn std::error::Error>> {
 
     let tape = Tape::<f64>::new();
     let g = Graph::new(&tape, &batch);
-    let energy = model.forward(&g).0;
+    let energy = model.forward(&g).feat();
     let forces = forces_from_energy(&g, energy);
     println!("energy: {:.6}", energy.to_f64()[0]);
     for (i, f) in forces.iter().enumerate() {

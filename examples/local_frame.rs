@@ -41,7 +41,7 @@ fn force_on(
     let batch = Batch::from_positions(positions, &vec![0; positions.len()], 4.0)?;
     let tape = Tape::<f64>::new();
     let g = Graph::untracked(&tape, &batch);
-    let f = model.forward(&g).0.to_f64();
+    let f = model.forward(&g).feat().to_f64();
     Ok([f[3 * atom], f[3 * atom + 1], f[3 * atom + 2]])
 }
 

@@ -26,8 +26,8 @@ pub mod __private {
     pub use eqv_core::feat::Feat;
     pub use eqv_core::graph::{Batch, Graph};
     pub use eqv_core::irrep::*;
-    pub use eqv_core::layer::Layer;
-    pub use eqv_core::model::{into_declared, kind, Model, OutputKind};
+    pub use eqv_core::layer::{follow_entry, ConfigEntry, ConfigValue, Layer};
+    pub use eqv_core::model::{check_output_rows, into_declared, kind, Model, OutputKind};
     pub use eqv_core::ops::activation::{Activation, Sigmoid, Silu};
     pub use eqv_core::ops::embedding::SpeciesEmbedding;
     pub use eqv_core::ops::gate::gate;
@@ -42,7 +42,8 @@ pub mod __private {
     pub use eqv_core::param::{join_path, Param, Parameters};
     pub use eqv_core::real::Real;
     pub use eqv_core::rng::Rng;
-    pub use eqv_core::rules::{ActivatedBy, ActsOn};
+    pub use eqv_core::rules::r9_parity::Symmetry;
+    pub use eqv_core::rules::{ActivatedBy, ActsOn, IsScalar};
 
     macro_rules! poisoned {
         ($($name:ident: $($arg:ident),*;)*) => {$(

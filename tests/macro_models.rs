@@ -66,10 +66,9 @@ impl Small {
         let sh = self.sh.forward(r);
         let basis = self.radial.forward(r.norm());
         let vectors = self.config().vectors;
-        let zeros = vec![T::ZERO; g.num_atoms() * vectors * 3];
         let mut x = (
             self.embed.forward(g),
-            Feat::<Vector, T>::input(g.tape(), g.num_atoms(), vectors, zeros),
+            Feat::<Vector, T>::zeros(g.tape(), g.num_atoms(), vectors),
         );
         for layer in &self.interactions {
             x = layer.forward(g, sh, basis, x);
@@ -405,4 +404,39 @@ fn predict_in_f32_f64_and_dual() {
         "dual tangent {} vs -F·d {directional}",
         ed.eps
     );
+}
+
+#[test]
+fn nested_configs_follow_the_parent() {
+    // Only the parent's entries are set: the interactions follow.
+    let cfg = SmallConfig {
+        channels: 6,
+        vectors: 3,
+        ..Default::default()
+    };
+    let m = Small::new(&cfg, 1);
+    assert_eq!(m.config().interactions.channels, 6);
+    assert_eq!(m.config().interactions.vectors, 3);
+    let e = energy_f64(&m, &batch());
+    assert!(e.is_finite());
+    // The sub-network's own entries (not shared) keep their values.
+    assert_eq!(m.config().interactions.radial_hidden, 8);
+    // Setting both to the same value is fine.
+    let _ = Small::new(&config(5, 2, 1), 0);
+}
+
+#[test]
+#[should_panic(
+    expected = "config mismatch: `SmallConfig.channels` = 6 but the sub-network's `InteractionConfig.channels` = 5"
+)]
+fn a_nested_config_that_disagrees_is_an_error_at_new() {
+    let cfg = SmallConfig {
+        channels: 6,
+        interactions: InteractionConfig {
+            channels: 5,
+            ..Default::default()
+        },
+        ..Default::default()
+    };
+    let _ = Small::new(&cfg, 1);
 }

@@ -90,9 +90,9 @@ impl<T: Real> TpInputs<T> {
             data: Vec<T>,
         ) -> Feat<'t, I, T> {
             if tracked {
-                Feat::variable(t, rows, mul, data)
+                eqv::non_equivariant::variable(t, rows, mul, data)
             } else {
-                Feat::input(t, rows, mul, data)
+                eqv::non_equivariant::input(t, rows, mul, data)
             }
         }
         let (s, v) = (SCALARS, VECTORS);
@@ -142,7 +142,7 @@ impl<T: Real> ShInputs<T> {
     pub fn run(self, lmax: u32) -> f64 {
         let t = Tape::<T>::new();
         let rows = self.v.len() / 3;
-        let v = Feat::<Vector, T>::input(&t, rows, 1, self.v);
+        let v = eqv::non_equivariant::input::<Vector, T>(&t, rows, 1, self.v);
         let sh = sh_up_to(v, lmax, true);
         sh.get::<Vector>().data()[0].value()
     }
@@ -172,11 +172,11 @@ impl<T: Real> LinearInputs<T> {
         let t = Tape::<T>::new();
         if vectors {
             let rows = self.v.len() / 96;
-            let x = Feat::<Vector, T>::input(&t, rows, 32, self.v);
+            let x = eqv::non_equivariant::input::<Vector, T>(&t, rows, 32, self.v);
             self.lin_v.forward(x).data()[0].value()
         } else {
             let rows = self.s.len() / 32;
-            let x = Feat::<Scalar, T>::input(&t, rows, 32, self.s);
+            let x = eqv::non_equivariant::input::<Scalar, T>(&t, rows, 32, self.s);
             self.lin_s.forward(x).data()[0].value()
         }
     }
@@ -205,10 +205,10 @@ impl<T: Real> ScatterInputs<T> {
     pub fn run(self) -> f64 {
         let t = Tape::<T>::new();
         let rows = self.index.len();
-        let m0 = Feat::<Scalar, T>::input(&t, rows, 40, self.m0);
-        let m1 = Feat::<Vector, T>::input(&t, rows, 48, self.m1);
-        let a0 = sum_rows_by(m0, &self.index, self.atoms);
-        let a1 = sum_rows_by(m1, &self.index, self.atoms);
+        let m0 = eqv::non_equivariant::input::<Scalar, T>(&t, rows, 40, self.m0);
+        let m1 = eqv::non_equivariant::input::<Vector, T>(&t, rows, 48, self.m1);
+        let a0 = eqv::non_equivariant::sum_rows_by(m0, &self.index, self.atoms);
+        let a1 = eqv::non_equivariant::sum_rows_by(m1, &self.index, self.atoms);
         a0.data()[0].value() + a1.data()[0].value()
     }
 }
@@ -342,15 +342,15 @@ pub fn blocks<'t, T: Real>(
     let rows = d0.len() / mul;
     if tracked {
         (
-            Feat::variable(t, rows, mul, d0),
-            Feat::variable(t, rows, mul, d1),
-            Feat::variable(t, rows, mul, d2),
+            eqv::non_equivariant::variable(t, rows, mul, d0),
+            eqv::non_equivariant::variable(t, rows, mul, d1),
+            eqv::non_equivariant::variable(t, rows, mul, d2),
         )
     } else {
         (
-            Feat::input(t, rows, mul, d0),
-            Feat::input(t, rows, mul, d1),
-            Feat::input(t, rows, mul, d2),
+            eqv::non_equivariant::input(t, rows, mul, d0),
+            eqv::non_equivariant::input(t, rows, mul, d1),
+            eqv::non_equivariant::input(t, rows, mul, d2),
         )
     }
 }

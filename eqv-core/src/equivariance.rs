@@ -7,7 +7,7 @@
 //! of what a deliberately non-equivariant model (the explicit opt-out) gives
 //! up.
 
-use crate::check::{relative_error, rotate_data};
+use crate::check::rotate_data;
 use crate::graph::{forces_from_energy, Batch, Graph};
 use crate::irrep::{Irrep, Vector};
 use crate::model::{Model, OutputKind};
@@ -17,12 +17,61 @@ use crate::tape::Tape;
 use nalgebra::{Matrix3, Vector3};
 use std::fmt;
 
-/// The largest relative deviations found, per kind of transformation.
+/// How far one kind of transformation moved the output from what
+/// equivariance demands, over all trials.
+#[derive(Clone, Copy, Debug, Default, PartialEq)]
+pub struct Deviation {
+    /// `max |got − want|` over all components and trials.
+    pub abs: f64,
+    /// `max |want|` over the same trials: the output's own size.
+    pub scale: f64,
+}
+
+impl Deviation {
+    /// `abs / scale` (infinite if the output vanishes and `abs > 0`, zero if
+    /// both vanish). Misleading for outputs that vanish by symmetry, where
+    /// rounding noise over a zero scale is large; see [`Deviation::measure`].
+    pub fn relative(&self) -> f64 {
+        if self.abs == 0.0 {
+            0.0
+        } else {
+            self.abs / self.scale
+        }
+    }
+    /// `abs / (1 + scale)`: the relative deviation for outputs of size ≳ 1,
+    /// the absolute one for outputs near zero (a tolerance `tol` on it is
+    /// `max |Δ| ≤ tol · (1 + max |y|)`, an absolute floor plus a relative
+    /// part). This is what [`EquivarianceReport::max`] compares.
+    pub fn measure(&self) -> f64 {
+        self.abs / (1.0 + self.scale)
+    }
+    fn update(&mut self, got: &[f64], want: &[f64]) {
+        assert_eq!(got.len(), want.len(), "output lengths differ");
+        for (g, w) in got.iter().zip(want) {
+            self.abs = self.abs.max((g - w).abs());
+            self.scale = self.scale.max(w.abs());
+        }
+    }
+}
+
+impl fmt::Display for Deviation {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        write!(
+            f,
+            "max |Δ| {:.2e} (relative {:.2e} of max |y| {:.2e})",
+            self.abs,
+            self.relative(),
+            self.scale
+        )
+    }
+}
+
+/// The largest deviations found, per kind of transformation.
 #[derive(Clone, Debug, PartialEq)]
 pub struct EquivarianceReport {
     /// What the network outputs (e.g. `Energy`).
     pub output: &'static str,
-    /// Random proper rotations.
+    /// Random proper rotations: [`Deviation::measure`].
     pub rotation: f64,
     /// Random improper rotations (rotation times inversion: reflections).
     pub reflection: f64,
@@ -32,12 +81,27 @@ pub struct EquivarianceReport {
     pub permutation: f64,
     /// For energy models: the forces `−∇E` under all of the above.
     pub forces: Option<f64>,
+    /// The absolute and relative deviations behind the four numbers above,
+    /// in the order rotation, reflection, translation, permutation.
+    pub deviations: [Deviation; 4],
+    /// The same for the forces of an energy model.
+    pub force_deviation: Option<Deviation>,
     /// How many random transformations of each kind were tried.
     pub trials: usize,
 }
 
+/// The names of the four transformations, in the order of
+/// [`EquivarianceReport::deviations`].
+pub const TRANSFORMATIONS: [&str; 4] = [
+    "proper rotation",
+    "improper rotation (reflection)",
+    "translation",
+    "renumbering of atoms",
+];
+
 impl EquivarianceReport {
-    /// The largest deviation of all.
+    /// The largest deviation of all ([`Deviation::measure`]: absolute for
+    /// outputs near zero, relative for outputs of size ≳ 1).
     pub fn max(&self) -> f64 {
         [
             self.rotation,
@@ -49,19 +113,41 @@ impl EquivarianceReport {
         .into_iter()
         .fold(0.0, f64::max)
     }
+
+    /// Whether every deviation is within `tol`: `max |Δ| ≤ tol · (1 + max |y|)`
+    /// for every transformation (and the forces).
+    pub fn is_equivariant(&self, tol: f64) -> bool {
+        self.max() <= tol
+    }
+
+    /// The transformation that deviated most, its name and deviation.
+    pub fn worst(&self) -> (&'static str, Deviation) {
+        let mut all: Vec<(&'static str, Deviation)> = TRANSFORMATIONS
+            .iter()
+            .copied()
+            .zip(self.deviations)
+            .collect();
+        if let Some(d) = self.force_deviation {
+            all.push(("forces -∇E (all transformations)", d));
+        }
+        all.into_iter()
+            .max_by(|a, b| a.1.measure().total_cmp(&b.1.measure()))
+            .expect("four transformations")
+    }
 }
 
 impl fmt::Display for EquivarianceReport {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
         write!(
             f,
-            "equivariance of {} ({} trials each, max relative deviation): rotation {:.2e}, reflection {:.2e}, translation {:.2e}, permutation {:.2e}",
+            "equivariance of {} ({} trials each, max |Δ|/(1 + max |y|)): rotation {:.2e}, reflection {:.2e}, translation {:.2e}, permutation {:.2e}",
             self.output, self.trials, self.rotation, self.reflection, self.translation, self.permutation
         )?;
         if let Some(fr) = self.forces {
             write!(f, ", forces -∇E {fr:.2e}")?;
         }
-        Ok(())
+        let (name, d) = self.worst();
+        write!(f, "; worst: {name}, {d}")
     }
 }
 
@@ -99,7 +185,7 @@ fn transform_batch(b: &Batch, tr: &Transform, rng: &mut Rng) -> Batch {
     let centers = order.iter().map(|&k| inv[b.centers()[k]]).collect();
     let neighbors = order.iter().map(|&k| inv[b.neighbors()[k]]).collect();
     let shifts = order.iter().map(|&k| apply(&tr.m, b.shifts()[k])).collect();
-    Batch::new(
+    let mut out = Batch::new(
         positions,
         species,
         b.atoms_per_structure(),
@@ -107,7 +193,21 @@ fn transform_batch(b: &Batch, tr: &Transform, rng: &mut Rng) -> Batch {
         neighbors,
         shifts,
     )
-    .expect("a rigid motion and a renumbering of a valid batch is a valid batch")
+    .expect("a rigid motion and a renumbering of a valid batch is a valid batch");
+    // Invariant properties are unchanged by the motion and renumbered with
+    // the atoms.
+    if let Some((c, v)) = b.atom_scalars() {
+        let permuted = crate::check::permute_rows(v, c, &tr.perm);
+        out = out
+            .with_atom_scalars(c, permuted)
+            .expect("same shape as the batch's own properties");
+    }
+    if let Some((c, v)) = b.structure_scalars() {
+        out = out
+            .with_structure_scalars(c, v.to_vec())
+            .expect("same shape as the batch's own properties");
+    }
+    out
 }
 
 struct Evaluation {
@@ -119,12 +219,12 @@ struct Evaluation {
 fn evaluate<M: Model>(model: &M, batch: &Batch) -> Evaluation {
     let tape = Tape::<f64>::new();
     let g = Graph::new(&tape, batch);
-    let y = model.predict(&g);
+    let y = model.output(&g);
     let output = y.to_f64();
     let row_len = y.row_len();
     let forces = (<M::Output as OutputKind>::NAME == "Energy").then(|| {
         let scalar =
-            crate::feat::Feat::<crate::irrep::Scalar>::wrap(&tape, y.id(), y.rows(), y.mul());
+            crate::feat::Feat::<crate::irrep::Scalar>::retype(&tape, y.id(), y.rows(), y.mul());
         forces_from_energy(&g, scalar)
             .into_iter()
             .flatten()
@@ -149,8 +249,8 @@ pub fn check_model_equivariance<M: Model>(
     let base = evaluate(model, batch);
     let per_atom = <M::Output as OutputKind>::PER_ATOM;
     let identity_perm: Vec<usize> = (0..batch.num_atoms()).collect();
-    let mut worst = [0.0_f64; 4];
-    let mut worst_forces = 0.0_f64;
+    let mut worst = [Deviation::default(); 4];
+    let mut worst_forces = Deviation::default();
     for _ in 0..trials {
         let r = random_rotation(&mut rng);
         let mut perm = identity_perm.clone();
@@ -188,24 +288,26 @@ pub fn check_model_equivariance<M: Model>(
             if per_atom {
                 want = crate::check::permute_rows(&want, base.row_len, &tr.perm);
             }
-            worst[k] = worst[k].max(relative_error(&got.output, &want));
+            worst[k].update(&got.output, &want);
             if let (Some(f0), Some(f1)) = (&base.forces, &got.forces) {
                 let want = crate::check::permute_rows(
                     &rotate_data::<Vector>(f0, &tr.m),
                     Vector::DIM,
                     &tr.perm,
                 );
-                worst_forces = worst_forces.max(relative_error(f1, &want));
+                worst_forces.update(f1, &want);
             }
         }
     }
     EquivarianceReport {
         output: <M::Output as OutputKind>::NAME,
-        rotation: worst[0],
-        reflection: worst[1],
-        translation: worst[2],
-        permutation: worst[3],
-        forces: base.forces.as_ref().map(|_| worst_forces),
+        rotation: worst[0].measure(),
+        reflection: worst[1].measure(),
+        translation: worst[2].measure(),
+        permutation: worst[3].measure(),
+        forces: base.forces.as_ref().map(|_| worst_forces.measure()),
+        deviations: worst,
+        force_deviation: base.forces.as_ref().map(|_| worst_forces),
         trials,
     }
 }

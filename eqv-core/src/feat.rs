@@ -48,13 +48,15 @@ impl<'t, I: Irrep, T: Real> Feat<'t, I, T> {
     /// species one-hot for `Scalar`): no gradient flows into it.
     ///
     /// Building a feature from raw numbers is where the type system has to
-    /// trust you; inside a network, features come from other features.
+    /// trust the caller, so this is crate-private: users reach it through
+    /// the [`Graph`](crate::graph::Graph) (data), [`crate::authoring`]
+    /// (implementers of ops) or [`crate::non_equivariant::input`].
     ///
     /// # Panics
     /// If `data.len() != rows * mul * I::DIM`.
-    pub fn input(tape: &'t Tape<T>, rows: usize, mul: usize, data: Vec<T>) -> Self {
+    pub(crate) fn raw_input(tape: &'t Tape<T>, rows: usize, mul: usize, data: Vec<T>) -> Self {
         Self::check_len(rows, mul, data.len());
-        Self::wrap(tape, tape.constant(data), rows, mul)
+        Self::retype(tape, tape.constant(data), rows, mul)
     }
 
     /// Like [`Feat::input`], but a leaf whose gradient `Tape::backward`
@@ -62,14 +64,45 @@ impl<'t, I: Irrep, T: Real> Feat<'t, I, T> {
     ///
     /// # Panics
     /// If `data.len() != rows * mul * I::DIM`.
-    pub fn variable(tape: &'t Tape<T>, rows: usize, mul: usize, data: Vec<T>) -> Self {
+    pub(crate) fn raw_variable(tape: &'t Tape<T>, rows: usize, mul: usize, data: Vec<T>) -> Self {
         Self::check_len(rows, mul, data.len());
-        Self::wrap(tape, tape.variable(data), rows, mul)
+        Self::retype(tape, tape.variable(data), rows, mul)
+    }
+
+    /// Raw numbers as a feature: does not compile, and says why (see
+    /// [`crate::rules::trust`]). Data enters through the
+    /// [`Graph`](crate::graph::Graph); the named opt-out is
+    /// [`crate::non_equivariant::input`].
+    pub fn input(tape: &'t Tape<T>, rows: usize, mul: usize, data: Vec<T>) -> Self
+    where
+        I: crate::rules::NumbersAreTyped,
+    {
+        Self::raw_input(tape, rows, mul, data)
+    }
+
+    /// Like [`Feat::input`]: does not compile, and says why. The named
+    /// opt-out is [`crate::non_equivariant::variable`].
+    pub fn variable(tape: &'t Tape<T>, rows: usize, mul: usize, data: Vec<T>) -> Self
+    where
+        I: crate::rules::NumbersAreTyped,
+    {
+        Self::raw_variable(tape, rows, mul, data)
+    }
+
+    /// Retyping a tape node: does not compile, and says why (see
+    /// [`crate::rules::trust`]). Implementers of ops use
+    /// [`crate::authoring::wrap`].
+    pub fn wrap(tape: &'t Tape<T>, id: NodeId, rows: usize, mul: usize) -> Self
+    where
+        I: crate::rules::NodesAreRetyped,
+    {
+        Self::retype(tape, id, rows, mul)
     }
 
     /// Records an op's result: its value, the nodes it read, and its VJP.
-    /// For implementing ops; the caller guarantees the result transforms as `I`.
-    pub fn from_op(
+    /// For implementing ops; the caller guarantees the result transforms as
+    /// `I` (public as [`crate::authoring::from_op`]).
+    pub(crate) fn from_op(
         tape: &'t Tape<T>,
         rows: usize,
         mul: usize,
@@ -78,11 +111,12 @@ impl<'t, I: Irrep, T: Real> Feat<'t, I, T> {
         vjp: impl Fn(&[T], &mut Grads<T>) + 'static,
     ) -> Self {
         Self::check_len(rows, mul, value.len());
-        Self::wrap(tape, tape.op(value, inputs, vjp), rows, mul)
+        Self::retype(tape, tape.op(value, inputs, vjp), rows, mul)
     }
 
-    /// Wraps an existing node (for implementing ops).
-    pub fn wrap(tape: &'t Tape<T>, id: NodeId, rows: usize, mul: usize) -> Self {
+    /// Wraps an existing node (for implementing ops; public as
+    /// [`crate::authoring::wrap`]).
+    pub(crate) fn retype(tape: &'t Tape<T>, id: NodeId, rows: usize, mul: usize) -> Self {
         Feat {
             tape,
             id,
@@ -90,6 +124,16 @@ impl<'t, I: Irrep, T: Real> Feat<'t, I, T> {
             mul,
             _ir: PhantomData,
         }
+    }
+
+    /// `rows × mul` zero features of irrep `I` (an untracked constant).
+    ///
+    /// Zero is the one value every irrep shares: `D(R)·0 = 0` for every
+    /// rotation and inversion, and it is unchanged by renumbering rows, so
+    /// this is the only constructor from numbers that needs no promise (the
+    /// initial vector features of PaiNN-like models).
+    pub fn zeros(tape: &'t Tape<T>, rows: usize, mul: usize) -> Self {
+        Self::raw_input(tape, rows, mul, vec![T::ZERO; rows * mul * I::DIM])
     }
 
     fn check_len(rows: usize, mul: usize, len: usize) {
@@ -134,7 +178,9 @@ impl<'t, I: Irrep, T: Real> Feat<'t, I, T> {
     /// The values, `[row][channel][component]`, for reading results.
     ///
     /// Reading is always allowed; *computing* with individual components of
-    /// an L ≥ 1 feature is not (see [`crate::rules::r5_no_components`]).
+    /// an L ≥ 1 feature is not (see [`crate::rules::r5_no_components`]):
+    /// numbers read here cannot become a feature again except through
+    /// [`crate::non_equivariant`], which says so at the call.
     pub fn data(&self) -> Rc<Vec<T>> {
         self.tape.value(self.id)
     }

@@ -13,6 +13,7 @@
 //!   the reference potential that makes the default data.
 #![warn(missing_docs)]
 
+pub mod authoring;
 pub mod check;
 pub mod checkpoint;
 pub mod classical;

@@ -8,7 +8,7 @@ use crate::irrep::{Irrep, Scalar, Vector};
 use crate::output::{Energy, Forces};
 use crate::param::Parameters;
 use crate::real::Real;
-use crate::rules::{IsEnergyLike, IsForceLike};
+use crate::rules::{IsChargeLike, IsDipoleLike, IsEnergyLike, IsForceLike};
 
 /// What a network returns: an irrep, per atom or per structure.
 pub trait OutputKind: Send + Sync + 'static {
@@ -65,14 +65,45 @@ pub mod kind {
 /// `#[equivariant(output = Energy)]` implements it from the user's
 /// `forward(&self, graph) -> ...`, checking at compile time that what
 /// `forward` returns is what `output` promises.
+///
+/// A hand-written implementation names its output kind and returns
+/// anything that can stand for it (rule 8, checked by [`IntoDeclared`]):
+///
+/// ```
+/// use eqv_core::model::{kind, IntoDeclared, Model};
+/// use eqv_core::param::{Param, Parameters};
+/// use eqv_core::prelude::*;
+/// struct PairEnergy;
+/// impl Parameters for PairEnergy {
+///     fn visit(&self, _: &str, _: &mut dyn FnMut(&str, &Param)) {}
+///     fn visit_mut(&mut self, _: &str, _: &mut dyn FnMut(&str, &mut Param)) {}
+/// }
+/// impl Model for PairEnergy {
+///     type Output = kind::Energy;
+///     fn predict<'t, T: Real>(&self, g: &Graph<'t, T>) -> impl IntoDeclared<'t, Self::Output, T> {
+///         g.sum_over_atoms(g.scatter_sum(g.edge_vectors().squared_norm()))
+///     }
+/// }
+/// ```
+///
+/// Returning scalars from a model that declares `kind::Forces` is rule 8's
+/// compile error ("`Scalar` features cannot be forces"), in the signature
+/// or in the body.
 pub trait Model: Parameters + Sync {
     /// What the network promises to return.
     type Output: OutputKind;
-    /// Runs the network on a batch of structures, in any number type.
-    fn predict<'t, T: Real>(
+    /// Runs the network on a batch of structures, in any number type. The
+    /// result must stand for the declared output (rule 8); callers that
+    /// want the feature use [`Model::output`].
+    fn predict<'t, T: Real>(&self, graph: &Graph<'t, T>) -> impl IntoDeclared<'t, Self::Output, T>;
+
+    /// [`Model::predict`] as a feature of the declared irrep.
+    fn output<'t, T: Real>(
         &self,
         graph: &Graph<'t, T>,
-    ) -> Feat<'t, <Self::Output as OutputKind>::Ir, T>;
+    ) -> Feat<'t, <Self::Output as OutputKind>::Ir, T> {
+        self.predict(graph).into_declared()
+    }
 }
 
 /// Rule 8: a value returned by `forward` can stand for the declared output
@@ -90,35 +121,35 @@ pub trait IntoDeclared<'t, K: OutputKind, T: Real> {
 
 fn retype<'t, I: Irrep, O: Irrep, T: Real>(x: Feat<'t, I, T>) -> Feat<'t, O, T> {
     debug_assert_eq!(I::IR, O::IR);
-    Feat::wrap(x.tape(), x.id(), x.rows(), x.mul())
+    Feat::retype(x.tape(), x.id(), x.rows(), x.mul())
 }
 
 impl<'t, T: Real, I: IsEnergyLike> IntoDeclared<'t, kind::Energy, T> for Feat<'t, I, T> {
     fn into_declared(self) -> Feat<'t, Scalar, T> {
-        Energy::from_feat(self).0
+        Energy::from_feat(self).feat()
     }
 }
 impl<'t, T: Real> IntoDeclared<'t, kind::Energy, T> for Energy<'t, T> {
     fn into_declared(self) -> Feat<'t, Scalar, T> {
-        self.0
+        self.feat()
     }
 }
-impl<'t, T: Real, I: IsEnergyLike> IntoDeclared<'t, kind::Charges, T> for Feat<'t, I, T> {
+impl<'t, T: Real, I: IsChargeLike> IntoDeclared<'t, kind::Charges, T> for Feat<'t, I, T> {
     fn into_declared(self) -> Feat<'t, Scalar, T> {
         retype(self)
     }
 }
 impl<'t, T: Real, I: IsForceLike> IntoDeclared<'t, kind::Forces, T> for Feat<'t, I, T> {
     fn into_declared(self) -> Feat<'t, Vector, T> {
-        Forces::from_feat(self).0
+        Forces::from_feat(self).feat()
     }
 }
 impl<'t, T: Real> IntoDeclared<'t, kind::Forces, T> for Forces<'t, T> {
     fn into_declared(self) -> Feat<'t, Vector, T> {
-        self.0
+        self.feat()
     }
 }
-impl<'t, T: Real, I: IsForceLike> IntoDeclared<'t, kind::Dipole, T> for Feat<'t, I, T> {
+impl<'t, T: Real, I: IsDipoleLike> IntoDeclared<'t, kind::Dipole, T> for Feat<'t, I, T> {
     fn into_declared(self) -> Feat<'t, Vector, T> {
         retype(self)
     }
@@ -132,10 +163,57 @@ pub fn into_declared<'t, K: OutputKind, T: Real>(
     x.into_declared()
 }
 
+/// Checks that a network's output has the rows its declared kind promises
+/// (rule 8): one per atom (`Forces`, `Charges`) or one per structure
+/// (`Energy`, `Dipole`). `#[equivariant]` models call it in `predict`.
+///
+/// # Panics
+/// With the model's name, the declared output, the rows promised and the
+/// rows returned, and the fix.
+pub fn check_output_rows<K: OutputKind, T: Real>(
+    model: &str,
+    graph: &Graph<'_, T>,
+    out: &Feat<'_, K::Ir, T>,
+) {
+    let (want, per, other, fix) = if K::PER_ATOM {
+        (
+            graph.num_atoms(),
+            "atom",
+            graph.num_structures(),
+            "return one row per atom (per-structure values reach atoms with `g.broadcast_to_atoms(..)`)",
+        )
+    } else {
+        (
+            graph.num_structures(),
+            "structure",
+            graph.num_atoms(),
+            "sum per-atom values into one row per structure with `g.sum_over_atoms(..)`",
+        )
+    };
+    if out.rows() != want {
+        let hint = if out.rows() == other && other != want {
+            if K::PER_ATOM {
+                " (one per structure?)"
+            } else {
+                " (one per atom?)"
+            }
+        } else {
+            ""
+        };
+        panic!(
+            "{model}: `output = {}` promises one {} row per {per} ({want} for this batch), but `forward` returned {} rows{hint}; \
+             rule 8: the declared output is a promise about what the result is; fix: {fix}; see `eqv::rules::r8_output_type`",
+            K::NAME,
+            <K::Ir as Irrep>::NAME,
+            out.rows(),
+        );
+    }
+}
+
 /// Every network that declares `output = Energy` is an energy model: it
 /// trains on energies and forces through [`crate::graph::energy_force_gradient`].
 impl<M: Model<Output = kind::Energy>> crate::graph::EnergyModel for M {
     fn energy<'t, T: Real>(&self, graph: &Graph<'t, T>) -> Feat<'t, Scalar, T> {
-        self.predict(graph)
+        self.output(graph)
     }
 }

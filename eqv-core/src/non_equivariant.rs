@@ -9,6 +9,95 @@
 use crate::feat::Feat;
 use crate::irrep::{Irrep, Scalar};
 use crate::real::Real;
+use crate::tape::Tape;
+use std::rc::Rc;
+
+/// Raw numbers as `rows × mul` features of irrep `I`, `[row][channel]
+/// [component]` (no gradient flows into them).
+///
+/// **Nothing checks that the numbers transform as `I`**: three invariants
+/// typed as a `Vector`, or the x of a vector read with
+/// [`Feat::data`] and typed as a `Scalar`, break equivariance silently.
+/// Inside eqv, data enters through the [`Graph`](crate::graph::Graph) (edge
+/// vectors, species, per-atom and per-structure invariant properties of the
+/// batch) and features come from ops; this is the door for everything else
+/// — data from outside eqv, test inputs — and it is named at every use.
+///
+/// # Panics
+/// If `data.len() != rows * mul * I::DIM`.
+pub fn input<'t, I: Irrep, T: Real>(
+    tape: &'t Tape<T>,
+    rows: usize,
+    mul: usize,
+    data: Vec<T>,
+) -> Feat<'t, I, T> {
+    Feat::raw_input(tape, rows, mul, data)
+}
+
+/// Like [`input`], but a leaf whose gradient `Tape::backward` reports
+/// (`grads.get(x.id())`). The same caveat: the caller, not eqv, asserts the
+/// irrep.
+///
+/// # Panics
+/// If `data.len() != rows * mul * I::DIM`.
+pub fn variable<'t, I: Irrep, T: Real>(
+    tape: &'t Tape<T>,
+    rows: usize,
+    mul: usize,
+    data: Vec<T>,
+) -> Feat<'t, I, T> {
+    Feat::raw_variable(tape, rows, mul, data)
+}
+
+fn check_index(rows: usize, index: &[usize], n_out: usize, op: &str) {
+    assert_eq!(
+        index.len(),
+        rows,
+        "{op}: index has {} entries for {rows} rows",
+        index.len()
+    );
+    if let Some(k) = index.iter().position(|&g| g >= n_out) {
+        panic!("{op}: index[{k}] = {} is out of range 0..{n_out}", index[k]);
+    }
+}
+
+/// Row `g` of the result is the sum of the rows `k` of `x` with
+/// `index[k] == g`, for an index array you supply. **Breaks permutation
+/// equivariance** (rule 7) unless the index is renumbered with the rows:
+/// `&[0, 1, 1]` singles out row 0. The index-based reductions of the
+/// equivariant API take only indices the graph made
+/// ([`crate::graph::sum_rows_by`] with [`Graph::atoms_to_structures`]
+/// or [`Graph::edges_to_centers`]).
+///
+/// [`Graph::atoms_to_structures`]: crate::graph::Graph::atoms_to_structures
+/// [`Graph::edges_to_centers`]: crate::graph::Graph::edges_to_centers
+///
+/// # Panics
+/// If `index.len() != x.rows()` or an entry is `>= n_out`.
+pub fn sum_rows_by<'t, I: Irrep, T: Real>(
+    x: Feat<'t, I, T>,
+    index: &[usize],
+    n_out: usize,
+) -> Feat<'t, I, T> {
+    check_index(x.rows(), index, n_out, "non_equivariant::sum_rows_by");
+    crate::graph::scatter::reduce(x, Rc::from(index), n_out, None)
+}
+
+/// Like [`sum_rows_by`], divided by the size of each group (an empty group
+/// gives zero). **Breaks permutation equivariance** (rule 7) for an index
+/// that is not renumbered with the rows.
+///
+/// # Panics
+/// If `index.len() != x.rows()` or an entry is `>= n_out`.
+pub fn mean_rows_by<'t, I: Irrep, T: Real>(
+    x: Feat<'t, I, T>,
+    index: &[usize],
+    n_out: usize,
+) -> Feat<'t, I, T> {
+    check_index(x.rows(), index, n_out, "non_equivariant::mean_rows_by");
+    let w = crate::graph::scatter::inverse_counts(index, n_out);
+    crate::graph::scatter::reduce(x, Rc::from(index), n_out, Some(w))
+}
 
 /// The components `m = -l..=l` of `x` as separate `Scalar` features (for
 /// L = 1: x, y, z), each with `x`'s channels. **Breaks rotation

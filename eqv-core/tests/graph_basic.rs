@@ -4,6 +4,7 @@
 
 use eqv_core::check::{relative_error, rotate_data, test_transforms, vjp_error};
 use eqv_core::graph::{mean_rows_by, sum_rows_by, Batch, Graph};
+use eqv_core::non_equivariant;
 use eqv_core::prelude::*;
 use eqv_core::tape::NodeId;
 use nalgebra::{Matrix3, Vector3};
@@ -254,8 +255,8 @@ fn gather_and_scatter_vjps_match_finite_differences() {
         let xe = Rng::new(2).normals(ne * mul * I::DIM);
         let err = vjp_error(&[xa.clone(), xe.clone()], 4, |t, ids| {
             let g = Graph::new(t, b);
-            let a = Feat::<I>::wrap(t, ids[0], na, mul);
-            let e = Feat::<I>::wrap(t, ids[1], ne, mul);
+            let a = eqv_core::authoring::wrap::<I, _>(t, ids[0], na, mul);
+            let e = eqv_core::authoring::wrap::<I, _>(t, ids[1], ne, mul);
             let edges = g.gather_centers(a) + g.gather_neighbors(a).scale_by(0.5) + e;
             let atoms = g.scatter_sum(edges) + g.scatter_mean(e).scale_by(-2.0);
             g.sum_over_atoms(atoms)
@@ -264,13 +265,27 @@ fn gather_and_scatter_vjps_match_finite_differences() {
         });
         assert!(err < 1e-8, "{}: vjp error {err}", I::NAME);
         let err = vjp_error(&[xa], 6, |t, ids| {
-            let a = Feat::<I>::wrap(t, ids[0], na, mul);
+            let a = eqv_core::authoring::wrap::<I, _>(t, ids[0], na, mul);
             let idx: Vec<usize> = (0..na).map(|i| (i * 7) % 3).collect();
-            sum_rows_by(a, &idx, 4)
-                .concat(mean_rows_by(a, &idx, 4))
+            non_equivariant::sum_rows_by(a, &idx, 4)
+                .concat(non_equivariant::mean_rows_by(a, &idx, 4))
                 .id()
         });
         assert!(err < 1e-8, "{}: rows_by vjp error {err}", I::NAME);
+        let err = vjp_error(std::slice::from_ref(&xe), 7, |t, ids| {
+            let g = Graph::new(t, b);
+            let e = eqv_core::authoring::wrap::<I, _>(t, ids[0], ne, mul);
+            let (to_atoms, to_structures) = (g.edges_to_centers(), g.atoms_to_structures());
+            let atoms = sum_rows_by(e, &to_atoms) + mean_rows_by(e, &to_atoms);
+            sum_rows_by(atoms, &to_structures)
+                .concat(mean_rows_by(atoms, &to_structures))
+                .id()
+        });
+        assert!(
+            err < 1e-8,
+            "{}: graph-grouped rows_by vjp error {err}",
+            I::NAME
+        );
     }
     for b in [cluster_batch(), periodic_batch()] {
         case::<Scalar>(&b);
@@ -288,7 +303,7 @@ fn reductions_are_equivariant_for_every_irrep() {
         let run = |x: Vec<f64>| {
             let tape = Tape::<f64>::new();
             let g = Graph::new(&tape, b);
-            let e = Feat::<I>::input(&tape, ne, mul, x);
+            let e = eqv_core::non_equivariant::input::<I, _>(&tape, ne, mul, x);
             let atoms = g.scatter_sum(e) + g.scatter_mean(e);
             let back = g.gather_neighbors(atoms);
             g.sum_over_atoms(g.scatter_sum(back)).to_f64()
@@ -321,8 +336,11 @@ fn empty_groups_give_zero_not_nan() {
     let g = Graph::new(&tape, &b);
     let m = g.scatter_mean(g.edge_vectors().norm()).to_f64();
     assert_eq!(m, vec![1.0, 1.0, 0.0]);
-    let x = Feat::<Scalar>::input(&tape, 2, 1, vec![1.0, 3.0]);
-    assert_eq!(mean_rows_by(x, &[0, 0], 2).to_f64(), vec![2.0, 0.0]);
+    let x = eqv_core::non_equivariant::input::<Scalar, _>(&tape, 2, 1, vec![1.0, 3.0]);
+    assert_eq!(
+        non_equivariant::mean_rows_by(x, &[0, 0], 2).to_f64(),
+        vec![2.0, 0.0]
+    );
     let empty = Batch::concat(&[
         b.clone(),
         Batch::new(vec![], vec![], vec![0], vec![], vec![], vec![]).unwrap(),

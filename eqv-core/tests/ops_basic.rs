@@ -36,10 +36,12 @@ fn linear_is_equivariant_for_every_irrep_and_has_correct_vjp() {
         let lin = Linear::<I, I>::new(4, 5, &mut rng);
         let x = random(1, 3 * 4 * I::DIM);
         assert_equivariant::<I, I>(&x, |t, x| {
-            lin.forward(Feat::<I>::input(t, 3, 4, x)).to_f64()
+            lin.forward(eqv_core::non_equivariant::input::<I, _>(t, 3, 4, x))
+                .to_f64()
         });
         let err = vjp_error(&[x], 5, |t, ids| {
-            lin.forward(Feat::<I>::wrap(t, ids[0], 3, 4)).id()
+            lin.forward(eqv_core::authoring::wrap::<I, _>(t, ids[0], 3, 4))
+                .id()
         });
         assert!(err < 1e-7, "{}: vjp error {err}", I::NAME);
     }
@@ -61,19 +63,29 @@ fn linear_weight_and_bias_gradients_match_finite_differences() {
     let loss = |l: &Linear<Scalar, Scalar>| {
         let t = Tape::new();
         let y = l
-            .forward(Feat::<Scalar>::input(&t, 4, 3, x.clone()))
+            .forward(eqv_core::non_equivariant::input::<Scalar, _>(
+                &t,
+                4,
+                3,
+                x.clone(),
+            ))
             .to_f64();
         y.iter().zip(&cot).map(|(a, b)| a * b).sum::<f64>()
     };
     let t = Tape::new();
-    let y = lin.forward(Feat::<Scalar>::input(&t, 4, 3, x.clone()));
+    let y = lin.forward(eqv_core::non_equivariant::input::<Scalar, _>(
+        &t,
+        4,
+        3,
+        x.clone(),
+    ));
     let grads = t.backward(y.id(), &cot);
     let gw = grads
         .get(t.param_id(&lin.weight).unwrap())
         .unwrap()
         .to_vec();
     let gb = grads
-        .get(t.param_id(lin.bias.as_ref().unwrap()).unwrap())
+        .get(t.param_id(lin.bias().unwrap()).unwrap())
         .unwrap()
         .to_vec();
     let nudge = |which: usize, i: usize, h: f64| {
@@ -81,7 +93,7 @@ fn linear_weight_and_bias_gradients_match_finite_differences() {
         let p = if which == 0 {
             &mut l.weight
         } else {
-            l.bias.as_mut().unwrap()
+            l.bias_mut().unwrap()
         };
         p.data_mut()[i] += h;
         loss(&l)
@@ -104,7 +116,11 @@ fn linear_preserves_unit_variance() {
     let rows = 500;
     let x = random(2, rows * 64 * 3);
     let t = Tape::new();
-    let y = lin.forward(Feat::<Vector>::input(&t, rows, 64, x)).to_f64();
+    let y = lin
+        .forward(eqv_core::non_equivariant::input::<Vector, _>(
+            &t, rows, 64, x,
+        ))
+        .to_f64();
     let var = y.iter().map(|v| v * v).sum::<f64>() / y.len() as f64;
     assert!((var - 1.0).abs() < 0.25, "output variance {var}");
 }
@@ -123,19 +139,19 @@ fn sums_scaling_concat_and_slicing_are_equivariant_with_exact_vjps() {
         assert_equivariant::<I, I>(&ab, |t, x| {
             let (a, b) = split(x);
             let (a, b) = (
-                Feat::<I>::input(t, rows, mul, a),
-                Feat::<I>::input(t, rows, mul, b),
+                eqv_core::non_equivariant::input::<I, _>(t, rows, mul, a),
+                eqv_core::non_equivariant::input::<I, _>(t, rows, mul, b),
             );
-            let sc = Feat::<Scalar>::input(t, rows, mul, s.clone());
-            let sc1 = Feat::<Scalar>::input(t, rows, 1, s1.clone());
+            let sc = eqv_core::non_equivariant::input::<Scalar, _>(t, rows, mul, s.clone());
+            let sc1 = eqv_core::non_equivariant::input::<Scalar, _>(t, rows, 1, s1.clone());
             let y = (a + b).scale(sc) - a.scale(sc1).scale_by(0.5) + (-b);
             y.concat(a).channels(1, 3).to_f64()
         });
         let err = vjp_error(&[a, b, s, s1], 7, |t, ids| {
-            let a = Feat::<I>::wrap(t, ids[0], rows, mul);
-            let b = Feat::<I>::wrap(t, ids[1], rows, mul);
-            let sc = Feat::<Scalar>::wrap(t, ids[2], rows, mul);
-            let sc1 = Feat::<Scalar>::wrap(t, ids[3], rows, 1);
+            let a = eqv_core::authoring::wrap::<I, _>(t, ids[0], rows, mul);
+            let b = eqv_core::authoring::wrap::<I, _>(t, ids[1], rows, mul);
+            let sc = eqv_core::authoring::wrap::<Scalar, _>(t, ids[2], rows, mul);
+            let sc1 = eqv_core::authoring::wrap::<Scalar, _>(t, ids[3], rows, 1);
             let y = (a + b).scale(sc) - a.scale(sc1).scale_by(0.5) + (-b);
             y.concat(a).channels(1, 3).id()
         });
@@ -155,14 +171,14 @@ fn norms_and_dot_products_are_invariant_with_exact_vjps() {
         let n = rows * mul * I::DIM;
         let ab: Vec<f64> = random(5, 2 * n);
         assert_equivariant::<I, Scalar>(&ab, |t, x| {
-            let a = Feat::<I>::input(t, rows, mul, x[..n].to_vec());
-            let b = Feat::<I>::input(t, rows, mul, x[n..].to_vec());
+            let a = eqv_core::non_equivariant::input::<I, _>(t, rows, mul, x[..n].to_vec());
+            let b = eqv_core::non_equivariant::input::<I, _>(t, rows, mul, x[n..].to_vec());
             let y = a.norm() + b.squared_norm() + a.dot(b);
             y.to_f64()
         });
         let err = vjp_error(&[ab[..n].to_vec(), ab[n..].to_vec()], 3, |t, ids| {
-            let a = Feat::<I>::wrap(t, ids[0], rows, mul);
-            let b = Feat::<I>::wrap(t, ids[1], rows, mul);
+            let a = eqv_core::authoring::wrap::<I, _>(t, ids[0], rows, mul);
+            let b = eqv_core::authoring::wrap::<I, _>(t, ids[1], rows, mul);
             (a.norm() + b.squared_norm() + a.dot(b)).id()
         });
         assert!(err < 1e-7, "{}: vjp error {err}", I::NAME);
@@ -176,7 +192,7 @@ fn norms_and_dot_products_are_invariant_with_exact_vjps() {
 #[test]
 fn norm_of_zero_is_zero_with_zero_gradient() {
     let t = Tape::new();
-    let v = Feat::<Vector>::variable(&t, 1, 1, vec![0.0; 3]);
+    let v = eqv_core::non_equivariant::variable::<Vector, _>(&t, 1, 1, vec![0.0; 3]);
     let n = v.norm();
     assert_eq!(n.to_f64(), vec![0.0]);
     let g = t.backward(n.id(), &[1.0]);
@@ -192,8 +208,8 @@ fn cross_products_have_the_right_parity_and_vjp() {
     assert_equivariant_pair::<Vector, Vector, Pseudovector>(&ab, n, |a, b| a.cross(b).to_f64());
     assert_equivariant_pair::<Vector, Pseudovector, Vector>(&ab, n, |a, b| a.cross(b).to_f64());
     let err = vjp_error(&[ab[..n].to_vec(), ab[n..].to_vec()], 3, |t, ids| {
-        let a = Feat::<Vector>::wrap(t, ids[0], rows, mul);
-        let b = Feat::<Vector>::wrap(t, ids[1], rows, mul);
+        let a = eqv_core::authoring::wrap::<Vector, _>(t, ids[0], rows, mul);
+        let b = eqv_core::authoring::wrap::<Vector, _>(t, ids[1], rows, mul);
         a.cross(b).id()
     });
     assert!(err < 1e-7, "cross vjp error {err}");
@@ -205,7 +221,10 @@ fn cross_products_have_the_right_parity_and_vjp() {
     ) {
         let run = |a: Vec<f64>, b: Vec<f64>| {
             let t = Tape::new();
-            f(Feat::<A>::input(&t, 2, 2, a), Feat::<B>::input(&t, 2, 2, b))
+            f(
+                eqv_core::non_equivariant::input::<A, _>(&t, 2, 2, a),
+                eqv_core::non_equivariant::input::<B, _>(&t, 2, 2, b),
+            )
         };
         let y = run(ab[..n].to_vec(), ab[n..].to_vec());
         for r in test_transforms(2, 3) {
@@ -223,13 +242,18 @@ fn cross_products_have_the_right_parity_and_vjp() {
 fn activations_on_scalars_are_invariant_and_opt_out_is_not_equivariant() {
     let x = random(3, 4 * 2);
     assert_equivariant::<Scalar, Scalar>(&x, |t, x| {
-        Feat::<Scalar>::input(t, 4, 2, x).activate(Silu).to_f64()
+        eqv_core::non_equivariant::input::<Scalar, _>(t, 4, 2, x)
+            .activate(Silu)
+            .to_f64()
     });
     // The named opt-out really is not equivariant: an MLP-like use of x, y, z.
     let v = random(4, 3);
     let run = |v: Vec<f64>| {
         let t = Tape::new();
-        let parts = eqv_core::non_equivariant::components(Feat::<Vector>::input(&t, 1, 1, v));
+        let parts = eqv_core::non_equivariant::components(eqv_core::non_equivariant::input::<
+            Vector,
+            _,
+        >(&t, 1, 1, v));
         let relu_then_back: Vec<_> = parts.into_iter().map(|p| p.activate(Relu)).collect();
         eqv_core::non_equivariant::assemble::<Vector, f64>(&relu_then_back).to_f64()
     };

@@ -35,14 +35,40 @@ fn run<T: Real>(batch: &Batch, fused: bool) -> (Vec<T>, Vec<Vec<T>>) {
     let g = Graph::new(&tape, batch);
     let (atoms, edges) = (g.num_atoms(), g.num_edges());
     let mut rng = Rng::new(3);
-    let x0 = Feat::<Scalar, T>::variable(&tape, atoms, 4, random(&mut rng, atoms * 4));
-    let x1 = Feat::<Vector, T>::variable(&tape, atoms, 3, random(&mut rng, atoms * 9));
-    let y0 = Feat::<Scalar, T>::variable(&tape, edges, 1, random(&mut rng, edges));
-    let y1 = Feat::<Vector, T>::variable(&tape, edges, 1, random(&mut rng, edges * 3));
-    let y2 = Feat::<Tensor2e, T>::variable(&tape, edges, 1, random(&mut rng, edges * 5));
+    let x0 = eqv_core::non_equivariant::variable::<Scalar, T>(
+        &tape,
+        atoms,
+        4,
+        random(&mut rng, atoms * 4),
+    );
+    let x1 = eqv_core::non_equivariant::variable::<Vector, T>(
+        &tape,
+        atoms,
+        3,
+        random(&mut rng, atoms * 9),
+    );
+    let y0 =
+        eqv_core::non_equivariant::variable::<Scalar, T>(&tape, edges, 1, random(&mut rng, edges));
+    let y1 = eqv_core::non_equivariant::variable::<Vector, T>(
+        &tape,
+        edges,
+        1,
+        random(&mut rng, edges * 3),
+    );
+    let y2 = eqv_core::non_equivariant::variable::<Tensor2e, T>(
+        &tape,
+        edges,
+        1,
+        random(&mut rng, edges * 5),
+    );
     // Weights of the paths, plus two unused leading channels (offset 2).
     let nw = 2 + 4 + 3 + 4 + 3 + 3;
-    let w = Feat::<Scalar, T>::variable(&tape, edges, nw, random(&mut rng, edges * nw));
+    let w = eqv_core::non_equivariant::variable::<Scalar, T>(
+        &tape,
+        edges,
+        nw,
+        random(&mut rng, edges * nw),
+    );
     let (o0, o1) = if fused {
         let o0 = channelwise_convolution(
             &g,
@@ -83,8 +109,13 @@ fn run<T: Real>(batch: &Batch, fused: bool) -> (Vec<T>, Vec<Vec<T>>) {
         );
         (g.scatter_sum(o0), g.scatter_sum(o1))
     };
-    let r0 = Feat::<Scalar, T>::input(&tape, atoms, o0.mul(), random(&mut rng, atoms * o0.mul()));
-    let r1 = Feat::<Vector, T>::input(
+    let r0 = eqv_core::non_equivariant::input::<Scalar, T>(
+        &tape,
+        atoms,
+        o0.mul(),
+        random(&mut rng, atoms * o0.mul()),
+    );
+    let r1 = eqv_core::non_equivariant::input::<Vector, T>(
         &tape,
         atoms,
         o1.mul(),

@@ -39,16 +39,16 @@ fn gate_case<I: Irrep, A: Activation>(act: A) -> (f64, f64) {
         let g = random(50 + gm as u64, rows * gm);
         eq = eq.max(equivariance_error::<I>(&x, |t, x| {
             gate(
-                Feat::<Scalar>::input(t, rows, gm, g.clone()),
-                Feat::<I>::input(t, rows, mul, x),
+                eqv_core::non_equivariant::input::<Scalar, _>(t, rows, gm, g.clone()),
+                eqv_core::non_equivariant::input::<I, _>(t, rows, mul, x),
                 act,
             )
             .to_f64()
         }));
         vj = vj.max(vjp_error(&[g.clone(), x.clone()], 4, |t, ids| {
             gate(
-                Feat::<Scalar>::wrap(t, ids[0], rows, gm),
-                Feat::<I>::wrap(t, ids[1], rows, mul),
+                eqv_core::authoring::wrap::<Scalar, _>(t, ids[0], rows, gm),
+                eqv_core::authoring::wrap::<I, _>(t, ids[1], rows, mul),
                 act,
             )
             .id()
@@ -56,8 +56,8 @@ fn gate_case<I: Irrep, A: Activation>(act: A) -> (f64, f64) {
         // Same values as the unfused composition of existing ops.
         let t = Tape::new();
         let (gf, xf) = (
-            Feat::<Scalar>::input(&t, rows, gm, g),
-            Feat::<I>::input(&t, rows, mul, x.clone()),
+            eqv_core::non_equivariant::input::<Scalar, _>(&t, rows, gm, g),
+            eqv_core::non_equivariant::input::<I, _>(&t, rows, mul, x.clone()),
         );
         let fused = gate(gf, xf, act).to_f64();
         let composed = xf.scale(gf.activate(act)).to_f64();
@@ -88,10 +88,15 @@ fn gates_are_equivariant_for_every_irrep_with_exact_vjps() {
 #[test]
 fn gate_layer_activates_scalars_and_gates_the_rest() {
     let t = Tape::new();
-    let s = Feat::<Scalar>::input(&t, 2, 2, vec![0.5, -1.0, 2.0, 0.0]);
-    let p = Feat::<Pseudoscalar>::input(&t, 2, 1, vec![0.5, -0.5]);
-    let g = Feat::<Scalar>::input(&t, 2, 1, vec![0.3, -2.0]);
-    let v = Feat::<Vector>::input(&t, 2, 1, vec![1.0, 2.0, 3.0, -1.0, 0.0, 1.0]);
+    let s = eqv_core::non_equivariant::input::<Scalar, _>(&t, 2, 2, vec![0.5, -1.0, 2.0, 0.0]);
+    let p = eqv_core::non_equivariant::input::<Pseudoscalar, _>(&t, 2, 1, vec![0.5, -0.5]);
+    let g = eqv_core::non_equivariant::input::<Scalar, _>(&t, 2, 1, vec![0.3, -2.0]);
+    let v = eqv_core::non_equivariant::input::<Vector, _>(
+        &t,
+        2,
+        1,
+        vec![1.0, 2.0, 3.0, -1.0, 0.0, 1.0],
+    );
     let layer: Gate = Gate::default();
     assert_eq!(layer.scalars(s).to_f64(), s.activate(Silu).to_f64());
     assert_eq!(layer.gated(g, v).to_f64(), gate(g, v, Sigmoid).to_f64());
@@ -105,8 +110,9 @@ fn gate_layer_activates_scalars_and_gates_the_rest() {
 fn gated_features_keep_unit_second_moment() {
     let (rows, mul) = (2000, 4);
     let t = Tape::new();
-    let g = Feat::<Scalar>::input(&t, rows, mul, random(1, rows * mul));
-    let x = Feat::<Tensor2e>::input(&t, rows, mul, random(2, rows * mul * 5));
+    let g = eqv_core::non_equivariant::input::<Scalar, _>(&t, rows, mul, random(1, rows * mul));
+    let x =
+        eqv_core::non_equivariant::input::<Tensor2e, _>(&t, rows, mul, random(2, rows * mul * 5));
     for m in [gate(g, x, Sigmoid).to_f64(), gate(g, x, Silu).to_f64()] {
         let m2 = m.iter().map(|v| v * v).sum::<f64>() / m.len() as f64;
         assert!((m2 - 1.0).abs() < 0.1, "second moment {m2}");
@@ -117,16 +123,16 @@ fn norm_activation_case<I: Irrep, A: Activation>(act: A) -> (f64, f64) {
     let (rows, mul) = (2, 3);
     let x = random(7 + I::DIM as u64, rows * mul * I::DIM);
     let eq = equivariance_error::<I>(&x, |t, x| {
-        Feat::<I>::input(t, rows, mul, x)
+        eqv_core::non_equivariant::input::<I, _>(t, rows, mul, x)
             .norm_activation(act)
             .to_f64()
     });
     let vj = vjp_error(std::slice::from_ref(&x), 8, |t, ids| {
-        norm_activation(Feat::<I>::wrap(t, ids[0], rows, mul), act).id()
+        norm_activation(eqv_core::authoring::wrap::<I, _>(t, ids[0], rows, mul), act).id()
     });
     // What it computes: |y| = f(|x|), y parallel to x.
     let t = Tape::new();
-    let y = Feat::<I>::input(&t, rows, mul, x.clone())
+    let y = eqv_core::non_equivariant::input::<I, _>(&t, rows, mul, x.clone())
         .norm_activation(act)
         .to_f64();
     for (xc, yc) in x.chunks(I::DIM).zip(y.chunks(I::DIM)) {
@@ -171,7 +177,7 @@ fn zero_safety<A: Activation>(act: A) {
     for scale in [0.0, 0.3 * NORM_EPSILON] {
         let x0 = vec![scale, -scale, 0.5 * scale];
         let t = Tape::<f64>::new();
-        let x = Feat::<Vector>::variable(&t, 1, 1, x0.clone());
+        let x = eqv_core::non_equivariant::variable::<Vector, _>(&t, 1, 1, x0.clone());
         let y = x.norm_activation(act);
         assert!(y.to_f64().iter().all(|v| v.is_finite()));
         if scale == 0.0 {
@@ -185,7 +191,7 @@ fn zero_safety<A: Activation>(act: A) {
         );
         // Forward-over-reverse at the same point.
         let t = Tape::<Dual<f64>>::new();
-        let x = Feat::<Vector, Dual<f64>>::variable(
+        let x = eqv_core::non_equivariant::variable::<Vector, Dual<f64>>(
             &t,
             1,
             1,
@@ -212,7 +218,7 @@ fn norm_activation_is_zero_safe() {
     zero_safety(Softplus);
     // f(0) = 0: the scale tends to f'(0) at zero, nothing blows up.
     let t = Tape::<f64>::new();
-    let x = Feat::<Vector>::variable(&t, 1, 1, vec![0.0; 3]);
+    let x = eqv_core::non_equivariant::variable::<Vector, _>(&t, 1, 1, vec![0.0; 3]);
     let y = x.norm_activation(Tanh);
     let g = t.backward(y.id(), &[1.0, 0.0, 0.0]).get_or_zeros(x.id());
     assert!(
@@ -223,7 +229,7 @@ fn norm_activation_is_zero_safe() {
 
 /// `L(x) = Σ cot · norm_activation(gate(|x|², x))`.
 fn gated_norm<'t, T: Real>(tape: &'t Tape<T>, x: NodeId, rows: usize) -> Feat<'t, Tensor2o, T> {
-    let x = Feat::<Tensor2o, T>::wrap(tape, x, rows, 2);
+    let x = eqv_core::authoring::wrap::<Tensor2o, T>(tape, x, rows, 2);
     gate(x.squared_norm(), x, Silu).norm_activation(Softplus)
 }
 

@@ -104,11 +104,17 @@ fn forward_vjp_matches_finite_differences() {
     // Includes a distance near 0 (series branch) and one beyond the cutoff.
     let r = vec![0.0005, 0.4, 1.1, 1.9, 2.45, 3.0];
     let err = vjp_error(&[r], 2, |t, ids| {
-        b.forward(Feat::<Scalar>::wrap(t, ids[0], 3, 2)).id()
+        b.forward(eqv_core::authoring::wrap::<Scalar, _>(t, ids[0], 3, 2))
+            .id()
     });
     assert!(err < 1e-7, "vjp error {err}");
     let t = Tape::<f64>::new();
-    let y = b.forward(Feat::<Scalar>::input(&t, 3, 2, vec![0.5; 6]));
+    let y = b.forward(eqv_core::non_equivariant::input::<Scalar, _>(
+        &t,
+        3,
+        2,
+        vec![0.5; 6],
+    ));
     assert_eq!((y.rows(), y.mul()), (3, 12));
 }
 

@@ -19,7 +19,11 @@ fn each_degree_is_equivariant_under_proper_and_improper_rotations() {
         for normalize in [true, false] {
             let run = |x: Vec<f64>| {
                 let t = Tape::<f64>::new();
-                spherical_harmonic::<O, _>(Feat::<Vector>::input(&t, 4, 2, x), normalize).to_f64()
+                spherical_harmonic::<O, _>(
+                    eqv_core::non_equivariant::input::<Vector, _>(&t, 4, 2, x),
+                    normalize,
+                )
+                .to_f64()
             };
             let y = run(x.clone());
             for r in test_transforms(21, 4) {
@@ -53,7 +57,7 @@ fn harmonics_of_a_pseudovector_are_even() {
         let x = vectors(40 + O::L as u64, 3, 1);
         let run = |x: Vec<f64>| {
             let t = Tape::<f64>::new();
-            Feat::<Pseudovector>::input(&t, 3, 1, x)
+            eqv_core::non_equivariant::input::<Pseudovector, _>(&t, 3, 1, x)
                 .spherical_harmonic::<O>(true)
                 .to_f64()
         };
@@ -77,7 +81,7 @@ fn harmonics_of_a_pseudovector_are_even() {
 fn values_agree_with_so3_and_blocks_with_single_degrees() {
     let x = vectors(5, 3, 2);
     let t = Tape::<f64>::new();
-    let v = Feat::<Vector>::input(&t, 3, 2, x.clone());
+    let v = eqv_core::non_equivariant::input::<Vector, _>(&t, 3, 2, x.clone());
     let sh = sh_up_to(v, 4, true);
     let blocks = [
         sh.get::<Scalar>().to_f64(),
@@ -137,7 +141,11 @@ fn vjps_match_finite_differences() {
     fn case<O: Irrep + HarmonicOf<Vector>>(normalize: bool) {
         let x = vectors(7 + O::L as u64, 3, 2);
         let err = vjp_error(&[x], 3, |t, ids| {
-            spherical_harmonic::<O, _>(Feat::<Vector>::wrap(t, ids[0], 3, 2), normalize).id()
+            spherical_harmonic::<O, _>(
+                eqv_core::authoring::wrap::<Vector, _>(t, ids[0], 3, 2),
+                normalize,
+            )
+            .id()
         });
         assert!(
             err < 1e-7,
@@ -156,7 +164,11 @@ fn vjps_match_finite_differences() {
     // All degrees at once, several blocks used.
     let x = vectors(9, 4, 1);
     let err = vjp_error(&[x], 5, |t, ids| {
-        let sh = sh_up_to(Feat::<Vector>::wrap(t, ids[0], 4, 1), 3, true);
+        let sh = sh_up_to(
+            eqv_core::authoring::wrap::<Vector, _>(t, ids[0], 4, 1),
+            3,
+            true,
+        );
         let a = sh.get::<Vector>();
         let b = sh.get::<Tensor3o>().norm();
         let c = sh.get::<Scalar>();
@@ -168,7 +180,12 @@ fn vjps_match_finite_differences() {
 #[test]
 fn zero_vector_gives_constant_y0_zero_rest_and_zero_gradient() {
     let t = Tape::<f64>::new();
-    let v = Feat::<Vector>::variable(&t, 2, 1, vec![0.0, 0.0, 0.0, 1.0, 0.0, 0.0]);
+    let v = eqv_core::non_equivariant::variable::<Vector, _>(
+        &t,
+        2,
+        1,
+        vec![0.0, 0.0, 0.0, 1.0, 0.0, 0.0],
+    );
     let sh = sh_up_to(v, 3, true);
     let y0 = sh.get::<Scalar>();
     let y2 = sh.get::<Tensor2e>();
@@ -185,7 +202,7 @@ fn zero_vector_gives_constant_y0_zero_rest_and_zero_gradient() {
     // And on dual numbers (forward-over-reverse): no NaN either.
     let td = Tape::<Dual<f64>>::new();
     let z = [0.0, 0.0, 0.0].map(|x| Dual::new(x, 1.0)).to_vec();
-    let vd = Feat::<Vector, Dual<f64>>::variable(&td, 1, 1, z);
+    let vd = eqv_core::non_equivariant::variable::<Vector, Dual<f64>>(&td, 1, 1, z);
     let y = spherical_harmonic::<Tensor2e, _>(vd, true).squared_norm();
     let gd = td
         .backward(y.id(), &[Dual::new(1.0, 0.0)])
@@ -203,12 +220,12 @@ fn vjp_on_dual_numbers_is_the_directional_derivative_of_the_gradient() {
     let w = Rng::new(2).normals(5);
     let grad = |x: &[f64]| {
         let t = Tape::<f64>::new();
-        let v = Feat::<Vector>::variable(&t, 1, 1, x.to_vec());
+        let v = eqv_core::non_equivariant::variable::<Vector, _>(&t, 1, 1, x.to_vec());
         let y = spherical_harmonic::<Tensor2e, _>(v, true);
         t.backward(y.id(), &w).get_or_zeros(v.id())
     };
     let td = Tape::<Dual<f64>>::new();
-    let vd = Feat::<Vector, Dual<f64>>::variable(
+    let vd = eqv_core::non_equivariant::variable::<Vector, Dual<f64>>(
         &td,
         1,
         1,

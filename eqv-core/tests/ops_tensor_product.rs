@@ -54,15 +54,18 @@ where
         let a = random(A::DIM as u64 * 7 + ma as u64, rows * ma * A::DIM);
         let b = random(B::DIM as u64 * 13 + mb as u64, rows * mb * B::DIM);
         let e = equivariance_error::<A, B, C>(&a, &b, |t, a, b| {
-            tensor_product::<A, B, C, f64>(Feat::input(t, rows, ma, a), Feat::input(t, rows, mb, b))
-                .to_f64()
+            tensor_product::<A, B, C, f64>(
+                eqv_core::non_equivariant::input(t, rows, ma, a),
+                eqv_core::non_equivariant::input(t, rows, mb, b),
+            )
+            .to_f64()
         });
         eq = eq.max(e);
         if check_vjp {
             let v = vjp_error(&[a, b], 3, |t, ids| {
                 tensor_product::<A, B, C, f64>(
-                    Feat::wrap(t, ids[0], rows, ma),
-                    Feat::wrap(t, ids[1], rows, mb),
+                    eqv_core::authoring::wrap(t, ids[0], rows, ma),
+                    eqv_core::authoring::wrap(t, ids[1], rows, mb),
                 )
                 .id()
             });
@@ -169,9 +172,9 @@ where
         let pw = 1.0 / (mb as f64).sqrt();
         eq = eq.max(equivariance_error::<A, B, C>(&a, &b, |t, a, b| {
             channelwise_tensor_product::<A, B, C, f64>(
-                Feat::input(t, rows, mul, a),
-                Feat::input(t, rows, mb, b),
-                Feat::input(t, rows, mul * mb, w.clone()),
+                eqv_core::non_equivariant::input(t, rows, mul, a),
+                eqv_core::non_equivariant::input(t, rows, mb, b),
+                eqv_core::non_equivariant::input(t, rows, mul * mb, w.clone()),
                 pw,
             )
             .to_f64()
@@ -179,9 +182,9 @@ where
         if check_vjp {
             vj = vj.max(vjp_error(&[a, b, w.clone()], 5, |t, ids| {
                 channelwise_tensor_product::<A, B, C, f64>(
-                    Feat::wrap(t, ids[0], rows, mul),
-                    Feat::wrap(t, ids[1], rows, mb),
-                    Feat::wrap(t, ids[2], rows, mul * mb),
+                    eqv_core::authoring::wrap(t, ids[0], rows, mul),
+                    eqv_core::authoring::wrap(t, ids[1], rows, mb),
+                    eqv_core::authoring::wrap(t, ids[2], rows, mul * mb),
                     pw,
                 )
                 .id()
@@ -234,14 +237,17 @@ where
     let a = random(4, rows * ma * A::DIM);
     let b = random(5, rows * mb * B::DIM);
     let eq = equivariance_error::<A, B, C>(&a, &b, |t, a, b| {
-        tp.forward(Feat::input(t, rows, ma, a), Feat::input(t, rows, mb, b))
-            .to_f64()
+        tp.forward(
+            eqv_core::non_equivariant::input(t, rows, ma, a),
+            eqv_core::non_equivariant::input(t, rows, mb, b),
+        )
+        .to_f64()
     });
     let vj = if check_vjp {
         vjp_error(&[a, b], 9, |t, ids| {
             tp.forward(
-                Feat::wrap(t, ids[0], rows, ma),
-                Feat::wrap(t, ids[1], rows, mb),
+                eqv_core::authoring::wrap(t, ids[0], rows, ma),
+                eqv_core::authoring::wrap(t, ids[1], rows, mb),
             )
             .id()
         })
@@ -294,15 +300,15 @@ fn fully_connected_weight_gradients_match_finite_differences() {
     let loss = |l: &FullyConnectedTp<Vector, Tensor2e, Tensor3o>| {
         let t = Tape::new();
         let y = l.forward(
-            Feat::input(&t, rows, ma, a.clone()),
-            Feat::input(&t, rows, mb, b.clone()),
+            eqv_core::non_equivariant::input(&t, rows, ma, a.clone()),
+            eqv_core::non_equivariant::input(&t, rows, mb, b.clone()),
         );
         y.to_f64().iter().zip(&cot).map(|(p, q)| p * q).sum::<f64>()
     };
     let t = Tape::new();
     let y = tp.forward(
-        Feat::<Vector>::input(&t, rows, ma, a.clone()),
-        Feat::<Tensor2e>::input(&t, rows, mb, b.clone()),
+        eqv_core::non_equivariant::input::<Vector, _>(&t, rows, ma, a.clone()),
+        eqv_core::non_equivariant::input::<Tensor2e, _>(&t, rows, mb, b.clone()),
     );
     let grads = t.backward(y.id(), &cot);
     let gw = grads.get(t.param_id(&tp.weight).unwrap()).unwrap().to_vec();
@@ -336,10 +342,15 @@ fn quartic<'t, T: Real>(
     w: &[f64],
     rows: usize,
 ) -> Feat<'t, Pseudovector, T> {
-    let a = Feat::<Vector, T>::wrap(tape, a, rows, 2);
+    let a = eqv_core::authoring::wrap::<Vector, T>(tape, a, rows, 2);
     let aa = tensor_product::<_, _, Tensor2e, _>(a, a);
     let p = tp.forward(aa, a);
-    let w = Feat::<Scalar, T>::input(tape, rows, 2, w.iter().map(|&x| T::from_f64(x)).collect());
+    let w = eqv_core::non_equivariant::input::<Scalar, T>(
+        tape,
+        rows,
+        2,
+        w.iter().map(|&x| T::from_f64(x)).collect(),
+    );
     channelwise_tensor_product::<_, _, Pseudovector, _>(p, a.channels(0, 1), w, 1.0)
 }
 
@@ -416,8 +427,8 @@ fn normalisation_gives_unit_second_moment() {
         C: InProduct<A, B>,
     {
         let t = Tape::new();
-        let a = Feat::<A>::input(&t, rows, 1, random(1, rows * A::DIM));
-        let b = Feat::<B>::input(&t, rows, 1, random(2, rows * B::DIM));
+        let a = eqv_core::non_equivariant::input::<A, _>(&t, rows, 1, random(1, rows * A::DIM));
+        let b = eqv_core::non_equivariant::input::<B, _>(&t, rows, 1, random(2, rows * B::DIM));
         second_moment(&tensor_product::<A, B, C, f64>(a, b).to_f64())
     }
     let moments = [
@@ -430,9 +441,14 @@ fn normalisation_gives_unit_second_moment() {
     let t = Tape::new();
     let (mul, mb) = (4, 4);
     let pw = path_weights(&[(PathKind::ChannelWise.fan_in(mul, mb), Tensor2o::IR)])[0];
-    let a = Feat::<Vector>::input(&t, rows, mul, random(3, rows * mul * 3));
-    let b = Feat::<Tensor2e>::input(&t, rows, mb, random(4, rows * mb * 5));
-    let w = Feat::<Scalar>::input(&t, rows, mul * mb, random(5, rows * mul * mb));
+    let a = eqv_core::non_equivariant::input::<Vector, _>(&t, rows, mul, random(3, rows * mul * 3));
+    let b = eqv_core::non_equivariant::input::<Tensor2e, _>(&t, rows, mb, random(4, rows * mb * 5));
+    let w = eqv_core::non_equivariant::input::<Scalar, _>(
+        &t,
+        rows,
+        mul * mb,
+        random(5, rows * mul * mb),
+    );
     let uvu = second_moment(&channelwise_tensor_product::<_, _, Tensor2o, _>(a, b, w, pw).to_f64());
     // Two uvw paths summed into one output, weighted by path_weights.
     let mut rng = Rng::new(6);
@@ -447,9 +463,9 @@ fn normalisation_gives_unit_second_moment() {
         m1, m2, mc, pws[1], &mut rng,
     );
     let r2 = rows / 4;
-    let s = Feat::<Scalar>::input(&t, r2, m0, random(7, r2 * m0));
-    let d = Feat::<Tensor2e>::input(&t, r2, m1, random(8, r2 * m1 * 5));
-    let v = Feat::<Vector>::input(&t, r2, m2, random(9, r2 * m2 * 3));
+    let s = eqv_core::non_equivariant::input::<Scalar, _>(&t, r2, m0, random(7, r2 * m0));
+    let d = eqv_core::non_equivariant::input::<Tensor2e, _>(&t, r2, m1, random(8, r2 * m1 * 5));
+    let v = eqv_core::non_equivariant::input::<Vector, _>(&t, r2, m2, random(9, r2 * m2 * 3));
     let uvw = second_moment(&(tp0.forward(s, v) + tp1.forward(d, v)).to_f64());
     eprintln!("second moments: uuu {moments:?}, uvu {uvu}, uvw (2 paths) {uvw}");
     for m in moments {
@@ -468,14 +484,14 @@ fn f32_agrees_with_f64() {
     let b = random(2, rows * 7);
     let t64 = Tape::<f64>::new();
     let y64 = tensor_product::<Tensor2e, Tensor3o, Tensor4o, f64>(
-        Feat::input(&t64, rows, 2, a.clone()),
-        Feat::input(&t64, rows, 1, b.clone()),
+        eqv_core::non_equivariant::input(&t64, rows, 2, a.clone()),
+        eqv_core::non_equivariant::input(&t64, rows, 1, b.clone()),
     )
     .to_f64();
     let t32 = Tape::<f32>::new();
     let y32 = tensor_product::<Tensor2e, Tensor3o, Tensor4o, f32>(
-        Feat::input(&t32, rows, 2, a.iter().map(|&x| x as f32).collect()),
-        Feat::input(&t32, rows, 1, b.iter().map(|&x| x as f32).collect()),
+        eqv_core::non_equivariant::input(&t32, rows, 2, a.iter().map(|&x| x as f32).collect()),
+        eqv_core::non_equivariant::input(&t32, rows, 1, b.iter().map(|&x| x as f32).collect()),
     )
     .to_f64();
     assert!(relative_error(&y32, &y64) < 1e-5);
@@ -506,10 +522,15 @@ where
     C: InProduct<A, B>,
 {
     let t = Tape::new();
-    let b = Feat::<B>::input(&t, 1, m2, x2.to_vec());
+    let b = eqv_core::non_equivariant::input::<B, _>(&t, 1, m2, x2.to_vec());
     (0..m1)
         .flat_map(|u| {
-            let a = Feat::<A>::input(&t, 1, 1, x1[u * A::DIM..(u + 1) * A::DIM].to_vec());
+            let a = eqv_core::non_equivariant::input::<A, _>(
+                &t,
+                1,
+                1,
+                x1[u * A::DIM..(u + 1) * A::DIM].to_vec(),
+            );
             tensor_product::<A, B, C, f64>(a, b).to_f64()
         })
         .collect()
@@ -617,13 +638,13 @@ fn rows_are_independent_and_broadcast_matches_repeat() {
         .collect();
     let t = Tape::new();
     let y1 = tensor_product::<Tensor2e, Vector, Tensor3o, f64>(
-        Feat::input(&t, rows, mul, a.clone()),
-        Feat::input(&t, rows, 1, b),
+        eqv_core::non_equivariant::input(&t, rows, mul, a.clone()),
+        eqv_core::non_equivariant::input(&t, rows, 1, b),
     )
     .to_f64();
     let y2 = tensor_product::<Tensor2e, Vector, Tensor3o, f64>(
-        Feat::input(&t, rows, mul, a),
-        Feat::input(&t, rows, mul, rep),
+        eqv_core::non_equivariant::input(&t, rows, mul, a),
+        eqv_core::non_equivariant::input(&t, rows, mul, rep),
     )
     .to_f64();
     assert_eq!(y1, y2);
@@ -655,8 +676,8 @@ fn timing_nequip_like_convolution() {
     };
     let uuu = best(&|| {
         let t = Tape::<f32>::new();
-        let x = Feat::<Tensor2e, f32>::input(&t, rows, mul, xd.clone());
-        let sh = Feat::<Vector, f32>::input(&t, rows, 1, shd.clone());
+        let x = eqv_core::non_equivariant::input::<Tensor2e, f32>(&t, rows, mul, xd.clone());
+        let sh = eqv_core::non_equivariant::input::<Vector, f32>(&t, rows, 1, shd.clone());
         timed(&|| {
             tensor_product::<_, _, Tensor3o, _>(x, sh);
         })
@@ -664,9 +685,9 @@ fn timing_nequip_like_convolution() {
     let (uvu, uvu_back) = (0..5)
         .map(|_| {
             let t = Tape::<f32>::new();
-            let x = Feat::<Tensor2e, f32>::variable(&t, rows, mul, xd.clone());
-            let sh = Feat::<Vector, f32>::variable(&t, rows, 1, shd.clone());
-            let w = Feat::<Scalar, f32>::variable(&t, rows, mul, wd.clone());
+            let x = eqv_core::non_equivariant::variable::<Tensor2e, f32>(&t, rows, mul, xd.clone());
+            let sh = eqv_core::non_equivariant::variable::<Vector, f32>(&t, rows, 1, shd.clone());
+            let w = eqv_core::non_equivariant::variable::<Scalar, f32>(&t, rows, mul, wd.clone());
             let s = std::time::Instant::now();
             let y = channelwise_tensor_product::<_, _, Tensor3o, _>(x, sh, w, 1.0);
             let f = s.elapsed();
@@ -681,8 +702,8 @@ fn timing_nequip_like_convolution() {
         );
     let uvw = best(&|| {
         let t = Tape::<f32>::new();
-        let x = Feat::<Tensor2e, f32>::input(&t, rows, mul, xd.clone());
-        let sh = Feat::<Vector, f32>::input(&t, rows, 1, shd.clone());
+        let x = eqv_core::non_equivariant::input::<Tensor2e, f32>(&t, rows, mul, xd.clone());
+        let sh = eqv_core::non_equivariant::input::<Vector, f32>(&t, rows, 1, shd.clone());
         timed(&|| {
             tp.forward(x, sh);
         })

@@ -17,6 +17,7 @@ fn term_text(t: &Term) -> String {
     match &t.mul {
         Mul::Lit(m) => format!("{m}x{}", t.ir),
         Mul::Config(name) => format!("{{{name}}}x{}", t.ir),
+        Mul::Expr(a) => format!("{{{}}}x{}", a.text, t.ir),
     }
 }
 
@@ -94,7 +95,12 @@ pub fn check(model: &mut Model, args: &Args, errors: &mut Errors) {
 
 fn check_config_muls(lit: &IrrepsLit, args: &Args, errors: &mut Errors) {
     for t in &lit.terms {
-        if let Mul::Config(name) = &t.mul {
+        let names: Vec<&Ident> = match &t.mul {
+            Mul::Config(name) => vec![name],
+            Mul::Expr(a) => a.names.iter().collect(),
+            Mul::Lit(_) => Vec::new(),
+        };
+        for name in names {
             match args.entry(name) {
                 None => errors.push(syn::Error::new(
                     lit.span(),
@@ -319,7 +325,7 @@ fn check_spec(spec: &Spec, model: &Model, args: &Args, errors: &mut Errors) {
                             .iter()
                             .map(|&(i, _)| match in1.terms[i].mul {
                                 Mul::Lit(m) => Some(m),
-                                Mul::Config(_) => None,
+                                Mul::Config(_) | Mul::Expr(_) => None,
                             })
                             .collect();
                         if let Some(muls) = muls {
@@ -364,6 +370,11 @@ fn check_spec(spec: &Spec, model: &Model, args: &Args, errors: &mut Errors) {
                 .filter(|n| !tps.contains(n))
                 .collect();
             for s in sizes {
+                if let Size::Expr(a) = s {
+                    for n in &a.names {
+                        check_size_name(n, args, &[], errors);
+                    }
+                }
                 if let Size::Name(n) = s {
                     if others.contains(&n) {
                         errors.push(syn::Error::new(
@@ -380,6 +391,11 @@ fn check_spec(spec: &Spec, model: &Model, args: &Args, errors: &mut Errors) {
             if let Size::Name(name) = n {
                 check_size_name(name, args, &[], errors);
             }
+            if let Size::Expr(a) = n {
+                for name in &a.names {
+                    check_size_name(name, args, &[], errors);
+                }
+            }
             if let RealArg::Name(name) = cutoff {
                 if args.entry(name).is_none() {
                     errors.push(syn::Error::new(
@@ -393,6 +409,11 @@ fn check_spec(spec: &Spec, model: &Model, args: &Args, errors: &mut Errors) {
             check_config_muls(out, args, errors);
             if let Size::Name(name) = species {
                 check_size_name(name, args, &[], errors);
+            }
+            if let Size::Expr(a) = species {
+                for name in &a.names {
+                    check_size_name(name, args, &[], errors);
+                }
             }
             for t in &out.terms {
                 if t.ir != Ir::new(0, Parity::Even) {
@@ -459,8 +480,14 @@ pub fn declare_missing_entries(model: &Model, args: &mut Args) {
         };
         for lit in lits(spec) {
             for t in &lit.terms {
-                if let Mul::Config(n) = &t.mul {
-                    note(n, ConfigType::Usize);
+                match &t.mul {
+                    Mul::Config(n) => note(n, ConfigType::Usize),
+                    Mul::Expr(a) => {
+                        for n in &a.names {
+                            note(n, ConfigType::Usize);
+                        }
+                    }
+                    Mul::Lit(_) => {}
                 }
             }
         }
@@ -471,8 +498,14 @@ pub fn declare_missing_entries(model: &Model, args: &mut Args) {
             _ => Vec::new(),
         };
         for s in sizes {
-            if let Size::Name(n) = s {
-                note(n, ConfigType::Usize);
+            match s {
+                Size::Name(n) => note(n, ConfigType::Usize),
+                Size::Expr(a) => {
+                    for n in &a.names {
+                        note(n, ConfigType::Usize);
+                    }
+                }
+                Size::Lit(_) => {}
             }
         }
         if let Spec::Bessel {

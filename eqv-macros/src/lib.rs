@@ -10,6 +10,15 @@
 //! implementation whose output type is checked against the declaration.
 //! See the `eqv` crate for the guide.
 //!
+//! Sizes are runtime choices: `config(channels = 16)` declares an entry,
+//! `"{channels}x0e"` and `Mlp<1, { hidden }, 1>` read it, and simple integer
+//! arithmetic of entries is allowed (`"{2 * channels}x0e"`,
+//! `{ 2 * hidden + 1 }`). A sub-network's config entries follow the
+//! parent's entries of the same name (left at their default they take the
+//! parent's value; set to a third value they are an error at `new`). The
+//! generated `predict` checks the row count of the declared output (one per
+//! atom or per structure, rule 8).
+//!
 //! Structure: `attr` and `spec` parse, `check` applies the rules,
 //! `expand` generates; errors are collected, never panicked.
 

@@ -13,6 +13,86 @@ pub enum Mul {
     Lit(usize),
     /// `{name}`: the config entry `name`.
     Config(Ident),
+    /// `{2 * channels}`: integer arithmetic (`+ - * /`, parentheses) of
+    /// config entries and literals.
+    Expr(Arith),
+}
+
+/// Simple integer arithmetic of config entries, as written and parsed.
+#[derive(Clone, Debug)]
+pub struct Arith {
+    /// The text between the braces, trimmed.
+    pub text: String,
+    /// The parsed expression (checked: only `+ - * /`, parentheses,
+    /// integer literals and config names).
+    pub expr: syn::Expr,
+    /// The config names it reads, in order.
+    pub names: Vec<Ident>,
+}
+
+impl Arith {
+    /// Parses `text` (what is inside the braces); `None` if it is not
+    /// simple arithmetic of names and integers.
+    pub fn parse(text: &str, span: proc_macro2::Span) -> Option<Arith> {
+        let expr: syn::Expr = syn::parse_str(text).ok()?;
+        let mut names = Vec::new();
+        if !walk(&expr, &mut names, span) {
+            return None;
+        }
+        Some(Arith {
+            text: text.trim().to_string(),
+            expr,
+            names,
+        })
+    }
+    /// The expression over `cfg: &Config` (`cfg.name` for every name).
+    pub fn tokens(&self) -> proc_macro2::TokenStream {
+        emit(&self.expr)
+    }
+}
+
+fn walk(e: &syn::Expr, names: &mut Vec<Ident>, span: proc_macro2::Span) -> bool {
+    use syn::{BinOp, Expr};
+    match e {
+        Expr::Binary(b) => {
+            matches!(
+                b.op,
+                BinOp::Add(_) | BinOp::Sub(_) | BinOp::Mul(_) | BinOp::Div(_)
+            ) && walk(&b.left, names, span)
+                && walk(&b.right, names, span)
+        }
+        Expr::Paren(p) => walk(&p.expr, names, span),
+        Expr::Lit(l) => matches!(&l.lit, syn::Lit::Int(i) if i.suffix().is_empty()),
+        Expr::Path(p) if p.qself.is_none() => match p.path.get_ident() {
+            Some(id) => {
+                names.push(Ident::new(&id.to_string(), span));
+                true
+            }
+            None => false,
+        },
+        _ => false,
+    }
+}
+
+fn emit(e: &syn::Expr) -> proc_macro2::TokenStream {
+    use quote::quote;
+    use syn::Expr;
+    match e {
+        Expr::Binary(b) => {
+            let (l, r, op) = (emit(&b.left), emit(&b.right), &b.op);
+            quote!((#l #op #r))
+        }
+        Expr::Paren(p) => emit(&p.expr),
+        Expr::Lit(l) => {
+            let lit = &l.lit;
+            quote!((#lit as usize))
+        }
+        Expr::Path(p) => {
+            let id = p.path.get_ident().expect("checked by walk");
+            quote!(cfg.#id)
+        }
+        _ => quote!(0usize),
+    }
 }
 
 /// One `mul x ir` term.
@@ -52,7 +132,7 @@ pub fn parse(lit: &LitStr) -> syn::Result<IrrepsLit> {
     // Replace every `{name}` by a number of the same length so that the
     // shared parser sees plain e3nn grammar and its columns stay right.
     let mut plain = String::with_capacity(text.len());
-    let mut names: Vec<(usize, Ident)> = Vec::new(); // (term index, name)
+    let mut names: Vec<(usize, Mul)> = Vec::new(); // (term index, multiplicity)
     let mut rest = text.as_str();
     let mut offset = 0;
     while let Some(open) = rest.find('{') {
@@ -63,11 +143,14 @@ pub fn parse(lit: &LitStr) -> syn::Result<IrrepsLit> {
             )));
         };
         let name = rest[open + 1..close].trim();
-        let ident: Ident = syn::parse_str(name).map_err(|_| {
-            err(format!(
-                "invalid irreps {text:?}: {{{name}}} is not a config name (write an identifier, like {{channels}}x0e)"
-            ))
-        })?;
+        let mul = match syn::parse_str::<Ident>(name) {
+            Ok(ident) => Mul::Config(Ident::new(&ident.to_string(), lit.span())),
+            Err(_) => Mul::Expr(Arith::parse(name, lit.span()).ok_or_else(|| {
+                err(format!(
+                    "invalid irreps {text:?}: {{{name}}} is not a config name or simple arithmetic of config names (write e.g. {{channels}}x0e or {{2 * channels}}x0e)"
+                ))
+            })?),
+        };
         let after = rest[close + 1..].trim_start();
         if !after.starts_with('x') {
             return Err(err(format!(
@@ -75,7 +158,7 @@ pub fn parse(lit: &LitStr) -> syn::Result<IrrepsLit> {
             )));
         }
         let term_index = text[..offset + open].matches('+').count();
-        names.push((term_index, ident));
+        names.push((term_index, mul));
         plain.push_str(&rest[..open]);
         let width = close + 1 - open;
         plain.push_str(&"0".repeat(width - 1));
@@ -101,9 +184,9 @@ pub fn parse(lit: &LitStr) -> syn::Result<IrrepsLit> {
             ir: b.ir,
         })
         .collect();
-    for (i, ident) in names {
+    for (i, mul) in names {
         if let Some(t) = terms.get_mut(i) {
-            t.mul = Mul::Config(ident);
+            t.mul = mul;
         }
     }
     for t in &terms {

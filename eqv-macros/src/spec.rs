@@ -13,6 +13,8 @@ use syn::{Attribute, Expr, GenericArgument, Ident, Lit, LitStr, PathArguments, T
 pub enum Size {
     Lit(usize),
     Name(Ident),
+    /// `{2 * hidden}`: arithmetic of config entries.
+    Expr(crate::literal::Arith),
 }
 
 /// A real number: a literal or a config entry.
@@ -210,9 +212,17 @@ fn size(arg: &GenericArgument, what: &str) -> syn::Result<Size> {
     if let Some(id) = as_name(arg) {
         return Ok(Size::Name(id));
     }
+    if let GenericArgument::Const(Expr::Block(b)) = arg {
+        if let [syn::Stmt::Expr(e, None)] = b.block.stmts.as_slice() {
+            let text = quote::quote!(#e).to_string();
+            if let Some(a) = crate::literal::Arith::parse(&text, arg.span()) {
+                return Ok(Size::Expr(a));
+            }
+        }
+    }
     Err(syn::Error::new(
         arg.span(),
-        format!("{what}: expected a number, a config entry like {{channels}}, or a field name"),
+        format!("{what}: expected a number, a config entry like {{channels}}, simple arithmetic like {{2 * channels}}, or a field name"),
     ))
 }
 

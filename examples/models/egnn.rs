@@ -127,9 +127,7 @@ impl EgnnForces {
                 None => step.delta,
             });
         }
-        let zero = || {
-            Feat::<Vector, T>::input(g.tape(), g.num_atoms(), 1, vec![T::ZERO; g.num_atoms() * 3])
-        };
+        let zero = || Feat::<Vector, T>::zeros(g.tape(), g.num_atoms(), 1);
         Forces::from_feat(total.unwrap_or_else(zero))
     }
 }

@@ -102,7 +102,12 @@ impl LocalFrame {
                 mask[k] = T::ONE;
             }
             // The selected edge vector of each atom (zero if none).
-            g.scatter_sum(edges.scale(Feat::<Scalar, T>::input(g.tape(), g.num_edges(), 1, mask)))
+            g.scatter_sum(edges.scale(eqv::non_equivariant::input::<Scalar, T>(
+                g.tape(),
+                g.num_edges(),
+                1,
+                mask,
+            )))
         };
         let (r1, r2) = (chosen(0), chosen(1));
         let e1 = self.unit(r1);

@@ -139,10 +139,9 @@ impl Mace {
         let sh = self.sh.forward(edges);
         let basis = self.radial.forward(edges.norm());
         let c = self.config().channels;
-        let zeros = vec![T::ZERO; g.num_atoms() * c * 3];
         let mut x = (
             self.embed.forward(g),
-            Feat::<Vector, T>::input(g.tape(), g.num_atoms(), c, zeros),
+            Feat::<Vector, T>::zeros(g.tape(), g.num_atoms(), c),
         );
         let mut site: Option<Feat<'t, Scalar, T>> = None;
         for layer in &self.interactions {

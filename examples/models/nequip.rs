@@ -80,10 +80,9 @@ impl Nequip {
         let sh = self.sh.forward(edges);
         let basis = self.radial.forward(edges.norm());
         let vectors = self.config().vectors;
-        let zeros = vec![T::ZERO; g.num_atoms() * vectors * 3];
         let mut x = (
             self.embed.forward(g),
-            Feat::<Vector, T>::input(g.tape(), g.num_atoms(), vectors, zeros),
+            Feat::<Vector, T>::zeros(g.tape(), g.num_atoms(), vectors),
         );
         for layer in &self.interactions {
             x = layer.forward(g, sh, basis, x);

@@ -127,10 +127,9 @@ impl Painn {
         let dir = self.dir.forward(edges).scale_by(1.0 / 3f64.sqrt());
         let basis = self.radial.forward(edges.norm());
         let f = self.config().features;
-        let zeros = vec![T::ZERO; g.num_atoms() * f * 3];
         let mut x = (
             self.embed.forward(g),
-            Feat::<Vector, T>::input(g.tape(), g.num_atoms(), f, zeros),
+            Feat::<Vector, T>::zeros(g.tape(), g.num_atoms(), f),
         );
         for block in &self.interactions {
             x = block.forward(g, dir, basis, x);

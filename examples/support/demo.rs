@@ -34,7 +34,7 @@ pub fn show_energy_model<M: Model<Output = kind::Energy>>(
     println!("{summary}");
     let tape = Tape::<f64>::new();
     let g = Graph::new(&tape, batch);
-    let energy = model.predict(&g);
+    let energy = model.output(&g);
     let forces = forces_from_energy(&g, energy);
     println!("energy: {:.6}", energy.to_f64()[0]);
     println!("force on atom 0 (−∇E): {:+.6?}", forces[0]);

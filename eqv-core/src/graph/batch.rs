@@ -28,6 +28,28 @@ pub struct Batch {
     shifts: Vec<[f64; 3]>,
     energies: Option<Vec<f64>>,
     forces: Option<Vec<[f64; 3]>>,
+    atom_scalars: Option<Properties>,
+    structure_scalars: Option<Properties>,
+}
+
+/// Invariant properties: `channels` numbers per row.
+#[derive(Clone, Debug, PartialEq)]
+pub(crate) struct Properties {
+    pub(crate) channels: usize,
+    pub(crate) values: Vec<f64>,
+}
+
+impl Properties {
+    fn concat(parts: Vec<Option<&Properties>>) -> Option<Properties> {
+        let first = (*parts.first()?)?;
+        let channels = first.channels;
+        let mut values = Vec::new();
+        for p in parts {
+            let p = p.filter(|p| p.channels == channels)?;
+            values.extend_from_slice(&p.values);
+        }
+        Some(Properties { channels, values })
+    }
 }
 
 fn finite3(v: &[[f64; 3]]) -> Option<usize> {
@@ -116,6 +138,8 @@ impl Batch {
             shifts,
             energies: None,
             forces: None,
+            atom_scalars: None,
+            structure_scalars: None,
         })
     }
 
@@ -207,6 +231,12 @@ impl Batch {
             shifts: Vec::new(),
             energies: parts.iter().all(|p| p.energies.is_some()).then(Vec::new),
             forces: parts.iter().all(|p| p.forces.is_some()).then(Vec::new),
+            atom_scalars: Properties::concat(
+                parts.iter().map(|p| p.atom_scalars.as_ref()).collect(),
+            ),
+            structure_scalars: Properties::concat(
+                parts.iter().map(|p| p.structure_scalars.as_ref()).collect(),
+            ),
         };
         for p in parts {
             let (a0, s0) = (out.positions.len(), out.num_structures());
@@ -240,6 +270,75 @@ impl Batch {
         }
         self.energies = Some(energies);
         Ok(self)
+    }
+
+    /// Attaches per-atom *invariant* properties (charges, magnetic moment
+    /// magnitudes, descriptors that do not depend on orientation):
+    /// `channels` numbers per atom, `[atom][channel]`. The network reads them
+    /// as a `Scalar` feature with
+    /// [`Graph::atom_scalars`](super::Graph::atom_scalars).
+    ///
+    /// The batch is data, and data is trusted: numbers that change when the
+    /// structure is rotated (a coordinate, a force component) do not belong
+    /// here — `check_equivariance` rotates positions, not these values.
+    pub fn with_atom_scalars(
+        mut self,
+        channels: usize,
+        values: Vec<f64>,
+    ) -> Result<Batch, DataError> {
+        self.atom_scalars = Some(self.properties(channels, values, self.num_atoms(), "atom")?);
+        Ok(self)
+    }
+
+    /// Attaches per-structure invariant properties (a total charge, a
+    /// temperature): `channels` numbers per structure, read as a `Scalar`
+    /// feature with
+    /// [`Graph::structure_scalars`](super::Graph::structure_scalars). The
+    /// caveat of [`Batch::with_atom_scalars`] applies.
+    pub fn with_structure_scalars(
+        mut self,
+        channels: usize,
+        values: Vec<f64>,
+    ) -> Result<Batch, DataError> {
+        self.structure_scalars =
+            Some(self.properties(channels, values, self.num_structures(), "structure")?);
+        Ok(self)
+    }
+
+    fn properties(
+        &self,
+        channels: usize,
+        values: Vec<f64>,
+        rows: usize,
+        what: &str,
+    ) -> Result<Properties, DataError> {
+        if values.len() != channels * rows {
+            return Err(DataError::invalid(format!(
+                "{} {what} properties for {rows} {what}s x {channels} channels",
+                values.len()
+            )));
+        }
+        if let Some(i) = values.iter().position(|x| !x.is_finite()) {
+            return Err(DataError::invalid(format!(
+                "{what} property {i} is not finite"
+            )));
+        }
+        Ok(Properties { channels, values })
+    }
+
+    /// The per-atom invariant properties: `(channels, [atom][channel])`.
+    pub fn atom_scalars(&self) -> Option<(usize, &[f64])> {
+        self.atom_scalars
+            .as_ref()
+            .map(|p| (p.channels, p.values.as_slice()))
+    }
+
+    /// The per-structure invariant properties: `(channels,
+    /// [structure][channel])`.
+    pub fn structure_scalars(&self) -> Option<(usize, &[f64])> {
+        self.structure_scalars
+            .as_ref()
+            .map(|p| (p.channels, p.values.as_slice()))
     }
 
     /// Sets the target forces, one per atom.

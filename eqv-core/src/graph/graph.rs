@@ -1,12 +1,12 @@
 //! [`Graph`]: a batch on a tape, with the typed ways in and out of it.
 
 use super::batch::Batch;
-use super::scatter::{gather, reduce};
+use super::scatter::{gather, reduce, RowGroups};
 use crate::dual::Dual;
 use crate::feat::Feat;
 use crate::irrep::{Irrep, Scalar, Vector};
 use crate::real::Real;
-use crate::rules::PositionsAreFeatures;
+use crate::rules::{IsScalar, PositionsAreFeatures};
 use crate::tape::{NodeId, Tape};
 use std::cell::OnceCell;
 use std::rc::Rc;
@@ -19,6 +19,8 @@ struct Index {
     atom_structure: Rc<[usize]>,
     species: Rc<[usize]>,
     num_structures: usize,
+    atom_scalars: Option<(usize, Rc<[f64]>)>,
+    structure_scalars: Option<(usize, Rc<[f64]>)>,
 }
 
 /// The typed view of a [`Batch`] on a tape: where a network reads geometry
@@ -72,7 +74,7 @@ impl<'t, T: Real> Graph<'t, T> {
             .flatten()
             .map(|&x| T::from_f64(x))
             .collect();
-        let pos = Feat::input(tape, batch.num_atoms(), 1, p);
+        let pos = Feat::raw_input(tape, batch.num_atoms(), 1, p);
         Self::build(tape, batch, pos)
     }
 
@@ -92,7 +94,7 @@ impl<'t, T: Real> Graph<'t, T> {
             positions.len(),
             batch.num_atoms()
         );
-        let pos = Feat::variable(tape, batch.num_atoms(), 1, positions);
+        let pos = Feat::raw_variable(tape, batch.num_atoms(), 1, positions);
         Self::build(tape, batch, pos)
     }
 
@@ -107,6 +109,8 @@ impl<'t, T: Real> Graph<'t, T> {
                 atom_structure: Rc::from(batch.atom_structure()),
                 species: Rc::from(batch.species()),
                 num_structures: batch.num_structures(),
+                atom_scalars: batch.atom_scalars().map(|(c, v)| (c, Rc::from(v))),
+                structure_scalars: batch.structure_scalars().map(|(c, v)| (c, Rc::from(v))),
             },
             edge_vectors: OnceCell::new(),
             neighbor_counts: OnceCell::new(),
@@ -289,6 +293,47 @@ impl<'t, T: Real> Graph<'t, T> {
         reduce(x, self.index.centers.clone(), self.num_atoms(), Some(w))
     }
 
+    /// Edge features → atom features: each atom receives, channel by
+    /// channel, the largest value over the edges it is the center of (zero
+    /// for an atom without edges). Symmetric (rule 7), and only for
+    /// invariants (rule 1): the max of each component of a vector depends on
+    /// the axes. The gradient flows to the largest entry (the first, on a
+    /// tie).
+    ///
+    /// # Panics
+    /// If `x` does not have one row per edge.
+    pub fn scatter_max<I: IsScalar>(&self, x: Feat<'t, I, T>) -> Feat<'t, Scalar, T> {
+        let x: Feat<'t, Scalar, T> = I::as_scalar(x);
+        self.check_rows(&x, self.num_edges(), "edge", "scatter_max");
+        let (na, mul) = (self.num_atoms(), x.mul());
+        let xv = x.data();
+        let mut arg: Vec<Option<usize>> = vec![None; na * mul];
+        for (k, &i) in self.index.centers.iter().enumerate() {
+            for c in 0..mul {
+                let slot = &mut arg[i * mul + c];
+                if slot.is_none_or(|best| xv[k * mul + c] > xv[best * mul + c]) {
+                    *slot = Some(k);
+                }
+            }
+        }
+        let y: Vec<T> = arg
+            .iter()
+            .enumerate()
+            .map(|(o, a)| a.map_or(T::ZERO, |k| xv[k * mul + o % mul]))
+            .collect();
+        let xid = x.id();
+        Feat::from_op(self.tape, na, mul, y, &[xid], move |gy, g| {
+            if g.wants(xid) {
+                let gx = g.acc(xid);
+                for (o, a) in arg.iter().enumerate() {
+                    if let Some(k) = a {
+                        gx[k * mul + o % mul] += gy[o];
+                    }
+                }
+            }
+        })
+    }
+
     /// Atom features → structure features: the sum over each structure's
     /// atoms (an energy from atomic energies). A symmetric reduction.
     ///
@@ -333,6 +378,89 @@ impl<'t, T: Real> Graph<'t, T> {
         )
     }
 
+    /// Each atom's structure, as a grouping for
+    /// [`sum_rows_by`](super::sum_rows_by) / [`mean_rows_by`](super::mean_rows_by)
+    /// (the same reduction as [`sum_over_atoms`](Graph::sum_over_atoms)).
+    pub fn atoms_to_structures(&self) -> RowGroups {
+        RowGroups {
+            index: self.index.atom_structure.clone(),
+            groups: self.num_structures(),
+            what: "atoms -> structures",
+        }
+    }
+
+    /// Each edge's center atom, as a grouping for
+    /// [`sum_rows_by`](super::sum_rows_by) / [`mean_rows_by`](super::mean_rows_by)
+    /// (the same reduction as [`scatter_sum`](Graph::scatter_sum)).
+    pub fn edges_to_centers(&self) -> RowGroups {
+        RowGroups {
+            index: self.index.centers.clone(),
+            groups: self.num_atoms(),
+            what: "edges -> center atoms",
+        }
+    }
+
+    /// Per-structure features → per-atom features: every atom receives its
+    /// structure's row (the transpose of
+    /// [`sum_over_atoms`](Graph::sum_over_atoms)). Equivariant for every
+    /// irrep: a structure's value is shared by all its atoms whatever their
+    /// numbering. With [`mean_over_atoms`](Graph::mean_over_atoms) it gives
+    /// centroid-relative quantities, e.g. a dipole `Σ q_i (r_i − r̄)` from
+    /// atom-centred vectors.
+    ///
+    /// # Panics
+    /// If `x` does not have one row per structure.
+    pub fn broadcast_to_atoms<I: Irrep>(&self, x: Feat<'t, I, T>) -> Feat<'t, I, T> {
+        self.check_rows(&x, self.num_structures(), "structure", "broadcast_to_atoms");
+        gather(x, self.index.atom_structure.clone())
+    }
+
+    /// The positions of the atoms relative to the centroid of their
+    /// structure, `r_i − r̄` (rows = atoms, one `Vector` channel): unchanged
+    /// by translations, rotated and reflected with the structure, renumbered
+    /// with its atoms — a genuine `Vector`, unlike the positions themselves
+    /// (rule 6). Gradients flow to the positions.
+    pub fn centered_positions(&self) -> Feat<'t, Vector, T> {
+        let p = self.positions;
+        p - self.broadcast_to_atoms(self.mean_over_atoms(p))
+    }
+
+    /// The per-atom invariant properties of the batch
+    /// ([`Batch::with_atom_scalars`]) as a `Scalar` feature `[atoms,
+    /// channels]` (an untracked input).
+    ///
+    /// # Panics
+    /// If the batch has none.
+    pub fn atom_scalars(&self) -> Feat<'t, Scalar, T> {
+        let (c, v) = self.index.atom_scalars.as_ref().expect(
+            "Graph::atom_scalars: the batch has no per-atom properties (Batch::with_atom_scalars)",
+        );
+        Feat::raw_input(
+            self.tape,
+            self.num_atoms(),
+            *c,
+            v.iter().map(|&x| T::from_f64(x)).collect(),
+        )
+    }
+
+    /// The per-structure invariant properties of the batch
+    /// ([`Batch::with_structure_scalars`]) as a `Scalar` feature
+    /// `[structures, channels]` (an untracked input).
+    ///
+    /// # Panics
+    /// If the batch has none.
+    pub fn structure_scalars(&self) -> Feat<'t, Scalar, T> {
+        let (c, v) = self.index.structure_scalars.as_ref().expect(
+            "Graph::structure_scalars: the batch has no per-structure properties (Batch::with_structure_scalars)",
+        );
+        Feat::raw_input(
+            self.tape,
+            self.num_structures(),
+            *c,
+            v.iter().map(|&x| T::from_f64(x)).collect(),
+        )
+    }
+
     /// The species of every atom as a one-hot `Scalar` feature `[atoms,
     /// n_species]` (an untracked input: species are labels, invariant under
     /// every symmetry).
@@ -349,7 +477,7 @@ impl<'t, T: Real> Graph<'t, T> {
             );
             y[a * n_species + s] = T::ONE;
         }
-        Feat::input(self.tape, self.num_atoms(), n_species, y)
+        Feat::raw_input(self.tape, self.num_atoms(), n_species, y)
     }
 }
 

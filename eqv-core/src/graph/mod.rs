@@ -34,4 +34,4 @@ pub use forces::{
     LossGradient, LossTerms, MseLoss,
 };
 pub use graph::Graph;
-pub use scatter::{mean_rows_by, sum_rows_by};
+pub use scatter::{mean_rows_by, sum_rows_by, GraphGrouping, RowGroups};

@@ -18,61 +18,74 @@ use crate::kernels::parallel;
 use crate::real::Real;
 use std::rc::Rc;
 
-fn check_index(rows: usize, index: &[usize], n_out: usize, op: &str) {
-    assert_eq!(
-        index.len(),
-        rows,
-        "{op}: index has {} entries for {rows} rows",
-        index.len()
-    );
-    if let Some(k) = index.iter().position(|&g| g >= n_out) {
-        panic!("{op}: index[{k}] = {} is out of range 0..{n_out}", index[k]);
+/// Which group each row belongs to, as made by a [`Graph`](super::Graph):
+/// [`Graph::atoms_to_structures`](super::Graph::atoms_to_structures) (each
+/// atom's structure) or
+/// [`Graph::edges_to_centers`](super::Graph::edges_to_centers) (each edge's
+/// center atom).
+///
+/// There is no public constructor: an index array a user writes, such as
+/// `[0, 1, 1]`, can single out an atom (rule 7), while the graph's indices
+/// are renumbered with the atoms. Arbitrary indices are
+/// [`crate::non_equivariant::sum_rows_by`].
+#[derive(Clone, Debug)]
+pub struct RowGroups {
+    pub(crate) index: Rc<[usize]>,
+    pub(crate) groups: usize,
+    pub(crate) what: &'static str,
+}
+
+impl RowGroups {
+    /// Number of rows the grouping applies to.
+    pub fn rows(&self) -> usize {
+        self.index.len()
+    }
+    /// Number of groups (rows of a reduction's result).
+    pub fn groups(&self) -> usize {
+        self.groups
+    }
+    fn check<I: Irrep, T: Real>(&self, x: &Feat<'_, I, T>, op: &str) {
+        assert_eq!(
+            x.rows(),
+            self.index.len(),
+            "{op}: the grouping {} is for {} rows, the feature has {}",
+            self.what,
+            self.index.len(),
+            x.rows()
+        );
     }
 }
 
-/// Row `g` of the result is the sum of the rows `k` of `x` with
-/// `index[k] == g` (zero for an empty group), for every channel and
-/// component: a symmetric reduction, so its result does not depend on the
-/// order of the rows (rule 7), and it works for every irrep.
-///
-/// `index` must be data that is renumbered together with the rows (the
-/// structure of each atom, the center of each edge).
-///
-/// ```
-/// use eqv_core::prelude::*;
-/// let tape = Tape::<f64>::new();
-/// let x = Feat::<Scalar>::input(&tape, 3, 1, vec![1.0, 2.0, 4.0]);
-/// let s = sum_rows_by(x, &[1, 0, 1], 2);
-/// assert_eq!(s.to_f64(), vec![2.0, 5.0]);
-/// ```
-///
-/// # Panics
-/// If `index.len() != x.rows()` or an entry is `>= n_out` (shape assertions).
-pub fn sum_rows_by<'t, I: Irrep, T: Real>(
-    x: Feat<'t, I, T>,
-    index: &[usize],
-    n_out: usize,
-) -> Feat<'t, I, T> {
-    check_index(x.rows(), index, n_out, "sum_rows_by");
-    reduce(x, Rc::from(index), n_out, None)
+/// A grouping of rows that the graph made: only [`RowGroups`] (from
+/// [`Graph::atoms_to_structures`](super::Graph::atoms_to_structures) or
+/// [`Graph::edges_to_centers`](super::Graph::edges_to_centers)). Sealed.
+#[diagnostic::on_unimplemented(
+    message = "`{Self}` is not a grouping made by the graph: a hand-written index can single out atoms",
+    label = "user-made index here",
+    note = "rule 7 (permutation): an index such as `[0, 1, 1]` puts atom 0 in a group of its own, as `row(0)` would; the graph's groupings are renumbered with the atoms, so reductions over them do not depend on the numbering",
+    note = "fix: group with `g.atoms_to_structures()` or `g.edges_to_centers()` (or use `g.sum_over_atoms`, `g.scatter_sum`); for an index of your own say so with `eqv::non_equivariant::sum_rows_by(x, &index, n)`; see `eqv::rules::r7_permutation`"
+)]
+pub trait GraphGrouping: sealed::Sealed {
+    /// The grouping.
+    fn row_groups(&self) -> &RowGroups;
+}
+impl GraphGrouping for RowGroups {
+    fn row_groups(&self) -> &RowGroups {
+        self
+    }
+}
+mod sealed {
+    pub trait Sealed {}
+    impl Sealed for super::RowGroups {}
 }
 
-/// Like [`sum_rows_by`], divided by the size of each group (an empty group
-/// gives zero, not NaN).
-///
-/// # Panics
-/// If `index.len() != x.rows()` or an entry is `>= n_out` (shape assertions).
-pub fn mean_rows_by<'t, I: Irrep, T: Real>(
-    x: Feat<'t, I, T>,
-    index: &[usize],
-    n_out: usize,
-) -> Feat<'t, I, T> {
-    check_index(x.rows(), index, n_out, "mean_rows_by");
+/// `1/count` per group (zero for an empty group).
+pub(crate) fn inverse_counts<T: Real>(index: &[usize], n_out: usize) -> Rc<[T]> {
     let mut count = vec![0usize; n_out];
     for &g in index {
         count[g] += 1;
     }
-    let inv: Vec<T> = count
+    count
         .iter()
         .map(|&c| {
             if c == 0 {
@@ -81,8 +94,50 @@ pub fn mean_rows_by<'t, I: Irrep, T: Real>(
                 T::from_f64(1.0 / c as f64)
             }
         })
-        .collect();
-    reduce(x, Rc::from(index), n_out, Some(Rc::from(inv)))
+        .collect()
+}
+
+/// Row `g` of the result is the sum of the rows `k` of `x` in group `g`
+/// (zero for an empty group), for every channel and component: a symmetric
+/// reduction, so its result does not depend on the order of the rows (rule
+/// 7), and it works for every irrep. The groups come from the graph.
+///
+/// ```
+/// use eqv_core::prelude::*;
+/// use eqv_core::graph::Batch;
+/// let batch = Batch::from_positions(&[[0.0; 3], [0.0, 1.0, 0.0]], &[0, 0], 2.0)?;
+/// let tape = Tape::<f64>::new();
+/// let g = Graph::new(&tape, &batch);
+/// let per_atom = g.scatter_sum(g.edge_vectors().norm());
+/// let total = sum_rows_by(per_atom, &g.atoms_to_structures());
+/// assert_eq!(total.to_f64(), vec![2.0]);
+/// # Ok::<(), eqv_core::data::DataError>(())
+/// ```
+///
+/// # Panics
+/// If `x` does not have one row per entry of the grouping.
+pub fn sum_rows_by<'t, I: Irrep, T: Real, G: GraphGrouping + ?Sized>(
+    x: Feat<'t, I, T>,
+    groups: &G,
+) -> Feat<'t, I, T> {
+    let groups = groups.row_groups();
+    groups.check(&x, "sum_rows_by");
+    reduce(x, groups.index.clone(), groups.groups, None)
+}
+
+/// Like [`sum_rows_by`], divided by the size of each group (an empty group
+/// gives zero, not NaN).
+///
+/// # Panics
+/// If `x` does not have one row per entry of the grouping.
+pub fn mean_rows_by<'t, I: Irrep, T: Real, G: GraphGrouping + ?Sized>(
+    x: Feat<'t, I, T>,
+    groups: &G,
+) -> Feat<'t, I, T> {
+    let groups = groups.row_groups();
+    groups.check(&x, "mean_rows_by");
+    let w = inverse_counts(&groups.index, groups.groups);
+    reduce(x, groups.index.clone(), groups.groups, Some(w))
 }
 
 /// `y[g] = w[g] · Σ_{index[k] = g} x[k]` (`w = 1` if `None`). Indices checked.

@@ -9,16 +9,21 @@
 use crate::dual::Dual;
 use crate::feat::Feat;
 use crate::irrep::Irrep;
+use crate::irrep::Pseudoscalar;
 use crate::kernels::parallel;
 use crate::real::Real;
-use crate::rules::r9_parity::{EvenFunction, NoSymmetry, OddFunction};
+use crate::rules::r9_parity::{EvenFunction, NoSymmetry, OddFunction, Symmetry};
 use crate::rules::ActsOn;
+use std::any::TypeId;
+use std::cell::RefCell;
 use std::fmt::Debug;
 
 /// A scalar function applied to every component of a scalar feature.
 pub trait Activation: Copy + Debug + Send + Sync + 'static {
-    /// [`OddFunction`], [`EvenFunction`] or [`NoSymmetry`] (rule 9).
-    type Symmetry;
+    /// [`OddFunction`], [`EvenFunction`] or [`NoSymmetry`] (rule 9). A
+    /// claim of odd or even is checked numerically the first time the
+    /// activation acts on a `Pseudoscalar` ([`check_symmetry`]).
+    type Symmetry: Symmetry;
     /// Lower-case name, for summaries.
     const NAME: &'static str;
     /// `1/sqrt(E[f(z)²])` for `z ~ N(0, 1)`, computed exactly (Gauss-Hermite
@@ -82,13 +87,85 @@ activation!(
     Identity, OddFunction, "identity", 1.0, |x| x
 );
 
+/// Checks the odd/even claim of an activation (rule 9): `f(−x) = −f(x)`
+/// for [`OddFunction`], `f(−x) = f(x)` for [`EvenFunction`], at a few
+/// points in `[0.05, 6]` (relative tolerance 1e-9). [`NoSymmetry`] claims
+/// nothing and always passes. Call it in a test of a custom activation;
+/// eqv also calls it the first time an activation acts on a pseudoscalar.
+///
+/// ```
+/// use eqv_core::ops::activation::{check_symmetry, Activation};
+/// use eqv_core::real::Real;
+/// use eqv_core::rules::r9_parity::OddFunction;
+/// #[derive(Clone, Copy, Debug, Default)]
+/// struct Cube;
+/// impl Activation for Cube {
+///     type Symmetry = OddFunction;
+///     const NAME: &'static str = "cube";
+///     const SECOND_MOMENT_SCALE: f64 = 0.2581988897471611;
+///     fn eval<R: Real>(self, x: R) -> R { x * x * x }
+/// }
+/// assert!(check_symmetry(Cube).is_ok());
+/// ```
+///
+/// # Errors
+/// A message naming the activation, its claim, and the point where the
+/// claim fails.
+pub fn check_symmetry<A: Activation>(a: A) -> Result<(), String> {
+    let Some(sign) = <A::Symmetry as Symmetry>::SIGN else {
+        return Ok(());
+    };
+    for x in [0.05, 0.3, 0.77, 1.3, 2.1, 3.7, 6.0] {
+        let (fp, fm) = (a.eval(x), a.eval(-x));
+        let want = sign * fp;
+        let ok = (fm - want).abs() <= 1e-9 * (1.0 + fp.abs());
+        if !ok {
+            return Err(format!(
+                "activation `{}` ({}) declares `type Symmetry = {}`, but f(-{x}) = {fm} while {}f({x}) = {want}: \
+                 rule 9: only a truly {} function keeps the parity of a Pseudoscalar (0o); \
+                 fix: declare `type Symmetry = NoSymmetry` (it may then act on Scalars only) or correct `eval`; see `eqv::rules::r9_parity`",
+                A::NAME,
+                std::any::type_name::<A>(),
+                <A::Symmetry as Symmetry>::NAME,
+                if sign < 0.0 { "-" } else { "" },
+                if sign < 0.0 { "odd" } else { "even" },
+            ));
+        }
+    }
+    Ok(())
+}
+
+thread_local! {
+    static CHECKED: RefCell<Vec<TypeId>> = const { RefCell::new(Vec::new()) };
+}
+
+/// [`check_symmetry`] once per activation type and thread; panics on a
+/// false claim.
+fn ensure_symmetry<A: Activation>(a: A) {
+    let id = TypeId::of::<A>();
+    if CHECKED.with(|c| c.borrow().contains(&id)) {
+        return;
+    }
+    if let Err(e) = check_symmetry(a) {
+        panic!("{e}");
+    }
+    CHECKED.with(|c| c.borrow_mut().push(id));
+}
+
 impl<'t, I: Irrep, T: Real> Feat<'t, I, T> {
     /// Applies the (normalised) activation `a` to every component.
     ///
     /// Only scalars may pass through a nonlinearity (rule 1); pseudoscalars
     /// only through odd or even ones (rule 9), which decides the output
     /// irrep.
+    ///
+    /// # Panics
+    /// On a pseudoscalar, if the activation's odd/even claim is false
+    /// ([`check_symmetry`]).
     pub fn activate<A: ActsOn<I> + Activation>(self, a: A) -> Feat<'t, A::Out, T> {
+        if I::IR == Pseudoscalar::IR {
+            ensure_symmetry(a);
+        }
         let x = self.data();
         let mut y = self.tape().scratch(x.len());
         let xs: &[T] = &x;
@@ -176,11 +253,11 @@ mod tests {
         let x0 = vec![-1.3, -0.2, 0.4, 2.5];
         let f = |x: &[f64]| {
             let tape = Tape::<f64>::new();
-            let v = Feat::<Scalar>::variable(&tape, 2, 2, x.to_vec());
+            let v = Feat::<Scalar>::raw_variable(&tape, 2, 2, x.to_vec());
             v.activate(Silu).to_f64().iter().sum::<f64>()
         };
         let tape = Tape::<f64>::new();
-        let v = Feat::<Scalar>::variable(&tape, 2, 2, x0.clone());
+        let v = Feat::<Scalar>::raw_variable(&tape, 2, 2, x0.clone());
         let y = v.activate(Silu);
         let grads = tape.backward(y.id(), &[1.0; 4]);
         let g = grads.get(v.id()).unwrap();
@@ -197,7 +274,7 @@ mod tests {
     #[test]
     fn pseudoscalars_keep_a_definite_parity() {
         let tape = Tape::<f64>::new();
-        let p = Feat::<Pseudoscalar>::input(&tape, 1, 2, vec![0.5, -0.5]);
+        let p = Feat::<Pseudoscalar>::raw_input(&tape, 1, 2, vec![0.5, -0.5]);
         let odd: Feat<Pseudoscalar> = p.activate(Tanh);
         let even: Feat<Scalar> = p.activate(Abs);
         let o = odd.to_f64();

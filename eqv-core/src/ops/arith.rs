@@ -4,7 +4,7 @@
 use crate::feat::Feat;
 use crate::irrep::{Irrep, Scalar};
 use crate::real::Real;
-use crate::rules::SameIrrepAs;
+use crate::rules::{IsScalar, SameIrrepAs};
 use std::ops::{Add, Neg, Sub};
 
 fn same_shape<I: Irrep, J: Irrep, T: Real>(a: &Feat<'_, I, T>, b: &Feat<'_, J, T>, op: &str) {
@@ -57,7 +57,7 @@ where
         same_shape(&self, &rhs, "add");
         add_signed(
             self,
-            Feat::wrap(rhs.tape(), rhs.id(), rhs.rows(), rhs.mul()),
+            Feat::retype(rhs.tape(), rhs.id(), rhs.rows(), rhs.mul()),
             T::ONE,
         )
     }
@@ -73,7 +73,7 @@ where
         same_shape(&self, &rhs, "sub");
         add_signed(
             self,
-            Feat::wrap(rhs.tape(), rhs.id(), rhs.rows(), rhs.mul()),
+            Feat::retype(rhs.tape(), rhs.id(), rhs.rows(), rhs.mul()),
             -T::ONE,
         )
     }
@@ -115,7 +115,8 @@ impl<'t, I: Irrep, T: Real> Feat<'t, I, T> {
     ///
     /// # Panics
     /// If the shapes do not fit.
-    pub fn scale(self, s: Feat<'t, Scalar, T>) -> Self {
+    pub fn scale<S: IsScalar>(self, s: Feat<'t, S, T>) -> Self {
+        let s: Feat<'t, Scalar, T> = S::as_scalar(s);
         let (rows, mul, d) = (self.rows(), self.mul(), I::DIM);
         assert_eq!(
             s.rows(),

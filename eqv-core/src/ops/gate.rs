@@ -11,7 +11,7 @@ use crate::feat::Feat;
 use crate::irrep::{Irrep, Scalar};
 use crate::ops::activation::{Activation, Sigmoid, Silu};
 use crate::real::Real;
-use crate::rules::ActsOn;
+use crate::rules::{ActsOn, IsScalar};
 
 /// `x` scaled channel-wise by the normalised activation of the gates:
 /// `y[r,c,:] = act(gates[r,c]) · x[r,c,:]`, with `act` normalised to unit
@@ -26,8 +26,8 @@ use crate::rules::ActsOn;
 /// ```
 /// use eqv_core::prelude::*;
 /// let tape = Tape::<f64>::new();
-/// let v = Feat::<Vector>::input(&tape, 1, 2, vec![1.0, 2.0, 3.0, 4.0, 5.0, 6.0]);
-/// let g = Feat::<Scalar>::input(&tape, 1, 2, vec![0.0, 100.0]);
+/// let v = eqv_core::non_equivariant::input::<Vector, _>(&tape, 1, 2, vec![1.0, 2.0, 3.0, 4.0, 5.0, 6.0]);
+/// let g = eqv_core::non_equivariant::input::<Scalar, _>(&tape, 1, 2, vec![0.0, 100.0]);
 /// let y = gate(g, v, Sigmoid).to_f64();
 /// let c = Sigmoid::SECOND_MOMENT_SCALE;
 /// assert!((y[0] - 0.5 * c).abs() < 1e-12 && (y[5] - 6.0 * c).abs() < 1e-12);
@@ -35,11 +35,12 @@ use crate::rules::ActsOn;
 ///
 /// # Panics
 /// If the rows differ, or `gates` has neither `x.mul()` channels nor one.
-pub fn gate<'t, I: Irrep, A: Activation, T: Real>(
-    gates: Feat<'t, Scalar, T>,
+pub fn gate<'t, G: IsScalar, I: Irrep, A: Activation, T: Real>(
+    gates: Feat<'t, G, T>,
     x: Feat<'t, I, T>,
     act: A,
 ) -> Feat<'t, I, T> {
+    let gates: Feat<'t, Scalar, T> = G::as_scalar(gates);
     let (rows, mul, d) = (x.rows(), x.mul(), I::DIM);
     assert!(
         std::ptr::eq(gates.tape(), x.tape()),
@@ -120,9 +121,9 @@ pub fn gate<'t, I: Irrep, A: Activation, T: Real>(
 /// ```
 /// use eqv_core::prelude::*;
 /// let tape = Tape::<f64>::new();
-/// let s = Feat::<Scalar>::input(&tape, 1, 2, vec![0.5, -1.0]);
-/// let g = Feat::<Scalar>::input(&tape, 1, 1, vec![0.3]);
-/// let v = Feat::<Vector>::input(&tape, 1, 1, vec![1.0, 0.0, 0.0]);
+/// let s = eqv_core::non_equivariant::input::<Scalar, _>(&tape, 1, 2, vec![0.5, -1.0]);
+/// let g = eqv_core::non_equivariant::input::<Scalar, _>(&tape, 1, 1, vec![0.3]);
+/// let v = eqv_core::non_equivariant::input::<Vector, _>(&tape, 1, 1, vec![1.0, 0.0, 0.0]);
 /// let gate_layer = Gate::new(Silu, Sigmoid); // = `Gate::default()`
 /// let (s2, v2) = (gate_layer.scalars(s), gate_layer.gated(g, v));
 /// # let _ = (s2, v2);
@@ -154,9 +155,9 @@ impl<S: Activation, G: Activation> Gate<S, G> {
     }
 
     /// `x` scaled channel-wise by the activated gates; see [`gate`].
-    pub fn gated<'t, I: Irrep, T: Real>(
+    pub fn gated<'t, Gt: IsScalar, I: Irrep, T: Real>(
         &self,
-        gates: Feat<'t, Scalar, T>,
+        gates: Feat<'t, Gt, T>,
         x: Feat<'t, I, T>,
     ) -> Feat<'t, I, T> {
         gate(gates, x, self.gate_act)

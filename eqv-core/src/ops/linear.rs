@@ -20,8 +20,10 @@ use std::marker::PhantomData;
 pub struct Linear<I: Irrep, O: Irrep> {
     /// Weights, shape `[mul_in, mul_out]`.
     pub weight: Param,
-    /// Bias, shape `[mul_out]` (scalars only).
-    pub bias: Option<Param>,
+    /// Bias, shape `[mul_out]`: exists only on scalars (rule 9), so it is
+    /// private and made only by [`Linear::with_bias`]; read it with
+    /// [`Linear::bias`], train it through the parameter walk.
+    bias: Option<Param>,
     _io: PhantomData<(I, O)>,
 }
 
@@ -47,6 +49,19 @@ impl<I: Irrep, O: Irrep> Linear<I, O> {
         let mut lin = Self::new(mul_in, mul_out, rng);
         lin.bias = Some(Param::zeros(vec![mul_out]));
         lin
+    }
+
+    /// The bias, if this map has one (only a `Scalar` map made by
+    /// [`Linear::with_bias`]).
+    pub fn bias(&self) -> Option<&Param> {
+        self.bias.as_ref()
+    }
+
+    /// The bias for training or loading, if this map has one. There is no
+    /// way to *give* a map a bias after construction: a `Linear` of
+    /// non-scalars has none and keeps none (rule 9).
+    pub fn bias_mut(&mut self) -> Option<&mut Param> {
+        self.bias.as_mut()
     }
 
     /// Input channels.

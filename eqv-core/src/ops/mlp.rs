@@ -15,6 +15,7 @@ use crate::ops::linear::Linear;
 use crate::param::{join_path, Param, Parameters};
 use crate::real::Real;
 use crate::rng::Rng;
+use crate::rules::IsScalar;
 
 /// `Linear → act → Linear → act → … → Linear` on `Scalar` features (no
 /// activation after the last layer).
@@ -29,7 +30,7 @@ use crate::rng::Rng;
 /// let mut rng = Rng::new(0);
 /// let mlp = ScalarMlp::new(&[8, 16, 16, 1], Silu, &mut rng);
 /// let tape = Tape::<f64>::new();
-/// let x = Feat::<Scalar>::input(&tape, 5, 8, rng.normals(40));
+/// let x = eqv_core::non_equivariant::input::<Scalar, _>(&tape, 5, 8, rng.normals(40));
 /// let y = mlp.forward(x);
 /// assert_eq!((y.rows(), y.mul()), (5, 1));
 /// assert_eq!(mlp.num_params(), 8 * 16 + 16 * 16 + 16);
@@ -98,7 +99,8 @@ impl<A: Activation> ScalarMlp<A> {
     ///
     /// # Panics
     /// If `x` does not have `dim_in()` channels.
-    pub fn forward<'t, T: Real>(&self, x: Feat<'t, Scalar, T>) -> Feat<'t, Scalar, T> {
+    pub fn forward<'t, I: IsScalar, T: Real>(&self, x: Feat<'t, I, T>) -> Feat<'t, Scalar, T> {
+        let x: Feat<'t, Scalar, T> = I::as_scalar(x);
         let last = self.layers.len() - 1;
         let mut h = x;
         for (i, layer) in self.layers.iter().enumerate() {
@@ -132,7 +134,12 @@ mod tests {
         let t = Tape::<f64>::new();
         let rows = 400;
         let y = mlp
-            .forward(Feat::<Scalar>::input(&t, rows, 32, rng.normals(rows * 32)))
+            .forward(Feat::<Scalar>::raw_input(
+                &t,
+                rows,
+                32,
+                rng.normals(rows * 32),
+            ))
             .to_f64();
         let var = y.iter().map(|v| v * v).sum::<f64>() / y.len() as f64;
         assert!((var - 1.0).abs() < 0.35, "output second moment {var}");

@@ -6,6 +6,7 @@ pub mod activation;
 pub mod arith;
 pub mod embedding;
 pub mod gate;
+pub mod invariant_products;
 pub mod linear;
 pub mod mlp;
 pub mod norm;

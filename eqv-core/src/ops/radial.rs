@@ -69,7 +69,7 @@ fn sin_over_r<T: Real>(a: f64, r: T) -> T {
 /// use eqv_core::ops::radial::BesselBasis;
 /// let basis = BesselBasis::new(5.0, 8);
 /// let tape = Tape::<f64>::new();
-/// let d = Feat::<Scalar>::input(&tape, 3, 1, vec![0.0, 2.5, 6.0]);
+/// let d = eqv_core::non_equivariant::input::<Scalar, _>(&tape, 3, 1, vec![0.0, 2.5, 6.0]);
 /// let b = basis.forward(d); // [3 edges, 8 channels]
 /// assert_eq!((b.rows(), b.mul()), (3, 8));
 /// assert!(b.to_f64()[16..].iter().all(|&x| x == 0.0)); // beyond the cutoff

@@ -14,7 +14,7 @@
 //! is linear must be zero; what you want is a norm or a dot product.
 //!
 //! ## What fails
-//! ```compile_fail
+//! ```compile_fail,E0277
 //! use eqv_core::prelude::*;
 //! let mut rng = Rng::new(0);
 //! let lin = Linear::<Vector, Scalar>::new(8, 16, &mut rng); // error: cannot turn Vector into Scalar
@@ -25,8 +25,11 @@
 //! use eqv_core::prelude::*;
 //! let mut rng = Rng::new(0);
 //! let vectors = Linear::<Vector, Vector>::new(8, 16, &mut rng); // mixes channels only
+//! # use eqv_core::graph::Batch;
+//! # let batch = Batch::from_positions(&[[0.0; 3], [1.0, -2.0, 0.5], [0.3, 0.4, -1.0]], &[0, 0, 0], 5.0).unwrap();
 //! let tape = Tape::<f64>::new();
-//! let v = Feat::<Vector>::input(&tape, 2, 8, vec![0.1; 2 * 8 * 3]);
+//! let g = Graph::new(&tape, &batch);
+//! let v = Linear::<Vector, Vector>::new(1, 8, &mut rng).forward(g.edge_vectors()); // 8 channels
 //! let invariants = v.norm(); // Vector -> Scalar the equivariant way
 //! # let _ = (vectors.forward(v), invariants);
 //! ```

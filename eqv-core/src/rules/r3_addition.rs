@@ -10,11 +10,14 @@
 //! neither a scalar nor a vector, and no later layer can undo that.
 //!
 //! ## What fails
-//! ```compile_fail
+//! ```compile_fail,E0277
 //! use eqv_core::prelude::*;
+//! # use eqv_core::graph::Batch;
+//! # let batch = Batch::from_positions(&[[0.0; 3], [1.0, -2.0, 0.5], [0.3, 0.4, -1.0]], &[0, 0, 0], 5.0).unwrap();
 //! let tape = Tape::<f64>::new();
-//! let v = Feat::<Vector>::input(&tape, 1, 1, vec![1.0, 0.0, 0.0]);
-//! let p = Feat::<Pseudovector>::input(&tape, 1, 1, vec![0.0, 1.0, 0.0]);
+//! let g = Graph::new(&tape, &batch);
+//! let v = g.edge_vectors();
+//! let p = v.cross(g.gather_centers(g.scatter_sum(v))); // a Pseudovector
 //! let bad = v + p; // error: cannot add `Pseudovector` features to `Vector` features
 //! ```
 //!
@@ -22,9 +25,12 @@
 //! Add like to like; couple unlike irreps by a tensor product:
 //! ```
 //! use eqv_core::prelude::*;
+//! # use eqv_core::graph::Batch;
+//! # let batch = Batch::from_positions(&[[0.0; 3], [1.0, -2.0, 0.5], [0.3, 0.4, -1.0]], &[0, 0, 0], 5.0).unwrap();
 //! let tape = Tape::<f64>::new();
-//! let a = Feat::<Vector>::input(&tape, 1, 1, vec![1.0, 0.0, 0.0]);
-//! let b = Feat::<Vector>::input(&tape, 1, 1, vec![0.0, 1.0, 0.0]);
+//! let g = Graph::new(&tape, &batch);
+//! let a = g.edge_vectors();
+//! let b = g.gather_centers(g.scatter_sum(a));
 //! let ok = a + b;
 //! let axial = a.cross(b); // Vector x Vector -> Pseudovector
 //! # let _ = (ok, axial);

@@ -14,20 +14,26 @@
 //! modelling mistake, often a wrong parity.
 //!
 //! ## What fails
-//! ```compile_fail
+//! ```compile_fail,E0277
 //! use eqv_core::prelude::*;
+//! # use eqv_core::graph::Batch;
+//! # let batch = Batch::from_positions(&[[0.0; 3], [1.0, -2.0, 0.5], [0.3, 0.4, -1.0]], &[0, 0, 0], 5.0).unwrap();
 //! let tape = Tape::<f64>::new();
-//! let a = Feat::<Vector>::input(&tape, 1, 1, vec![1.0, 0.0, 0.0]);
-//! let b = Feat::<Vector>::input(&tape, 1, 1, vec![0.0, 1.0, 0.0]);
+//! let g = Graph::new(&tape, &batch);
+//! let a = g.edge_vectors();
+//! let b = g.gather_centers(g.scatter_sum(a));
 //! let bad = tensor_product::<_, _, Vector, _>(a, b); // error: parity odd·odd = even
 //! ```
 //!
 //! ## The fix
 //! ```
 //! use eqv_core::prelude::*;
+//! # use eqv_core::graph::Batch;
+//! # let batch = Batch::from_positions(&[[0.0; 3], [1.0, -2.0, 0.5], [0.3, 0.4, -1.0]], &[0, 0, 0], 5.0).unwrap();
 //! let tape = Tape::<f64>::new();
-//! let a = Feat::<Vector>::input(&tape, 1, 1, vec![1.0, 0.0, 0.0]);
-//! let b = Feat::<Vector>::input(&tape, 1, 1, vec![0.0, 1.0, 0.0]);
+//! let g = Graph::new(&tape, &batch);
+//! let a = g.edge_vectors();
+//! let b = g.gather_centers(g.scatter_sum(a));
 //! let ok = tensor_product::<_, _, Pseudovector, _>(a, b);
 //! # let _ = ok;
 //! ```

@@ -12,19 +12,33 @@
 //! network may use about a vector — its length, its angles to other vectors —
 //! is available as invariants (`norm`, `dot`) or through tensor products.
 //!
+//! Reading the numbers of a feature for *output* is always allowed
+//! ([`Feat::data`](crate::feat::Feat::data),
+//! [`Feat::to_f64`](crate::feat::Feat::to_f64)); what is closed is the way
+//! back: numbers become a feature only through the graph, ops, or
+//! [`crate::non_equivariant::input`] (see the trust door in
+//! [`crate::rules`]). Reading the x of every edge vector and feeding it back
+//! as a `Scalar` therefore has to say `non_equivariant` at the call.
+//!
 //! ## What fails
-//! ```compile_fail
+//! ```compile_fail,E0277
 //! use eqv_core::prelude::*;
+//! # use eqv_core::graph::Batch;
+//! # let batch = Batch::from_positions(&[[0.0; 3], [1.0, -2.0, 0.5], [0.3, 0.4, -1.0]], &[0, 0, 0], 5.0).unwrap();
 //! let tape = Tape::<f64>::new();
-//! let v = Feat::<Vector>::input(&tape, 1, 1, vec![1.0, 2.0, 3.0]);
-//! let [x, y, z] = v.components(); // error: `Vector` features have no invariant components
+//! let g = Graph::new(&tape, &batch);
+//! let v = g.edge_vectors();
+//! let xyz = v.components(); // error: `Vector` features have no invariant components
 //! ```
 //!
 //! ## The fix
 //! ```
 //! use eqv_core::prelude::*;
+//! # use eqv_core::graph::Batch;
+//! # let batch = Batch::from_positions(&[[0.0; 3], [1.0, -2.0, 0.5], [0.3, 0.4, -1.0]], &[0, 0, 0], 5.0).unwrap();
 //! let tape = Tape::<f64>::new();
-//! let v = Feat::<Vector>::input(&tape, 1, 1, vec![1.0, 2.0, 3.0]);
+//! let g = Graph::new(&tape, &batch);
+//! let v = g.edge_vectors();
 //! let length = v.norm();         // invariant
 //! let proj = v.dot(v);           // invariant
 //! // or, knowingly giving up equivariance (e.g. a baseline trained with augmentation):

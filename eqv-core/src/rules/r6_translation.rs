@@ -11,8 +11,13 @@
 //! molecule, so they are genuine `Vector`s; absolute positions are not (they
 //! do not even transform linearly under the Euclidean group, `r -> Rr + t`).
 //!
+//! Positions relative to each structure's centroid,
+//! [`Graph::centered_positions`](crate::graph::Graph::centered_positions),
+//! are unchanged by translations and are genuine `Vector`s: the dipole
+//! `Σ qᵢ (rᵢ − r̄)` is `g.sum_over_atoms(q * g.centered_positions())`.
+//!
 //! ## What fails
-//! ```compile_fail
+//! ```compile_fail,E0277
 //! use eqv_core::prelude::*;
 //! fn model<'t>(g: &Graph<'t, f64>) {
 //!     let r = g.positions(); // error: absolute positions are not a feature

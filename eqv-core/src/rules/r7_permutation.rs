@@ -11,22 +11,34 @@
 //! about the order of its terms; "the third atom" or a concatenation does.
 //!
 //! ## What fails
-//! ```compile_fail
+//! ```compile_fail,E0277
 //! use eqv_core::prelude::*;
 //! let tape = Tape::<f64>::new();
-//! let e = Feat::<Scalar>::input(&tape, 3, 1, vec![1.0, 2.0, 3.0]);
+//! let e = eqv_core::non_equivariant::input::<Scalar, _>(&tape, 3, 1, vec![1.0, 2.0, 3.0]);
 //! let first = e.row(0); // error: atom order is not meaningful
 //! ```
 //!
 //! ## The fix
 //! ```
 //! use eqv_core::prelude::*;
+//! use eqv_core::graph::Batch;
+//! let batch = Batch::from_positions(&[[0.0; 3], [0.0, 1.0, 0.0], [1.0, 0.0, 0.0]], &[0, 0, 0], 2.0)?;
 //! let tape = Tape::<f64>::new();
-//! let structures = [0usize, 0, 0]; // all three atoms belong to structure 0
-//! let e = Feat::<Scalar>::input(&tape, 3, 1, vec![1.0, 2.0, 3.0]);
-//! let total = sum_rows_by(e, &structures, 1); // permutation invariant
-//! # let _ = total;
+//! let g = Graph::new(&tape, &batch);
+//! let atomic = g.scatter_sum(g.edge_vectors().norm());  // one row per atom
+//! let total = g.sum_over_atoms(atomic);                 // permutation invariant
+//! let same = sum_rows_by(atomic, &g.atoms_to_structures()); // the graph's own grouping
+//! # let _ = (total, same);
+//! # Ok::<(), eqv_core::data::DataError>(())
 //! ```
+//!
+//! Index arrays you write yourself (`&[0, 1, 1]`) are not accepted by the
+//! equivariant reductions: they can single out an atom as surely as
+//! `row(0)`. The groupings come from the graph
+//! ([`Graph::atoms_to_structures`](crate::graph::Graph::atoms_to_structures),
+//! [`Graph::edges_to_centers`](crate::graph::Graph::edges_to_centers)), whose
+//! indices are renumbered with the atoms; arbitrary indices are
+//! [`crate::non_equivariant::sum_rows_by`].
 
 /// Rule 7: the order of atoms (rows) carries meaning. Never holds: the
 /// bound exists so that order-dependent access explains itself.

@@ -373,6 +373,7 @@ impl<M: Parameters> Parameters for AsModel<'_, M> {
 
 impl<M: EnergyModel + Parameters + Sync> Model for AsModel<'_, M> {
     type Output = kind::Energy;
+    #[allow(refining_impl_trait)]
     fn predict<'t, T: Real>(&self, graph: &Graph<'t, T>) -> Feat<'t, Scalar, T> {
         self.0.energy(graph)
     }

@@ -38,7 +38,7 @@ fn gaussian_basis<'t, T: Real>(d: Feat<'t, Scalar, T>, k: usize, rc: f64) -> Fea
         }
     }
     let id = d.id();
-    Feat::from_op(d.tape(), rows, k, y, &[id], move |gy, g| {
+    eqv_core::authoring::from_op(d.tape(), rows, k, y, &[id], move |gy, g| {
         if g.wants(id) {
             let gx = g.acc(id);
             for r in 0..rows {

@@ -333,6 +333,11 @@ fn activation(irreps: &IrrepsLit, act: &syn::Type, faulty: bool) -> Parts {
         let it = ir_type(t.ir);
         out_tys.push(if faulty {
             feat_type(t.ir)
+        } else if t.ir.l == 0 && t.ir.p.letter() == 'o' {
+            // Named through the activation's symmetry claim, which always
+            // resolves: a claim rule 9 rejects is reported once, at the
+            // `activate` call, not again in this signature.
+            quote_spanned!(span=> ::eqv::__private::Feat<'t, <<#act as ::eqv::__private::Activation>::Symmetry as ::eqv::__private::Symmetry>::OnPseudoscalar, T>)
         } else {
             quote_spanned!(span=> ::eqv::__private::Feat<'t, <#act as ::eqv::__private::ActsOn<#it>>::Out, T>)
         });
@@ -678,7 +683,7 @@ fn mlp(sizes: &[Size], act: &syn::Type, ctx: &Ctx) -> Parts {
         quote!(Self { mlp: ::eqv::__private::ScalarMlp::<#act>::new(&[#(#exprs),*], <#act as ::std::default::Default>::default(), rng) }),
         quote! {
             /// The MLP on scalar rows: `[rows, in] -> [rows, out]`.
-            pub fn forward<'t, T: ::eqv::__private::Real>(&self, x: ::eqv::__private::Feat<'t, ::eqv::__private::Scalar, T>) -> ::eqv::__private::Feat<'t, ::eqv::__private::Scalar, T> {
+            pub fn forward<'t, I: ::eqv::__private::IsScalar, T: ::eqv::__private::Real>(&self, x: ::eqv::__private::Feat<'t, I, T>) -> ::eqv::__private::Feat<'t, ::eqv::__private::Scalar, T> {
                 self.mlp.forward(x)
             }
         },

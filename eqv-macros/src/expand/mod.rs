@@ -49,7 +49,7 @@ pub fn generate(model: &Model, args: &Args) -> TokenStream {
         .collect();
     let strukt = gen_struct(model, &config);
     let cfg = gen_config(model, args, &config);
-    let layer_impl = gen_layer_impl(model, &config);
+    let layer_impl = gen_layer_impl(model, args, &config);
     let params = gen_params(model);
     let inherent = gen_inherent(model, args, &config);
     let debug = gen_debug(model);
@@ -143,7 +143,7 @@ fn gen_config(model: &Model, args: &Args, config: &Ident) -> TokenStream {
 }
 
 /// `Layer`: construction from a config, used by `new` and by parents.
-fn gen_layer_impl(model: &Model, config: &Ident) -> TokenStream {
+fn gen_layer_impl(model: &Model, args: &Args, config: &Ident) -> TokenStream {
     let name = &model.name;
     let inits = model.fields.iter().map(|f| {
         let n = &f.name;
@@ -164,13 +164,65 @@ fn gen_layer_impl(model: &Model, config: &Ident) -> TokenStream {
             }
         }
     });
+    // Shared entries flow down: every sub-network's config follows this
+    // network's entries of the same name (Layer::follow_parent).
+    let entries: Vec<TokenStream> = args
+        .config
+        .iter()
+        .map(|e| {
+            let n = &e.name;
+            let key = n.to_string();
+            quote!((#key, ::eqv::__private::ConfigEntry::to_value(cfg.#n)))
+        })
+        .collect();
+    let follows: Vec<TokenStream> = model
+        .fields
+        .iter()
+        .filter_map(|f| match &f.kind {
+            FieldKind::Sub { elem, .. } => {
+                let n = &f.name;
+                Some(quote_spanned! {f.ty_span=>
+                    if let ::std::result::Result::Err(e) = <#elem as ::eqv::__private::Layer>::follow_parent(&mut cfg.#n, ::std::stringify!(#config), &__entries) {
+                        ::std::panic!("{}: config mismatch: {}", ::std::stringify!(#name), e);
+                    }
+                })
+            }
+            _ => None,
+        })
+        .collect();
+    let own: Vec<TokenStream> = args
+        .config
+        .iter()
+        .map(|e| {
+            let n = &e.name;
+            let key = n.to_string();
+            quote!(#key => ::eqv::__private::follow_entry(&mut config.#n, __defaults.#n, *value, parent, ::std::stringify!(#config), #key)?,)
+        })
+        .collect();
     quote! {
         impl ::eqv::__private::Layer for #name {
             type Config = #config;
             fn init(cfg: &#config, rng: &mut ::eqv::__private::Rng) -> Self {
+                #[allow(unused_mut)]
+                let mut cfg = cfg.clone();
+                let __entries: ::std::vec::Vec<(&str, ::eqv::__private::ConfigValue)> = ::std::vec![#(#entries),*];
+                #(#follows)*
+                let _ = &__entries;
+                let cfg = &cfg;
                 Self { #(#inits)* __eqv_config: cfg.clone() }
             }
             fn describe(&self) -> ::std::string::String { self.summary() }
+            #[allow(unused_variables)]
+            fn follow_parent(config: &mut #config, parent: &str, entries: &[(&str, ::eqv::__private::ConfigValue)]) -> ::std::result::Result<(), ::std::string::String> {
+                let __defaults = <#config as ::std::default::Default>::default();
+                for (name, value) in entries {
+                    match *name {
+                        #(#own)*
+                        _ => {}
+                    }
+                }
+                ::std::result::Result::Ok(())
+            }
         }
     }
 }
@@ -320,9 +372,12 @@ fn gen_model_impl(model: &Model, args: &Args) -> TokenStream {
     quote! {
         impl ::eqv::__private::Model for #name {
             type Output = ::eqv::__private::kind::#kind;
+            #[allow(refining_impl_trait)]
             fn predict<'t, T: ::eqv::__private::Real>(&self, graph: &::eqv::__private::Graph<'t, T>) -> ::eqv::__private::Feat<'t, <::eqv::__private::kind::#kind as ::eqv::__private::OutputKind>::Ir, T> {
                 let out = #name::forward(self, graph);
-                #convert
+                let out = #convert;
+                ::eqv::__private::check_output_rows::<::eqv::__private::kind::#kind, T>(::std::stringify!(#name), graph, &out);
+                out
             }
         }
     }

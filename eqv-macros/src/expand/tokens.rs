@@ -45,6 +45,7 @@ pub fn mul_expr(m: &Mul) -> TokenStream {
     match m {
         Mul::Lit(n) => quote!(#n),
         Mul::Config(name) => quote!(cfg.#name),
+        Mul::Expr(a) => a.tokens(),
     }
 }
 
@@ -62,6 +63,7 @@ pub fn size_expr(s: &Size, field_numel: &dyn Fn(&Ident) -> Option<TokenStream>) 
     match s {
         Size::Lit(n) => quote!(#n),
         Size::Name(name) => field_numel(name).unwrap_or_else(|| quote!(cfg.#name)),
+        Size::Expr(a) => a.tokens(),
     }
 }
 

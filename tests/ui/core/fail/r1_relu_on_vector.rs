@@ -2,8 +2,11 @@
 // nonlinearity applied to each component does not commute with that mixing.
 use eqv::prelude::*;
 
-fn main() {
-    let tape = Tape::<f64>::new();
-    let v = Feat::<Vector>::input(&tape, 1, 1, vec![1.0, -2.0, 0.5]);
+fn model(g: &Graph<'_>) {
+    let v = g.edge_vectors();
     let _h = v.activate(Relu);
+}
+
+fn main() {
+    let _ = model;
 }

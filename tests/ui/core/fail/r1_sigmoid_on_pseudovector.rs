@@ -1,10 +1,13 @@
 // Rule 1: a sigmoid on a pseudovector (the cross product of two vectors).
 use eqv::prelude::*;
 
-fn main() {
-    let tape = Tape::<f64>::new();
-    let a = Feat::<Vector>::input(&tape, 1, 1, vec![1.0, 0.0, 0.0]);
-    let b = Feat::<Vector>::input(&tape, 1, 1, vec![0.0, 1.0, 0.0]);
+fn model(g: &Graph<'_>) {
+    let a = g.edge_vectors();
+    let b = g.gather_centers(g.scatter_sum(g.edge_vectors()));
     let axial: Feat<Pseudovector> = a.cross(b);
     let _gated = axial.activate(Sigmoid);
+}
+
+fn main() {
+    let _ = model;
 }

@@ -1,9 +1,12 @@
 // Rule 3: concatenating vector and pseudovector channels into one feature.
 use eqv::prelude::*;
 
-fn main() {
-    let tape = Tape::<f64>::new();
-    let v = Feat::<Vector>::input(&tape, 1, 2, vec![0.5; 6]);
-    let p = Feat::<Pseudovector>::input(&tape, 1, 1, vec![0.0, 0.0, 1.0]);
+fn model(g: &Graph<'_>) {
+    let v = g.edge_vectors().concat(g.edge_vectors()); // two Vector channels
+    let p = g.edge_vectors().cross(g.gather_centers(g.scatter_sum(g.edge_vectors())));
     let _channels = v.concat(p);
+}
+
+fn main() {
+    let _ = model;
 }

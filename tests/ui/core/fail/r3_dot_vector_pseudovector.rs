@@ -2,9 +2,12 @@
 // not a scalar; `dot` only pairs features of the same irrep.
 use eqv::prelude::*;
 
-fn main() {
-    let tape = Tape::<f64>::new();
-    let v = Feat::<Vector>::input(&tape, 1, 1, vec![1.0, 2.0, 3.0]);
-    let p = Feat::<Pseudovector>::input(&tape, 1, 1, vec![0.0, 0.0, 1.0]);
+fn model(g: &Graph<'_>) {
+    let v = g.edge_vectors();
+    let p = g.edge_vectors().cross(g.gather_centers(g.scatter_sum(g.edge_vectors())));
     let _s: Feat<Scalar> = v.dot(p);
+}
+
+fn main() {
+    let _ = model;
 }

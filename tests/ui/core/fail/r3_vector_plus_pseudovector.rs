@@ -2,10 +2,13 @@
 // alike, but under inversion the vector flips and the pseudovector does not.
 use eqv::prelude::*;
 
-fn main() {
-    let tape = Tape::<f64>::new();
-    let a = Feat::<Vector>::input(&tape, 1, 1, vec![1.0, 0.0, 0.0]);
-    let b = Feat::<Vector>::input(&tape, 1, 1, vec![0.0, 1.0, 0.0]);
+fn model(g: &Graph<'_>) {
+    let a = g.edge_vectors();
+    let b = g.gather_centers(g.scatter_sum(g.edge_vectors()));
     let axial = a.cross(b);
     let _mixed = a + axial;
+}
+
+fn main() {
+    let _ = model;
 }

@@ -2,9 +2,12 @@
 // `Pseudovector`, and annotating it as a `Vector` does not make it one.
 use eqv::prelude::*;
 
-fn main() {
-    let tape = Tape::<f64>::new();
-    let a = Feat::<Vector>::input(&tape, 1, 1, vec![1.0, 2.0, 3.0]);
-    let b = Feat::<Vector>::input(&tape, 1, 1, vec![0.0, 1.0, 0.0]);
+fn model(g: &Graph<'_>) {
+    let a = g.edge_vectors();
+    let b = g.gather_centers(g.scatter_sum(g.edge_vectors()));
     let _torque: Feat<Vector> = a.cross(b);
+}
+
+fn main() {
+    let _ = model;
 }

@@ -2,9 +2,12 @@
 // cross product with a Vector.
 use eqv::prelude::*;
 
-fn main() {
-    let tape = Tape::<f64>::new();
-    let a = Feat::<Vector>::input(&tape, 1, 1, vec![1.0, 2.0, 3.0]);
+fn model(g: &Graph<'_>) {
+    let a = g.edge_vectors();
     let t2 = tensor_product::<_, _, Tensor2e, _>(a, a);
     let _c = a.cross(t2);
+}
+
+fn main() {
+    let _ = model;
 }

@@ -2,8 +2,11 @@
 // contains no Vector (1o).
 use eqv::prelude::*;
 
-fn main() {
-    let tape = Tape::<f64>::new();
-    let v = Feat::<Vector>::input(&tape, 1, 1, vec![1.0, 2.0, 3.0]);
+fn model(g: &Graph<'_>) {
+    let v = g.edge_vectors();
     let _w = tensor_product::<_, _, Vector, _>(v, v);
+}
+
+fn main() {
+    let _ = model;
 }

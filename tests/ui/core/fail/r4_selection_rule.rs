@@ -1,8 +1,11 @@
 // Rule 4 (selection rule): 1 ⊗ 1 contains l = 0, 1, 2 only; no l = 3.
 use eqv::prelude::*;
 
-fn main() {
-    let tape = Tape::<f64>::new();
-    let v = Feat::<Vector>::input(&tape, 1, 1, vec![1.0, 2.0, 3.0]);
+fn model(g: &Graph<'_>) {
+    let v = g.edge_vectors();
     let _t = tensor_product::<_, _, Tensor3e, _>(v, v);
+}
+
+fn main() {
+    let _ = model;
 }

@@ -1,8 +1,11 @@
 // Rule 7: "the energy of the first atom". Atom numbering is arbitrary.
 use eqv::prelude::*;
 
-fn main() {
-    let tape = Tape::<f64>::new();
-    let atomic_energies = Feat::<Scalar>::input(&tape, 3, 1, vec![-1.0, -2.0, -3.0]);
+fn model(g: &Graph<'_>) {
+    let atomic_energies = g.scatter_sum(g.edge_vectors().norm());
     let _e0 = atomic_energies.row(0);
+}
+
+fn main() {
+    let _ = model;
 }

@@ -1,6 +1,6 @@
 // Rule 8 through the `Model` trait: the model declares forces and `predict`
 // returns invariants (the tutorial's "distance MLP predicts forces").
-use eqv::model::{kind, Model};
+use eqv::model::{kind, IntoDeclared, Model};
 use eqv::param::{join_path, Parameters};
 use eqv::prelude::*;
 
@@ -22,7 +22,7 @@ impl Parameters for DistanceMlp {
 
 impl Model for DistanceMlp {
     type Output = kind::Forces;
-    fn predict<'t, T: Real>(&self, graph: &Graph<'t, T>) -> Feat<'t, Vector, T> {
+    fn predict<'t, T: Real>(&self, graph: &Graph<'t, T>) -> impl IntoDeclared<'t, Self::Output, T> {
         let d = graph.edge_vectors().norm();
         let h = self.hidden.forward(d).activate(Silu);
         graph.scatter_mean(self.out.forward(h))

@@ -2,11 +2,14 @@
 // even, so silu(-x) is neither silu(x) nor -silu(x).
 use eqv::prelude::*;
 
-fn main() {
-    let tape = Tape::<f64>::new();
-    let a = Feat::<Vector>::input(&tape, 1, 1, vec![1.0, 0.0, 0.0]);
-    let b = Feat::<Vector>::input(&tape, 1, 1, vec![0.0, 1.0, 0.0]);
-    let c = Feat::<Vector>::input(&tape, 1, 1, vec![0.0, 0.0, 1.0]);
+fn model(g: &Graph<'_>) {
+    let a = g.edge_vectors();
+    let b = g.gather_centers(g.scatter_sum(g.edge_vectors()));
+    let c = g.gather_neighbors(g.scatter_sum(g.edge_vectors()));
     let chirality: Feat<Pseudoscalar> = tensor_product::<_, _, Pseudoscalar, _>(a.cross(b), c);
     let _h = chirality.activate(Silu);
+}
+
+fn main() {
+    let _ = model;
 }

@@ -32,8 +32,8 @@ fn energy_and_forces(model: &DistanceEnergy, positions: &[[f64; 3]]) -> (f64, Ve
     let tape = Tape::<f64>::new();
     let graph = Graph::new(&tape, &batch);
     let e = model.energy(&graph);
-    let f = forces_from_energy(&graph, e.0);
-    (e.0.to_f64()[0], f)
+    let f = forces_from_energy(&graph, e.feat());
+    (e.feat().to_f64()[0], f)
 }
 
 fn main() {

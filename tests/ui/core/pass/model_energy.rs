@@ -3,7 +3,7 @@
 // confirms it numerically.
 use eqv::equivariance::check_model_equivariance;
 use eqv::graph::Batch;
-use eqv::model::{kind, Model};
+use eqv::model::{kind, IntoDeclared, Model};
 use eqv::param::{join_path, Parameters};
 use eqv::prelude::*;
 
@@ -25,11 +25,11 @@ impl Parameters for PairEnergy {
 
 impl Model for PairEnergy {
     type Output = kind::Energy;
-    fn predict<'t, T: Real>(&self, graph: &Graph<'t, T>) -> Feat<'t, Scalar, T> {
+    fn predict<'t, T: Real>(&self, graph: &Graph<'t, T>) -> impl IntoDeclared<'t, Self::Output, T> {
         let d = graph.edge_vectors().norm();
         let h = self.hidden.forward(d).activate(Silu);
         let atomic = graph.scatter_sum(self.out.forward(h));
-        Energy::from_feat(graph.sum_over_atoms(atomic)).0
+        Energy::from_feat(graph.sum_over_atoms(atomic))
     }
 }
 

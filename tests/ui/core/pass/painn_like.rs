@@ -71,7 +71,7 @@ fn main() {
     let g = Graph::new(&tape, &batch);
     let mut rng = Rng::new(1);
     let block = Block::new(&mut rng);
-    let s = g.species_one_hot(2).concat(Feat::<Scalar>::input(
+    let s = g.species_one_hot(2).concat(eqv::non_equivariant::input::<Scalar, _>(
         &tape,
         3,
         F - 2,

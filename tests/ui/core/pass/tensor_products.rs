@@ -6,8 +6,8 @@ use eqv::prelude::*;
 fn main() {
     let tape = Tape::<f64>::new();
     let mut rng = Rng::new(3);
-    let a = Feat::<Vector>::input(&tape, 2, 1, vec![1.0, 2.0, 3.0, -1.0, 0.5, 0.0]);
-    let b = Feat::<Vector>::input(&tape, 2, 1, vec![0.0, 1.0, -1.0, 2.0, 2.0, 1.0]);
+    let a = eqv::non_equivariant::input::<Vector, _>(&tape, 2, 1, vec![1.0, 2.0, 3.0, -1.0, 0.5, 0.0]);
+    let b = eqv::non_equivariant::input::<Vector, _>(&tape, 2, 1, vec![0.0, 1.0, -1.0, 2.0, 2.0, 1.0]);
 
     // 1o ⊗ 1o = 0e + 1e + 2e
     let s: Feat<Scalar> = tensor_product::<_, _, Scalar, _>(a, b);

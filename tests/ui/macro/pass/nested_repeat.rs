@@ -65,10 +65,9 @@ impl Deep {
         let sh = self.sh.forward(r);
         let basis = self.radial.forward(r.norm());
         let vectors = self.config().vectors;
-        let zeros = vec![T::ZERO; g.num_atoms() * vectors * 3];
         let mut x = (
             self.embed.forward(g),
-            Feat::<Vector, T>::input(g.tape(), g.num_atoms(), vectors, zeros),
+            Feat::<Vector, T>::zeros(g.tape(), g.num_atoms(), vectors),
         );
         for b in &self.blocks {
             x = b.forward(g, sh, basis, x);

@@ -34,7 +34,7 @@ fn main() {
 
     let tape = Tape::<f64>::new();
     let g = Graph::new(&tape, &batch);
-    let energy = model.forward(&g).0;
+    let energy = model.forward(&g).feat();
     let forces = forces_from_energy(&g, energy);
     for k in 0..3 {
         let total: f64 = forces.iter().map(|f| f[k]).sum();
