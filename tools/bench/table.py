@@ -14,6 +14,7 @@ the fully connected product, the edge counts of the NequIP system, and the
 relative differences between eqv's and e3nn's results on identical inputs.
 """
 import json
+import os
 import sys
 
 LABELS = {
@@ -104,16 +105,20 @@ def main(argv):
                for p in info0.get("fma_peak_gflops", [])]
         print(f"  (first round, f32 / f64 GFLOP/s: {'; '.join(per)})")
     flops = info0.get("fctp_flops")
+    cores = os.cpu_count() or 1
     if flops:
         print(f"Fully connected TP forward: {flops / 1e9:.3f} GFLOP per call "
               f"(2 per multiply-add: CG contraction mul^2*nnz(C) + weights mul^3*(2l+1), per path)")
         for dt in ("f32", "f64"):
             pk = peak[dt][0]
-            for name, times in (("eqv", eqv), ("e3nn", e1)):
+            # Each run against the peak of the cores it used.
+            runs = [("eqv on the cores", eqv, cores), ("eqv 1 thread", q1 or {}, 1), ("e3nn 1 thread", e1, 1)]
+            for name, times, n in runs:
                 t = times.get((dt, "fctp_fwd"))
                 if t and pk:
                     rate = flops / (t / 1e3) / 1e9
-                    print(f"  {name} {dt}: {rate:.2f} GFLOP/s = {100 * rate / pk:.1f} % of the {dt} peak")
+                    print(f"  {name} {dt}: {rate:.2f} GFLOP/s = {100 * rate / (n * pk):.1f} % of "
+                          f"{n} core(s)' {dt} peak")
     if "nequip_edges" in info0 or "nequip_edges" in info1:
         print(f"NequIP system: eqv {info0.get('nequip_atoms')} atoms, "
               f"{info0.get('nequip_edges')} edges; e3nn read {info1.get('nequip_edges')} edges, "
