@@ -228,6 +228,13 @@ impl<T: Real> Drop for Tape<T> {
     }
 }
 
+/// Gradient buffers of three inputs of an op, `None` where none is wanted.
+pub type GradBufs<'g, T> = (
+    Option<&'g mut [T]>,
+    Option<&'g mut [T]>,
+    Option<&'g mut [T]>,
+);
+
 /// Gradients produced by [`Tape::backward`].
 pub struct Grads<T: Copy + 'static> {
     slots: Vec<Option<Vec<T>>>,
@@ -284,6 +291,36 @@ impl<T: Real> Grads<T> {
         self.slots[id.index()]
             .take()
             .unwrap_or_else(|| pool::filled(len, T::ZERO))
+    }
+
+    /// Runs `f` with the gradient buffers of three inputs (`None` where no
+    /// gradient is wanted), so a VJP can write all of them in one pass.
+    /// If two of the ids are one node (a product `x ⊗ x`), `f` runs once
+    /// per wanted input with only that buffer, so nothing is aliased.
+    pub fn with_three(&mut self, ids: [NodeId; 3], mut f: impl FnMut(GradBufs<'_, T>)) {
+        let [a, b, c] = ids;
+        if a != b && a != c && b != c {
+            let mut bufs = ids.map(|id| self.wants(id).then(|| self.take(id)));
+            let [ga, gb, gc] = &mut bufs;
+            f((ga.as_deref_mut(), gb.as_deref_mut(), gc.as_deref_mut()));
+            for (id, buf) in ids.into_iter().zip(bufs) {
+                if let Some(buf) = buf {
+                    self.put(id, buf);
+                }
+            }
+            return;
+        }
+        for (which, id) in ids.into_iter().enumerate() {
+            if !self.wants(id) {
+                continue;
+            }
+            let buf = Some(self.acc(id));
+            f(match which {
+                0 => (buf, None, None),
+                1 => (None, buf, None),
+                _ => (None, None, buf),
+            });
+        }
     }
 
     /// Puts back a buffer taken with [`Grads::take`].

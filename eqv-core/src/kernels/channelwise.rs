@@ -20,6 +20,7 @@
 use super::coupling::Entry;
 use super::parallel;
 use crate::real::Real;
+use crate::tape::GradBufs;
 
 /// The shapes and offsets of one path, as the kernels address them.
 #[derive(Clone, Copy, Debug)]
@@ -375,13 +376,6 @@ pub fn forward<T: Real>(
         dispatch_dims!(da, dc, forward_fixed, forward_dyn, entries, s, inputs, out)
     })
 }
-
-/// Gradient buffers of `a`, `b` and `w`; `None` where no gradient is wanted.
-pub type GradBufs<'g, T> = (
-    Option<&'g mut [T]>,
-    Option<&'g mut [T]>,
-    Option<&'g mut [T]>,
-);
 
 /// Adds the path's input gradients into `ga`, `gb`, `gw` (those given).
 pub fn backward<T: Real>(

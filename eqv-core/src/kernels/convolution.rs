@@ -21,6 +21,7 @@ use super::channelwise::{backward_row_single, dispatch_dims, forward_row_single,
 use super::coupling::Entry;
 use super::parallel;
 use crate::real::Real;
+use crate::tape::GradBufs;
 use rayon::prelude::*;
 
 /// The shapes and offsets of one path of a convolution (one weight per
@@ -149,13 +150,6 @@ pub fn forward<T: Real>(
     }
 }
 
-/// Gradient buffers: node features `[atoms]`, edge input and weights `[edges]`.
-pub type ConvGrads<'g, T> = (
-    Option<&'g mut [T]>,
-    Option<&'g mut [T]>,
-    Option<&'g mut [T]>,
-);
-
 #[allow(clippy::too_many_arguments)]
 fn backward_fixed<T: Real, const DA: usize, const DC: usize>(
     entries: &[Entry<T>],
@@ -164,7 +158,7 @@ fn backward_fixed<T: Real, const DA: usize, const DC: usize>(
     idx: EdgeIndex<'_>,
     edges: std::ops::Range<usize>,
     gout: &[T],
-    (mut gx, mut gb, mut gw): ConvGrads<'_, T>,
+    (mut gx, mut gb, mut gw): GradBufs<'_, T>,
 ) {
     let e0 = edges.start;
     let db = s.dims.1;
@@ -203,7 +197,7 @@ fn backward_dyn<T: Real>(
     idx: EdgeIndex<'_>,
     edges: std::ops::Range<usize>,
     gout: &[T],
-    (mut gx, mut gb, mut gw): ConvGrads<'_, T>,
+    (mut gx, mut gb, mut gw): GradBufs<'_, T>,
 ) {
     let e0 = edges.start;
     let (da, db, dc) = s.dims;
@@ -238,7 +232,7 @@ pub fn backward<T: Real>(
     inputs: (&[T], &[T], &[T]),
     idx: EdgeIndex<'_>,
     gout: &[T],
-    (gx, gb, gw): ConvGrads<'_, T>,
+    (gx, gb, gw): GradBufs<'_, T>,
 ) {
     let (da, db, dc) = s.dims;
     if !parallel::worth_splitting(s.edges) {

@@ -134,71 +134,36 @@ pub fn channelwise_paths<'t, C: Irrep, T: Real>(
         "channelwise_tensor_product: the paths need {needed} weight channels per row, got {}",
         w.mul()
     );
-    let out_mul: usize = paths.iter().map(|p| p.a.1).sum();
-    // Shapes and couplings of every path, computed once for both passes.
-    let mut plan = Vec::with_capacity(paths.len());
-    let (mut w_at, mut out_at) = (w_offset, 0);
-    for p in paths {
-        let (la, lb) = (p.a.2, p.b.2);
-        let shape = PathShape {
-            rows,
-            mul: p.a.1,
-            mul_b: p.b.1,
-            dims: (2 * la as usize + 1, 2 * lb as usize + 1, C::DIM),
-            w_row: w.mul(),
-            w_offset: w_at,
-            out_mul,
-            out_offset: out_at,
-        };
-        let mut entries: Vec<Entry<T>> = coupling(la, lb, C::L, path_weight);
-        channelwise::sort_for_rows(&mut entries);
-        plan.push((p.a.0, p.b.0, shape, entries));
-        w_at += p.weight_numel();
-        out_at += p.a.1;
-    }
+    let (plan, out_mul) = plan(paths, w_offset, path_weight);
+    let shape = |p: &PlannedPath<T>| PathShape {
+        rows,
+        mul: p.mul,
+        mul_b: p.mul_b,
+        dims: p.dims,
+        w_row: w.mul(),
+        w_offset: p.w_offset,
+        out_mul,
+        out_offset: p.out_offset,
+    };
+    let shapes: Vec<PathShape> = plan.iter().map(shape).collect();
     let wv = w.data();
     let values: Vec<_> = plan
         .iter()
-        .map(|(ia, ib, ..)| (tape.value(*ia), tape.value(*ib)))
+        .map(|p| (tape.value(p.a), tape.value(p.b)))
         .collect();
     // The paths' channels tile the output: every element is written once.
     let mut y = tape.scratch(rows * out_mul * C::DIM);
-    for ((_, _, shape, entries), (av, bv)) in plan.iter().zip(&values) {
-        channelwise::forward(entries, shape, (av, bv, &wv), &mut y);
+    for ((p, shape), (av, bv)) in plan.iter().zip(&shapes).zip(&values) {
+        channelwise::forward(&p.entries, shape, (av, bv, &wv), &mut y);
     }
     let iw = w.id();
-    let mut inputs: Vec<NodeId> = plan.iter().flat_map(|(ia, ib, ..)| [*ia, *ib]).collect();
-    inputs.push(iw);
+    let inputs = inputs_of(&plan, iw);
     Feat::from_op(tape, rows, out_mul, y, &inputs, move |gy, g| {
-        for ((ia, ib, shape, entries), (av, bv)) in plan.iter().zip(&values) {
+        for ((p, shape), (av, bv)) in plan.iter().zip(&shapes).zip(&values) {
             let inputs = (&av[..], &bv[..], &wv[..]);
-            let ids = [*ia, *ib, iw];
-            if ia != ib && *ia != iw && *ib != iw {
-                // Distinct inputs: all wanted gradients in one pass.
-                let mut bufs = ids.map(|id| g.wants(id).then(|| g.take(id)));
-                let [ga, gb, gw] = &mut bufs;
-                let grads = (ga.as_deref_mut(), gb.as_deref_mut(), gw.as_deref_mut());
-                channelwise::backward(entries, shape, inputs, gy, grads);
-                for (id, buf) in ids.into_iter().zip(bufs) {
-                    if let Some(buf) = buf {
-                        g.put(id, buf);
-                    }
-                }
-                continue;
-            }
-            // One node feeds two inputs (x ⊗ x): one gradient at a time.
-            for (which, id) in ids.into_iter().enumerate() {
-                if !g.wants(id) {
-                    continue;
-                }
-                let buf = Some(g.acc(id));
-                let grads = match which {
-                    0 => (buf, None, None),
-                    1 => (None, buf, None),
-                    _ => (None, None, buf),
-                };
-                channelwise::backward(entries, shape, inputs, gy, grads);
-            }
+            g.with_three([p.a, p.b, iw], |grads| {
+                channelwise::backward(&p.entries, shape, inputs, gy, grads)
+            });
         }
     })
 }
@@ -259,31 +224,22 @@ pub fn channelwise_convolution<'t, C: Irrep, T: Real>(
         "channelwise_convolution: the paths need {needed} weight channels per edge, got {}",
         w.mul()
     );
-    let out_mul: usize = paths.iter().map(|p| p.a.1).sum();
-    let mut plan = Vec::with_capacity(paths.len());
-    let (mut w_at, mut out_at) = (w_offset, 0);
-    for p in paths {
-        let (la, lb) = (p.a.2, p.b.2);
-        let shape = ConvShape {
-            atoms,
-            edges,
-            mul: p.a.1,
-            dims: (2 * la as usize + 1, 2 * lb as usize + 1, C::DIM),
-            w_row: w.mul(),
-            w_offset: w_at,
-            out_mul,
-            out_offset: out_at,
-        };
-        let mut entries: Vec<Entry<T>> = coupling(la, lb, C::L, path_weight);
-        channelwise::sort_for_rows(&mut entries);
-        plan.push((p.a.0, p.b.0, shape, entries));
-        w_at += p.weight_numel();
-        out_at += p.a.1;
-    }
+    let (plan, out_mul) = plan(paths, w_offset, path_weight);
+    let shape = |p: &PlannedPath<T>| ConvShape {
+        atoms,
+        edges,
+        mul: p.mul,
+        dims: p.dims,
+        w_row: w.mul(),
+        w_offset: p.w_offset,
+        out_mul,
+        out_offset: p.out_offset,
+    };
+    let shapes: Vec<ConvShape> = plan.iter().map(shape).collect();
     let wv = w.data();
     let values: Vec<_> = plan
         .iter()
-        .map(|(ia, ib, ..)| (tape.value(*ia), tape.value(*ib)))
+        .map(|p| (tape.value(p.a), tape.value(p.b)))
         .collect();
     let (centers, neighbors) = (graph.centers_rc(), graph.neighbors_rc());
     let idx = EdgeIndex {
@@ -291,46 +247,71 @@ pub fn channelwise_convolution<'t, C: Irrep, T: Real>(
         neighbors: &neighbors,
     };
     let mut y = tape.zeros(atoms * out_mul * C::DIM);
-    for ((_, _, shape, entries), (av, bv)) in plan.iter().zip(&values) {
-        convolution::forward(entries, shape, (av, bv, &wv), idx, &mut y);
+    for ((p, shape), (av, bv)) in plan.iter().zip(&shapes).zip(&values) {
+        convolution::forward(&p.entries, shape, (av, bv, &wv), idx, &mut y);
     }
     let iw = w.id();
-    let mut inputs: Vec<NodeId> = plan.iter().flat_map(|(ia, ib, ..)| [*ia, *ib]).collect();
-    inputs.push(iw);
+    let inputs = inputs_of(&plan, iw);
     Feat::from_op(tape, atoms, out_mul, y, &inputs, move |gy, g| {
         let idx = EdgeIndex {
             centers: &centers,
             neighbors: &neighbors,
         };
-        for ((ia, ib, shape, entries), (av, bv)) in plan.iter().zip(&values) {
+        for ((p, shape), (av, bv)) in plan.iter().zip(&shapes).zip(&values) {
             let inputs = (&av[..], &bv[..], &wv[..]);
-            let ids = [*ia, *ib, iw];
-            // Node features, edge inputs and weights are distinct nodes
-            // (their row counts differ unless atoms = edges): one pass.
-            if ia != ib && *ia != iw && *ib != iw {
-                let mut bufs = ids.map(|id| g.wants(id).then(|| g.take(id)));
-                let [ga, gb, gw] = &mut bufs;
-                let grads = (ga.as_deref_mut(), gb.as_deref_mut(), gw.as_deref_mut());
-                convolution::backward(entries, shape, inputs, idx, gy, grads);
-                for (id, buf) in ids.into_iter().zip(bufs) {
-                    if let Some(buf) = buf {
-                        g.put(id, buf);
-                    }
-                }
-                continue;
-            }
-            for (which, id) in ids.into_iter().enumerate() {
-                if !g.wants(id) {
-                    continue;
-                }
-                let buf = Some(g.acc(id));
-                let grads = match which {
-                    0 => (buf, None, None),
-                    1 => (None, buf, None),
-                    _ => (None, None, buf),
-                };
-                convolution::backward(entries, shape, inputs, idx, gy, grads);
-            }
+            g.with_three([p.a, p.b, iw], |grads| {
+                convolution::backward(&p.entries, shape, inputs, idx, gy, grads)
+            });
         }
     })
+}
+
+/// One path of a product as the kernels address it: its input nodes,
+/// channels, dimensions, where its weights and output channels start, and
+/// its Clebsch-Gordan entries in the order the row kernels read them.
+struct PlannedPath<T> {
+    a: NodeId,
+    b: NodeId,
+    mul: usize,
+    mul_b: usize,
+    dims: (usize, usize, usize),
+    w_offset: usize,
+    out_offset: usize,
+    entries: Vec<Entry<T>>,
+}
+
+/// The plan of `paths` (weights from channel `w_offset` on) and the
+/// output's channel count: computed once for both passes.
+fn plan<C: Irrep, T: Real>(
+    paths: &[ChannelwisePath<'_, C, T>],
+    w_offset: usize,
+    path_weight: f64,
+) -> (Vec<PlannedPath<T>>, usize) {
+    let (mut w_at, mut out_at) = (w_offset, 0);
+    let mut plan = Vec::with_capacity(paths.len());
+    for p in paths {
+        let (la, lb) = (p.a.2, p.b.2);
+        let mut entries: Vec<Entry<T>> = coupling(la, lb, C::L, path_weight);
+        channelwise::sort_for_rows(&mut entries);
+        plan.push(PlannedPath {
+            a: p.a.0,
+            b: p.b.0,
+            mul: p.a.1,
+            mul_b: p.b.1,
+            dims: (2 * la as usize + 1, 2 * lb as usize + 1, C::DIM),
+            w_offset: w_at,
+            out_offset: out_at,
+            entries,
+        });
+        w_at += p.weight_numel();
+        out_at += p.a.1;
+    }
+    (plan, out_at)
+}
+
+/// The input nodes of the planned paths and then `w`, as the tape records them.
+fn inputs_of<T>(plan: &[PlannedPath<T>], w: NodeId) -> Vec<NodeId> {
+    let mut inputs: Vec<NodeId> = plan.iter().flat_map(|p| [p.a, p.b]).collect();
+    inputs.push(w);
+    inputs
 }

@@ -136,33 +136,10 @@ impl<A: Irrep, B: Irrep, C: Irrep> FullyConnectedTp<A, B, C> {
         fully_connected::forward(&entries, &shape, (&av, &bv), &wv, &mut y);
         let (ia, ib) = (a.id(), b.id());
         Feat::from_op(tape, rows, mc, y, &[ia, ib, wid], move |gy, g| {
-            let ids = [ia, ib, wid];
             let inputs = (&av[..], &bv[..]);
-            if ia != ib && ia != wid && ib != wid {
-                let mut bufs = ids.map(|id| g.wants(id).then(|| g.take(id)));
-                let [ga, gb, gw] = &mut bufs;
-                let (ga, gb, gw) = (ga.as_deref_mut(), gb.as_deref_mut(), gw.as_deref_mut());
-                fully_connected::backward(&entries, &shape, inputs, &wv, gy, ga, gb, gw);
-                for (id, buf) in ids.into_iter().zip(bufs) {
-                    if let Some(buf) = buf {
-                        g.put(id, buf);
-                    }
-                }
-                return;
-            }
-            // a ⊗ a: one gradient buffer at a time.
-            for (which, id) in ids.into_iter().enumerate() {
-                if !g.wants(id) {
-                    continue;
-                }
-                let buf = Some(g.acc(id));
-                let (ga, gb, gw) = match which {
-                    0 => (buf, None, None),
-                    1 => (None, buf, None),
-                    _ => (None, None, buf),
-                };
-                fully_connected::backward(&entries, &shape, inputs, &wv, gy, ga, gb, gw);
-            }
+            g.with_three([ia, ib, wid], |(ga, gb, gw)| {
+                fully_connected::backward(&entries, &shape, inputs, &wv, gy, ga, gb, gw)
+            });
         })
     }
 }
