@@ -117,56 +117,8 @@ impl<'t, I: Irrep, T: Real> Feat<'t, I, T> {
     /// If the shapes do not fit.
     pub fn scale<S: IsScalar>(self, s: Feat<'t, S, T>) -> Self {
         let s: Feat<'t, Scalar, T> = S::as_scalar(s);
-        let (rows, mul, d) = (self.rows(), self.mul(), I::DIM);
-        assert_eq!(
-            s.rows(),
-            rows,
-            "scale: {} rows of scalars for {rows} rows",
-            s.rows()
-        );
-        assert!(
-            s.mul() == mul || s.mul() == 1,
-            "scale: {} scalar channels for {mul} channels (need {mul} or 1)",
-            s.mul()
-        );
-        let sm = s.mul();
-        let sidx = move |r: usize, c: usize| if sm == 1 { r } else { r * mul + c };
-        let (xv, sv) = (self.data(), s.data());
-        let mut y = crate::kernels::pool::filled(rows * mul * d, T::ZERO);
-        for r in 0..rows {
-            for c in 0..mul {
-                let k = sv[sidx(r, c)];
-                let o = (r * mul + c) * d;
-                for m in 0..d {
-                    y[o + m] = k * xv[o + m];
-                }
-            }
-        }
-        let (ix, is) = (self.id(), s.id());
-        Feat::from_op(self.tape(), rows, mul, y, &[ix, is], move |gy, g| {
-            if g.wants(ix) {
-                let gx = g.acc(ix);
-                for r in 0..rows {
-                    for c in 0..mul {
-                        let k = sv[sidx(r, c)];
-                        let o = (r * mul + c) * d;
-                        for m in 0..d {
-                            gx[o + m] += k * gy[o + m];
-                        }
-                    }
-                }
-            }
-            if g.wants(is) {
-                let gs = g.acc(is);
-                for r in 0..rows {
-                    for c in 0..mul {
-                        let o = (r * mul + c) * d;
-                        let dot: T = (0..d).map(|m| xv[o + m] * gy[o + m]).sum();
-                        gs[sidx(r, c)] += dot;
-                    }
-                }
-            }
-        })
+        // The same product as `s * x` with a Scalar: one implementation.
+        crate::ops::invariant_products::scale_raw(s, self, "scale")
     }
 
     /// Concatenates the channels of two features of the same irrep and rows

@@ -100,7 +100,7 @@ invariant_right! {
 
 /// `s[r, c or 0] · x[r, c, :]` as features of irrep `O`, where `s` is an
 /// invariant (its parity is accounted for in `O` by the caller's table).
-fn scale_raw<'t, S: Irrep, I: Irrep, O: Irrep, T: Real>(
+pub(crate) fn scale_raw<'t, S: Irrep, I: Irrep, O: Irrep, T: Real>(
     s: Feat<'t, S, T>,
     x: Feat<'t, I, T>,
     op: &str,
