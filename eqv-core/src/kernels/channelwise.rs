@@ -77,7 +77,7 @@ pub(super) fn row_matrix<T: Real, const DA: usize, const DC: usize>(
     m
 }
 
-/// Orders a path's entries as [`row_matrix`] reads them (by `(i, k)`).
+/// Orders a path's entries as the row kernels read them (by `(i, k)`).
 pub fn sort_for_rows<T>(entries: &mut [Entry<T>]) {
     entries.sort_by_key(|e| (e.i, e.k));
 }
