@@ -15,6 +15,7 @@
 //! * O(3) math in e3nn-jax's conventions ([`so3`], [`irreps`]);
 //! * data ([`data`]: extended XYZ, neighbour lists) and the reference
 //!   potential that makes the default training data ([`classical`]).
+#![forbid(unsafe_code)]
 pub use eqv_core::*;
 pub use eqv_macros::equivariant;
 

@@ -12,6 +12,8 @@
 //! * [`data`] and [`classical`]: structures, files, neighbour lists, and
 //!   the reference potential that makes the default data.
 #![warn(missing_docs)]
+// Only the GEMM binding (`kernels::gemm`) needs `unsafe`; it opts in there.
+#![deny(unsafe_code)]
 
 pub mod authoring;
 pub mod check;

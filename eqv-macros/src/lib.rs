@@ -21,6 +21,7 @@
 //!
 //! Structure: `attr` and `spec` parse, `check` applies the rules,
 //! `expand` generates; errors are collected, never panicked.
+#![forbid(unsafe_code)]
 
 #[path = "../../eqv-core/src/irrep.rs"]
 #[allow(dead_code, missing_docs)]

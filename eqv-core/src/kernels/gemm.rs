@@ -9,6 +9,10 @@
 //! `A·B = A₀B₀ + ε(A₀B₁ + A₁B₀)`, so the dual pass of force training runs on
 //! the same micro-kernels instead of a scalar loop (and nested duals recurse).
 
+// The raw-pointer call into `matrixmultiply` and the views of dual arrays
+// as their parts; each `unsafe` block states why it is sound.
+#![allow(unsafe_code)]
+
 use crate::dual::Dual;
 use crate::real::Real;
 
