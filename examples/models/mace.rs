@@ -69,17 +69,10 @@ impl MaceLayer {
     ) -> (MaceNodes<'t, T>, Feat<'t, Scalar, T>) {
         // Correlation order 1: A_i = Σ_j R(r_ij) h_j ⊗ Y(r̂_ij).
         let weights = self.radial.forward(basis);
-        let (m0, m1, m2) = self.conv.forward(
-            (g.gather_neighbors(x.0), g.gather_neighbors(x.1)),
-            sh,
-            weights,
-        );
+        // (gather, product and scatter fused: `convolve`)
+        let (m0, m1, m2) = self.conv.convolve(g, x, sh, weights);
         let k = 1.0 / self.config().avg_neighbors;
-        let aggregated = (
-            g.scatter_sum(m0).scale_by(k),
-            g.scatter_sum(m1).scale_by(k),
-            g.scatter_sum(m2).scale_by(k),
-        );
+        let aggregated = (m0.scale_by(k), m1.scale_by(k), m2.scale_by(k));
         let (a0, a1, a2) = self.a_mix.forward(aggregated);
 
         // Correlation order 2: every A ⊗ A path into 0e, 1o and 2e. The
