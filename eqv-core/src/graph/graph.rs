@@ -1,7 +1,7 @@
 //! [`Graph`]: a batch on a tape, with the typed ways in and out of it.
 
 use super::batch::Batch;
-use super::scatter::{gather, reduce, RowGroups};
+use super::scatter::{gather, inverse_counts, reduce, RowGroups};
 use crate::dual::Dual;
 use crate::feat::Feat;
 use crate::irrep::{Irrep, Scalar, Vector};
@@ -273,22 +273,7 @@ impl<'t, T: Real> Graph<'t, T> {
         self.check_rows(&x, self.num_edges(), "edge", "scatter_mean");
         let w = self
             .neighbor_counts
-            .get_or_init(|| {
-                let mut count = vec![0usize; self.num_atoms()];
-                for &i in self.index.centers.iter() {
-                    count[i] += 1;
-                }
-                count
-                    .iter()
-                    .map(|&c| {
-                        if c == 0 {
-                            T::ZERO
-                        } else {
-                            T::from_f64(1.0 / c as f64)
-                        }
-                    })
-                    .collect()
-            })
+            .get_or_init(|| inverse_counts(&self.index.centers, self.num_atoms()))
             .clone();
         reduce(x, self.index.centers.clone(), self.num_atoms(), Some(w))
     }
