@@ -1,6 +1,6 @@
 //! What forces and force training cost relative to the energy alone.
 //!
-//! The NequIP-like potential of `examples/models/nequip.rs` (the sizes of
+//! The NequIP-like potential of `eqv::zoo::nequip` (the sizes of
 //! `train_potential`: 16 scalar and 8 vector channels, 2 interaction blocks,
 //! 8 Bessel functions) on periodic diamond silicon, 64 and 216 atoms, cutoff
 //! 4 Å (16 neighbours per atom), positions rattled by 0.05 Å and labelled
@@ -23,9 +23,7 @@
 //! cargo bench --bench forces
 //! ```
 
-#[path = "../examples/models/nequip.rs"]
-#[allow(dead_code)]
-mod nequip;
+use eqv::zoo::nequip;
 
 use criterion::{black_box, criterion_group, criterion_main, Criterion};
 use eqv::classical::{diamond_silicon, StillingerWeber};

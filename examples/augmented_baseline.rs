@@ -19,12 +19,11 @@
 //! still holds: relative vectors only (translation, rule 6) and symmetric
 //! sums (permutation, rule 7), so `check_equivariance` shows a large
 //! rotation/reflection error and exact translation/permutation invariance.
-//! The training comparison reuses this model from `models/augmented.rs`.
+//! The training comparison reuses this model from `eqv::zoo::augmented`.
 //!
 //! Run: `cargo run --release --example augmented_baseline`
 
-#[path = "models/augmented.rs"]
-mod augmented;
+use eqv::zoo::augmented;
 #[path = "support/demo.rs"]
 mod demo;
 

@@ -14,7 +14,7 @@
 //! * `sh_l2`, `sh_l3` — spherical harmonics of 100 000 vectors;
 //! * `linear_0e`, `linear_1o`, `scatter` — the older small kernels;
 //! * `nequip_energy`, `nequip_energy_forces` — the potential of
-//!   `examples/models/nequip.rs` (sizes of `train_potential`) on 1000 atoms
+//!   `eqv::zoo::nequip` (sizes of `train_potential`) on 1000 atoms
 //!   of rattled periodic diamond silicon, cutoff 4 Å.
 //!
 //! It also measures one core's FMA peak (f32 and f64; AVX-512 and AVX2 + FMA
@@ -34,9 +34,7 @@
 
 #[path = "../benches/support/kernels.rs"]
 mod kernels;
-#[path = "models/nequip.rs"]
-#[allow(dead_code)]
-mod nequip;
+use eqv::zoo::nequip;
 
 use eqv::classical::diamond_silicon;
 use eqv::data::SpeciesMap;

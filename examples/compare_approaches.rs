@@ -20,12 +20,9 @@
 mod args;
 // The batch-rotation helpers of this module serve other examples.
 #[allow(dead_code)]
-#[path = "models/augmented.rs"]
-mod augmented;
-#[path = "models/distance.rs"]
-mod distance;
-#[path = "models/nequip.rs"]
-mod nequip;
+use eqv::zoo::augmented;
+use eqv::zoo::distance;
+use eqv::zoo::nequip;
 #[path = "support/run.rs"]
 mod run;
 

@@ -26,8 +26,7 @@
 
 #[path = "support/demo.rs"]
 mod demo;
-#[path = "models/egnn.rs"]
-mod egnn;
+use eqv::zoo::egnn;
 
 use egnn::{egnn_config, egnn_forces_config, Egnn, EgnnForces};
 use eqv::prelude::*;

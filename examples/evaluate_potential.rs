@@ -9,8 +9,7 @@
 
 #[path = "support/args.rs"]
 mod args;
-#[path = "models/nequip.rs"]
-mod nequip;
+use eqv::zoo::nequip;
 
 use args::Args;
 use eqv::data::{read_extxyz, write_extxyz};

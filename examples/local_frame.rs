@@ -25,8 +25,7 @@
 //!
 //! Run: `cargo run --release --example local_frame`
 
-#[path = "models/local_frame.rs"]
-mod local_frame;
+use eqv::zoo::local_frame;
 
 use eqv::classical::dataset::silicon_cluster;
 use eqv::graph::Batch;

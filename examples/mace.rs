@@ -24,8 +24,7 @@
 
 #[path = "support/demo.rs"]
 mod demo;
-#[path = "models/mace.rs"]
-mod mace;
+use eqv::zoo::mace;
 
 use mace::{mace_config, Mace};
 

@@ -8,8 +8,7 @@
 
 #[path = "support/demo.rs"]
 mod demo;
-#[path = "models/nequip.rs"]
-mod nequip;
+use eqv::zoo::nequip;
 
 use nequip::{nequip_config, Nequip};
 

@@ -24,8 +24,7 @@
 
 #[path = "support/demo.rs"]
 mod demo;
-#[path = "models/painn.rs"]
-mod painn;
+use eqv::zoo::painn;
 
 use painn::{painn_config, Painn};
 

@@ -26,8 +26,7 @@
 
 #[path = "support/args.rs"]
 mod args;
-#[path = "models/nequip.rs"]
-mod nequip;
+use eqv::zoo::nequip;
 #[path = "support/run.rs"]
 mod run;
 

@@ -14,71 +14,28 @@
 //!   forces `F = −∇E` and force-loss gradients (forward-over-reverse);
 //! * O(3) math in e3nn-jax's conventions ([`so3`], [`irreps`]);
 //! * data ([`data`]: extended XYZ, neighbour lists) and the reference
-//!   potential that makes the default training data ([`classical`]).
+//!   potential that makes the default training data ([`classical`]);
+//! * training ([`train`]) and ready-made models ([`zoo`]).
+//!
+//! The package is published as `eqv-nn` (the name `eqv` on crates.io is an
+//! unrelated crate); its library is named `eqv`, so code writes `use eqv::…`.
+//! It gathers the workspace's crates, each usable on its own:
+//!
+//! | crate | here as | what |
+//! |---|---|---|
+//! | `eqv-irreps` | [`irrep`], [`irreps`] | irreps of O(3) and e3nn's grammar, shared with the macro |
+//! | `eqv-core` | everything else | numbers, tape, O(3) math, typed features, rules, ops, kernels, graphs, model checks |
+//! | `eqv-macros` | [`equivariant`] | the declaration macro |
+//! | `eqv-data` | [`data`], [`classical`], [`rng`] | structures, extended XYZ, neighbour lists, reference potentials, MD |
+//! | `eqv-train` | [`train`] (feature `train`) | the trainer, metrics, checkpoints of trained models |
+//! | `eqv-zoo` | [`zoo`] (feature `zoo`) | NequIP, MACE, PaiNN, ... declared with the macro |
 #![forbid(unsafe_code)]
 pub use eqv_core::*;
-pub use eqv_macros::equivariant;
 
-/// Paths used by the code `#[equivariant]` generates. Not public API.
-#[doc(hidden)]
-pub mod __private {
-    pub use eqv_core::checkpoint::{load_params, save_params, CheckpointError};
-    pub use eqv_core::equivariance::{check_model_equivariance, EquivarianceReport};
-    pub use eqv_core::feat::Feat;
-    pub use eqv_core::graph::{Batch, Graph};
-    pub use eqv_core::irrep::*;
-    pub use eqv_core::layer::{follow_entry, ConfigEntry, ConfigValue, Layer};
-    pub use eqv_core::model::{check_output_rows, into_declared, kind, Model, OutputKind};
-    pub use eqv_core::ops::activation::{Activation, Sigmoid, Silu};
-    pub use eqv_core::ops::embedding::SpeciesEmbedding;
-    pub use eqv_core::ops::gate::gate;
-    pub use eqv_core::ops::linear::Linear;
-    pub use eqv_core::ops::mlp::ScalarMlp;
-    pub use eqv_core::ops::radial::BesselBasis;
-    pub use eqv_core::ops::spherical::spherical_harmonic;
-    pub use eqv_core::ops::tensor_product::{
-        channelwise_convolution, channelwise_paths, channelwise_tensor_product, ChannelwisePath,
-        FullyConnectedTp,
-    };
-    pub use eqv_core::param::{join_path, Param, Parameters};
-    pub use eqv_core::real::Real;
-    pub use eqv_core::rng::Rng;
-    pub use eqv_core::rules::r9_parity::Symmetry;
-    pub use eqv_core::rules::{ActivatedBy, ActsOn, IsScalar};
+/// Training interatomic potentials (the `eqv-train` crate).
+#[cfg(feature = "train")]
+pub use eqv_train as train;
 
-    macro_rules! poisoned {
-        ($($name:ident: $($arg:ident),*;)*) => {$(
-            /// Stand-in for a layer whose declaration has an error (already
-            /// reported at the user's token): its `forward` accepts the
-            /// usual number of inputs and returns whatever the code around
-            /// it expects, so that one mistake gives one error. Never runs:
-            /// a crate with that error does not compile.
-            #[derive(Clone, Copy, Debug, Default)]
-            pub struct $name;
-            impl $name {
-                /// Never called (the crate does not compile).
-                #[allow(clippy::too_many_arguments)]
-                pub fn forward<$($arg,)* R>(&self, $(_: $arg),*) -> R {
-                    unreachable!("a layer whose declaration has an error")
-                }
-                /// Never called.
-                pub fn weight_numel(&self) -> usize {
-                    0
-                }
-                /// Names the layer in summaries.
-                pub fn describe(&self) -> String {
-                    "(declaration error)".to_string()
-                }
-            }
-            impl Parameters for $name {
-                fn visit(&self, _: &str, _: &mut dyn FnMut(&str, &Param)) {}
-                fn visit_mut(&mut self, _: &str, _: &mut dyn FnMut(&str, &mut Param)) {}
-            }
-        )*};
-    }
-    poisoned! {
-        Poisoned1: A;
-        Poisoned2: A, B;
-        Poisoned3: A, B, C;
-    }
-}
+/// Ready-made models (the `eqv-zoo` crate).
+#[cfg(feature = "zoo")]
+pub use eqv_zoo as zoo;

@@ -4,20 +4,15 @@
 //! ties. The non-equivariant baseline is checked for what it gives up.
 
 #[allow(dead_code)]
-#[path = "../examples/models/augmented.rs"]
-mod augmented;
+use eqv::zoo::augmented;
 #[allow(dead_code)]
-#[path = "../examples/models/egnn.rs"]
-mod egnn;
+use eqv::zoo::egnn;
 #[allow(dead_code)]
-#[path = "../examples/models/local_frame.rs"]
-mod local_frame;
+use eqv::zoo::local_frame;
 #[allow(dead_code)]
-#[path = "../examples/models/mace.rs"]
-mod mace;
+use eqv::zoo::mace;
 #[allow(dead_code)]
-#[path = "../examples/models/painn.rs"]
-mod painn;
+use eqv::zoo::painn;
 
 use eqv::graph::Batch;
 

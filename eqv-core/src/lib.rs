@@ -15,17 +15,18 @@
 // Only the GEMM binding (`kernels::gemm`) needs `unsafe`; it opts in there.
 #![deny(unsafe_code)]
 
+#[doc(hidden)]
+pub mod __private;
 pub mod authoring;
 pub mod check;
 pub mod checkpoint;
-pub mod classical;
-pub mod data;
 pub mod dual;
 pub mod equivariance;
 pub mod feat;
 pub mod graph;
-pub mod irrep;
-pub mod irreps;
+pub use eqv_data::{classical, data, rng};
+pub use eqv_irreps::{irrep, irreps};
+pub use eqv_macros::equivariant;
 pub mod kernels;
 pub mod layer;
 pub mod model;
@@ -34,11 +35,9 @@ pub mod ops;
 pub mod output;
 pub mod param;
 pub mod real;
-pub mod rng;
 pub mod rules;
 pub mod so3;
 pub mod tape;
-pub mod train;
 
 /// Everything a model author needs, in one import.
 pub mod prelude {

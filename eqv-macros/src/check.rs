@@ -10,7 +10,7 @@ use crate::literal::{describe, IrrepsLit, Mul, Term};
 use crate::spec::{FieldKind, Model, RealArg, Size, Spec};
 use syn::Ident;
 
-const RULES: &str = "https://docs.rs/eqv/latest/eqv/rules";
+const RULES: &str = "https://docs.rs/eqv-nn/latest/eqv/rules";
 
 /// A term as the user wrote it: `16x1o`, `{vectors}x1o`.
 fn term_text(t: &Term) -> String {

@@ -23,12 +23,9 @@
 //! `expand` generates; errors are collected, never panicked.
 #![forbid(unsafe_code)]
 
-#[path = "../../eqv-core/src/irrep.rs"]
-#[allow(dead_code, missing_docs)]
-mod irrep;
-#[path = "../../eqv-core/src/irreps.rs"]
-#[allow(dead_code, missing_docs)]
-mod irreps;
+// The irreps grammar is the library's own parser (one crate, no copy), so a
+// literal the macro accepts is one the library parses the same way.
+use eqv_irreps::{irrep, irreps};
 
 mod attr;
 mod check;

@@ -2,7 +2,7 @@
 //! and weight decay, schedules, splits, the loader, and the SVG plot.
 
 use eqv_core::param::{join_path, Param, Parameters};
-use eqv_core::train::*;
+use eqv_train::*;
 
 /// Two parameters, for a quadratic with very different curvatures.
 struct Quad {

@@ -14,11 +14,11 @@
 
 use super::loader::ReferenceEnergies;
 use super::TrainError;
-use crate::checkpoint::{
+use eqv_core::checkpoint::{
     atomic, encode, read_checkpoint, Checkpoint, CheckpointError, Metadata, CODE_VERSION,
     FORMAT_VERSION,
 };
-use crate::param::Parameters;
+use eqv_core::param::Parameters;
 use serde_json::{json, Value};
 use std::path::{Path, PathBuf};
 

@@ -10,7 +10,7 @@ use eqv_core::checkpoint::{
     encode, load_params, parse_checkpoint, read_checkpoint, save_params, CheckpointError, Metadata,
 };
 use eqv_core::param::{Param, Parameters};
-use eqv_core::train::*;
+use eqv_train::*;
 use serde_json::Value;
 use std::path::{Path, PathBuf};
 use std::time::{Duration, Instant};

@@ -10,7 +10,7 @@
 //! scratch copy and checked again, so a failed step leaves both the model
 //! and the optimiser state exactly as they were.
 
-use crate::param::Parameters;
+use eqv_core::param::Parameters;
 use std::fmt;
 
 /// Adam's settings. The defaults are the paper's (β1 0.9, β2 0.999,
@@ -301,7 +301,7 @@ impl Adam {
 #[cfg(test)]
 mod tests {
     use super::*;
-    use crate::param::Param;
+    use eqv_core::param::Param;
 
     #[test]
     fn first_step_moves_each_entry_by_lr() {

@@ -14,12 +14,13 @@
 //! ```
 //!
 //! The parser depends only on `std` and [`crate::irrep`], so the proc-macro
-//! crate includes this very file (`#[path]`) to check irreps strings at
-//! compile time; errors carry byte offsets into the string so the macro can
-//! point inside the user's literal.
+//! crate uses this very parser to check irreps strings at compile time;
+//! errors carry byte offsets into the string so the macro can point inside
+//! the user's literal.
 //!
 //! ```
-//! use eqv_core::irreps::Irreps;
+//! # use eqv_irreps as eqv;
+//! use eqv::irreps::Irreps;
 //! let irreps: Irreps = "16x0e + 8x1o + 2y".parse().unwrap();
 //! assert_eq!(irreps.to_string(), "16x0e+8x1o+1x2e");
 //! assert_eq!(irreps.dim(), 16 + 24 + 5);
@@ -235,7 +236,7 @@ impl Irreps {
     }
 
     /// `1x0e + 1x1o + 1x2e + ... + 1x(lmax)`, parity `(-1)^l`: the irreps of
-    /// [`spherical_harmonics_up_to`](crate::so3::spherical_harmonics_up_to).
+    /// `eqv::so3::spherical_harmonics_up_to`.
     pub fn spherical_harmonics(lmax: u32) -> Self {
         Irreps::new(
             (0..=lmax)

@@ -1,7 +1,7 @@
 //! eqv's default silicon dataset: deterministic, labelled, varied.
 
-use eqv_core::classical::{silicon_dataset, SiliconDatasetConfig, StillingerWeber};
-use eqv_core::data::{format_extxyz, parse_extxyz, SpeciesMap, Value};
+use eqv_data::classical::{silicon_dataset, SiliconDatasetConfig, StillingerWeber};
+use eqv_data::data::{format_extxyz, parse_extxyz, SpeciesMap, Value};
 
 #[test]
 fn data_dataset_tiny_is_deterministic_and_labelled() {

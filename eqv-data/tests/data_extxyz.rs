@@ -1,7 +1,7 @@
 //! The extended XYZ reader and writer against files written by ASE
 //! (tools/data/make_ase_fixtures.py) and against malformed input.
 
-use eqv_core::data::{
+use eqv_data::data::{
     format_extxyz, parse_extxyz, parse_extxyz_with, read_extxyz, write_extxyz, ColumnData,
     DataError, Frame, ReadOptions, Value,
 };

@@ -1,8 +1,8 @@
 //! Neighbour lists against a brute-force search over periodic images.
 #![allow(clippy::needless_range_loop)] // index loops read like the math
 
-use eqv_core::data::{Frame, NeighborList};
-use eqv_core::rng::Rng;
+use eqv_data::data::{Frame, NeighborList};
+use eqv_data::rng::Rng;
 
 type Edge = (u32, u32, [i32; 3]);
 

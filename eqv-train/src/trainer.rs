@@ -29,14 +29,14 @@ use super::saving::{new_run_id, CheckpointWriter};
 use super::schedule::{Schedule, Scheduler};
 use super::stop::StopFlag;
 use super::TrainError;
-use crate::data::{Frame, SpeciesMap};
-use crate::equivariance::{check_model_equivariance, EquivarianceReport};
-use crate::feat::Feat;
-use crate::graph::{energy_force_gradient, EnergyModel, Graph, LossGradient, LossTerms};
-use crate::irrep::Scalar;
-use crate::model::{kind, Model};
-use crate::param::{Param, Parameters};
-use crate::real::Real;
+use eqv_core::data::{Frame, SpeciesMap};
+use eqv_core::equivariance::{check_model_equivariance, EquivarianceReport};
+use eqv_core::feat::Feat;
+use eqv_core::graph::{energy_force_gradient, EnergyModel, Graph, LossGradient, LossTerms};
+use eqv_core::irrep::Scalar;
+use eqv_core::model::{kind, Model};
+use eqv_core::param::{Param, Parameters};
+use eqv_core::real::Real;
 use rayon::prelude::*;
 use serde_json::json;
 use std::ops::ControlFlow;
@@ -769,12 +769,12 @@ pub fn train<M: EnergyModel + Parameters + Sync>(
 #[cfg(test)]
 mod tests {
     use super::*;
-    use crate::classical::{silicon_dataset, SiliconDatasetConfig};
-    use crate::irrep::Scalar;
-    use crate::ops::activation::Tanh;
-    use crate::ops::linear::Linear;
-    use crate::param::join_path;
-    use crate::rng::Rng;
+    use eqv_core::classical::{silicon_dataset, SiliconDatasetConfig};
+    use eqv_core::irrep::Scalar;
+    use eqv_core::ops::activation::Tanh;
+    use eqv_core::ops::linear::Linear;
+    use eqv_core::param::join_path;
+    use eqv_core::rng::Rng;
 
     /// `E = Σ_atoms (c + ½ Σ_edges w2·tanh(w1·d + b1))`.
     struct Tiny {

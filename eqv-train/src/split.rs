@@ -18,8 +18,8 @@
 //! it.
 
 use super::TrainError;
-use crate::data::Frame;
-use crate::rng::Rng;
+use eqv_core::data::Frame;
+use eqv_core::rng::Rng;
 
 /// Indices `0..n` split into `(train, valid)`, each sorted.
 ///
@@ -275,8 +275,8 @@ mod tests {
         for r in 0..runs {
             for s in 0..per_run {
                 let mut f = Frame::new(vec![14], vec![[0.0; 3]]);
-                f.info_set("run", crate::data::Value::Int(r as i64));
-                f.info_set("md_step", crate::data::Value::Int(s as i64));
+                f.info_set("run", eqv_core::data::Value::Int(r as i64));
+                f.info_set("md_step", eqv_core::data::Value::Int(s as i64));
                 out.push(f);
             }
         }

@@ -1,4 +1,5 @@
-//! Training interatomic potentials on energies and forces.
+//! Training interatomic potentials on energies and forces, for any eqv
+//! energy model (users reach it through the facade as `eqv::train`).
 //!
 //! The pieces, one idea per file:
 //! * [`split`]: train / validation / test splits by contiguous time blocks
@@ -7,7 +8,7 @@
 //! * [`budget`]: neighbours per atom and memory of the graphs, estimated
 //!   from the data's density before any neighbour list is built;
 //! * [`loader`]: per-species reference energies E0, frames turned into
-//!   [`Batch`](crate::graph::Batch)es once (neighbour lists included) and
+//!   [`Batch`](eqv_core::graph::Batch)es once (neighbour lists included) and
 //!   shuffled into mini-batches per epoch, deterministically from a seed;
 //! * [`optimizer`]: Adam/AdamW with global-norm gradient clipping, which
 //!   refuses to apply a non-finite gradient;
@@ -32,7 +33,10 @@
 //! (energy per atom, as NequIP and MACE report it; the force term is the
 //! squared *vector* error per atom, i.e. three times the per-component mean
 //! square error). Its exact parameter gradient, force term included, comes
-//! from [`energy_force_gradient`](crate::graph::energy_force_gradient).
+//! from [`energy_force_gradient`](eqv_core::graph::energy_force_gradient).
+
+#![forbid(unsafe_code)]
+#![warn(missing_docs)]
 
 pub mod budget;
 pub mod loader;
@@ -63,8 +67,8 @@ pub use split::{split_blocks, split_frames, split_indices, BlockSplit, SplitIndi
 pub use stop::StopFlag;
 pub use trainer::{train, EpochRecord, NoHooks, StopReason, TrainConfig, TrainHooks, TrainOutcome};
 
-use crate::checkpoint::CheckpointError;
-use crate::data::DataError;
+use eqv_core::checkpoint::CheckpointError;
+use eqv_core::data::DataError;
 use std::fmt;
 use std::path::PathBuf;
 

@@ -7,13 +7,13 @@
 //!
 //! [`evaluate`] computes them (and the training loss on the whole set) and
 //! returns the predictions; [`predict_frames`] returns frames carrying the
-//! predictions, ready for [`write_extxyz`](crate::data::write_extxyz).
+//! predictions, ready for [`write_extxyz`](eqv_core::data::write_extxyz).
 
 use super::loader::{Dataset, ReferenceEnergies};
 use super::TrainError;
-use crate::data::{Column, ColumnData, Frame, Value};
-use crate::graph::{energy_and_forces, Batch, EnergyModel, Graph};
-use crate::tape::Tape;
+use eqv_core::data::{Column, ColumnData, Frame, Value};
+use eqv_core::graph::{energy_and_forces, Batch, EnergyModel, Graph};
+use eqv_core::tape::Tape;
 use rayon::prelude::*;
 
 /// Weights of the two loss terms,
@@ -159,7 +159,7 @@ pub fn evaluate<M: EnergyModel + Sync>(
 
 /// Copies of `frames` carrying the model's total energies (E0 added back)
 /// and forces, stored as `storage` says. Write them with
-/// [`write_extxyz`](crate::data::write_extxyz).
+/// [`write_extxyz`](eqv_core::data::write_extxyz).
 pub fn predict_frames<M: EnergyModel + Sync>(
     model: &M,
     frames: &[Frame],

@@ -2,9 +2,9 @@
 //! against finite differences, invariances.
 #![allow(clippy::needless_range_loop)] // index loops read like the math
 
-use eqv_core::classical::{dataset::silicon_cluster, diamond_silicon, StillingerWeber};
-use eqv_core::data::Frame;
-use eqv_core::rng::Rng;
+use eqv_data::classical::{dataset::silicon_cluster, diamond_silicon, StillingerWeber};
+use eqv_data::data::Frame;
+use eqv_data::rng::Rng;
 
 fn rattled(frame: &Frame, scale: f64, seed: u64) -> Frame {
     let mut rng = Rng::new(seed);

@@ -1,7 +1,7 @@
 //! Species maps and least-squares reference energies.
 
-use eqv_core::data::{reference_energies, Frame, SpeciesMap};
-use eqv_core::rng::Rng;
+use eqv_data::data::{reference_energies, Frame, SpeciesMap};
+use eqv_data::rng::Rng;
 
 fn frame(numbers: Vec<u8>, energy: f64) -> Frame {
     let n = numbers.len();

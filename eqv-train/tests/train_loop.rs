@@ -8,7 +8,7 @@ mod train_common;
 use eqv_core::checkpoint::load_params;
 use eqv_core::data::{format_extxyz, parse_extxyz, Frame, SpeciesMap};
 use eqv_core::param::Parameters;
-use eqv_core::train::*;
+use eqv_train::*;
 use std::ops::ControlFlow;
 use train_common::{sw_frames, PairModel, CUTOFF};
 

@@ -10,11 +10,11 @@
 //! count around a sample of its atoms (at most `N − 1` neighbours). A run
 //! past the [`GraphLimits`] is refused with the numbers in the message.
 
-use crate::data::Frame;
+use eqv_core::data::Frame;
 
 /// Bytes the training data keeps per directed edge: centre and neighbour
 /// indices (8 bytes each) and the image shift (three f64), as stored by
-/// [`Batch`](crate::graph::Batch).
+/// [`Batch`](eqv_core::graph::Batch).
 pub const BYTES_PER_EDGE: f64 = 40.0;
 
 /// The largest graphs a run may build.

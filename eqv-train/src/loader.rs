@@ -3,7 +3,7 @@
 //!
 //! * [`ReferenceEnergies`]: per-species E0 fitted by least squares on the
 //!   *training* frames (as MACE does, via
-//!   [`crate::data::reference_energies`]). The network
+//!   [`eqv_core::data::reference_energies`]). The network
 //!   learns the residual `E − Σ_atoms E0`, a few eV instead of −10³ eV, and
 //!   E0 is added back at prediction.
 //! * [`Dataset`]: every frame turned once into a one-structure
@@ -15,9 +15,9 @@
 //!   repeated exactly.
 
 use super::TrainError;
-use crate::data::{reference_energies, symbol, DataError, Frame, SpeciesMap};
-use crate::graph::Batch;
-use crate::rng::Rng;
+use eqv_core::data::{reference_energies, symbol, DataError, Frame, SpeciesMap};
+use eqv_core::graph::Batch;
+use eqv_core::rng::Rng;
 use serde_json::{json, Value};
 
 /// Per-species reference energies E0 (eV) together with the species map
@@ -30,7 +30,7 @@ pub struct ReferenceEnergies {
 
 impl ReferenceEnergies {
     /// Least-squares E0 from the labelled frames (see
-    /// [`crate::data::reference_energies`] for how
+    /// [`eqv_core::data::reference_energies`] for how
     /// under-determined compositions are resolved).
     pub fn fit(frames: &[Frame], species: &SpeciesMap) -> Result<Self, DataError> {
         let e0 = reference_energies(frames, species)?;
@@ -108,12 +108,12 @@ impl ReferenceEnergies {
     /// [`train`](super::train) (under `reference_energies` in the JSON
     /// summary of the safetensors metadata): what an evaluation needs next
     /// to the parameters, which
-    /// [`load_params`](crate::checkpoint::load_params) reads.
+    /// [`load_params`](eqv_core::checkpoint::load_params) reads.
     pub fn from_checkpoint(path: impl AsRef<std::path::Path>) -> Result<Self, DataError> {
         let path = path.as_ref();
         let bad = |m: String| DataError::invalid(format!("{}: {m}", path.display()));
-        let ckpt = crate::checkpoint::read_checkpoint(path).map_err(|e| match e {
-            crate::checkpoint::CheckpointError::Io { source, .. } => DataError::Io {
+        let ckpt = eqv_core::checkpoint::read_checkpoint(path).map_err(|e| match e {
+            eqv_core::checkpoint::CheckpointError::Io { source, .. } => DataError::Io {
                 path: path.display().to_string(),
                 error: source,
             },

@@ -7,7 +7,7 @@
 mod train_common;
 
 use eqv_core::data::Frame;
-use eqv_core::train::*;
+use eqv_train::*;
 use std::time::Instant;
 use train_common::{sw_frames, PairModel, CUTOFF};
 

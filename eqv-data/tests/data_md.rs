@@ -1,10 +1,10 @@
 //! Molecular dynamics: units, NVE energy conservation, Langevin temperature,
 //! determinism.
 
-use eqv_core::classical::md::{BOLTZMANN_EV_PER_K, FS_PER_TIME_UNIT};
-use eqv_core::classical::{diamond_silicon, Md, Potential, StillingerWeber, Thermostat};
-use eqv_core::data::{DataError, Frame};
-use eqv_core::rng::Rng;
+use eqv_data::classical::md::{BOLTZMANN_EV_PER_K, FS_PER_TIME_UNIT};
+use eqv_data::classical::{diamond_silicon, Md, Potential, StillingerWeber, Thermostat};
+use eqv_data::data::{DataError, Frame};
+use eqv_data::rng::Rng;
 
 const SI: f64 = 28.0855;
 

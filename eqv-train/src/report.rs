@@ -152,5 +152,5 @@ pub fn write_report(path: impl AsRef<Path>, report: &Value) -> Result<(), TrainE
         source,
     };
     let text = serde_json::to_string_pretty(report).map_err(|e| io(std::io::Error::other(e)))?;
-    crate::checkpoint::atomic::write_atomic(path, (text + "\n").as_bytes()).map_err(io)
+    eqv_core::checkpoint::atomic::write_atomic(path, (text + "\n").as_bytes()).map_err(io)
 }
