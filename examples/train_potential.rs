@@ -12,79 +12,25 @@
 //! cargo run --release --example train_potential -- --data train.extxyz --valid valid.extxyz --report report.json
 //! ```
 //!
-//! Everything the run writes goes to `--out` (default
-//! `target/train_potential`; files of a previous run there are removed
-//! first): the data it made, the checkpoint (`model.safetensors`, which
-//! describes itself, and `model.json`, written with it), the learning curve
-//! (`learning_curve.svg`), validation and test predictions
-//! (`valid_predictions.extxyz`, `test_predictions.extxyz`) and the JSON
-//! report, which quotes the test metrics. `evaluate_potential` reloads the
-//! checkpoint.
+//! This is `eqv train` (the `eqv-cli` crate) with its output in
+//! `target/train_potential`: the same options, including `--config`.
+//! Everything the run writes goes to `--out` (files of a previous run there
+//! are removed first): the data it made, the checkpoint
+//! (`model.safetensors`, which describes itself, and `model.json`), the
+//! options as `config.toml`, the per-epoch log `epochs.csv`, the learning
+//! curve (`learning_curve.svg`), validation and test predictions and the
+//! JSON report, which quotes the test metrics. `evaluate_potential` (or
+//! `eqv evaluate`) reloads the checkpoint.
 //!
 //! Ctrl-C finishes the current step, writes the checkpoint and the report,
 //! prints where, and exits with code 130; a second Ctrl-C quits at once.
 
-#[path = "support/args.rs"]
-mod args;
-use eqv::zoo::nequip;
-#[path = "support/run.rs"]
-mod run;
-
-use args::Args;
-use eqv::train::{StopFlag, StopReason};
 use std::process::ExitCode;
 
-const ABOUT: &str =
-    "Train a NequIP-like equivariant potential on energies and forces (extended XYZ).";
-
 fn main() -> ExitCode {
-    let args = match Args::parse(ABOUT, run::OPTIONS) {
-        Ok(a) => a,
-        Err(e) => {
-            eprintln!("error: {e}");
-            return ExitCode::from(2);
-        }
-    };
-    let stop = StopFlag::new();
-    let on_signal = stop.clone();
-    if let Err(e) = ctrlc::set_handler(move || {
-        if on_signal.is_requested() {
-            eprintln!("\nsecond Ctrl-C: quitting now, without checkpoint or report");
-            std::process::exit(130);
-        }
-        eprintln!("\nCtrl-C: finishing the current step, then writing the checkpoint and the report (Ctrl-C again quits at once)");
-        on_signal.request();
-    }) {
-        eprintln!("warning: no Ctrl-C handler ({e}); Ctrl-C will end the run without a checkpoint");
-    }
-    match run::run_interruptible(&args, "Nequip", "target/train_potential", stop, build) {
-        Ok(summary) if matches!(summary.outcome.stop_reason, StopReason::Interrupted { .. }) => {
-            ExitCode::from(130)
-        }
-        Ok(_) => ExitCode::SUCCESS,
-        Err(e) => {
-            eprintln!("error: {e}");
-            ExitCode::FAILURE
-        }
-    }
-}
-
-/// The NequIP-like model with the sizes given on the command line.
-fn build(setup: &run::Setup) -> Result<(nequip::Nequip, serde_json::Value), String> {
-    let a = setup.args;
-    let (channels, vectors, layers) = if setup.smoke { (4, 2, 1) } else { (16, 8, 2) };
-    let channels = a.get_or("channels", channels)?;
-    let vectors = a.get_or("vectors", vectors)?;
-    let layers = a.get_or("layers", layers)?;
-    let n_basis = a.get_or("n-basis", 8)?;
-    let seed = a.get_or("seed", 0u64)?;
-    let mut cfg = nequip::nequip_config(setup.species, channels, vectors, layers, setup.cutoff);
-    cfg.n_basis = n_basis;
-    cfg.interactions.n_basis = n_basis;
-    cfg.scale = setup.force_rms;
-    let json = serde_json::json!({
-        "species": setup.species, "channels": channels, "vectors": vectors,
-        "layers": layers, "n_basis": n_basis, "cutoff": setup.cutoff, "scale": setup.force_rms,
-    });
-    Ok((nequip::Nequip::new(&cfg, seed), json))
+    eqv_cli::train::main(
+        "train_potential",
+        std::env::args_os(),
+        "target/train_potential",
+    )
 }

@@ -22,3 +22,6 @@ pub mod local_frame;
 pub mod mace;
 pub mod nequip;
 pub mod painn;
+pub mod trained;
+
+pub use trained::{load, Trained, ZooModel};

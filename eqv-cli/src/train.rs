@@ -3,26 +3,83 @@
 //! test split by time blocks, training (interruptible), and everything a
 //! run leaves behind.
 
-// Each example uses the part of this module it needs.
-#![allow(dead_code)]
-
-use crate::args::{Args, Spec};
+use crate::epoch_log::EpochLog;
+use crate::options::{Args, Spec};
 use eqv::classical::{silicon_dataset, SiliconDatasetConfig};
 use eqv::data::{read_extxyz, write_extxyz, Frame, SpeciesMap};
 use eqv::graph::EnergyModel;
 use eqv::param::Parameters;
 use eqv::train::{
-    check_writable, evaluate, metric_text, metrics_json, predict_frames, report_json, split_blocks,
-    train, write_learning_curve, write_report, BlockSplit, GraphEstimate, GraphLimits, LossWeights,
-    Metrics, NoHooks, PredictionStorage, StopFlag, StopReason, TrainConfig, TrainError,
-    TrainOutcome,
+    check_writable, evaluate, metric_text, metrics_json, predict_frames, read_trained, report_json,
+    split_blocks, train, write_learning_curve, write_report, BlockSplit, GraphEstimate,
+    GraphLimits, LossWeights, Metrics, PredictionStorage, StopFlag, StopReason, TrainConfig,
+    TrainError, TrainOutcome,
 };
 use serde_json::{json, Value};
 use std::error::Error;
 use std::path::{Path, PathBuf};
+use std::process::ExitCode;
+
+/// What `train` says about itself.
+pub const ABOUT: &str =
+    "Train an equivariant interatomic potential on energies and forces (extended XYZ).";
+
+/// Parses `argv` (program name first), lays the options over `--config`,
+/// and trains: the whole `train` subcommand, and the `train_potential`
+/// example. Exit codes: 0 done, 1 an error (one line), 2 bad usage, 130
+/// stopped by Ctrl-C after writing the checkpoint and the report.
+pub fn main<I, T>(name: &'static str, argv: I, default_out: &str) -> ExitCode
+where
+    I: IntoIterator<Item = T>,
+    T: Into<std::ffi::OsString> + Clone,
+{
+    let args = match Args::try_parse_from(name, ABOUT, OPTIONS, argv) {
+        Ok(a) => a,
+        Err(e) => {
+            let _ = e.print();
+            return ExitCode::from(if e.use_stderr() { 2 } else { 0 });
+        }
+    };
+    let args = match args.path("config") {
+        Some(file) => match args.clone().over_config(OPTIONS, &file) {
+            Ok(a) => a,
+            Err(e) => {
+                eprintln!("error: {e}");
+                return ExitCode::from(2);
+            }
+        },
+        None => args,
+    };
+    let stop = crate::interrupt::stop_on_ctrl_c();
+    match crate::models::train_selected(&args, default_out, stop) {
+        Ok(summary) if matches!(summary.outcome.stop_reason, StopReason::Interrupted { .. }) => {
+            ExitCode::from(130)
+        }
+        Ok(_) => ExitCode::SUCCESS,
+        Err(e) => {
+            eprintln!("error: {e}");
+            ExitCode::FAILURE
+        }
+    }
+}
 
 /// The options every training example accepts.
 pub const OPTIONS: Spec = &[
+    (
+        "config",
+        true,
+        "read options from this TOML file (keys are the option names; the command line wins); the run writes the options it used to OUT/config.toml",
+    ),
+    (
+        "model",
+        true,
+        "the architecture to train: nequip (default)",
+    ),
+    (
+        "resume",
+        false,
+        "start from the weights of the checkpoint in --out (same model and sizes; the optimiser's moments start afresh)",
+    ),
     (
         "data",
         true,
@@ -111,21 +168,28 @@ pub const OPTIONS: Spec = &[
 
 /// What the model builder is told.
 pub struct Setup<'a> {
+    /// The run's options (sizes, seed, ...).
     pub args: &'a Args,
+    /// Number of species in the training data.
     pub species: usize,
     /// Root mean square of the training forces' components (eV/Å): the
     /// natural energy scale per atom for the network's output.
     pub force_rms: f64,
+    /// Neighbour cutoff (Å).
     pub cutoff: f64,
+    /// `--smoke`: a tiny, fast run.
     pub smoke: bool,
 }
 
 /// What a finished run reports (the comparison example reads it).
 pub struct RunSummary {
+    /// The model's name.
     pub name: String,
+    /// What the trainer returned.
     pub outcome: TrainOutcome,
     /// Metrics on the test set (never used for any choice during training).
     pub test_metrics: Option<Metrics>,
+    /// The JSON report as written.
     pub report: Value,
 }
 
@@ -135,6 +199,8 @@ pub struct RunSummary {
 pub const RUN_FILES: &[&str] = &[
     "model.safetensors",
     "model.json",
+    "config.toml",
+    "epochs.csv",
     "report.json",
     "learning_curve.svg",
     "valid_predictions.extxyz",
@@ -222,7 +288,12 @@ fn clear_previous_run(args: &Args, out: &Path) -> Result<(), String> {
         .filter_map(|p| p.canonicalize().ok())
         .collect();
     let mut stale: Vec<PathBuf> = Vec::new();
-    for name in RUN_FILES {
+    let keep = if args.flag("resume") {
+        &["model.safetensors", "model.json"][..]
+    } else {
+        &[][..]
+    };
+    for name in RUN_FILES.iter().filter(|n| !keep.contains(n)) {
         let p = out.join(name);
         stale.extend(eqv::checkpoint::atomic::stale_temp_files(&p));
         if p.is_file() && !p.canonicalize().is_ok_and(|c| inputs.contains(&c)) {
@@ -433,7 +504,17 @@ where
         .path("report")
         .unwrap_or_else(|| out.join("report.json"));
     check_writable(&report_path).map_err(|e| format!("--report: {e}"))?;
+    let checkpoint = out.join("model.safetensors");
+    // Read (and check) the checkpoint to resume from before anything of
+    // the old run is removed.
+    let resume_from = if args.flag("resume") {
+        Some(read_trained(&checkpoint).map_err(|e| format!("--resume: {e}"))?)
+    } else {
+        None
+    };
     clear_previous_run(args, &out)?;
+    std::fs::write(out.join("config.toml"), args.to_toml(OPTIONS))
+        .map_err(|e| format!("{}: {e}", out.join("config.toml").display()))?;
     let frames = data(args, &out, seed, smoke)?;
     let (train_frames, valid_frames, test_frames) = split(args, frames, seed)?;
     let (train_frames, valid_frames, test_frames) = match augment {
@@ -491,9 +572,27 @@ where
         smoke,
     };
     let (mut model, model_json) = build(&setup)?;
+    if let Some(trained) = &resume_from {
+        if trained.model_name != name {
+            return Err(format!(
+                "--resume: {} holds a `{}`, this run trains `{name}`",
+                checkpoint.display(),
+                trained.model_name
+            )
+            .into());
+        }
+        trained
+            .checkpoint
+            .load_into(&mut model, name)
+            .map_err(|e| format!("--resume: {e} (were the model's sizes changed?)"))?;
+        println!(
+            "resuming from {} (epoch {})",
+            checkpoint.display(),
+            trained.epoch
+        );
+    }
 
     let default_cfg = TrainConfig::default();
-    let checkpoint = out.join("model.safetensors");
     let cfg = TrainConfig {
         epochs: args.get_or("epochs", if smoke { 2 } else { 200 })?,
         batch_size: args.get_or("batch-size", 4)?,
@@ -525,7 +624,8 @@ where
         test_frames.len(),
         estimate.neighbors_per_atom
     );
-    let outcome = train(&mut model, &train_frames, &valid_frames, &cfg, &mut NoHooks).map_err(
+    let mut log = EpochLog::create(&out.join("epochs.csv"))?;
+    let outcome = train(&mut model, &train_frames, &valid_frames, &cfg, &mut log).map_err(
         |e| -> Box<dyn Error> {
             match e {
                 TrainError::Diverged { .. } => format!(
@@ -540,6 +640,12 @@ where
         },
     )?;
 
+    if let Some(e) = log.error() {
+        eprintln!(
+            "warning: the epoch log {} is incomplete: {e}",
+            out.join("epochs.csv").display()
+        );
+    }
     // What the run leaves behind (model.json is written by the trainer,
     // together with the weights).
     write_learning_curve(out.join("learning_curve.svg"), &outcome.history)?;

@@ -1,29 +1,25 @@
-//! The training and evaluation commands as a user runs them: every bad
-//! input is a one-line error naming the option (never a panic, never
-//! training first), Ctrl-C (SIGINT) stops a run with a checkpoint that
-//! `evaluate_potential` loads, a new run into an old `--out` removes the
-//! old run's files, and a damaged or mismatched checkpoint is refused.
-//!
-//! The examples are built by `cargo test` (it builds every example); run
-//! alone, `cargo build --example train_potential --example
-//! evaluate_potential` first.
+//! The `eqv` tool as a user runs it: every bad input is a one-line error
+//! naming the option (never a panic, never training first), Ctrl-C
+//! (SIGINT) stops a run with a checkpoint that `eqv evaluate` loads, a new
+//! run into an old `--out` removes the old run's files, a damaged or
+//! mismatched checkpoint is refused, a config file gives the options and
+//! is copied into the run, `--resume` continues from the checkpoint, and
+//! `eqv inspect` shows what a checkpoint holds.
 
 use std::io::{BufRead, BufReader};
-use std::path::{Path, PathBuf};
+use std::path::PathBuf;
 use std::process::{Command, Output, Stdio};
 use std::time::{Duration, Instant};
 
-fn example(name: &str) -> PathBuf {
-    // target/<profile>/deps/train_cli-<hash> -> target/<profile>/examples/<name>
-    let exe = std::env::current_exe().unwrap();
-    let profile = exe.parent().and_then(Path::parent).unwrap();
-    let path = profile.join("examples").join(name);
-    assert!(
-        path.exists(),
-        "{} is missing: `cargo test` builds the examples; run alone, build them first with `cargo build --example {name}`",
-        path.display()
-    );
-    path
+/// The `eqv` binary and the subcommand of a former example's name.
+fn tool(name: &str) -> Command {
+    let mut cmd = Command::new(env!("CARGO_BIN_EXE_eqv"));
+    cmd.arg(match name {
+        "train_potential" => "train",
+        "evaluate_potential" => "evaluate",
+        other => other,
+    });
+    cmd
 }
 
 fn temp_dir(name: &str) -> PathBuf {
@@ -34,7 +30,7 @@ fn temp_dir(name: &str) -> PathBuf {
 }
 
 fn run(name: &str, args: &[&str]) -> Output {
-    Command::new(example(name)).args(args).output().unwrap()
+    tool(name).args(args).output().unwrap()
 }
 
 fn text(b: &[u8]) -> String {
@@ -132,7 +128,7 @@ fn an_absurd_learning_rate_fails_with_lower_lr() {
 fn sigint_stops_with_a_checkpoint_that_evaluate_loads() {
     let dir = temp_dir("sigint");
     let out = dir.join("out");
-    let mut child = Command::new(example("train_potential"))
+    let mut child = tool("train_potential")
         .args([
             "--smoke",
             "--epochs",
@@ -262,5 +258,129 @@ fn old_files_are_removed_and_mismatched_or_damaged_checkpoints_refused() {
     let o = evaluate();
     assert_one_line_error(&o, "");
     assert!(text(&o.stderr).contains("checksum"), "{}", text(&o.stderr));
+    std::fs::remove_dir_all(&dir).ok();
+}
+
+#[test]
+fn a_config_file_gives_the_options_and_the_run_keeps_a_copy_and_a_csv_log() {
+    let dir = temp_dir("config");
+    let out = dir.join("out");
+    let config = dir.join("run.toml");
+    std::fs::write(
+        &config,
+        format!(
+            "smoke = true\nquiet = true\nepochs = 3\nlr = 0.005\nout = {:?}\n",
+            out.display().to_string()
+        ),
+    )
+    .unwrap();
+    // The command line wins over the file.
+    let o = run(
+        "train_potential",
+        &["--config", config.to_str().unwrap(), "--seed", "2"],
+    );
+    assert!(o.status.success(), "{}", text(&o.stderr));
+    let copy: String = std::fs::read_to_string(out.join("config.toml")).unwrap();
+    for line in ["epochs = 3", "lr = 0.005", "seed = 2", "smoke = true"] {
+        assert!(copy.lines().any(|l| l == line), "{line} not in {copy}");
+    }
+    let csv = std::fs::read_to_string(out.join("epochs.csv")).unwrap();
+    let lines: Vec<&str> = csv.lines().collect();
+    assert_eq!(lines.len(), 1 + 3, "{csv}");
+    assert!(lines[0].starts_with("epoch,elapsed_s,lr,"), "{csv}");
+    assert!(lines[3].starts_with("3,"), "{csv}");
+    for l in &lines[1..] {
+        assert_eq!(l.split(',').count(), lines[0].split(',').count(), "{l}");
+    }
+
+    // The copy alone reproduces the run's options.
+    let again = dir.join("again");
+    let o = run(
+        "train_potential",
+        &[
+            "--config",
+            out.join("config.toml").to_str().unwrap(),
+            "--out",
+            again.to_str().unwrap(),
+        ],
+    );
+    assert!(o.status.success(), "{}", text(&o.stderr));
+    assert_eq!(
+        std::fs::read_to_string(again.join("epochs.csv"))
+            .unwrap()
+            .lines()
+            .count(),
+        4
+    );
+
+    // A misspelt key is an error naming the file and the key.
+    std::fs::write(&config, "learning_rate = 0.1\n").unwrap();
+    let o = run("train_potential", &["--config", config.to_str().unwrap()]);
+    assert_one_line_error(&o, &format!("{}: `learning_rate`", config.display()));
+    std::fs::remove_dir_all(&dir).ok();
+}
+
+#[test]
+fn resume_starts_from_the_checkpoint_and_inspect_shows_it() {
+    let dir = temp_dir("resume");
+    let out = dir.join("out");
+    let o = run(
+        "train_potential",
+        &["--smoke", "--quiet", "--out", out.to_str().unwrap()],
+    );
+    assert!(o.status.success(), "{}", text(&o.stderr));
+
+    let o = run("inspect", &[out.to_str().unwrap()]);
+    assert!(o.status.success(), "{}", text(&o.stderr));
+    let shown = text(&o.stdout);
+    for part in [
+        "model       Nequip",
+        "cutoff      4 Å",
+        "Si ",
+        "parameters  448",
+    ] {
+        assert!(shown.contains(part), "{part} not in {shown}");
+    }
+
+    let o = run(
+        "train_potential",
+        &[
+            "--smoke",
+            "--quiet",
+            "--resume",
+            "--out",
+            out.to_str().unwrap(),
+        ],
+    );
+    assert!(o.status.success(), "{}", text(&o.stderr));
+    assert!(
+        text(&o.stdout).contains("resuming from"),
+        "{}",
+        text(&o.stdout)
+    );
+    // Other sizes cannot resume from this checkpoint.
+    let o = run(
+        "train_potential",
+        &[
+            "--smoke",
+            "--channels",
+            "6",
+            "--resume",
+            "--out",
+            out.to_str().unwrap(),
+        ],
+    );
+    assert!(!o.status.success());
+    assert!(text(&o.stderr).contains("--resume"), "{}", text(&o.stderr));
+    // Nothing to resume from is an error before training.
+    let empty = dir.join("empty");
+    let o = run(
+        "train_potential",
+        &["--smoke", "--resume", "--out", empty.to_str().unwrap()],
+    );
+    assert_one_line_error(&o, "--resume");
+
+    let o = run("inspect", &[dir.join("missing").to_str().unwrap()]);
+    assert!(!o.status.success());
     std::fs::remove_dir_all(&dir).ok();
 }

@@ -1,0 +1,48 @@
+//! The architectures `train --model` builds, with the sizes the options
+//! give. The config each stores in its checkpoint is the one
+//! `eqv::zoo::load` reads back.
+
+use crate::options::Args;
+use crate::train::{run_interruptible, RunSummary, Setup};
+use eqv::train::StopFlag;
+use eqv::zoo::nequip::{nequip_config, Nequip};
+use eqv::zoo::trained::nequip_json;
+use serde_json::Value;
+use std::error::Error;
+
+/// The names `--model` accepts.
+pub const NAMES: &[&str] = &["nequip"];
+
+/// Trains the architecture `--model` names (default `nequip`).
+pub fn train_selected(
+    args: &Args,
+    default_out: &str,
+    stop: StopFlag,
+) -> Result<RunSummary, Box<dyn Error>> {
+    let name: String = args.get_or("model", "nequip".to_string())?;
+    match name.to_ascii_lowercase().as_str() {
+        "nequip" => run_interruptible(args, "Nequip", default_out, stop, build_nequip),
+        other => Err(format!(
+            "--model {other}: unknown architecture; choose one of {}",
+            NAMES.join(", ")
+        )
+        .into()),
+    }
+}
+
+/// The NequIP-like model with the sizes given by the options.
+pub fn build_nequip(setup: &Setup) -> Result<(Nequip, Value), String> {
+    let a = setup.args;
+    let (channels, vectors, layers) = if setup.smoke { (4, 2, 1) } else { (16, 8, 2) };
+    let channels = a.get_or("channels", channels)?;
+    let vectors = a.get_or("vectors", vectors)?;
+    let layers = a.get_or("layers", layers)?;
+    let n_basis = a.get_or("n-basis", 8)?;
+    let seed = a.get_or("seed", 0u64)?;
+    let mut cfg = nequip_config(setup.species, channels, vectors, layers, setup.cutoff);
+    cfg.n_basis = n_basis;
+    cfg.interactions.n_basis = n_basis;
+    cfg.scale = setup.force_rms;
+    let json = nequip_json(&cfg);
+    Ok((Nequip::new(&cfg, seed), json))
+}
