@@ -17,6 +17,10 @@
 //!   potential that makes the default training data ([`classical`]);
 //! * training ([`train`]) and ready-made models ([`zoo`]).
 //!
+//! **Start with [the guide](guide)**: a first model in 20 lines, the layer
+//! vocabulary with every parameter, the generated methods, nested configs,
+//! output kinds, the trust door, training, and loading a checkpoint.
+//!
 //! The package is published as `eqv-nn` (the name `eqv` on crates.io is an
 //! unrelated crate); its library is named `eqv`, so code writes `use eqv::…`.
 //! It gathers the workspace's crates, each usable on its own:
@@ -31,6 +35,9 @@
 //! | `eqv-zoo` | [`zoo`] (feature `zoo`) | NequIP, MACE, PaiNN, ... declared with the macro |
 #![forbid(unsafe_code)]
 pub use eqv_core::*;
+
+#[cfg(all(feature = "train", feature = "zoo"))]
+pub mod guide;
 
 /// Training interatomic potentials (the `eqv-train` crate).
 #[cfg(feature = "train")]

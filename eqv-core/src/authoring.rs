@@ -22,8 +22,8 @@
 //!   [`crate::non_equivariant::input`], which names the trust at the call.
 //!
 //! ```
-//! use eqv_core::authoring::{self, assert_equivariant};
-//! use eqv_core::prelude::*;
+//! use eqv::authoring::{self, assert_equivariant};
+//! use eqv::prelude::*;
 //!
 //! /// `|x|²` per channel, written from scratch.
 //! fn squared_length<'t>(x: Feat<'t, Vector>) -> Feat<'t, Scalar> {

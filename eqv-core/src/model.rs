@@ -70,9 +70,9 @@ pub mod kind {
 /// anything that can stand for it (rule 8, checked by [`IntoDeclared`]):
 ///
 /// ```
-/// use eqv_core::model::{kind, IntoDeclared, Model};
-/// use eqv_core::param::{Param, Parameters};
-/// use eqv_core::prelude::*;
+/// use eqv::model::{kind, IntoDeclared, Model};
+/// use eqv::param::{Param, Parameters};
+/// use eqv::prelude::*;
 /// struct PairEnergy;
 /// impl Parameters for PairEnergy {
 ///     fn visit(&self, _: &str, _: &mut dyn FnMut(&str, &Param)) {}

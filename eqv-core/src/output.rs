@@ -36,8 +36,8 @@ impl<'t, T: Real> Forces<'t, T> {
     /// atoms.
     ///
     /// ```
-    /// use eqv_core::prelude::*;
-    /// use eqv_core::graph::Batch;
+    /// use eqv::prelude::*;
+    /// use eqv::graph::Batch;
     /// let batch = Batch::from_positions(&[[0.0; 3], [0.5, 0.0, 0.0]], &[0, 0], 1.0)?;
     /// let tape = Tape::<f64>::new();
     /// let g = Graph::new(&tape, &batch);
@@ -45,7 +45,7 @@ impl<'t, T: Real> Forces<'t, T> {
     /// let f: Forces = Forces::from_energy(&g, e);
     /// let total = g.sum_over_atoms(f.feat()); // Newton's third law: zero
     /// assert!(total.norm().to_f64()[0] < 1e-12);
-    /// # Ok::<(), eqv_core::data::DataError>(())
+    /// # Ok::<(), eqv::data::DataError>(())
     /// ```
     ///
     /// # Panics

@@ -147,7 +147,7 @@ impl_real_float!(f64);
 /// every order.
 ///
 /// ```
-/// use eqv_core::real::{derivative, Real};
+/// use eqv::real::{derivative, Real};
 /// let d = derivative(|x| x * x * x, 2.0_f64);
 /// assert!((d - 12.0).abs() < 1e-12);
 /// ```

@@ -75,7 +75,7 @@ impl<T: Real> Tape<T> {
     /// forces and skips every weight gradient (what MD needs).
     ///
     /// ```
-    /// use eqv_core::prelude::*;
+    /// use eqv::prelude::*;
     /// let tape = Tape::<f64>::inference();
     /// let p = Param::zeros(vec![2]);
     /// assert!(!tape.is_tracked(tape.param(&p)));

@@ -36,7 +36,9 @@ mod spec;
 
 use proc_macro::TokenStream;
 
-/// Declares an equivariant network. See the `eqv` crate documentation.
+/// Declares an equivariant network: the layer vocabulary, the generated
+/// methods, nested configs and output kinds are in the guide,
+/// <https://docs.rs/eqv-nn/latest/eqv/guide/index.html> (`eqv::guide`).
 #[proc_macro_attribute]
 pub fn equivariant(attr: TokenStream, item: TokenStream) -> TokenStream {
     expand_equivariant(attr.into(), item.into()).into()

@@ -305,13 +305,13 @@ impl Dataset {
 /// The mini-batches of each epoch.
 ///
 /// ```
-/// use eqv_core::train::Loader;
+/// use eqv::train::Loader;
 /// let loader = Loader::new(10, 4, 42)?;
 /// let epoch = loader.epoch(1);
 /// assert_eq!(epoch.iter().map(Vec::len).collect::<Vec<_>>(), vec![4, 4, 2]);
 /// assert_eq!(epoch, loader.epoch(1));          // same seed and epoch: same order
 /// assert_ne!(epoch, loader.epoch(2));          // a new shuffle every epoch
-/// # Ok::<(), eqv_core::train::TrainError>(())
+/// # Ok::<(), eqv::train::TrainError>(())
 /// ```
 #[derive(Clone, Debug)]
 pub struct Loader {

@@ -129,8 +129,8 @@ pub fn global_norm(grads: &[Vec<f64>]) -> f64 {
 /// global-norm clipping.
 ///
 /// ```
-/// use eqv_core::param::Param;
-/// use eqv_core::train::{Adam, AdamConfig};
+/// use eqv::param::Param;
+/// use eqv::train::{Adam, AdamConfig};
 /// // Minimise (x − 3)².
 /// let mut x = Param::new(vec![1], vec![0.0]);
 /// let mut adam = Adam::new(AdamConfig::default());
@@ -139,7 +139,7 @@ pub fn global_norm(grads: &[Vec<f64>]) -> f64 {
 ///     adam.step(&mut x, &[vec![g]], 0.05)?;
 /// }
 /// assert!((x.data()[0] - 3.0).abs() < 1e-3);
-/// # Ok::<(), eqv_core::train::OptimError>(())
+/// # Ok::<(), eqv::train::OptimError>(())
 /// ```
 #[derive(Clone, Debug)]
 pub struct Adam {

@@ -29,11 +29,11 @@ use eqv_core::rng::Rng;
 /// is outside `[0, 1)`, or a positive fraction is asked of a single frame.
 ///
 /// ```
-/// use eqv_core::train::split_indices;
+/// use eqv::train::split_indices;
 /// let (train, valid) = split_indices(10, 0.2, 7)?;
 /// assert_eq!((train.len(), valid.len()), (8, 2));
 /// assert_eq!(split_indices(10, 0.2, 7)?, (train, valid));
-/// # Ok::<(), eqv_core::train::TrainError>(())
+/// # Ok::<(), eqv::train::TrainError>(())
 /// ```
 pub fn split_indices(
     n: usize,

@@ -147,10 +147,10 @@ impl Batch {
     /// list with the given cutoff. Handy for tests and examples.
     ///
     /// ```
-    /// use eqv_core::graph::Batch;
+    /// use eqv::graph::Batch;
     /// let b = Batch::from_positions(&[[0.0, 0.0, 0.0], [1.0, 0.0, 0.0], [5.0, 0.0, 0.0]], &[0, 1, 0], 2.0)?;
     /// assert_eq!((b.num_atoms(), b.num_edges(), b.num_structures()), (3, 2, 1));
-    /// # Ok::<(), eqv_core::data::DataError>(())
+    /// # Ok::<(), eqv::data::DataError>(())
     /// ```
     pub fn from_positions(
         positions: &[[f64; 3]],

@@ -32,8 +32,8 @@ use crate::tape::Tape;
 /// `Dual<f64>` the tangent parts are the forces' directional derivatives.
 ///
 /// ```
-/// use eqv_core::prelude::*;
-/// use eqv_core::graph::{forces_from_energy, Batch};
+/// use eqv::prelude::*;
+/// use eqv::graph::{forces_from_energy, Batch};
 /// // E = |r_1 − r_0|² summed over both directed edges: F_1 = −4 (r_1 − r_0).
 /// let batch = Batch::from_positions(&[[0.0; 3], [0.5, 0.0, 0.0]], &[0, 0], 1.0)?;
 /// let tape = Tape::<f64>::new();
@@ -41,7 +41,7 @@ use crate::tape::Tape;
 /// let e = g.sum_over_atoms(g.scatter_sum(g.edge_vectors().squared_norm()));
 /// let f = forces_from_energy(&g, e);
 /// assert!((f[1][0] + 2.0).abs() < 1e-12 && (f[0][0] - 2.0).abs() < 1e-12);
-/// # Ok::<(), eqv_core::data::DataError>(())
+/// # Ok::<(), eqv::data::DataError>(())
 /// ```
 ///
 /// # Panics

@@ -34,15 +34,15 @@ struct Index {
 /// reductions (rule 7).
 ///
 /// ```
-/// use eqv_core::prelude::*;
-/// use eqv_core::graph::Batch;
+/// use eqv::prelude::*;
+/// use eqv::graph::Batch;
 /// let batch = Batch::from_positions(&[[0.0, 0.0, 0.0], [0.0, 1.0, 0.0]], &[0, 0], 2.0)?;
 /// let tape = Tape::<f64>::new();
 /// let g = Graph::new(&tape, &batch);
 /// let d = g.edge_vectors().norm();             // [edges, 1] distances
 /// let e = g.sum_over_atoms(g.scatter_sum(d));  // [structures, 1]
 /// assert_eq!(e.to_f64(), vec![2.0]);
-/// # Ok::<(), eqv_core::data::DataError>(())
+/// # Ok::<(), eqv::data::DataError>(())
 /// ```
 pub struct Graph<'t, T: Real = f64> {
     tape: &'t Tape<T>,

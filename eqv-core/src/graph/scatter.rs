@@ -103,15 +103,15 @@ pub(crate) fn inverse_counts<T: Real>(index: &[usize], n_out: usize) -> Rc<[T]> 
 /// 7), and it works for every irrep. The groups come from the graph.
 ///
 /// ```
-/// use eqv_core::prelude::*;
-/// use eqv_core::graph::Batch;
+/// use eqv::prelude::*;
+/// use eqv::graph::Batch;
 /// let batch = Batch::from_positions(&[[0.0; 3], [0.0, 1.0, 0.0]], &[0, 0], 2.0)?;
 /// let tape = Tape::<f64>::new();
 /// let g = Graph::new(&tape, &batch);
 /// let per_atom = g.scatter_sum(g.edge_vectors().norm());
 /// let total = sum_rows_by(per_atom, &g.atoms_to_structures());
 /// assert_eq!(total.to_f64(), vec![2.0]);
-/// # Ok::<(), eqv_core::data::DataError>(())
+/// # Ok::<(), eqv::data::DataError>(())
 /// ```
 ///
 /// # Panics

@@ -94,9 +94,9 @@ activation!(
 /// eqv also calls it the first time an activation acts on a pseudoscalar.
 ///
 /// ```
-/// use eqv_core::ops::activation::{check_symmetry, Activation};
-/// use eqv_core::real::Real;
-/// use eqv_core::rules::r9_parity::OddFunction;
+/// use eqv::ops::activation::{check_symmetry, Activation};
+/// use eqv::real::Real;
+/// use eqv::rules::r9_parity::OddFunction;
 /// #[derive(Clone, Copy, Debug, Default)]
 /// struct Cube;
 /// impl Activation for Cube {

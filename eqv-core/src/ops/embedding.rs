@@ -17,16 +17,16 @@ use crate::rng::Rng;
 /// One-hot species → `mul` learned `Scalar` channels per atom.
 ///
 /// ```
-/// use eqv_core::prelude::*;
-/// use eqv_core::graph::Batch;
-/// use eqv_core::ops::embedding::SpeciesEmbedding;
+/// use eqv::prelude::*;
+/// use eqv::graph::Batch;
+/// use eqv::ops::embedding::SpeciesEmbedding;
 /// let mut rng = Rng::new(0);
 /// let emb = SpeciesEmbedding::new(3, 16, &mut rng);
 /// let batch = Batch::from_positions(&[[0.0; 3], [1.0, 0.0, 0.0]], &[0, 2], 2.0)?;
 /// let tape = Tape::<f64>::new();
 /// let h = emb.forward(&Graph::new(&tape, &batch)); // [2 atoms, 16 channels]
 /// assert_eq!((h.rows(), h.mul()), (2, 16));
-/// # Ok::<(), eqv_core::data::DataError>(())
+/// # Ok::<(), eqv::data::DataError>(())
 /// ```
 #[derive(Clone, Debug)]
 pub struct SpeciesEmbedding {

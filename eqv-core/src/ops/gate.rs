@@ -24,10 +24,10 @@ use crate::rules::{ActsOn, IsScalar};
 /// evaluated in the same pass as the scaling.
 ///
 /// ```
-/// use eqv_core::prelude::*;
+/// use eqv::prelude::*;
 /// let tape = Tape::<f64>::new();
-/// let v = eqv_core::non_equivariant::input::<Vector, _>(&tape, 1, 2, vec![1.0, 2.0, 3.0, 4.0, 5.0, 6.0]);
-/// let g = eqv_core::non_equivariant::input::<Scalar, _>(&tape, 1, 2, vec![0.0, 100.0]);
+/// let v = eqv::non_equivariant::input::<Vector, _>(&tape, 1, 2, vec![1.0, 2.0, 3.0, 4.0, 5.0, 6.0]);
+/// let g = eqv::non_equivariant::input::<Scalar, _>(&tape, 1, 2, vec![0.0, 100.0]);
 /// let y = gate(g, v, Sigmoid).to_f64();
 /// let c = Sigmoid::SECOND_MOMENT_SCALE;
 /// assert!((y[0] - 0.5 * c).abs() < 1e-12 && (y[5] - 6.0 * c).abs() < 1e-12);
@@ -119,11 +119,11 @@ pub fn gate<'t, G: IsScalar, I: Irrep, A: Activation, T: Real>(
 /// scales each L ≥ 1 irrep type by its gates (one call per irrep type).
 ///
 /// ```
-/// use eqv_core::prelude::*;
+/// use eqv::prelude::*;
 /// let tape = Tape::<f64>::new();
-/// let s = eqv_core::non_equivariant::input::<Scalar, _>(&tape, 1, 2, vec![0.5, -1.0]);
-/// let g = eqv_core::non_equivariant::input::<Scalar, _>(&tape, 1, 1, vec![0.3]);
-/// let v = eqv_core::non_equivariant::input::<Vector, _>(&tape, 1, 1, vec![1.0, 0.0, 0.0]);
+/// let s = eqv::non_equivariant::input::<Scalar, _>(&tape, 1, 2, vec![0.5, -1.0]);
+/// let g = eqv::non_equivariant::input::<Scalar, _>(&tape, 1, 1, vec![0.3]);
+/// let v = eqv::non_equivariant::input::<Vector, _>(&tape, 1, 1, vec![1.0, 0.0, 0.0]);
 /// let gate_layer = Gate::new(Silu, Sigmoid); // = `Gate::default()`
 /// let (s2, v2) = (gate_layer.scalars(s), gate_layer.gated(g, v));
 /// # let _ = (s2, v2);

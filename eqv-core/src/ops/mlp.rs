@@ -25,12 +25,12 @@ use crate::rules::IsScalar;
 /// kernel, and its derivatives of every order come from dual numbers.
 ///
 /// ```
-/// use eqv_core::prelude::*;
-/// use eqv_core::ops::mlp::ScalarMlp;
+/// use eqv::prelude::*;
+/// use eqv::ops::mlp::ScalarMlp;
 /// let mut rng = Rng::new(0);
 /// let mlp = ScalarMlp::new(&[8, 16, 16, 1], Silu, &mut rng);
 /// let tape = Tape::<f64>::new();
-/// let x = eqv_core::non_equivariant::input::<Scalar, _>(&tape, 5, 8, rng.normals(40));
+/// let x = eqv::non_equivariant::input::<Scalar, _>(&tape, 5, 8, rng.normals(40));
 /// let y = mlp.forward(x);
 /// assert_eq!((y.rows(), y.mul()), (5, 1));
 /// assert_eq!(mlp.num_params(), 8 * 16 + 16 * 16 + 16);

@@ -28,7 +28,7 @@ use crate::real::Real;
 /// `x = 1`, and 0 beyond. Generic, so it differentiates with dual numbers.
 ///
 /// ```
-/// use eqv_core::ops::radial::polynomial_cutoff;
+/// use eqv::ops::radial::polynomial_cutoff;
 /// assert_eq!(polynomial_cutoff(0.0_f64, 6), 1.0);
 /// assert!(polynomial_cutoff(1.0_f64, 6).abs() < 1e-12);
 /// assert_eq!(polynomial_cutoff(1.3_f64, 6), 0.0);
@@ -65,11 +65,11 @@ fn sin_over_r<T: Real>(a: f64, r: T) -> T {
 /// envelope, as a differentiable op on distances.
 ///
 /// ```
-/// use eqv_core::prelude::*;
-/// use eqv_core::ops::radial::BesselBasis;
+/// use eqv::prelude::*;
+/// use eqv::ops::radial::BesselBasis;
 /// let basis = BesselBasis::new(5.0, 8);
 /// let tape = Tape::<f64>::new();
-/// let d = eqv_core::non_equivariant::input::<Scalar, _>(&tape, 3, 1, vec![0.0, 2.5, 6.0]);
+/// let d = eqv::non_equivariant::input::<Scalar, _>(&tape, 3, 1, vec![0.0, 2.5, 6.0]);
 /// let b = basis.forward(d); // [3 edges, 8 channels]
 /// assert_eq!((b.rows(), b.mul()), (3, 8));
 /// assert!(b.to_f64()[16..].iter().all(|&x| x == 0.0)); // beyond the cutoff

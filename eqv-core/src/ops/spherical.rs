@@ -115,10 +115,10 @@ fn sh_block<'t, I: Irrep, T: Real>(
 /// The output irrep is the type parameter, checked by [`HarmonicOf`]:
 ///
 /// ```
-/// use eqv_core::prelude::*;
-/// use eqv_core::ops::spherical::spherical_harmonic;
+/// use eqv::prelude::*;
+/// use eqv::ops::spherical::spherical_harmonic;
 /// let tape = Tape::<f64>::new();
-/// let v = eqv_core::non_equivariant::input::<Vector, _>(&tape, 1, 1, vec![0.0, 0.0, 2.0]);
+/// let v = eqv::non_equivariant::input::<Vector, _>(&tape, 1, 1, vec![0.0, 0.0, 2.0]);
 /// let y1 = spherical_harmonic::<Vector, _>(v, true);
 /// let y2: Feat<Tensor2e> = spherical_harmonic(v, true);
 /// assert!((y1.to_f64()[2] - 3f64.sqrt()).abs() < 1e-15);
@@ -128,10 +128,10 @@ fn sh_block<'t, I: Irrep, T: Real>(
 /// Asking for the wrong parity does not compile:
 ///
 /// ```compile_fail,E0277
-/// use eqv_core::prelude::*;
-/// use eqv_core::ops::spherical::spherical_harmonic;
+/// use eqv::prelude::*;
+/// use eqv::ops::spherical::spherical_harmonic;
 /// let tape = Tape::<f64>::new();
-/// let v = eqv_core::non_equivariant::input::<Vector, _>(&tape, 1, 1, vec![0.0, 0.0, 2.0]);
+/// let v = eqv::non_equivariant::input::<Vector, _>(&tape, 1, 1, vec![0.0, 0.0, 2.0]);
 /// let y2 = spherical_harmonic::<Tensor2o, _>(v, true); // Y^2 is even
 /// ```
 pub fn spherical_harmonic<'t, O, T: Real>(v: Feat<'t, Vector, T>, normalize: bool) -> Feat<'t, O, T>
@@ -160,10 +160,10 @@ impl<'t, I: Irrep, T: Real> Feat<'t, I, T> {
 /// typed blocks are taken with [`get`](SphericalHarmonics::get).
 ///
 /// ```
-/// use eqv_core::prelude::*;
-/// use eqv_core::ops::spherical::sh_up_to;
+/// use eqv::prelude::*;
+/// use eqv::ops::spherical::sh_up_to;
 /// let tape = Tape::<f64>::new();
-/// let v = eqv_core::non_equivariant::input::<Vector, _>(&tape, 2, 1, vec![1.0, 0.0, 0.0, 0.0, -3.0, 0.0]);
+/// let v = eqv::non_equivariant::input::<Vector, _>(&tape, 2, 1, vec![1.0, 0.0, 0.0, 0.0, -3.0, 0.0]);
 /// let sh = sh_up_to(v, 2, true);
 /// let y0: Feat<Scalar> = sh.get();
 /// let y2 = sh.get::<Tensor2e>();

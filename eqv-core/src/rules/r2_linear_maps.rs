@@ -15,17 +15,17 @@
 //!
 //! ## What fails
 //! ```compile_fail,E0277
-//! use eqv_core::prelude::*;
+//! use eqv::prelude::*;
 //! let mut rng = Rng::new(0);
 //! let lin = Linear::<Vector, Scalar>::new(8, 16, &mut rng); // error: cannot turn Vector into Scalar
 //! ```
 //!
 //! ## The fix
 //! ```
-//! use eqv_core::prelude::*;
+//! use eqv::prelude::*;
 //! let mut rng = Rng::new(0);
 //! let vectors = Linear::<Vector, Vector>::new(8, 16, &mut rng); // mixes channels only
-//! # use eqv_core::graph::Batch;
+//! # use eqv::graph::Batch;
 //! # let batch = Batch::from_positions(&[[0.0; 3], [1.0, -2.0, 0.5], [0.3, 0.4, -1.0]], &[0, 0, 0], 5.0).unwrap();
 //! let tape = Tape::<f64>::new();
 //! let g = Graph::new(&tape, &batch);

@@ -11,8 +11,8 @@
 //!
 //! ## What fails
 //! ```compile_fail,E0277
-//! use eqv_core::prelude::*;
-//! # use eqv_core::graph::Batch;
+//! use eqv::prelude::*;
+//! # use eqv::graph::Batch;
 //! # let batch = Batch::from_positions(&[[0.0; 3], [1.0, -2.0, 0.5], [0.3, 0.4, -1.0]], &[0, 0, 0], 5.0).unwrap();
 //! let tape = Tape::<f64>::new();
 //! let g = Graph::new(&tape, &batch);
@@ -24,8 +24,8 @@
 //! ## The fix
 //! Add like to like; couple unlike irreps by a tensor product:
 //! ```
-//! use eqv_core::prelude::*;
-//! # use eqv_core::graph::Batch;
+//! use eqv::prelude::*;
+//! # use eqv::graph::Batch;
 //! # let batch = Batch::from_positions(&[[0.0; 3], [1.0, -2.0, 0.5], [0.3, 0.4, -1.0]], &[0, 0, 0], 5.0).unwrap();
 //! let tape = Tape::<f64>::new();
 //! let g = Graph::new(&tape, &batch);

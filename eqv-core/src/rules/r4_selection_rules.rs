@@ -15,8 +15,8 @@
 //!
 //! ## What fails
 //! ```compile_fail,E0277
-//! use eqv_core::prelude::*;
-//! # use eqv_core::graph::Batch;
+//! use eqv::prelude::*;
+//! # use eqv::graph::Batch;
 //! # let batch = Batch::from_positions(&[[0.0; 3], [1.0, -2.0, 0.5], [0.3, 0.4, -1.0]], &[0, 0, 0], 5.0).unwrap();
 //! let tape = Tape::<f64>::new();
 //! let g = Graph::new(&tape, &batch);
@@ -27,8 +27,8 @@
 //!
 //! ## The fix
 //! ```
-//! use eqv_core::prelude::*;
-//! # use eqv_core::graph::Batch;
+//! use eqv::prelude::*;
+//! # use eqv::graph::Batch;
 //! # let batch = Batch::from_positions(&[[0.0; 3], [1.0, -2.0, 0.5], [0.3, 0.4, -1.0]], &[0, 0, 0], 5.0).unwrap();
 //! let tape = Tape::<f64>::new();
 //! let g = Graph::new(&tape, &batch);

@@ -22,8 +22,8 @@
 //!
 //! ## What fails
 //! ```compile_fail,E0277
-//! use eqv_core::prelude::*;
-//! # use eqv_core::graph::Batch;
+//! use eqv::prelude::*;
+//! # use eqv::graph::Batch;
 //! # let batch = Batch::from_positions(&[[0.0; 3], [1.0, -2.0, 0.5], [0.3, 0.4, -1.0]], &[0, 0, 0], 5.0).unwrap();
 //! let tape = Tape::<f64>::new();
 //! let g = Graph::new(&tape, &batch);
@@ -33,8 +33,8 @@
 //!
 //! ## The fix
 //! ```
-//! use eqv_core::prelude::*;
-//! # use eqv_core::graph::Batch;
+//! use eqv::prelude::*;
+//! # use eqv::graph::Batch;
 //! # let batch = Batch::from_positions(&[[0.0; 3], [1.0, -2.0, 0.5], [0.3, 0.4, -1.0]], &[0, 0, 0], 5.0).unwrap();
 //! let tape = Tape::<f64>::new();
 //! let g = Graph::new(&tape, &batch);
@@ -42,7 +42,7 @@
 //! let length = v.norm();         // invariant
 //! let proj = v.dot(v);           // invariant
 //! // or, knowingly giving up equivariance (e.g. a baseline trained with augmentation):
-//! let xyz = eqv_core::non_equivariant::components(v);
+//! let xyz = eqv::non_equivariant::components(v);
 //! # let _ = (length, proj, xyz);
 //! ```
 

@@ -18,7 +18,7 @@
 //!
 //! ## What fails
 //! ```compile_fail,E0277
-//! use eqv_core::prelude::*;
+//! use eqv::prelude::*;
 //! fn model<'t>(g: &Graph<'t, f64>) {
 //!     let r = g.positions(); // error: absolute positions are not a feature
 //! }
@@ -26,7 +26,7 @@
 //!
 //! ## The fix
 //! ```
-//! use eqv_core::prelude::*;
+//! use eqv::prelude::*;
 //! fn model<'t>(g: &Graph<'t, f64>) -> Feat<'t, Scalar> {
 //!     g.edge_vectors().norm() // distances: invariant under translations and rotations
 //! }

@@ -12,16 +12,16 @@
 //!
 //! ## What fails
 //! ```compile_fail,E0277
-//! use eqv_core::prelude::*;
+//! use eqv::prelude::*;
 //! let tape = Tape::<f64>::new();
-//! let e = eqv_core::non_equivariant::input::<Scalar, _>(&tape, 3, 1, vec![1.0, 2.0, 3.0]);
+//! let e = eqv::non_equivariant::input::<Scalar, _>(&tape, 3, 1, vec![1.0, 2.0, 3.0]);
 //! let first = e.row(0); // error: atom order is not meaningful
 //! ```
 //!
 //! ## The fix
 //! ```
-//! use eqv_core::prelude::*;
-//! use eqv_core::graph::Batch;
+//! use eqv::prelude::*;
+//! use eqv::graph::Batch;
 //! let batch = Batch::from_positions(&[[0.0; 3], [0.0, 1.0, 0.0], [1.0, 0.0, 0.0]], &[0, 0, 0], 2.0)?;
 //! let tape = Tape::<f64>::new();
 //! let g = Graph::new(&tape, &batch);
@@ -29,7 +29,7 @@
 //! let total = g.sum_over_atoms(atomic);                 // permutation invariant
 //! let same = sum_rows_by(atomic, &g.atoms_to_structures()); // the graph's own grouping
 //! # let _ = (total, same);
-//! # Ok::<(), eqv_core::data::DataError>(())
+//! # Ok::<(), eqv::data::DataError>(())
 //! ```
 //!
 //! Index arrays you write yourself (`&[0, 1, 1]`) are not accepted by the

@@ -22,9 +22,9 @@
 //!
 //! ## What fails
 //! ```compile_fail,E0277
-//! use eqv_core::prelude::*;
+//! use eqv::prelude::*;
 //! let tape = Tape::<f64>::new();
-//! let three_invariants = eqv_core::non_equivariant::input::<Scalar, _>(&tape, 2, 3, vec![0.0; 6]);
+//! let three_invariants = eqv::non_equivariant::input::<Scalar, _>(&tape, 2, 3, vec![0.0; 6]);
 //! let f = Forces::from_feat(three_invariants); // error: a force must be a `Vector`
 //! ```
 //!
@@ -32,9 +32,9 @@
 //! Predict an invariant energy and take `F = −∇E` (always equivariant), or
 //! build a `Vector` from relative vectors scaled by invariants:
 //! ```
-//! use eqv_core::prelude::*;
+//! use eqv::prelude::*;
 //! let tape = Tape::<f64>::new();
-//! let v = eqv_core::non_equivariant::input::<Vector, _>(&tape, 2, 1, vec![0.0; 6]);
+//! let v = eqv::non_equivariant::input::<Vector, _>(&tape, 2, 1, vec![0.0; 6]);
 //! let f = Forces::from_feat(v);
 //! # let _ = f;
 //! ```

@@ -7,7 +7,7 @@
 //! [`crate::non_equivariant`]. See the trust door in [`crate::rules`].
 //!
 //! ```compile_fail,E0277
-//! use eqv_core::prelude::*;
+//! use eqv::prelude::*;
 //! let tape = Tape::<f64>::new();
 //! let three_invariants = vec![0.1, 0.2, 0.3];
 //! let f = Feat::<Vector>::input(&tape, 1, 1, three_invariants); // error: raw numbers are not a Vector

@@ -116,7 +116,7 @@ pub fn clebsch_gordan_table(l1: u32, l2: u32, l3: u32) -> &'static CgTable {
 /// Same values as `e3nn_jax.clebsch_gordan(l1, l2, l3)`.
 ///
 /// ```
-/// use eqv_core::so3::clebsch_gordan;
+/// use eqv::so3::clebsch_gordan;
 /// // Two vectors couple to a scalar through the dot product: C[i,j,0] = δ_ij/√3.
 /// let c = clebsch_gordan(1, 1, 0);
 /// assert!((c[0] - 1.0 / 3f64.sqrt()).abs() < 1e-15);

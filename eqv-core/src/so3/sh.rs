@@ -121,7 +121,7 @@ pub const fn sh_dim_up_to(lmax: u32) -> usize {
 /// with zero derivative, never NaN.
 ///
 /// ```
-/// use eqv_core::so3::{spherical_harmonics_up_to, Normalization};
+/// use eqv::so3::{spherical_harmonics_up_to, Normalization};
 /// let y = spherical_harmonics_up_to(1, [0.0, 0.0, 2.0_f64], true, Normalization::Component);
 /// let s3 = 3f64.sqrt();
 /// assert_eq!(y.len(), 4);
@@ -332,7 +332,7 @@ pub fn spherical_harmonics_batch<T: Real>(
 /// `e3nn_jax.spherical_harmonics(l, v, normalize, normalization)`.
 ///
 /// ```
-/// use eqv_core::so3::{spherical_harmonics, Normalization};
+/// use eqv::so3::{spherical_harmonics, Normalization};
 /// // y is the polar axis: Y^2 of -3ŷ is (0, 0, √5, 0, 0).
 /// let y2 = spherical_harmonics(2, [0.0, -3.0, 0.0], true, Normalization::Component);
 /// assert!((y2[2] - 5f64.sqrt()).abs() < 1e-15);

@@ -82,7 +82,7 @@ fn proper_part(r: &Matrix3<f64>) -> (bool, Matrix3<f64>) {
 /// gives a matrix that is not a representation, but no panic).
 ///
 /// ```
-/// use eqv_core::so3::wigner_d;
+/// use eqv::so3::wigner_d;
 /// use nalgebra::Matrix3;
 /// let r = Matrix3::new(0.0, -1.0, 0.0, 1.0, 0.0, 0.0, 0.0, 0.0, 1.0);
 /// let d = wigner_d(1, -1, &r);

@@ -17,17 +17,17 @@ use crate::rules::InProduct;
 /// call does not compile and the error explains why:
 ///
 /// ```compile_fail,E0277
-/// use eqv_core::prelude::*;
+/// use eqv::prelude::*;
 /// let tape = Tape::<f64>::new();
-/// let v = eqv_core::non_equivariant::input::<Vector, _>(&tape, 1, 1, vec![1.0, 2.0, 3.0]);
+/// let v = eqv::non_equivariant::input::<Vector, _>(&tape, 1, 1, vec![1.0, 2.0, 3.0]);
 /// let bad = tensor_product::<_, _, Vector, _>(v, v); // odd · odd is even
 /// ```
 ///
 /// ```
-/// use eqv_core::prelude::*;
+/// use eqv::prelude::*;
 /// let tape = Tape::<f64>::new();
-/// let a = eqv_core::non_equivariant::input::<Vector, _>(&tape, 1, 1, vec![1.0, 0.0, 0.0]);
-/// let b = eqv_core::non_equivariant::input::<Vector, _>(&tape, 1, 1, vec![0.0, 1.0, 0.0]);
+/// let a = eqv::non_equivariant::input::<Vector, _>(&tape, 1, 1, vec![1.0, 0.0, 0.0]);
+/// let b = eqv::non_equivariant::input::<Vector, _>(&tape, 1, 1, vec![0.0, 1.0, 0.0]);
 /// // 1o ⊗ 1o → 1e is the cross product, scaled: √3 · (a × b)/√6 = (a × b)/√2.
 /// let c = tensor_product::<_, _, Pseudovector, _>(a, b).to_f64();
 /// assert!((c[2] - 0.5f64.sqrt()).abs() < 1e-15);

@@ -25,12 +25,12 @@ use std::marker::PhantomData;
 /// of unit second moment.
 ///
 /// ```
-/// use eqv_core::prelude::*;
+/// use eqv::prelude::*;
 /// let mut rng = Rng::new(0);
 /// let tp = FullyConnectedTp::<Vector, Vector, Tensor2e>::new(4, 2, 3, &mut rng);
 /// let tape = Tape::<f64>::new();
-/// let a = eqv_core::non_equivariant::input::<Vector, _>(&tape, 5, 4, rng.normals(5 * 4 * 3));
-/// let b = eqv_core::non_equivariant::input::<Vector, _>(&tape, 5, 2, rng.normals(5 * 2 * 3));
+/// let a = eqv::non_equivariant::input::<Vector, _>(&tape, 5, 4, rng.normals(5 * 4 * 3));
+/// let b = eqv::non_equivariant::input::<Vector, _>(&tape, 5, 2, rng.normals(5 * 2 * 3));
 /// let c: Feat<Tensor2e> = tp.forward(a, b);
 /// assert_eq!((c.rows(), c.mul()), (5, 3));
 /// ```

@@ -48,8 +48,8 @@ impl PathKind {
 /// fan-in 0 (no channels) gets weight 1.
 ///
 /// ```
-/// use eqv_core::irrep::{Irrep, Scalar, Vector};
-/// use eqv_core::ops::tensor_product::{path_weights, PathKind};
+/// use eqv::irrep::{Irrep, Scalar, Vector};
+/// use eqv::ops::tensor_product::{path_weights, PathKind};
 /// // Two uvw paths into 1o (8x0e ⊗ 1x1o and 4x1o ⊗ 1x0e), one into 0e.
 /// let w = path_weights(&[
 ///     (PathKind::FullyConnected.fan_in(8, 1), Vector::IR),
