@@ -501,6 +501,7 @@ where
         weights: LossWeights {
             energy: args.get_or("energy-weight", 1.0)?,
             forces: args.get_or("force-weight", 10.0)?,
+            stress: 0.0,
         },
         cutoff,
         seed,

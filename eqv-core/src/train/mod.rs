@@ -14,7 +14,8 @@
 //! * [`schedule`]: learning-rate schedules (constant, warmup + cosine,
 //!   reduce-on-plateau);
 //! * [`metrics`]: the numbers the field reports (energy MAE/RMSE per atom in
-//!   meV/atom, force MAE/RMSE per component in meV/Å), predictions, and
+//!   meV/atom, force MAE/RMSE per component in meV/Å, stress MAE/RMSE per
+//!   component in meV/Å³), predictions, and
 //!   [`predict_frames`] for writing them to extxyz;
 //! * [`trainer`]: the loop ([`train`]) with early stopping, best-parameter
 //!   restore, a wall-clock limit, divergence detection and checkpoints;
@@ -27,12 +28,16 @@
 //!
 //! The loss of a batch of structures `s` with `N_s` atoms is
 //!
-//! `L = w_E · mean_s ((E_s − E*_s) / N_s)² + w_F · mean_atoms |F_i − F*_i|²`
+//! `L = w_E · mean_s ((E_s − E*_s) / N_s)² + w_F · mean_atoms |F_i − F*_i|²
+//!    + w_S · mean_s mean_ab ((σ_s − σ*_s)_ab V_s / N_s)²`
 //!
 //! (energy per atom, as NequIP and MACE report it; the force term is the
 //! squared *vector* error per atom, i.e. three times the per-component mean
-//! square error). Its exact parameter gradient, force term included, comes
-//! from [`energy_force_gradient`](crate::graph::energy_force_gradient).
+//! square error; the stress term is on the virial per atom, so that `w_S`
+//! reads like `w_E`, see [`LossWeights`]). Its exact parameter gradient,
+//! force and stress terms included, comes from
+//! [`energy_force_gradient`](crate::graph::energy_force_gradient) and
+//! [`energy_force_stress_gradient`](crate::graph::energy_force_stress_gradient).
 
 pub mod budget;
 pub mod loader;
