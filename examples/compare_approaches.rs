@@ -24,6 +24,8 @@ mod args;
 mod augmented;
 #[path = "models/distance.rs"]
 mod distance;
+#[path = "support/md_check.rs"]
+mod md_check;
 #[path = "models/nequip.rs"]
 mod nequip;
 #[path = "support/run.rs"]

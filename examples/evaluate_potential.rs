@@ -9,16 +9,17 @@
 
 #[path = "support/args.rs"]
 mod args;
+#[path = "support/load.rs"]
+mod load;
 #[path = "models/nequip.rs"]
 mod nequip;
 
 use args::Args;
 use eqv::data::{read_extxyz, write_extxyz};
 use eqv::train::{
-    check_writable, evaluate, metric_text, metrics_json, read_trained, write_report, GraphEstimate,
-    GraphLimits, LossWeights, PredictionStorage,
+    check_writable, evaluate, metric_text, metrics_json, write_report, GraphEstimate, GraphLimits,
+    LossWeights, PredictionStorage,
 };
-use serde_json::Value;
 use std::error::Error;
 use std::path::{Path, PathBuf};
 use std::process::ExitCode;
@@ -59,100 +60,33 @@ fn main() -> ExitCode {
     }
 }
 
-/// The NequIP config stored in a checkpoint, every value checked: a
-/// damaged or hand-edited config is an error naming the entry, never a
-/// panic in the model's constructor.
-fn nequip_config(config: &Value, cutoff: f64, file: &Path) -> Result<nequip::NequipConfig, String> {
-    let bad = |m: String| format!("{}: config {m}", file.display());
-    let count = |k: &str| -> Result<usize, String> {
-        let v = config.get(k).ok_or_else(|| bad(format!("has no `{k}`")))?;
-        match v.as_u64() {
-            Some(n) if n >= 1 => {
-                usize::try_from(n).map_err(|_| bad(format!("`{k}` = {v} is too large")))
-            }
-            _ => Err(bad(format!("`{k}` = {v} must be a whole number ≥ 1"))),
-        }
-    };
-    let positive = |k: &str| -> Result<f64, String> {
-        let v = config.get(k).ok_or_else(|| bad(format!("has no `{k}`")))?;
-        match v.as_f64() {
-            Some(x) if x.is_finite() && x > 0.0 => Ok(x),
-            _ => Err(bad(format!("`{k}` = {v} must be a positive number"))),
-        }
-    };
-    let config_cutoff = positive("cutoff")?;
-    if config_cutoff != cutoff {
-        return Err(bad(format!(
-            "`cutoff` = {config_cutoff} differs from the checkpoint's cutoff {cutoff}"
-        )));
-    }
-    let mut cfg = nequip::nequip_config(
-        count("species")?,
-        count("channels")?,
-        count("vectors")?,
-        count("layers")?,
-        cutoff,
-    );
-    cfg.n_basis = count("n_basis")?;
-    cfg.interactions.n_basis = cfg.n_basis;
-    cfg.scale = positive("scale")?;
-    Ok(cfg)
-}
-
 fn run(args: &Args) -> Result<(), Box<dyn Error>> {
     let model_arg = args
         .path("model")
         .unwrap_or_else(|| PathBuf::from("target/train_potential"));
-    let weights = if model_arg.is_dir() {
-        model_arg.join("model.safetensors")
-    } else {
-        model_arg
-    };
     let data = args.path("data").ok_or("--data FILE.extxyz is required")?;
     if let Some(report) = args.path("report") {
         check_writable(&report).map_err(|e| format!("--report: {e}"))?;
     }
-    // Every check of the file (checksum, finite weights, versions, the
-    // sidecar from the same save) before anything is built.
-    let trained = read_trained(&weights)?;
-    if trained.model_name != "Nequip" {
-        return Err(format!(
-            "{}: holds a `{}`, this command evaluates `Nequip`",
-            weights.display(),
-            trained.model_name
-        )
-        .into());
-    }
-    let cfg = nequip_config(&trained.config, trained.cutoff, &weights)?;
-    if cfg.species != trained.reference.species().len() {
-        return Err(format!(
-            "{}: config has {} species but the reference energies {}",
-            weights.display(),
-            cfg.species,
-            trained.reference.species().len()
-        )
-        .into());
-    }
-    let mut model = nequip::Nequip::new(&cfg, 0);
-    trained.checkpoint.load_into(&mut model, "Nequip")?;
-    let reference = trained.reference;
+    let load::Loaded {
+        model,
+        cutoff,
+        reference,
+        epoch,
+        weights,
+    } = load::load_nequip(&model_arg)?;
     let frames = read_extxyz(&data)?;
-    GraphEstimate::of(&frames, cfg.cutoff)
+    GraphEstimate::of(&frames, cutoff)
         .check(&GraphLimits::default())
         .map_err(|m| format!("{}: {m}", data.display()))?;
-    let (metrics, predictions) = evaluate(
-        &model,
-        &frames,
-        cfg.cutoff,
-        &reference,
-        LossWeights::default(),
-    )?;
+    let (metrics, predictions) =
+        evaluate(&model, &frames, cutoff, &reference, LossWeights::default())?;
     let storage = if args.flag("replace") {
         PredictionStorage::Replace
     } else {
         PredictionStorage::Extra
     };
-    let predicted = eqv::train::predict_frames(&model, &frames, cfg.cutoff, &reference, storage)?;
+    let predicted = eqv::train::predict_frames(&model, &frames, cutoff, &reference, storage)?;
     let out = args.path("out").unwrap_or_else(|| {
         weights
             .parent()
@@ -165,7 +99,7 @@ fn run(args: &Args) -> Result<(), Box<dyn Error>> {
         predictions.energies.len(),
         data.display(),
         weights.display(),
-        trained.epoch
+        epoch
     );
     println!(
         "energy MAE {} meV/atom, RMSE {} meV/atom",
@@ -177,6 +111,13 @@ fn run(args: &Args) -> Result<(), Box<dyn Error>> {
         metric_text(metrics.force_mae_mev_per_a, 1),
         metric_text(metrics.force_rmse_mev_per_a, 1)
     );
+    if metrics.stress_mae_mev_per_a3.is_finite() {
+        println!(
+            "stress MAE {} meV/Å³, RMSE {} meV/Å³",
+            metric_text(metrics.stress_mae_mev_per_a3, 2),
+            metric_text(metrics.stress_rmse_mev_per_a3, 2)
+        );
+    }
     println!("predictions -> {}", out.display());
     if let Some(path) = args.path("report") {
         write_report(&path, &metrics_json(&metrics))?;

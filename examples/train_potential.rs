@@ -26,6 +26,8 @@
 
 #[path = "support/args.rs"]
 mod args;
+#[path = "support/md_check.rs"]
+mod md_check;
 #[path = "models/nequip.rs"]
 mod nequip;
 #[path = "support/run.rs"]

@@ -24,7 +24,7 @@
 //! * [`stop`]: the [`StopFlag`] a program sets (from Ctrl-C, say) to end a
 //!   run cleanly; the library installs no signal handler;
 //! * [`report`], [`plot`], [`progress`]: the JSON report, the learning curve
-//!   as SVG, the per-epoch summary line.
+//!   (and other line charts) as SVG, the per-epoch summary line.
 //!
 //! The loss of a batch of structures `s` with `N_s` atoms is
 //!
@@ -59,7 +59,7 @@ pub use metrics::{
     Predictions,
 };
 pub use optimizer::{global_norm, Adam, AdamConfig, OptimError, StepStats};
-pub use plot::{learning_curve_svg, write_learning_curve};
+pub use plot::{chart_svg, learning_curve_svg, write_learning_curve, write_svg, Chart, Series};
 pub use progress::{metric_text, summary_line, Progress, ProgressMode};
 pub use report::{check_writable, metrics_json, report_json, write_report};
 pub use saving::{read_trained, sidecar_path, TrainedCheckpoint};

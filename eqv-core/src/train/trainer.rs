@@ -69,7 +69,8 @@ pub struct TrainConfig {
     /// Adam's settings, including weight decay and gradient clipping
     /// (default: global norm clipped to 10, as MACE does).
     pub adam: AdamConfig,
-    /// Loss weights `w_E`, `w_F`.
+    /// Loss weights `w_E`, `w_F`, `w_S` (the stress term needs stress or
+    /// virial labels on periodic training frames).
     pub weights: LossWeights,
     /// Neighbour cutoff (Å) used to build the graphs; must match the
     /// model's radial cutoff.
