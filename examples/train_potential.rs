@@ -1,11 +1,15 @@
 //! The main job: train a NequIP-like potential, declared with
-//! `#[equivariant]`, on energies and forces, and report how good it is.
+//! `#[equivariant]`, on energies, forces and (periodic frames) stresses, and
+//! report how good it is — on held-out frames and in molecular dynamics.
 //!
 //! With no arguments it makes its own data — short molecular-dynamics runs
 //! of silicon under the Stillinger–Weber potential (whose three-body angular
 //! term a pair-distance model cannot learn), written as extended XYZ — then
 //! trains, validates, and prints the metrics the field reports and the
-//! trained model's measured equivariance error.
+//! trained model's measured equivariance error; then runs a short NVE MD of
+//! the trained model beside the Stillinger–Weber reference from the same
+//! start and reports the energy drift and the distance between their radial
+//! distribution functions (`--md-steps`).
 //!
 //! ```text
 //! cargo run --release --example train_potential
@@ -17,9 +21,10 @@
 //! first): the data it made, the checkpoint (`model.safetensors`, which
 //! describes itself, and `model.json`, written with it), the learning curve
 //! (`learning_curve.svg`), validation and test predictions
-//! (`valid_predictions.extxyz`, `test_predictions.extxyz`) and the JSON
-//! report, which quotes the test metrics. `evaluate_potential` reloads the
-//! checkpoint.
+//! (`valid_predictions.extxyz`, `test_predictions.extxyz`), the MD check
+//! (`rdf.svg`, `md_model.log`, `md_reference.log`) and the JSON report,
+//! which quotes the test metrics and the MD check. `evaluate_potential`
+//! reloads the checkpoint; the `md` example runs MD with it.
 //!
 //! Ctrl-C finishes the current step, writes the checkpoint and the report,
 //! prints where, and exits with code 130; a second Ctrl-C quits at once.
@@ -38,7 +43,7 @@ use eqv::train::{StopFlag, StopReason};
 use std::process::ExitCode;
 
 const ABOUT: &str =
-    "Train a NequIP-like equivariant potential on energies and forces (extended XYZ).";
+    "Train a NequIP-like equivariant potential on energies, forces and stresses (extended XYZ), then check it in MD.";
 
 fn main() -> ExitCode {
     let args = match Args::parse(ABOUT, run::OPTIONS) {
