@@ -9,7 +9,6 @@
 //! A [`Batch`] is plain `f64` data with no tape; [`Graph`](super::Graph)
 //! puts it on a tape for one forward pass.
 
-use crate::data::frame::det3;
 use crate::data::{DataError, Frame, NeighborList, SpeciesMap};
 use std::ops::Range;
 
@@ -40,6 +39,13 @@ pub struct Batch {
 
 /// A 3×3 matrix: lattice vectors as rows, or a stress tensor.
 type Cell = [[f64; 3]; 3];
+
+/// The determinant `a · (b × c)` of the rows; its magnitude is the volume.
+fn det3(m: &Cell) -> f64 {
+    m[0][0] * (m[1][1] * m[2][2] - m[1][2] * m[2][1])
+        - m[0][1] * (m[1][0] * m[2][2] - m[1][2] * m[2][0])
+        + m[0][2] * (m[1][0] * m[2][1] - m[1][1] * m[2][0])
+}
 
 /// Invariant properties: `channels` numbers per row.
 #[derive(Clone, Debug, PartialEq)]
