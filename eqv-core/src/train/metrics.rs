@@ -19,8 +19,12 @@ use crate::tape::Tape;
 use rayon::prelude::*;
 
 /// Weights of the loss terms,
-/// `L = energy · mean_s (ΔE_s/N_s)² + forces · mean_atoms |ΔF_i|²
-///    + stress · mean_s mean_ab (Δσ_s,ab · V_s/N_s)²`
+///
+/// ```text
+/// L = energy · mean_s (ΔE_s/N_s)² + forces · mean_atoms |ΔF_i|²
+///   + stress · mean_s mean_ab (Δσ_s,ab · V_s/N_s)²
+/// ```
+///
 /// (eV² per atom², eV²/Å², eV² per atom²).
 ///
 /// The stress term is on the virial per atom, `σ V / N` (eV/atom), so that

@@ -28,8 +28,10 @@
 //!
 //! The loss of a batch of structures `s` with `N_s` atoms is
 //!
-//! `L = w_E · mean_s ((E_s − E*_s) / N_s)² + w_F · mean_atoms |F_i − F*_i|²
-//!    + w_S · mean_s mean_ab ((σ_s − σ*_s)_ab V_s / N_s)²`
+//! ```text
+//! L = w_E · mean_s ((E_s − E*_s) / N_s)² + w_F · mean_atoms |F_i − F*_i|²
+//!   + w_S · mean_s mean_ab ((σ_s − σ*_s)_ab V_s / N_s)²
+//! ```
 //!
 //! (energy per atom, as NequIP and MACE report it; the force term is the
 //! squared *vector* error per atom, i.e. three times the per-component mean
