@@ -14,7 +14,10 @@
 //!   forces `F = −∇E` and force-loss gradients (forward-over-reverse);
 //! * O(3) math in e3nn-jax's conventions ([`so3`], [`irreps`]);
 //! * data ([`data`]: extended XYZ, neighbour lists) and the reference
-//!   potential that makes the default training data ([`classical`]).
+//!   potential that makes the default training data ([`classical`]);
+//! * stress and virial of any energy model ([`graph::energy_forces_stress`])
+//!   and MD with trained models in the NVE, NVT and NPT ensembles
+//!   ([`simulation`]).
 #![forbid(unsafe_code)]
 pub use eqv_core::*;
 pub use eqv_macros::equivariant;
