@@ -15,6 +15,9 @@
 //! * O(3) math in e3nn-jax's conventions ([`so3`], [`irreps`]);
 //! * data ([`data`]: extended XYZ, neighbour lists) and the reference
 //!   potential that makes the default training data ([`classical`]);
+//! * stress and virial of any energy model ([`graph::energy_forces_stress`])
+//!   and MD with trained models in the NVE, NVT and NPT ensembles
+//!   ([`simulation`]);
 //! * training ([`train`]) and ready-made models ([`zoo`]).
 //!
 //! **Start with [the guide](guide)**: a first model in 20 lines, the layer

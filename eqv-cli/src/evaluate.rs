@@ -114,6 +114,13 @@ pub fn run(args: &Args) -> Result<(), Box<dyn Error>> {
         metric_text(metrics.force_mae_mev_per_a, 1),
         metric_text(metrics.force_rmse_mev_per_a, 1)
     );
+    if metrics.stress_mae_mev_per_a3.is_finite() {
+        println!(
+            "stress MAE {} meV/Å³, RMSE {} meV/Å³",
+            metric_text(metrics.stress_mae_mev_per_a3, 2),
+            metric_text(metrics.stress_rmse_mev_per_a3, 2)
+        );
+    }
     println!("predictions -> {}", out.display());
     if let Some(path) = args.path("report") {
         write_report(&path, &metrics_json(&metrics))?;

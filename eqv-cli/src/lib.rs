@@ -7,6 +7,7 @@
 //! cargo install --path eqv-cli
 //! eqv train --config run.toml          # or options: eqv train --data train.extxyz --max-minutes 5
 //! eqv evaluate --model target/train_potential --data test.extxyz
+//! eqv md --model target/train_potential --ensemble nvt --temperature 900
 //! eqv inspect target/train_potential
 //! ```
 //!
@@ -14,6 +15,8 @@
 //! * [`train`]: a whole training run and everything it leaves in `--out`;
 //! * [`models`]: the architectures `train --model` builds;
 //! * [`evaluate`]: metrics and predictions of a checkpoint on a data file;
+//! * [`md`]: molecular dynamics (NVE, NVT, NPT) with a checkpoint;
+//! * [`md_check`]: the main job's MD of the trained model beside the reference;
 //! * [`inspect`]: what a checkpoint holds;
 //! * [`epoch_log`]: the per-epoch CSV log;
 //! * [`interrupt`]: Ctrl-C as a clean stop.
@@ -24,6 +27,8 @@ pub mod epoch_log;
 pub mod evaluate;
 pub mod inspect;
 pub mod interrupt;
+pub mod md;
+pub mod md_check;
 pub mod models;
 pub mod options;
 pub mod train;

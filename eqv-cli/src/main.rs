@@ -3,6 +3,7 @@
 //! ```text
 //! eqv train --config run.toml
 //! eqv evaluate --model target/train_potential --data test.extxyz
+//! eqv md --model target/train_potential --ensemble nvt
 //! eqv inspect target/train_potential
 //! ```
 #![forbid(unsafe_code)]
@@ -18,6 +19,7 @@ Usage: eqv <COMMAND> [OPTIONS]
 Commands:
   train      Train a potential on energies and forces (extended XYZ)
   evaluate   Metrics and predictions of a trained checkpoint on a data file
+  md         Molecular dynamics (NVE, NVT, NPT) with a trained checkpoint
   inspect    What a checkpoint holds (and whether it loads)
 
 `eqv <COMMAND> --help` lists a command's options.";
@@ -33,6 +35,7 @@ fn main() -> ExitCode {
     match command.to_str() {
         Some("train") => eqv_cli::train::main("eqv train", argv, "eqv_run"),
         Some("evaluate") => eqv_cli::evaluate::main("eqv evaluate", argv),
+        Some("md") => eqv_cli::md::main("eqv md", argv),
         Some("inspect") => eqv_cli::inspect::main("eqv inspect", argv),
         Some("--help" | "-h" | "help") => {
             println!("{USAGE}");

@@ -22,7 +22,7 @@ use std::process::ExitCode;
 
 /// What `train` says about itself.
 pub const ABOUT: &str =
-    "Train an equivariant interatomic potential on energies and forces (extended XYZ).";
+    "Train an equivariant interatomic potential on energies, forces and stresses (extended XYZ), then check it in MD.";
 
 /// Parses `argv` (program name first), lays the options over `--config`,
 /// and trains: the whole `train` subcommand, and the `train_potential`
@@ -148,6 +148,16 @@ pub const OPTIONS: Spec = &[
         "weight of the force loss (default 10)",
     ),
     (
+        "stress-weight",
+        true,
+        "weight of the stress loss, on the virial per atom like the energy's (default 1 when training frames have stress or virial labels in periodic cells, else 0)",
+    ),
+    (
+        "md-steps",
+        true,
+        "steps of 1 fs of the MD check after training, model and reference side by side (default 1000, --smoke 100; 0 skips it)",
+    ),
+    (
         "patience",
         true,
         "early stopping after N epochs without improvement (default 30)",
@@ -206,6 +216,9 @@ pub const RUN_FILES: &[&str] = &[
     "valid_predictions.extxyz",
     "test_predictions.extxyz",
     "silicon_sw.extxyz",
+    "rdf.svg",
+    "md_model.log",
+    "md_reference.log",
 ];
 
 /// Checks every option before anything heavy runs; the error names the
@@ -245,18 +258,27 @@ pub fn check_options(args: &Args) -> Result<(), String> {
             return Err(format!("--max-minutes {m}: must be a positive number"));
         }
     }
-    let (we, wf) = (
+    let (we, wf, ws) = (
         args.get_or("energy-weight", 1.0f64)?,
         args.get_or("force-weight", 10.0f64)?,
+        args.get_or("stress-weight", 0.0f64)?,
     );
-    for (name, w) in [("energy-weight", we), ("force-weight", wf)] {
+    for (name, w) in [
+        ("energy-weight", we),
+        ("force-weight", wf),
+        ("stress-weight", ws),
+    ] {
         if !(w.is_finite() && w >= 0.0) {
             return Err(format!("--{name} {w}: must be a number ≥ 0"));
         }
     }
-    if we == 0.0 && wf == 0.0 {
-        return Err("--energy-weight 0 and --force-weight 0: nothing to train on".into());
+    if we == 0.0 && wf == 0.0 && args.get::<f64>("stress-weight")?.is_none_or(|w| w == 0.0) {
+        return Err(
+            "--energy-weight 0 and --force-weight 0 (and no --stress-weight): nothing to train on"
+                .into(),
+        );
     }
+    args.get::<usize>("md-steps")?;
     let mut held_out = 0.0;
     for (name, file) in [("valid-fraction", "valid"), ("test-fraction", "test")] {
         let f = args.get_or(name, 0.1f64)?;
@@ -421,7 +443,7 @@ where
     M: EnergyModel + Parameters + Sync,
     B: FnOnce(&Setup) -> Result<(M, Value), String>,
 {
-    run_with(args, name, default_out, None, None, build)
+    run_with(args, name, default_out, None, None, false, build)
 }
 
 /// [`run`] that stops cleanly (checkpoint, report) when `stop` is set.
@@ -436,7 +458,7 @@ where
     M: EnergyModel + Parameters + Sync,
     B: FnOnce(&Setup) -> Result<(M, Value), String>,
 {
-    run_with(args, name, default_out, None, Some(stop), build)
+    run_with(args, name, default_out, None, Some(stop), true, build)
 }
 
 /// A transformation of frames: `(copies of each training frame, the
@@ -464,6 +486,7 @@ where
         default_out,
         Some((copies, &transform)),
         None,
+        false,
         build,
     )
 }
@@ -471,20 +494,50 @@ where
 /// One row of the summary table.
 fn row(label: &str, m: &Metrics) -> String {
     format!(
-        "  {label:<12} {:>13}  {:>12}  {:>13}",
+        "  {label:<12} {:>13}  {:>12}  {:>13}  {:>13}",
         metric_text(m.energy_mae_mev_per_atom, 2),
         metric_text(m.force_mae_mev_per_a, 1),
-        metric_text(m.force_rmse_mev_per_a, 1)
+        metric_text(m.force_rmse_mev_per_a, 1),
+        metric_text(m.stress_mae_mev_per_a3, 2)
     )
 }
 
-/// The run, with optional augmentation and stop flag.
+/// The stress weight: `--stress-weight` if given (an error if it is
+/// positive and no training frame has a stress label), else 1 when some
+/// training frames have stress labels — data that carries stresses is
+/// meant to be trained on them — and 0 otherwise. Says which, and why.
+fn stress_weight(args: &Args, train: &[Frame]) -> Result<f64, Box<dyn Error>> {
+    let labelled = train
+        .iter()
+        .filter(|f| f.pbc == [true; 3] && (f.stress.is_some() || f.virial.is_some()))
+        .count();
+    match args.get::<f64>("stress-weight")? {
+        Some(w) if w > 0.0 && labelled == 0 => Err(format!(
+            "--stress-weight {w}: no training frame has a stress or virial label in a cell periodic in all three directions"
+        )
+        .into()),
+        Some(w) => Ok(w),
+        None if labelled > 0 => {
+            println!(
+                "{labelled} of {} training frames have stress labels: training on stresses too (--stress-weight 1; 0 turns it off)",
+                train.len()
+            );
+            Ok(1.0)
+        }
+        None => Ok(0.0),
+    }
+}
+
+/// The run, with optional augmentation, stop flag and (`md_check`) the MD
+/// check of the trained model after training.
+#[allow(clippy::too_many_arguments)]
 pub fn run_with<M, B>(
     args: &Args,
     name: &str,
     default_out: &str,
     augment: Augment,
     stop: Option<StopFlag>,
+    md_check: bool,
     build: B,
 ) -> Result<RunSummary, Box<dyn Error>>
 where
@@ -591,6 +644,7 @@ where
             trained.epoch
         );
     }
+    let stress = stress_weight(args, &train_frames)?;
 
     let default_cfg = TrainConfig::default();
     let cfg = TrainConfig {
@@ -600,6 +654,7 @@ where
         weights: LossWeights {
             energy: args.get_or("energy-weight", 1.0)?,
             forces: args.get_or("force-weight", 10.0)?,
+            stress,
         },
         cutoff,
         seed,
@@ -691,8 +746,8 @@ where
         outcome.stop_reason.name(),
         outcome.train_seconds
     );
-    println!("                    energy MAE      force MAE     force RMSE");
-    println!("                    (meV/atom)       (meV/Å)        (meV/Å)");
+    println!("                    energy MAE      force MAE     force RMSE     stress MAE");
+    println!("                    (meV/atom)       (meV/Å)        (meV/Å)       (meV/Å³)");
     println!("{}", row("train", t));
     println!("{}", row("validation", v));
     match &test_metrics {
@@ -701,6 +756,25 @@ where
     }
     if let Some(eq) = &outcome.equivariance {
         println!("  {eq}");
+    }
+    let interrupted = matches!(outcome.stop_reason, StopReason::Interrupted { .. });
+    let md_steps = args.get_or("md-steps", if smoke { 100 } else { 1000 })?;
+    if md_check && !interrupted && md_steps > 0 {
+        println!();
+        report["md_check"] = if args.path("data").is_some() {
+            println!("MD check skipped: Stillinger-Weber is the reference of the generated data only, and --data came from elsewhere");
+            json!({ "skipped": "no reference potential for --data" })
+        } else {
+            let check = crate::md_check::MdCheck {
+                repeats: if smoke { 1 } else { 2 },
+                temperature_k: 900.0,
+                steps: md_steps,
+            };
+            crate::md_check::run(model, cutoff, &outcome.reference, &check, &out)
+        };
+        // The report was written before the check (a failed or interrupted
+        // check leaves it); now with the check's numbers.
+        write_report(&report_path, &report)?;
     }
     println!(
         "wrote {} (report), {}",

@@ -7,7 +7,7 @@
 //! `eqv inspect` shows what a checkpoint holds.
 
 use std::io::{BufRead, BufReader};
-use std::path::PathBuf;
+use std::path::{Path, PathBuf};
 use std::process::{Command, Output, Stdio};
 use std::time::{Duration, Instant};
 
@@ -81,6 +81,11 @@ fn bad_inputs_are_one_line_errors_before_any_training() {
         (&["--report", "/nonexistent-eqv-dir/r.json"], "--report: "),
         (&["--lr", "-1"], "--lr -1: must be a positive number"),
         (&["--cutoff", "abc"], "option `--cutoff`: cannot read `abc`"),
+        (
+            &["--stress-weight", "-1"],
+            "--stress-weight -1: must be a number ≥ 0",
+        ),
+        (&["--md-steps", "x"], "option `--md-steps`: cannot read `x`"),
     ];
     for (args, expected) in cases {
         let mut all = vec!["--smoke", "--quiet", "--out", out];
@@ -215,6 +220,23 @@ fn old_files_are_removed_and_mismatched_or_damaged_checkpoints_refused() {
         printed.contains("  test ") && !printed.contains("NaN"),
         "{printed}"
     );
+    // Trained on stresses (the generated data has them), reported, and
+    // checked by MD against the reference.
+    assert_eq!(report["config"]["stress_weight"], 1.0);
+    assert!(report["test"]["stress_mae_mev_per_a3"].as_f64().is_some());
+    let md = &report["md_check"];
+    assert!(
+        md["rdf_distance"].as_f64().is_some_and(f64::is_finite),
+        "{md}"
+    );
+    for who in ["model", "reference"] {
+        let drift = md[who]["energy_drift_mev_per_atom_per_ps"].as_f64();
+        assert!(drift.is_some_and(f64::is_finite), "{md}");
+    }
+    let svg = std::fs::read_to_string(out.join("rdf.svg")).unwrap();
+    assert_eq!(svg.matches("<polyline").count(), 2);
+    assert!(printed.contains("MD check (NVE") && printed.contains("RDF distance"));
+    md_runs_from_the_checkpoint(&dir, &out);
     let old_json = std::fs::read_to_string(out.join("model.json")).unwrap();
 
     let second = run(
@@ -383,4 +405,66 @@ fn resume_starts_from_the_checkpoint_and_inspect_shows_it() {
     let o = run("inspect", &[dir.join("missing").to_str().unwrap()]);
     assert!(!o.status.success());
     std::fs::remove_dir_all(&dir).ok();
+}
+
+/// The `md` example on a trained checkpoint: every ensemble runs and writes
+/// its log and trajectory; bad options are one-line errors.
+fn md_runs_from_the_checkpoint(dir: &Path, model: &Path) {
+    let model = model.to_str().unwrap();
+    for ensemble in ["nve", "nvt", "npt"] {
+        let out = dir.join(format!("md-{ensemble}"));
+        let o = run(
+            "md",
+            &[
+                "--model",
+                model,
+                "--ensemble",
+                ensemble,
+                "--steps",
+                "20",
+                "--log-every",
+                "5",
+                "--traj-every",
+                "10",
+                "--out",
+                out.to_str().unwrap(),
+            ],
+        );
+        let printed = text(&o.stdout);
+        assert!(
+            o.status.success(),
+            "{ensemble}: {printed}{}",
+            text(&o.stderr)
+        );
+        let log = std::fs::read_to_string(out.join("thermo.log")).unwrap();
+        assert_eq!(log.lines().count(), 6, "{log}"); // header + steps 0..=20 by 5
+        let traj = std::fs::read_to_string(out.join("trajectory.extxyz")).unwrap();
+        assert_eq!(traj.matches("Lattice=").count(), 3);
+        if ensemble == "nve" {
+            assert!(printed.contains("energy drift"), "{printed}");
+        }
+    }
+    let start = dir.join("out").join("silicon_sw.extxyz");
+    let start = start.to_str().unwrap();
+    let bad: &[(&[&str], &str)] = &[
+        (
+            &["--ensemble", "nxt"],
+            "--ensemble nxt: must be nve, nvt or npt",
+        ),
+        (&["--dt", "0"], "--dt 0: must be a positive time step"),
+        (&["--log-every", "0"], "--log-every 0: must be at least 1"),
+        (
+            &["--ensemble", "npt", "--tau-p", "-5"],
+            "--tau-p -5: must be a positive time",
+        ),
+        (&["--start", start, "--frame", "999"], "--frame 999: "),
+        (&["--model", "/nonexistent-eqv-model"], ""),
+    ];
+    for (args, expected) in bad {
+        let mut all = vec!["--model", model, "--steps", "5", "--out"];
+        let out = dir.join("md-bad");
+        all.push(out.to_str().unwrap());
+        all.extend_from_slice(args);
+        assert_one_line_error(&run("md", &all), expected);
+    }
 }

@@ -10,7 +10,9 @@
 //! * [`ops`]: the equivariant op set; [`non_equivariant`]: the named opt-out;
 //! * [`output`]: what a network promises to return;
 //! * [`data`] and [`classical`]: structures, files, neighbour lists, and
-//!   the reference potential that makes the default data.
+//!   the reference potential that makes the default data;
+//! * [`simulation`]: trained models as potentials, MD (NVE, NVT, NPT),
+//!   thermo logs, trajectories and radial distribution functions.
 #![warn(missing_docs)]
 // Only the GEMM binding (`kernels::gemm`) needs `unsafe`; it opts in there.
 #![deny(unsafe_code)]
@@ -36,6 +38,7 @@ pub mod output;
 pub mod param;
 pub mod real;
 pub mod rules;
+pub mod simulation;
 pub mod so3;
 pub mod tape;
 

@@ -15,7 +15,8 @@
 //! * [`schedule`]: learning-rate schedules (constant, warmup + cosine,
 //!   reduce-on-plateau);
 //! * [`metrics`]: the numbers the field reports (energy MAE/RMSE per atom in
-//!   meV/atom, force MAE/RMSE per component in meV/Å), predictions, and
+//!   meV/atom, force MAE/RMSE per component in meV/Å, stress MAE/RMSE per
+//!   component in meV/Å³), predictions, and
 //!   [`predict_frames`] for writing them to extxyz;
 //! * [`trainer`]: the loop ([`train`]) with early stopping, best-parameter
 //!   restore, a wall-clock limit, divergence detection and checkpoints;
@@ -24,16 +25,22 @@
 //! * [`stop`]: the [`StopFlag`] a program sets (from Ctrl-C, say) to end a
 //!   run cleanly; the library installs no signal handler;
 //! * [`report`], [`plot`], [`progress`]: the JSON report, the learning curve
-//!   as SVG, the per-epoch summary line.
+//!   (and other line charts) as SVG, the per-epoch summary line.
 //!
 //! The loss of a batch of structures `s` with `N_s` atoms is
 //!
-//! `L = w_E · mean_s ((E_s − E*_s) / N_s)² + w_F · mean_atoms |F_i − F*_i|²`
+//! ```text
+//! L = w_E · mean_s ((E_s − E*_s) / N_s)² + w_F · mean_atoms |F_i − F*_i|²
+//!   + w_S · mean_s mean_ab ((σ_s − σ*_s)_ab V_s / N_s)²
+//! ```
 //!
 //! (energy per atom, as NequIP and MACE report it; the force term is the
 //! squared *vector* error per atom, i.e. three times the per-component mean
-//! square error). Its exact parameter gradient, force term included, comes
-//! from [`energy_force_gradient`](eqv_core::graph::energy_force_gradient).
+//! square error; the stress term is on the virial per atom, so that `w_S`
+//! reads like `w_E`, see [`LossWeights`]). Its exact parameter gradient,
+//! force and stress terms included, comes from
+//! [`energy_force_gradient`](eqv_core::graph::energy_force_gradient) and
+//! [`energy_force_stress_gradient`](eqv_core::graph::energy_force_stress_gradient).
 
 #![forbid(unsafe_code)]
 #![warn(missing_docs)]
@@ -58,7 +65,7 @@ pub use metrics::{
     Predictions,
 };
 pub use optimizer::{global_norm, Adam, AdamConfig, OptimError, StepStats};
-pub use plot::{learning_curve_svg, write_learning_curve};
+pub use plot::{chart_svg, learning_curve_svg, write_learning_curve, write_svg, Chart, Series};
 pub use progress::{metric_text, summary_line, Progress, ProgressMode};
 pub use report::{check_writable, metrics_json, report_json, write_report};
 pub use saving::{read_trained, sidecar_path, TrainedCheckpoint};

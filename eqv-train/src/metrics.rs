@@ -3,7 +3,9 @@
 //! NequIP, MACE and Allegro papers report, on a held-out set:
 //! * energy MAE and RMSE **per atom** (meV/atom): total-energy errors grow
 //!   with system size, per-atom errors compare across sizes;
-//! * force MAE and RMSE **per Cartesian component** (meV/Å), over all atoms.
+//! * force MAE and RMSE **per Cartesian component** (meV/Å), over all atoms;
+//! * stress MAE and RMSE per component of the 3×3 tensor (meV/Å³), over
+//!   the periodic frames that have a stress label.
 //!
 //! [`evaluate`] computes them (and the training loss on the whole set) and
 //! returns the predictions; [`predict_frames`] returns frames carrying the
@@ -12,19 +14,63 @@
 use super::loader::{Dataset, ReferenceEnergies};
 use super::TrainError;
 use eqv_core::data::{Column, ColumnData, Frame, Value};
-use eqv_core::graph::{energy_and_forces, Batch, EnergyModel, Graph};
+use eqv_core::graph::{energy_and_forces, energy_forces_stress, Batch, EnergyModel, Graph};
 use eqv_core::tape::Tape;
 use rayon::prelude::*;
 
-/// Weights of the two loss terms,
-/// `L = energy · mean_s (ΔE_s/N_s)² + forces · mean_atoms |ΔF_i|²`
-/// (eV² per atom² and eV²/Å²).
+/// Weights of the loss terms,
+///
+/// ```text
+/// L = energy · mean_s (ΔE_s/N_s)² + forces · mean_atoms |ΔF_i|²
+///   + stress · mean_s mean_ab (Δσ_s,ab · V_s/N_s)²
+/// ```
+///
+/// (eV² per atom², eV²/Å², eV² per atom²).
+///
+/// The stress term is on the virial per atom, `σ V / N` (eV/atom), so that
+/// its weight reads like the energy's: a stress error of 0.01 eV/Å³ in
+/// silicon (20 Å³ per atom) weighs like an energy error of 0.2 eV/atom.
+/// Structures without a stress label (or a periodic cell) count as zero in
+/// the mean.
 #[derive(Clone, Copy, Debug, PartialEq)]
 pub struct LossWeights {
     /// `w_E`, on the squared energy error per atom.
     pub energy: f64,
     /// `w_F`, on the squared force error (vector) per atom.
     pub forces: f64,
+    /// `w_S`, on the squared error of the virial per atom (mean over the 9
+    /// components). 0 (the default) leaves stresses out of the loss.
+    pub stress: f64,
+}
+
+impl LossWeights {
+    /// The stress term of one structure with `atoms` atoms and volume
+    /// `volume`, in a mean over `structures`: its value and `∂/∂σ`. The one
+    /// definition the trainer's loss and the metrics' loss both use.
+    pub(crate) fn stress_term(
+        &self,
+        predicted: &[[f64; 3]; 3],
+        target: &[[f64; 3]; 3],
+        volume: f64,
+        atoms: usize,
+        structures: usize,
+    ) -> (f64, [[f64; 3]; 3]) {
+        if self.stress == 0.0 || atoms == 0 {
+            return (0.0, [[0.0; 3]; 3]);
+        }
+        let scale = volume / atoms as f64;
+        let c = self.stress / (9.0 * structures.max(1) as f64);
+        let mut value = 0.0;
+        let mut d = [[0.0; 3]; 3];
+        for a in 0..3 {
+            for b in 0..3 {
+                let r = (predicted[a][b] - target[a][b]) * scale;
+                value += c * r * r;
+                d[a][b] = 2.0 * c * r * scale;
+            }
+        }
+        (value, d)
+    }
 }
 
 impl Default for LossWeights {
@@ -37,6 +83,7 @@ impl Default for LossWeights {
         LossWeights {
             energy: 1.0,
             forces: 10.0,
+            stress: 0.0,
         }
     }
 }
@@ -60,6 +107,11 @@ pub struct Metrics {
     pub force_mae_mev_per_a: f64,
     /// Root mean square error of every force component, meV/Å.
     pub force_rmse_mev_per_a: f64,
+    /// Mean absolute error of every stress component (of the 3×3 tensor),
+    /// meV/Å³, over the frames with a stress label (1 meV/Å³ = 0.16 GPa).
+    pub stress_mae_mev_per_a3: f64,
+    /// Root mean square error of every stress component, meV/Å³.
+    pub stress_rmse_mev_per_a3: f64,
     /// The training loss on the whole set, with the weights given.
     pub loss: f64,
 }
@@ -71,32 +123,42 @@ pub struct Predictions {
     pub energies: Vec<f64>,
     /// Forces on each atom of each frame (eV/Å).
     pub forces: Vec<Vec<[f64; 3]>>,
+    /// Stress of each frame (eV/Å³), `None` for frames without a cell
+    /// periodic in all three directions.
+    pub stresses: Vec<Option<[[f64; 3]; 3]>>,
 }
 
 /// Where [`predict_frames`] puts the predictions.
 #[derive(Clone, Copy, Debug, Default, PartialEq, Eq)]
 pub enum PredictionStorage {
-    /// Replace `energy` and `forces` (the reference labels are dropped), so
-    /// the written file is a labelled file of the model's own numbers.
+    /// Replace `energy`, `forces` and (periodic frames) `stress` (the
+    /// reference labels, virial included, are dropped), so the written file
+    /// is a labelled file of the model's own numbers.
     Replace,
     /// Keep the reference labels and add the predictions as `eqv_energy`
-    /// (comment-line key) and `eqv_forces` (a `R:3` column), for
-    /// side-by-side comparison (parity plots).
+    /// (comment-line key), `eqv_forces` (a `R:3` column) and `eqv_stress`
+    /// (9 numbers, periodic frames), for side-by-side comparison (parity
+    /// plots).
     #[default]
     Extra,
 }
 
-/// One frame's residual energy (no E0) and its forces.
-type SamplePrediction = (f64, Vec<[f64; 3]>);
+/// One frame's residual energy (no E0), its forces and (periodic) stress.
+type SamplePrediction = (f64, Vec<[f64; 3]>, Option<[[f64; 3]; 3]>);
 
-/// One frame's residual energy (no E0) and forces, by one forward and one
-/// backward pass.
+/// One frame's residual energy (no E0), forces and, for a periodic cell,
+/// stress, by one forward and one backward pass.
 pub(crate) fn predict_sample<M: EnergyModel>(
     model: &M,
     batch: &Batch,
 ) -> Result<SamplePrediction, TrainError> {
     let tape = Tape::<f64>::inference();
-    let g = Graph::new(&tape, batch);
+    let periodic = batch.cells().iter().any(Option::is_some);
+    let g = if periodic {
+        Graph::with_strain(&tape, batch)
+    } else {
+        Graph::new(&tape, batch)
+    };
     let e = model.energy(&g);
     if e.rows() * e.mul() != batch.num_structures() {
         return Err(TrainError::config(format!(
@@ -105,8 +167,13 @@ pub(crate) fn predict_sample<M: EnergyModel>(
             batch.num_structures()
         )));
     }
+    if periodic {
+        let out = energy_forces_stress(&g, e);
+        let stress = out.stresses.first().copied().flatten();
+        return Ok((out.energies.iter().sum(), out.forces, stress));
+    }
     let ef = energy_and_forces(&g, e);
-    Ok((ef.energies.iter().sum(), ef.forces))
+    Ok((ef.energies.iter().sum(), ef.forces, None))
 }
 
 /// Metrics and predictions on a prepared [`Dataset`], frames evaluated in
@@ -131,13 +198,14 @@ pub fn evaluate_dataset<M: EnergyModel + Sync>(
     let mut acc = Accumulator::default();
     let mut pred = Predictions::default();
     for (i, r) in raw.into_iter().enumerate() {
-        let (e, f) = r?;
+        let (e, f, stress) = r?;
         let b = data
             .sample(i)
             .ok_or_else(|| TrainError::config("frame index out of range"))?;
-        acc.add(e, &f, b);
+        acc.add(e, &f, stress.as_ref(), b, weights);
         pred.energies.push(e + data.offset(i).unwrap_or(0.0));
         pred.forces.push(f);
+        pred.stresses.push(stress);
     }
     Ok((acc.finish(weights), pred))
 }
@@ -172,15 +240,22 @@ pub fn predict_frames<M: EnergyModel + Sync>(
         .iter()
         .zip(pred.energies)
         .zip(pred.forces)
-        .map(|((f, e), forces)| {
+        .zip(pred.stresses)
+        .map(|(((f, e), forces), stress)| {
             let mut out = f.clone();
             match storage {
                 PredictionStorage::Replace => {
                     out.energy = Some(e);
                     out.forces = Some(forces);
+                    out.stress = stress;
+                    out.virial = None;
                 }
                 PredictionStorage::Extra => {
                     out.info_set("eqv_energy", Value::Float(e));
+                    if let Some(s) = stress {
+                        let flat = s.iter().flatten().copied().collect();
+                        out.info_set("eqv_stress", Value::FloatArray(flat));
+                    }
                     let col = Column {
                         width: 3,
                         data: ColumnData::Real(forces.iter().flatten().copied().collect()),
@@ -207,12 +282,23 @@ struct Accumulator {
     n_f_atoms: usize,
     f_abs: f64,
     f_sq: f64,
+    n_s: usize,
+    s_abs: f64,
+    s_sq: f64,
+    s_loss: f64,
 }
 
 impl Accumulator {
-    /// Adds one frame: predicted residual energy and forces against the
-    /// sample's targets.
-    fn add(&mut self, e: f64, f: &[[f64; 3]], b: &Batch) {
+    /// Adds one frame: predicted residual energy, forces and stress against
+    /// the sample's targets.
+    fn add(
+        &mut self,
+        e: f64,
+        f: &[[f64; 3]],
+        stress: Option<&[[f64; 3]; 3]>,
+        b: &Batch,
+        w: LossWeights,
+    ) {
         let n = b.num_atoms();
         self.n_frames += 1;
         self.n_atoms += n;
@@ -232,6 +318,20 @@ impl Accumulator {
             }
             self.n_f_atoms += n;
         }
+        let target = b.stresses().first().copied().flatten();
+        if let (Some(p), Some(t), Some(v)) = (stress, target, b.volume(0)) {
+            for a in 0..3 {
+                for c in 0..3 {
+                    let d = p[a][c] - t[a][c];
+                    self.s_abs += d.abs();
+                    self.s_sq += d * d;
+                }
+            }
+            self.n_s += 9;
+            // Summed over frames; `finish` divides by the frame count, as the
+            // training loss divides by the structures of a batch.
+            self.s_loss += w.stress_term(p, &t, v, n, 1).0;
+        }
     }
 
     fn finish(&self, w: LossWeights) -> Metrics {
@@ -246,7 +346,16 @@ impl Accumulator {
             energy_rmse_mev_per_atom: 1e3 * e_mse.sqrt(),
             force_mae_mev_per_a: 1e3 * div(self.f_abs, 3 * self.n_f_atoms),
             force_rmse_mev_per_a: 1e3 * div(self.f_sq, 3 * self.n_f_atoms).sqrt(),
-            loss: term(w.energy, e_mse) + term(w.forces, f_mse_atom),
+            stress_mae_mev_per_a3: 1e3 * div(self.s_abs, self.n_s),
+            stress_rmse_mev_per_a3: 1e3 * div(self.s_sq, self.n_s).sqrt(),
+            loss: term(w.energy, e_mse)
+                + term(w.forces, f_mse_atom)
+                + if w.stress == 0.0 {
+                    0.0
+                } else {
+                    // Already weighted by `stress_term`.
+                    div(self.s_loss, self.n_frames)
+                },
         }
     }
 }

@@ -32,7 +32,10 @@ use super::TrainError;
 use eqv_core::data::{Frame, SpeciesMap};
 use eqv_core::equivariance::{check_model_equivariance, EquivarianceReport};
 use eqv_core::feat::Feat;
-use eqv_core::graph::{energy_force_gradient, EnergyModel, Graph, LossGradient, LossTerms};
+use eqv_core::graph::{
+    energy_force_gradient, energy_force_stress_gradient, EnergyModel, Graph, LossGradient,
+    LossTerms,
+};
 use eqv_core::irrep::Scalar;
 use eqv_core::model::{kind, Model};
 use eqv_core::param::{Param, Parameters};
@@ -66,7 +69,8 @@ pub struct TrainConfig {
     /// Adam's settings, including weight decay and gradient clipping
     /// (default: global norm clipped to 10, as MACE does).
     pub adam: AdamConfig,
-    /// Loss weights `w_E`, `w_F`.
+    /// Loss weights `w_E`, `w_F`, `w_S` (the stress term needs stress or
+    /// virial labels on periodic training frames).
     pub weights: LossWeights,
     /// Neighbour cutoff (Å) used to build the graphs; must match the
     /// model's radial cutoff.
@@ -192,8 +196,14 @@ impl TrainConfig {
                 w.energy, w.forces
             ));
         }
-        if w.energy == 0.0 && w.forces == 0.0 {
-            return bad("both loss weights are 0: nothing to train on".into());
+        if !(w.stress.is_finite() && w.stress >= 0.0) {
+            return bad(format!(
+                "stress loss weight {} must be finite and ≥ 0",
+                w.stress
+            ));
+        }
+        if w.energy == 0.0 && w.forces == 0.0 && w.stress == 0.0 {
+            return bad("all loss weights are 0: nothing to train on".into());
         }
         if !(self.min_delta.is_finite() && self.min_delta >= 0.0) {
             return bad(format!("min_delta = {} must be ≥ 0", self.min_delta));
@@ -420,16 +430,18 @@ fn batch_gradient<M: EnergyModel + Parameters + Sync>(
         let atoms = b.atoms_per_structure();
         let (e_star, f_star) = (b.energies(), b.forces());
         let mut mismatch = None;
-        let loss = |e: &[f64], f: &[[f64; 3]]| {
+        let mut loss = |e: &[f64], f: &[[f64; 3]], stress: &[Option<[[f64; 3]; 3]>]| {
             let mut value = 0.0;
             let mut de = vec![0.0; e.len()];
             let mut df = vec![[0.0; 3]; f.len()];
+            let mut ds = Vec::new();
             if e.len() != atoms.len() {
                 mismatch = Some(e.len());
                 return LossTerms {
                     value: f64::NAN,
                     d_energies: de,
                     d_forces: df,
+                    d_stresses: ds,
                 };
             }
             if let (Some(es), true) = (e_star, weights.energy != 0.0) {
@@ -453,13 +465,32 @@ fn batch_gradient<M: EnergyModel + Parameters + Sync>(
                     }
                 }
             }
+            if weights.stress != 0.0 {
+                ds = vec![[[0.0; 3]; 3]; e.len()];
+                for (s, d) in ds.iter_mut().enumerate() {
+                    let (Some(Some(p)), Some(t), Some(v)) =
+                        (stress.get(s), b.stresses()[s], b.volume(s))
+                    else {
+                        continue;
+                    };
+                    let (term, grad) =
+                        weights.stress_term(p, &t, v, atoms[s], n_structures as usize);
+                    value += term;
+                    *d = grad;
+                }
+            }
             LossTerms {
                 value,
                 d_energies: de,
                 d_forces: df,
+                d_stresses: ds,
             }
         };
-        let lg = energy_force_gradient(model, &b, loss);
+        let lg = if weights.stress != 0.0 {
+            energy_force_stress_gradient(model, &b, loss)
+        } else {
+            energy_force_gradient(model, &b, |e, f| loss(e, f, &[]))
+        };
         if let Some(got) = mismatch {
             return Err(TrainError::config(format!(
                 "the model returned {got} energies for a batch of {} structures; an energy model returns one Scalar per structure",
@@ -521,6 +552,13 @@ pub fn train<M: EnergyModel + Parameters + Sync>(
     let w = cfg.weights;
     check_targets(train, "training", w.energy != 0.0, w.forces != 0.0)?;
     check_targets(valid, "validation", w.energy != 0.0, w.forces != 0.0)?;
+    let has_stress = |f: &Frame| f.pbc == [true; 3] && (f.stress.is_some() || f.virial.is_some());
+    if w.stress != 0.0 && !train.iter().any(has_stress) {
+        return Err(TrainError::Data(eqv_core::data::DataError::invalid(format!(
+            "the loss has a stress term (weight {}), but no training frame has a stress or virial label in a cell periodic in all three directions",
+            w.stress
+        ))));
+    }
     let species = SpeciesMap::from_frames(train);
     let reference = if cfg.fit_reference_energies && train.iter().any(|f| f.energy.is_some()) {
         ReferenceEnergies::fit(train, &species)?
@@ -805,20 +843,31 @@ mod tests {
         }
     }
 
-    /// The batch loss by direct evaluation (no gradient code involved).
+    /// The batch loss by direct evaluation (no gradient code involved; the
+    /// stress is the first derivative `∂E/∂ε / V`, checked against strain
+    /// finite differences in `tests/graph_stress.rs`).
     fn direct_loss(model: &Tiny, data: &Dataset, idx: &[usize], w: LossWeights) -> f64 {
-        let (mut e_term, mut f_term, mut atoms) = (0.0, 0.0, 0usize);
+        let (mut e_term, mut f_term, mut s_term, mut atoms) = (0.0, 0.0, 0.0, 0usize);
         for &i in idx {
             let b = data.sample(i).unwrap();
-            let (e, f) = super::super::metrics::predict_sample(model, b).unwrap();
+            let (e, f, stress) = super::super::metrics::predict_sample(model, b).unwrap();
             let n = b.num_atoms();
             e_term += ((e - b.energies().unwrap()[0]) / n as f64).powi(2);
             for (p, t) in f.iter().zip(b.forces().unwrap()) {
                 f_term += (0..3).map(|a| (p[a] - t[a]).powi(2)).sum::<f64>();
             }
+            if let (Some(p), Some(t)) = (stress, b.stresses()[0]) {
+                let scale = b.volume(0).unwrap() / n as f64;
+                for a in 0..3 {
+                    for c in 0..3 {
+                        s_term += ((p[a][c] - t[a][c]) * scale).powi(2) / 9.0;
+                    }
+                }
+            }
             atoms += n;
         }
-        w.energy * e_term / idx.len() as f64 + w.forces * f_term / atoms as f64
+        let k = idx.len() as f64;
+        w.energy * e_term / k + w.forces * f_term / atoms as f64 + w.stress * s_term / k
     }
 
     #[test]
@@ -826,7 +875,11 @@ mod tests {
         let frames = silicon_dataset(&SiliconDatasetConfig::tiny(), 2).unwrap();
         let species = SpeciesMap::from_frames(&frames);
         let reference = ReferenceEnergies::fit(&frames, &species).unwrap();
-        let data = Dataset::new(&frames[..5], 3.78, &reference, "test").unwrap();
+        // Five periodic frames with stress labels and one cluster without.
+        let mut some: Vec<Frame> = frames[..5].to_vec();
+        some.push(frames.last().unwrap().clone());
+        assert!(some[5].cell.is_none() && some[0].stress.is_some());
+        let data = Dataset::new(&some, 3.78, &reference, "test").unwrap();
         let mut rng = Rng::new(1);
         let mut model = Tiny {
             l1: Linear::with_bias(1, 4, &mut rng),
@@ -836,8 +889,9 @@ mod tests {
         let w = LossWeights {
             energy: 3.0,
             forces: 0.7,
+            stress: 2.0,
         };
-        let idx = [4, 0, 2, 1, 3];
+        let idx = [4, 0, 5, 2, 1, 3];
         let (loss, grads) = batch_gradient(&model, &data, &idx, w, 5, false).unwrap();
         assert!((loss - direct_loss(&model, &data, &idx, w)).abs() < 1e-12 * loss);
         for per_tape in [5, 3, 2, 1] {

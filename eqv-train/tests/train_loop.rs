@@ -352,6 +352,34 @@ fn bad_config_and_data_are_errors() {
         .unwrap_err()
         .to_string();
     assert!(msg.contains("training frame 1 has no forces"), "{msg}");
+    // A stress term without stress labels, and a negative stress weight.
+    let with_stress = TrainConfig {
+        weights: LossWeights {
+            stress: 1.0,
+            ..cfg.weights
+        },
+        ..cfg.clone()
+    };
+    let mut t = train_set.clone();
+    for f in &mut t {
+        f.stress = None;
+        f.virial = None;
+    }
+    let msg = train(m, &t, &valid_set, &with_stress, &mut NoHooks)
+        .unwrap_err()
+        .to_string();
+    assert!(msg.contains("no training frame has a stress"), "{msg}");
+    let negative = TrainConfig {
+        weights: LossWeights {
+            stress: -1.0,
+            ..cfg.weights
+        },
+        ..cfg.clone()
+    };
+    assert!(matches!(
+        train(m, &train_set, &valid_set, &negative, &mut NoHooks),
+        Err(TrainError::Config(_))
+    ));
 }
 
 #[test]

@@ -211,3 +211,53 @@ fn learning_curve_svg_is_well_formed() {
     assert!(learning_curve_svg(&[]).contains("</svg>"));
     assert_eq!(points(&learning_curve_svg(&history[..1]))[0].len(), 1);
 }
+
+#[test]
+fn line_charts_on_a_linear_axis() {
+    // An RDF-like curve: x in Å with fractional ticks, y from 0.
+    let curve: Vec<(f64, f64)> = (0..100)
+        .map(|k| {
+            let r = 0.05 * (k as f64 + 0.5);
+            (r, 3.0 * (-(r - 2.35f64).powi(2) / 0.01).exp())
+        })
+        .collect();
+    let svg = chart_svg(&Chart {
+        title: "Radial distribution function",
+        x_label: "r (Å)",
+        y_label: "g(r)",
+        log_y: false,
+        integer_x: false,
+        series: vec![
+            Series {
+                name: "model",
+                color: "#1f77b4",
+                points: curve.clone(),
+            },
+            Series {
+                name: "reference",
+                color: "#ff7f0e",
+                points: vec![(0.0, f64::NAN), (1.0, 0.5), (2.0, -0.25)],
+            },
+        ],
+    });
+    assert!(svg.trim_end().ends_with("</svg>") && !svg.contains("NaN"));
+    for label in ["r (Å)", "g(r)", "model", "reference", ">0<", ">3<"] {
+        assert!(svg.contains(label), "missing {label}");
+    }
+    let lines = points(&svg);
+    // The non-finite point is left out; a negative value is drawn on a
+    // linear axis (which then starts below 0).
+    assert_eq!((lines[0].len(), lines[1].len()), (100, 2));
+    // Higher values are higher up (smaller SVG y); x increases to the right.
+    let (top, _) = lines[0]
+        .iter()
+        .enumerate()
+        .min_by(|a, b| a.1 .1.total_cmp(&b.1 .1))
+        .unwrap();
+    assert!((top as f64 * 0.05 - 2.35).abs() < 0.1);
+    assert!(lines[0].windows(2).all(|w| w[1].0 > w[0].0));
+    assert!(lines
+        .iter()
+        .flatten()
+        .all(|&(x, y)| (0.0..=640.0).contains(&x) && (0.0..=400.0).contains(&y)));
+}

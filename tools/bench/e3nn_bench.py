@@ -24,7 +24,7 @@ benches/support/kernels.rs):
   scatter             index_add_ of [20 000, 40x0e + 48x1o = 184] rows onto
                       1 200 atoms (sorted index)
   nequip_energy, nequip_energy_forces  the NequIP-like potential of eqv's
-                      examples/models/nequip.rs written with e3nn (same
+                      eqv-zoo/src/nequip.rs written with e3nn (same
                       layers and shapes, eqv's parameters and activation
                       constants loaded) on the structure and edge list eqv
                       wrote (--data DIR, nequip_si1000.json); energy under
@@ -108,7 +108,7 @@ class Bessel(torch.nn.Module):
 
 
 class Interaction(torch.nn.Module):
-    """examples/models/nequip.rs `Interaction`: radial MLP -> uvu product ->
+    """eqv-zoo/src/nequip.rs `Interaction`: radial MLP -> uvu product ->
     scatter-sum / avg_neighbors -> Linear -> Gate, plus a residual Linear."""
 
     def __init__(self, channels=16, vectors=8, n_basis=8, radial_hidden=16, avg_neighbors=16.0):
@@ -136,7 +136,7 @@ class Interaction(torch.nn.Module):
 
 
 class Nequip(torch.nn.Module):
-    """examples/models/nequip.rs `Nequip` with nequip_config(1, 16, 8, 2, 4.0)."""
+    """eqv-zoo/src/nequip.rs `Nequip` with nequip_config(1, 16, 8, 2, 4.0)."""
 
     def __init__(self, species=1, channels=16, vectors=8, n_basis=8, cutoff=4.0, layers=2):
         super().__init__()

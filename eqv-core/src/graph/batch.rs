@@ -28,8 +28,23 @@ pub struct Batch {
     shifts: Vec<[f64; 3]>,
     energies: Option<Vec<f64>>,
     forces: Option<Vec<[f64; 3]>>,
+    /// One per structure: the lattice vectors (rows) of a cell periodic in
+    /// all three directions, `None` otherwise.
+    cells: Vec<Option<Cell>>,
+    /// One per structure: the target stress (eV/Å³), `None` if unlabelled.
+    stresses: Vec<Option<Cell>>,
     atom_scalars: Option<Properties>,
     structure_scalars: Option<Properties>,
+}
+
+/// A 3×3 matrix: lattice vectors as rows, or a stress tensor.
+type Cell = [[f64; 3]; 3];
+
+/// The determinant `a · (b × c)` of the rows; its magnitude is the volume.
+fn det3(m: &Cell) -> f64 {
+    m[0][0] * (m[1][1] * m[2][2] - m[1][2] * m[2][1])
+        - m[0][1] * (m[1][0] * m[2][2] - m[1][2] * m[2][0])
+        + m[0][2] * (m[1][0] * m[2][1] - m[1][1] * m[2][0])
 }
 
 /// Invariant properties: `channels` numbers per row.
@@ -138,6 +153,8 @@ impl Batch {
             shifts,
             energies: None,
             forces: None,
+            cells: vec![None; atoms_per_structure.len()],
+            stresses: vec![None; atoms_per_structure.len()],
             atom_scalars: None,
             structure_scalars: None,
         })
@@ -171,7 +188,11 @@ impl Batch {
         cutoff: f64,
     ) -> Result<Batch, DataError> {
         let nl = NeighborList::build(positions, cell, pbc, cutoff)?;
-        Self::from_neighbor_list(positions, species, &nl)
+        let b = Self::from_neighbor_list(positions, species, &nl)?;
+        match cell {
+            Some(c) if pbc == [true; 3] => b.with_cells(vec![Some(*c)]),
+            _ => Ok(b),
+        }
     }
 
     fn from_neighbor_list(
@@ -193,6 +214,12 @@ impl Batch {
     /// (periodic images included), species indices from `species`, and the
     /// frames' energies and forces as targets when *every* frame has them.
     ///
+    /// The cell of a frame periodic in all three directions is kept (for
+    /// the stress, [`Graph::with_strain`](super::Graph::with_strain)), and
+    /// so is its stress label: `stress`, or `−virial / V` when only the
+    /// virial is given. Stress labels of other frames are ignored: a stress
+    /// needs a volume.
+    ///
     /// Fails if a frame is malformed, an element is missing from `species`,
     /// or the cutoff is not positive.
     pub fn from_frames(
@@ -212,6 +239,16 @@ impl Batch {
             let mut b = Self::from_neighbor_list(&frame.positions, &idx, &nl)?;
             b.energies = frame.energy.map(|e| vec![e]);
             b.forces = frame.forces.clone();
+            if let (Some(cell), [true, true, true]) = (frame.cell, frame.pbc) {
+                let volume = det3(&cell).abs();
+                let stress = frame
+                    .stress
+                    .or_else(|| frame.virial.map(|w| w.map(|row| row.map(|x| -x / volume))));
+                b = b
+                    .with_cells(vec![Some(cell)])
+                    .and_then(|b| b.with_stresses(vec![stress]))
+                    .map_err(|e| DataError::invalid(format!("frame {f}: {e}")))?;
+            }
             parts.push(b);
         }
         Ok(Batch::concat(&parts))
@@ -231,6 +268,11 @@ impl Batch {
             shifts: Vec::new(),
             energies: parts.iter().all(|p| p.energies.is_some()).then(Vec::new),
             forces: parts.iter().all(|p| p.forces.is_some()).then(Vec::new),
+            cells: parts.iter().flat_map(|p| p.cells.iter().copied()).collect(),
+            stresses: parts
+                .iter()
+                .flat_map(|p| p.stresses.iter().copied())
+                .collect(),
             atom_scalars: Properties::concat(
                 parts.iter().map(|p| p.atom_scalars.as_ref()).collect(),
             ),
@@ -257,6 +299,75 @@ impl Batch {
             }
         }
         out
+    }
+
+    /// Sets the cell of each structure: lattice vectors as rows for a cell
+    /// periodic in all three directions (what a stress needs), `None` for a
+    /// finite or partly periodic structure. Edges are not rebuilt: the
+    /// shifts already hold the images.
+    ///
+    /// Fails on a count other than one per structure, a non-finite cell, or
+    /// a cell of zero volume.
+    pub fn with_cells(mut self, cells: Vec<Option<[[f64; 3]; 3]>>) -> Result<Batch, DataError> {
+        if cells.len() != self.num_structures() {
+            return Err(DataError::invalid(format!(
+                "{} cells for {} structures",
+                cells.len(),
+                self.num_structures()
+            )));
+        }
+        for (s, c) in cells.iter().enumerate() {
+            if let Some(c) = c {
+                if c.iter().flatten().any(|x| !x.is_finite()) {
+                    return Err(DataError::invalid(format!(
+                        "cell of structure {s} is not finite"
+                    )));
+                }
+                let v = det3(c).abs();
+                if v <= 1e-12 {
+                    return Err(DataError::invalid(format!(
+                        "cell of structure {s} has zero volume ({v} Å³)"
+                    )));
+                }
+            }
+        }
+        self.cells = cells;
+        Ok(self)
+    }
+
+    /// Sets the target stress of each structure (eV/Å³, ASE's sign: positive
+    /// under tension), `None` where unlabelled.
+    ///
+    /// Fails on a count other than one per structure, a non-finite entry,
+    /// or a stress on a structure without a periodic cell
+    /// ([`Batch::with_cells`]).
+    pub fn with_stresses(
+        mut self,
+        stresses: Vec<Option<[[f64; 3]; 3]>>,
+    ) -> Result<Batch, DataError> {
+        if stresses.len() != self.num_structures() {
+            return Err(DataError::invalid(format!(
+                "{} target stresses for {} structures",
+                stresses.len(),
+                self.num_structures()
+            )));
+        }
+        for (s, t) in stresses.iter().enumerate() {
+            if let Some(t) = t {
+                if t.iter().flatten().any(|x| !x.is_finite()) {
+                    return Err(DataError::invalid(format!(
+                        "target stress of structure {s} is not finite"
+                    )));
+                }
+                if self.cells[s].is_none() {
+                    return Err(DataError::invalid(format!(
+                        "structure {s} has a target stress but no periodic cell: a stress needs a volume"
+                    )));
+                }
+            }
+        }
+        self.stresses = stresses;
+        Ok(self)
     }
 
     /// Sets the target energies, one per structure.
@@ -435,6 +546,21 @@ impl Batch {
     /// Target forces (one per atom), if known.
     pub fn forces(&self) -> Option<&[[f64; 3]]> {
         self.forces.as_deref()
+    }
+    /// The cell of each structure (lattice vectors as rows), `None` unless
+    /// periodic in all three directions.
+    pub fn cells(&self) -> &[Option<[[f64; 3]; 3]>] {
+        &self.cells
+    }
+    /// The volume |det cell| of structure `s` (Å³), `None` without a
+    /// periodic cell or for `s` out of range.
+    pub fn volume(&self, s: usize) -> Option<f64> {
+        self.cells.get(s).copied().flatten().map(|c| det3(&c).abs())
+    }
+    /// The target stress of each structure (eV/Å³), `None` where
+    /// unlabelled.
+    pub fn stresses(&self) -> &[Option<[[f64; 3]; 3]>] {
+        &self.stresses
     }
 }
 

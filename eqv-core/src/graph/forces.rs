@@ -99,7 +99,9 @@ pub trait EnergyModel {
 }
 
 /// A loss and its derivatives with respect to the model's outputs: what the
-/// loss closure of [`energy_force_gradient`] returns.
+/// loss closure of [`energy_force_gradient`] (and
+/// [`energy_force_stress_gradient`](super::energy_force_stress_gradient))
+/// returns.
 #[derive(Clone, Debug, PartialEq)]
 pub struct LossTerms {
     /// The loss value `L`.
@@ -108,6 +110,10 @@ pub struct LossTerms {
     pub d_energies: Vec<f64>,
     /// `∂L/∂F_i`, one per atom.
     pub d_forces: Vec<[f64; 3]>,
+    /// `∂L/∂σ_s` (σ the stress in eV/Å³), one per structure, or empty when
+    /// the loss has no stress term. Ignored for structures without a
+    /// periodic cell (they have no stress).
+    pub d_stresses: Vec<[[f64; 3]; 3]>,
 }
 
 /// What [`energy_force_gradient`] returns.
@@ -119,6 +125,9 @@ pub struct LossGradient {
     pub energies: Vec<f64>,
     /// The model's forces.
     pub forces: Vec<[f64; 3]>,
+    /// The model's stress of each structure (eV/Å³), `None` without a
+    /// periodic cell or when the stress was not asked for.
+    pub stresses: Vec<Option<[[f64; 3]; 3]>>,
     /// `∂L/∂θ` of each parameter, in [`Parameters::visit`] order, with its
     /// path.
     pub grads: Vec<(String, Vec<f64>)>,
@@ -139,36 +148,68 @@ pub struct LossGradient {
 ///    exactly `dL/dθ` (the primal part, `∂ΣE/∂θ`, is not used).
 ///
 /// Cost: about two forward and two backward passes, the second pair in dual
-/// numbers. No op needs a second-derivative implementation.
+/// numbers. No op needs a second-derivative implementation. For a loss on
+/// the stress too, see
+/// [`energy_force_stress_gradient`](super::energy_force_stress_gradient).
 pub fn energy_force_gradient<M: EnergyModel + Parameters>(
     model: &M,
     batch: &Batch,
     loss: impl FnOnce(&[f64], &[[f64; 3]]) -> LossTerms,
 ) -> LossGradient {
-    // Pass 1: energies and forces (the parameter gradients come from pass 2).
+    loss_gradient(model, batch, false, |e, f, _| loss(e, f))
+}
+
+/// The two passes of [`energy_force_gradient`], with the strain on the tape
+/// when `stress` is true (then the loss also sees the stresses, and
+/// `∂L/∂σ` becomes a tangent of the strain).
+pub(crate) fn loss_gradient<M: EnergyModel + Parameters>(
+    model: &M,
+    batch: &Batch,
+    stress: bool,
+    loss: impl FnOnce(&[f64], &[[f64; 3]], &[Option<[[f64; 3]; 3]>]) -> LossTerms,
+) -> LossGradient {
+    // Pass 1: energies, forces (and stresses); the parameter gradients come
+    // from pass 2.
     let tape = Tape::<f64>::inference();
-    let g = Graph::new(&tape, batch);
-    let ef = energy_and_forces(&g, model.energy(&g));
+    let (energies, forces, stresses) = if stress {
+        let g = Graph::with_strain(&tape, batch);
+        let out = super::stress::energy_forces_stress(&g, model.energy(&g));
+        (out.energies, out.forces, out.stresses)
+    } else {
+        let g = Graph::new(&tape, batch);
+        let ef = energy_and_forces(&g, model.energy(&g));
+        (ef.energies, ef.forces, vec![None; batch.num_structures()])
+    };
     let LossTerms {
         value,
         d_energies: de,
         d_forces: df,
-    } = loss(&ef.energies, &ef.forces);
-    assert_eq!(
-        de.len(),
-        ef.energies.len(),
-        "loss: ∂L/∂E has the wrong length"
-    );
-    assert_eq!(
-        df.len(),
-        ef.forces.len(),
-        "loss: ∂L/∂F has the wrong length"
+        d_stresses: ds,
+    } = loss(&energies, &forces, &stresses);
+    assert_eq!(de.len(), energies.len(), "loss: ∂L/∂E has the wrong length");
+    assert_eq!(df.len(), forces.len(), "loss: ∂L/∂F has the wrong length");
+    assert!(
+        ds.is_empty() || ds.len() == batch.num_structures(),
+        "loss: ∂L/∂σ has the wrong length"
     );
 
-    // Pass 2: dual numbers, positions seeded with t = −∂L/∂F.
+    // Pass 2: dual numbers, positions seeded with t = −∂L/∂F and (stress)
+    // the strain with D = sym(∂L/∂σ) / V, since σ = sym(∂E/∂ε) / V.
     let tangent: Vec<[f64; 3]> = df.iter().map(|f| [-f[0], -f[1], -f[2]]).collect();
     let dtape = Tape::<Dual<f64>>::new();
-    let dg = Graph::with_position_tangent(&dtape, batch, &tangent);
+    let dg = if stress {
+        let d: Vec<[[f64; 3]; 3]> = (0..batch.num_structures())
+            .map(|s| match (ds.get(s), batch.volume(s)) {
+                (Some(d), Some(v)) => {
+                    std::array::from_fn(|a| std::array::from_fn(|b| 0.5 * (d[a][b] + d[b][a]) / v))
+                }
+                _ => [[0.0; 3]; 3],
+            })
+            .collect();
+        Graph::with_tangents(&dtape, batch, &tangent, &d)
+    } else {
+        Graph::with_position_tangent(&dtape, batch, &tangent)
+    };
     let e = model.energy(&dg);
     let seed: Vec<Dual<f64>> = de.iter().map(|&d| Dual::new(1.0, d)).collect();
     let grads = dtape.backward(e.id(), &seed);
@@ -182,8 +223,9 @@ pub fn energy_force_gradient<M: EnergyModel + Parameters>(
     });
     LossGradient {
         loss: value,
-        energies: ef.energies,
-        forces: ef.forces,
+        energies,
+        forces,
+        stresses,
         grads: out,
     }
 }
@@ -263,6 +305,7 @@ impl<'a> MseLoss<'a> {
             value,
             d_energies: de,
             d_forces: df,
+            d_stresses: Vec::new(),
         }
     }
 }

@@ -11,6 +11,15 @@ use crate::tape::{NodeId, Tape};
 use std::cell::OnceCell;
 use std::rc::Rc;
 
+/// A homogeneous deformation of every structure, `r → r (I + ε)` for
+/// positions and image shifts alike (row vectors): the tape node of `ε` and
+/// its values, 9 per structure, row-major.
+#[derive(Clone)]
+struct Strain<T: Real> {
+    id: NodeId,
+    values: Rc<Vec<T>>,
+}
+
 /// The index arrays of a batch, shared with VJP closures.
 struct Index {
     centers: Rc<[usize]>,
@@ -19,6 +28,7 @@ struct Index {
     atom_structure: Rc<[usize]>,
     species: Rc<[usize]>,
     num_structures: usize,
+    volumes: Rc<[Option<f64>]>,
     atom_scalars: Option<(usize, Rc<[f64]>)>,
     structure_scalars: Option<(usize, Rc<[f64]>)>,
 }
@@ -46,7 +56,13 @@ struct Index {
 /// ```
 pub struct Graph<'t, T: Real = f64> {
     tape: &'t Tape<T>,
+    /// The positions the network reads: the leaf itself, or the leaf
+    /// deformed by the strain (`r (I + ε)`) when the graph has one.
     positions: Feat<'t, Vector, T>,
+    /// The positions leaf (forces are its gradient).
+    positions_leaf: NodeId,
+    /// The strain leaf, 9 numbers `ε[a][b]` per structure, if any.
+    strain: Option<Strain<T>>,
     index: Index,
     edge_vectors: OnceCell<Feat<'t, Vector, T>>,
     neighbor_counts: OnceCell<Rc<[T]>>,
@@ -98,10 +114,109 @@ impl<'t, T: Real> Graph<'t, T> {
         Self::build(tape, batch, pos)
     }
 
+    /// The batch on `tape` with positions *and* a strain `ε` of every
+    /// structure as tracked leaves, at `ε = 0`: one backward pass then gives
+    /// the forces and `∂E/∂ε`, from which
+    /// [`energy_forces_stress`](super::energy_forces_stress) makes the
+    /// virial and the stress.
+    ///
+    /// The strain deforms positions and image shifts alike, `r → r (I + ε)`,
+    /// so every way a network can read geometry (edge vectors, centred
+    /// positions) is differentiated exactly; the values on the tape are
+    /// those of [`Graph::new`].
+    pub fn with_strain(tape: &'t Tape<T>, batch: &Batch) -> Self {
+        let p = batch
+            .positions()
+            .iter()
+            .flatten()
+            .map(|&x| T::from_f64(x))
+            .collect();
+        Self::strained(tape, batch, p, vec![T::ZERO; 9 * batch.num_structures()])
+    }
+
+    /// The batch with positions (flattened `[atom][xyz]`) and a strain
+    /// (flattened `[structure][a][b]`, the deformation `r → r (I + ε)` of
+    /// positions and image shifts) given in `T`, both tracked leaves. The
+    /// generic constructor behind [`Graph::with_strain`]: for `T =
+    /// Dual<f64>`, tangents on the strain carry the derivative of everything
+    /// along a deformation (see [`Graph::with_tangents`]). A nonzero strain
+    /// deforms the structure; the edges stay those of the batch.
+    ///
+    /// # Panics
+    /// If `positions.len() != 3 · atoms` or `strain.len() != 9 · structures`.
+    pub fn strained(tape: &'t Tape<T>, batch: &Batch, positions: Vec<T>, strain: Vec<T>) -> Self {
+        let (n, ns) = (batch.num_atoms(), batch.num_structures());
+        assert_eq!(
+            positions.len(),
+            3 * n,
+            "Graph::strained: {} position numbers for {n} atoms (need 3 per atom)",
+            positions.len()
+        );
+        assert_eq!(
+            strain.len(),
+            9 * ns,
+            "Graph::strained: {} strain numbers for {ns} structures (need 9 per structure)",
+            strain.len()
+        );
+        let leaf = Feat::<Vector, T>::raw_variable(tape, n, 1, positions);
+        let eid = tape.variable(strain);
+        let eps = tape.value(eid);
+        let (pid, p) = (leaf.id(), leaf.data());
+        let owner: Rc<[usize]> = Rc::from(batch.atom_structure());
+        // r'_ib = r_ib + Σ_a r_ia ε_ab (ε of atom i's structure).
+        let mut y = Vec::with_capacity(3 * n);
+        for i in 0..n {
+            let e = &eps[9 * owner[i]..9 * owner[i] + 9];
+            for b in 0..3 {
+                let mut v = p[3 * i + b];
+                for a in 0..3 {
+                    v += p[3 * i + a] * e[3 * a + b];
+                }
+                y.push(v);
+            }
+        }
+        let (e2, p2) = (eps.clone(), p.clone());
+        let deformed = Feat::from_op(tape, n, 1, y, &[pid, eid], move |gy, g| {
+            if g.wants(pid) {
+                let gp = g.acc(pid);
+                for i in 0..n {
+                    let e = &e2[9 * owner[i]..9 * owner[i] + 9];
+                    for a in 0..3 {
+                        let mut v = gy[3 * i + a];
+                        for b in 0..3 {
+                            v += e[3 * a + b] * gy[3 * i + b];
+                        }
+                        gp[3 * i + a] += v;
+                    }
+                }
+            }
+            if g.wants(eid) {
+                let ge = g.acc(eid);
+                for i in 0..n {
+                    let s = owner[i];
+                    for a in 0..3 {
+                        for b in 0..3 {
+                            ge[9 * s + 3 * a + b] += p2[3 * i + a] * gy[3 * i + b];
+                        }
+                    }
+                }
+            }
+        });
+        let mut graph = Self::build(tape, batch, deformed);
+        graph.positions_leaf = pid;
+        graph.strain = Some(Strain {
+            id: eid,
+            values: eps,
+        });
+        graph
+    }
+
     fn build(tape: &'t Tape<T>, batch: &Batch, positions: Feat<'t, Vector, T>) -> Self {
         Graph {
             tape,
             positions,
+            positions_leaf: positions.id(),
+            strain: None,
             index: Index {
                 centers: Rc::from(batch.centers()),
                 neighbors: Rc::from(batch.neighbors()),
@@ -109,6 +224,9 @@ impl<'t, T: Real> Graph<'t, T> {
                 atom_structure: Rc::from(batch.atom_structure()),
                 species: Rc::from(batch.species()),
                 num_structures: batch.num_structures(),
+                volumes: (0..batch.num_structures())
+                    .map(|s| batch.volume(s))
+                    .collect(),
                 atom_scalars: batch.atom_scalars().map(|(c, v)| (c, Rc::from(v))),
                 structure_scalars: batch.structure_scalars().map(|(c, v)| (c, Rc::from(v))),
             },
@@ -145,6 +263,11 @@ impl<'t, T: Real> Graph<'t, T> {
     pub fn atom_structure(&self) -> &[usize] {
         &self.index.atom_structure
     }
+    /// The cell volume of each structure (Å³), `None` unless its cell is
+    /// periodic in all three directions ([`Batch::cells`]).
+    pub fn volumes(&self) -> &[Option<f64>] {
+        &self.index.volumes
+    }
     /// Species index of each atom.
     pub fn species(&self) -> &[usize] {
         &self.index.species
@@ -153,7 +276,14 @@ impl<'t, T: Real> Graph<'t, T> {
     /// The positions leaf: `tape.backward(..).get(g.positions_leaf())` is
     /// `∂(seed·output)/∂R`, `[atom][xyz]`.
     pub fn positions_leaf(&self) -> NodeId {
-        self.positions.id()
+        self.positions_leaf
+    }
+
+    /// The strain leaf of a graph made with [`Graph::with_strain`] or
+    /// [`Graph::strained`]: `tape.backward(..).get(id)` is `∂(seed·output)/∂ε`,
+    /// 9 numbers `[structure][a][b]`. `None` for other graphs.
+    pub fn strain_leaf(&self) -> Option<NodeId> {
+        self.strain.as_ref().map(|s| s.id)
     }
 
     /// The relative vector of every edge, `r_j − r_i + shift` (rows =
@@ -178,7 +308,37 @@ impl<'t, T: Real> Graph<'t, T> {
                 }
             }
             let pid = self.positions.id();
-            Feat::from_op(self.tape, c.len(), 1, y, &[pid], move |gy, g| {
+            let Some(strain) = self.strain.clone() else {
+                return Feat::from_op(self.tape, c.len(), 1, y, &[pid], move |gy, g| {
+                    if g.wants(pid) {
+                        let gp = g.acc(pid);
+                        for k in 0..c.len() {
+                            let (i, j) = (c[k], n[k]);
+                            for a in 0..3 {
+                                gp[3 * j + a] += gy[3 * k + a];
+                                gp[3 * i + a] -= gy[3 * k + a];
+                            }
+                        }
+                    }
+                });
+            };
+            // The image shift deforms with the cell: s_k (I + ε), so the
+            // strain's gradient gains Σ_k s_k ⊗ ∂E/∂e_k (the positions part
+            // comes through the deformed positions).
+            let owner = self.index.atom_structure.clone();
+            let eps = strain.values;
+            for k in 0..c.len() {
+                let e = &eps[9 * owner[c[k]]..9 * owner[c[k]] + 9];
+                for b in 0..3 {
+                    let mut v = T::ZERO;
+                    for a in 0..3 {
+                        v += T::from_f64(s[k][a]) * e[3 * a + b];
+                    }
+                    y[3 * k + b] += v;
+                }
+            }
+            let eid = strain.id;
+            Feat::from_op(self.tape, c.len(), 1, y, &[pid, eid], move |gy, g| {
                 if g.wants(pid) {
                     let gp = g.acc(pid);
                     for k in 0..c.len() {
@@ -186,6 +346,18 @@ impl<'t, T: Real> Graph<'t, T> {
                         for a in 0..3 {
                             gp[3 * j + a] += gy[3 * k + a];
                             gp[3 * i + a] -= gy[3 * k + a];
+                        }
+                    }
+                }
+                if g.wants(eid) {
+                    let ge = g.acc(eid);
+                    for k in 0..c.len() {
+                        let o = 9 * owner[c[k]];
+                        for a in 0..3 {
+                            let sa = T::from_f64(s[k][a]);
+                            for b in 0..3 {
+                                ge[o + 3 * a + b] += sa * gy[3 * k + b];
+                            }
                         }
                     }
                 }
@@ -495,5 +667,53 @@ impl<'t, T: Real> Graph<'t, Dual<T>> {
             .map(|(&x, &d)| Dual::new(T::from_f64(x), T::from_f64(d)))
             .collect();
         Self::from_positions(tape, batch, p)
+    }
+
+    /// The batch on a dual-number tape with positions `Dual(R, direction)`
+    /// and a strain `Dual(0, strain_direction)` of every structure (9
+    /// numbers `[a][b]` per structure, the deformation `r → r (I + ε)`):
+    /// every value carries its derivative along the joint direction, and a
+    /// backward pass gives, in the tangent parts of parameter gradients,
+    /// `∂/∂θ (direction · ∂E/∂R + strain_direction : ∂E/∂ε)` — the mixed
+    /// second derivatives a force *and stress* loss needs (see
+    /// [`super::energy_force_stress_gradient`]).
+    ///
+    /// # Panics
+    /// If `direction.len() != batch.num_atoms()` or
+    /// `strain_direction.len() != batch.num_structures()`.
+    pub fn with_tangents(
+        tape: &'t Tape<Dual<T>>,
+        batch: &Batch,
+        direction: &[[f64; 3]],
+        strain_direction: &[[[f64; 3]; 3]],
+    ) -> Self {
+        assert_eq!(
+            direction.len(),
+            batch.num_atoms(),
+            "Graph::with_tangents: {} directions for {} atoms",
+            direction.len(),
+            batch.num_atoms()
+        );
+        assert_eq!(
+            strain_direction.len(),
+            batch.num_structures(),
+            "Graph::with_tangents: {} strain directions for {} structures",
+            strain_direction.len(),
+            batch.num_structures()
+        );
+        let p = batch
+            .positions()
+            .iter()
+            .flatten()
+            .zip(direction.iter().flatten())
+            .map(|(&x, &d)| Dual::new(T::from_f64(x), T::from_f64(d)))
+            .collect();
+        let e = strain_direction
+            .iter()
+            .flatten()
+            .flatten()
+            .map(|&d| Dual::new(T::ZERO, T::from_f64(d)))
+            .collect();
+        Self::strained(tape, batch, p, e)
     }
 }

@@ -20,13 +20,18 @@
 //!   a tracked leaf, with the typed gathers and reductions;
 //! * [`forces_from_energy`] and [`energy_and_forces`]: `F = −∂E/∂R` by one
 //!   backward pass; [`energy_force_gradient`]: the parameter gradient of an
-//!   energy-and-force loss (forward-over-reverse on dual numbers).
+//!   energy-and-force loss (forward-over-reverse on dual numbers);
+//! * [`energy_forces_stress`]: the stress `σ = (1/V) ∂E/∂ε` and the virial
+//!   by the same backward pass, the strain on the tape
+//!   ([`Graph::with_strain`]); [`energy_force_stress_gradient`]: the loss
+//!   gradient with a stress term.
 
 pub mod batch;
 pub mod forces;
 #[allow(clippy::module_inception)]
 pub mod graph;
 pub mod scatter;
+pub mod stress;
 
 pub use batch::Batch;
 pub use forces::{
@@ -35,3 +40,6 @@ pub use forces::{
 };
 pub use graph::Graph;
 pub use scatter::{mean_rows_by, sum_rows_by, GraphGrouping, RowGroups};
+pub use stress::{
+    energy_force_stress_gradient, energy_forces_stress, voigt, EnergyForcesStress, Tensor3,
+};

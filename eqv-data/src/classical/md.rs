@@ -17,7 +17,13 @@
 //! is the identity and this is exactly velocity Verlet (NVE), symplectic and
 //! time-reversible, which is why its energy drift is small. BAOAB samples
 //! configurations with small time-step bias, which is what a dataset needs.
+//!
+//! With a [`Barostat`] ([`Md::with_barostat`]) the cell is rescaled once per
+//! step, between the drifts and the force evaluation, from the pressure of
+//! the previous evaluation: constant pressure (NPT with the Langevin
+//! thermostat), at no extra force evaluation.
 
+use super::barostat::{Barostat, GPA_PER_EV_PER_A3};
 use super::Potential;
 use crate::data::{DataError, Frame};
 use crate::rng::Rng;
@@ -51,8 +57,10 @@ pub struct Md<P: Potential> {
     velocities: Vec<[f64; 3]>,
     energy: f64,
     forces: Vec<[f64; 3]>,
+    stress: Option<[[f64; 3]; 3]>,
     dt_fs: f64,
     thermostat: Thermostat,
+    barostat: Option<Barostat>,
     steps: u64,
 }
 
@@ -89,19 +97,53 @@ impl<P: Potential> Md<P> {
                 ));
             }
         }
-        let (energy, forces) = potential.energy_forces(&frame)?;
+        let out = potential.evaluate(&frame)?;
+        if out.forces.len() != frame.len() {
+            return Err(DataError::invalid(format!(
+                "the potential returned {} forces for {} atoms",
+                out.forces.len(),
+                frame.len()
+            )));
+        }
         let n = frame.len();
         Ok(Md {
             potential,
             frame,
             masses,
             velocities: vec![[0.0; 3]; n],
-            energy,
-            forces,
+            energy: out.energy,
+            forces: out.forces,
+            stress: out.stress,
             dt_fs,
             thermostat,
+            barostat: None,
             steps: 0,
         })
+    }
+
+    /// Adds a barostat: constant pressure (NPT). Needs a Langevin
+    /// thermostat (the barostat's noise is at its temperature), a cell
+    /// periodic in all three directions, and a potential that computes the
+    /// stress; each missing piece is an error that names it.
+    pub fn with_barostat(mut self, barostat: Barostat) -> Result<Self, DataError> {
+        barostat.validate()?;
+        if !matches!(self.thermostat, Thermostat::Langevin { .. }) {
+            return Err(DataError::invalid(
+                "constant pressure needs a thermostat: use a Langevin thermostat with the barostat (NPT)",
+            ));
+        }
+        if self.frame.pbc != [true; 3] || self.volume().is_none() {
+            return Err(DataError::invalid(
+                "constant pressure needs a cell periodic in all three directions",
+            ));
+        }
+        if self.stress.is_none() {
+            return Err(DataError::invalid(
+                "constant pressure needs the stress, and this potential gives none (Potential::evaluate)",
+            ));
+        }
+        self.barostat = Some(barostat);
+        Ok(self)
     }
 
     /// Draws Maxwell–Boltzmann velocities at `temperature_k`, removes the
@@ -159,9 +201,22 @@ impl<P: Potential> Md<P> {
             }
         }
         self.drift(0.5 * dt);
-        let (energy, forces) = self.potential.energy_forces(&self.frame)?;
-        self.energy = energy;
-        self.forces = forces;
+        if let (Some(barostat), Thermostat::Langevin { temperature_k, .. }) =
+            (self.barostat, self.thermostat)
+        {
+            self.rescale_cell(barostat, temperature_k, rng)?;
+        }
+        let out = self.potential.evaluate(&self.frame)?;
+        if out.forces.len() != self.frame.len() {
+            return Err(DataError::invalid(format!(
+                "the potential returned {} forces for {} atoms",
+                out.forces.len(),
+                self.frame.len()
+            )));
+        }
+        self.energy = out.energy;
+        self.forces = out.forces;
+        self.stress = out.stress;
         self.kick(0.5 * dt * inv_tau2);
         self.steps += 1;
         Ok(())
@@ -171,6 +226,43 @@ impl<P: Potential> Md<P> {
     pub fn run(&mut self, n: usize, rng: &mut Rng) -> Result<(), DataError> {
         for _ in 0..n {
             self.step(rng)?;
+        }
+        Ok(())
+    }
+
+    /// One barostat move: positions and cell times `μ`, velocities over `μ`.
+    fn rescale_cell(
+        &mut self,
+        barostat: Barostat,
+        temperature_k: f64,
+        rng: &mut Rng,
+    ) -> Result<(), DataError> {
+        let (Some(p), Some(v)) = (self.pressure(), self.volume()) else {
+            return Err(DataError::invalid(
+                "constant pressure: the potential stopped giving a stress",
+            ));
+        };
+        let mu = barostat.scaling(p, v, temperature_k, self.dt_fs, rng);
+        if !(mu.is_finite() && (0.5..2.0).contains(&mu)) {
+            return Err(DataError::invalid(format!(
+                "the barostat tried to scale the cell by {mu} in one step (pressure {:.3} GPa): lower the time step or raise the barostat's relaxation time",
+                p * GPA_PER_EV_PER_A3
+            )));
+        }
+        for r in &mut self.frame.positions {
+            for x in r.iter_mut() {
+                *x *= mu;
+            }
+        }
+        if let Some(cell) = &mut self.frame.cell {
+            for x in cell.iter_mut().flatten() {
+                *x *= mu;
+            }
+        }
+        for u in &mut self.velocities {
+            for x in u.iter_mut() {
+                *x /= mu;
+            }
         }
         Ok(())
     }
@@ -222,6 +314,43 @@ impl<P: Potential> Md<P> {
         self.energy
     }
 
+    /// The stress of the current configuration from the potential (eV/Å³,
+    /// positive under tension), if it gives one.
+    pub fn stress(&self) -> Option<[[f64; 3]; 3]> {
+        self.stress
+    }
+
+    /// The cell volume (Å³), for a cell periodic in all three directions.
+    pub fn volume(&self) -> Option<f64> {
+        match self.frame.pbc {
+            [true, true, true] => self.frame.volume().filter(|v| *v > 0.0),
+            _ => None,
+        }
+    }
+
+    /// The instantaneous pressure `P = 2 K / (3 V) − tr σ / 3` (eV/Å³):
+    /// kinetic (ideal-gas) part plus the potential's. `None` without a
+    /// periodic cell or a stress.
+    pub fn pressure(&self) -> Option<f64> {
+        let (s, v) = (self.stress?, self.volume()?);
+        Some(2.0 * self.kinetic_energy() / (3.0 * v) - (s[0][0] + s[1][1] + s[2][2]) / 3.0)
+    }
+
+    /// Simulated time so far (fs).
+    pub fn time_fs(&self) -> f64 {
+        self.steps as f64 * self.dt_fs
+    }
+
+    /// The time step (fs).
+    pub fn dt_fs(&self) -> f64 {
+        self.dt_fs
+    }
+
+    /// The masses (amu).
+    pub fn masses(&self) -> &[f64] {
+        &self.masses
+    }
+
     /// Potential plus kinetic energy (eV): conserved without a thermostat.
     pub fn total_energy(&self) -> f64 {
         self.energy + self.kinetic_energy()
@@ -261,11 +390,13 @@ impl<P: Potential> Md<P> {
         &self.potential
     }
 
-    /// The current configuration with its energy and forces attached.
+    /// The current configuration with its energy, forces and (if known)
+    /// stress attached.
     pub fn labelled_frame(&self) -> Frame {
         let mut f = self.frame.clone();
         f.energy = Some(self.energy);
         f.forces = Some(self.forces.clone());
+        f.stress = self.stress;
         f
     }
 }

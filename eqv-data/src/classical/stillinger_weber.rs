@@ -13,7 +13,7 @@
 //! (the three-body term is what a pair network cannot learn), and its forces
 //! are exact, so a network trained on its data has a known ground truth.
 
-use super::Potential;
+use super::{Evaluation, Potential};
 use crate::data::{DataError, Frame, NeighborList};
 
 /// Stillinger–Weber parameters (energies in eV, lengths in Å).
@@ -198,16 +198,11 @@ impl StillingerWeber {
     /// A copy of `frame` with the SW energy, forces, and (for a cell periodic
     /// in all three directions) stress attached: training data.
     pub fn label(&self, frame: &Frame) -> Result<Frame, DataError> {
-        let out = self.compute(frame)?;
+        let out = self.evaluate(frame)?;
         let mut f = frame.clone();
         f.energy = Some(out.energy);
         f.forces = Some(out.forces);
-        f.stress = match (frame.pbc, frame.volume()) {
-            ([true, true, true], Some(v)) if v > 0.0 => Some(std::array::from_fn(|a| {
-                std::array::from_fn(|b| -out.virial[a][b] / v)
-            })),
-            _ => None,
-        };
+        f.stress = out.stress;
         Ok(f)
     }
 }
@@ -216,5 +211,22 @@ impl Potential for StillingerWeber {
     fn energy_forces(&self, frame: &Frame) -> Result<(f64, Vec<[f64; 3]>), DataError> {
         let out = self.compute(frame)?;
         Ok((out.energy, out.forces))
+    }
+
+    /// Energy, forces and the stress `−W / V` from the analytic virial
+    /// (the one [`label`](Self::label) attaches).
+    fn evaluate(&self, frame: &Frame) -> Result<Evaluation, DataError> {
+        let out = self.compute(frame)?;
+        let stress = match (frame.pbc, frame.volume()) {
+            ([true, true, true], Some(v)) if v > 0.0 => Some(std::array::from_fn(|a| {
+                std::array::from_fn(|b| -out.virial[a][b] / v)
+            })),
+            _ => None,
+        };
+        Ok(Evaluation {
+            energy: out.energy,
+            forces: out.forces,
+            stress,
+        })
     }
 }
