@@ -27,7 +27,11 @@ pub struct Args {
 /// subcommands, and by the examples for themselves).
 pub fn command(name: &'static str, about: &'static str, spec: Spec) -> clap::Command {
     spec.iter().fold(
-        clap::Command::new(name).about(about),
+        // A repeated option takes its last value, as in most tools (a
+        // script can append an override).
+        clap::Command::new(name)
+            .about(about)
+            .args_override_self(true),
         |cmd, &(option, takes, help)| {
             let arg = clap::Arg::new(option).long(option).help(help);
             cmd.arg(if takes {
