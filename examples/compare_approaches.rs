@@ -23,22 +23,10 @@ use eqv::zoo::distance;
 use eqv::zoo::nequip;
 use eqv_cli::options::Args;
 use eqv_cli::train as run;
-use nalgebra::Vector3;
 use std::process::ExitCode;
 
 fn rotate_frame(f: &Frame, rng: &mut Rng) -> Frame {
-    let r = eqv::so3::random_rotation(rng);
-    let apply = |v: &[f64; 3]| {
-        let w = r * Vector3::new(v[0], v[1], v[2]);
-        [w[0], w[1], w[2]]
-    };
-    let mut out = f.clone();
-    out.positions = f.positions.iter().map(apply).collect();
-    out.cell = f.cell.map(|c| [apply(&c[0]), apply(&c[1]), apply(&c[2])]);
-    out.forces = f.forces.as_ref().map(|fs| fs.iter().map(apply).collect());
-    out.stress = None;
-    out.virial = None;
-    out
+    f.rotated(&eqv::so3::random_rotation(rng))
 }
 
 fn main() -> ExitCode {

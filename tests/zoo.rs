@@ -90,8 +90,8 @@ fn rotated_batches_rotate_positions_and_force_targets() {
     let b = molecule()
         .with_forces(vec![[1.0, 0.0, 0.0]; 6])
         .expect("forces");
-    let quarter = [[0.0, -1.0, 0.0], [1.0, 0.0, 0.0], [0.0, 0.0, 1.0]];
-    let r = augmented::rotated(&b, quarter);
+    let quarter = nalgebra::Matrix3::new(0.0, -1.0, 0.0, 1.0, 0.0, 0.0, 0.0, 0.0, 1.0);
+    let r = b.rotated(&quarter);
     assert_eq!(r.positions()[1], [-0.11, 1.52, -0.07]);
     assert_eq!(r.forces().expect("forces")[0], [0.0, 1.0, 0.0]);
 }

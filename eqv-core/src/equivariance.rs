@@ -8,13 +8,14 @@
 //! up.
 
 use crate::check::rotate_data;
+use crate::graph::motion::Motion;
 use crate::graph::{forces_from_energy, Batch, Graph};
 use crate::irrep::{Irrep, Vector};
 use crate::model::{Model, OutputKind};
 use crate::rng::Rng;
 use crate::so3::random_rotation;
 use crate::tape::Tape;
-use nalgebra::{Matrix3, Vector3};
+use nalgebra::Matrix3;
 use std::fmt;
 
 /// How far one kind of transformation moved the output from what
@@ -159,55 +160,15 @@ struct Transform {
     perm: Vec<usize>,
 }
 
-fn apply(m: &Matrix3<f64>, v: [f64; 3]) -> [f64; 3] {
-    let r = m * Vector3::new(v[0], v[1], v[2]);
-    [r[0], r[1], r[2]]
-}
-
 fn transform_batch(b: &Batch, tr: &Transform, rng: &mut Rng) -> Batch {
-    let n = b.num_atoms();
-    let mut inv = vec![0; n];
-    for (new, &old) in tr.perm.iter().enumerate() {
-        inv[old] = new;
-    }
-    let pos = b.positions();
-    let positions: Vec<[f64; 3]> = tr
-        .perm
-        .iter()
-        .map(|&old| {
-            let p = apply(&tr.m, pos[old]);
-            [p[0] + tr.t[0], p[1] + tr.t[1], p[2] + tr.t[2]]
-        })
-        .collect();
-    let species: Vec<usize> = tr.perm.iter().map(|&old| b.species()[old]).collect();
     let mut order: Vec<usize> = (0..b.num_edges()).collect();
     rng.shuffle(&mut order);
-    let centers = order.iter().map(|&k| inv[b.centers()[k]]).collect();
-    let neighbors = order.iter().map(|&k| inv[b.neighbors()[k]]).collect();
-    let shifts = order.iter().map(|&k| apply(&tr.m, b.shifts()[k])).collect();
-    let mut out = Batch::new(
-        positions,
-        species,
-        b.atoms_per_structure(),
-        centers,
-        neighbors,
-        shifts,
-    )
-    .expect("a rigid motion and a renumbering of a valid batch is a valid batch");
-    // Invariant properties are unchanged by the motion and renumbered with
-    // the atoms.
-    if let Some((c, v)) = b.atom_scalars() {
-        let permuted = crate::check::permute_rows(v, c, &tr.perm);
-        out = out
-            .with_atom_scalars(c, permuted)
-            .expect("same shape as the batch's own properties");
-    }
-    if let Some((c, v)) = b.structure_scalars() {
-        out = out
-            .with_structure_scalars(c, v.to_vec())
-            .expect("same shape as the batch's own properties");
-    }
-    out
+    b.moved(&Motion {
+        m: tr.m,
+        t: tr.t,
+        perm: tr.perm.clone(),
+        edge_order: order,
+    })
 }
 
 struct Evaluation {

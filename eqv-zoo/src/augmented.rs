@@ -11,8 +11,8 @@
 //!
 //! It declares `output = Energy`, so forces are `−∇E` (equivariant exactly
 //! when the energy is invariant) and it trains on energies and forces like
-//! every other eqv potential; [`rotated`] and [`randomly_rotated`] make the
-//! augmented copies of a batch, targets included.
+//! every other eqv potential; [`randomly_rotated`] makes the augmented copies
+//! of a batch, targets included (`Batch::rotated` for a given rotation).
 
 use eqv::equivariant;
 use eqv::graph::Batch;
@@ -70,43 +70,7 @@ pub fn augmented_config(species: usize, hidden: usize, cutoff: f64) -> Augmented
     }
 }
 
-/// `batch` rotated by the orthogonal matrix `m` (row-major, `v ↦ m v`):
-/// positions, periodic shifts and target forces rotate, energies do not,
-/// edges stay the same.
-///
-/// # Panics
-/// Never for a valid batch and an orthogonal `m`.
-pub fn rotated(batch: &Batch, m: [[f64; 3]; 3]) -> Batch {
-    let apply = |v: &[f64; 3]| -> [f64; 3] {
-        std::array::from_fn(|a| (0..3).map(|b| m[a][b] * v[b]).sum())
-    };
-    let mut out = Batch::new(
-        batch.positions().iter().map(apply).collect(),
-        batch.species().to_vec(),
-        batch.atoms_per_structure(),
-        batch.centers().to_vec(),
-        batch.neighbors().to_vec(),
-        batch.shifts().iter().map(apply).collect(),
-    )
-    .expect("a rotated valid batch is valid");
-    if let Some(e) = batch.energies() {
-        out = out
-            .with_energies(e.to_vec())
-            .expect("one energy per structure");
-    }
-    if let Some(f) = batch.forces() {
-        out = out
-            .with_forces(f.iter().map(apply).collect())
-            .expect("one force per atom");
-    }
-    out
-}
-
 /// `batch` under a uniformly random proper rotation: one augmented copy.
 pub fn randomly_rotated(batch: &Batch, rng: &mut Rng) -> Batch {
-    let r = eqv::so3::random_rotation(rng);
-    rotated(
-        batch,
-        std::array::from_fn(|a| std::array::from_fn(|b| r[(a, b)])),
-    )
+    batch.rotated(&eqv::so3::random_rotation(rng))
 }

@@ -30,6 +30,7 @@ pub mod batch;
 pub mod forces;
 #[allow(clippy::module_inception)]
 pub mod graph;
+pub mod motion;
 pub mod scatter;
 pub mod stress;
 
@@ -39,6 +40,7 @@ pub use forces::{
     LossGradient, LossTerms, MseLoss,
 };
 pub use graph::Graph;
+pub use motion::Motion;
 pub use scatter::{mean_rows_by, sum_rows_by, GraphGrouping, RowGroups};
 pub use stress::{
     energy_force_stress_gradient, energy_forces_stress, voigt, EnergyForcesStress, Tensor3,

@@ -9,6 +9,7 @@ pub mod error;
 pub mod extxyz;
 pub mod frame;
 pub mod neighbors;
+pub mod rotation;
 pub mod species;
 
 pub use error::DataError;
