@@ -121,6 +121,7 @@ pub fn run<M: EnergyModel>(
                     points: ref_rdf.curve(),
                 },
             ],
+            marks: Vec::new(),
         });
         write_svg(out.join("rdf.svg"), &svg)?;
         let (m, r) = (summary(&model_records, atoms), summary(&ref_records, atoms));

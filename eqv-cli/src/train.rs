@@ -6,7 +6,8 @@
 use crate::epoch_log::EpochLog;
 use crate::options::{Args, Spec};
 use eqv::classical::{silicon_dataset, SiliconDatasetConfig};
-use eqv::data::{read_extxyz, write_extxyz, Frame, SpeciesMap};
+use eqv::data::close_contacts::close_contact_warnings;
+use eqv::data::{write_extxyz, Frame, SpeciesMap};
 use eqv::graph::EnergyModel;
 use eqv::param::Parameters;
 use eqv::train::{
@@ -341,9 +342,19 @@ fn clear_previous_run(args: &Args, out: &Path) -> Result<(), String> {
     Ok(())
 }
 
+/// Reads an extended XYZ file and warns (on stderr, before any training)
+/// about frames with atoms closer than any bond.
+fn read_checked(path: &Path) -> Result<Vec<Frame>, Box<dyn Error>> {
+    let frames = eqv::data::read_extxyz(path)?;
+    for warning in close_contact_warnings(&path.display().to_string(), &frames, 5) {
+        eprintln!("{warning}");
+    }
+    Ok(frames)
+}
+
 fn data(args: &Args, out: &Path, seed: u64, smoke: bool) -> Result<Vec<Frame>, Box<dyn Error>> {
     let mut frames = match args.path("data") {
-        Some(p) => read_extxyz(&p)?,
+        Some(p) => read_checked(&p)?,
         None => {
             let cfg = if smoke {
                 SiliconDatasetConfig::tiny()
@@ -382,7 +393,7 @@ fn split(args: &Args, frames: Vec<Frame>, seed: u64) -> Result<Sets, Box<dyn Err
     let test_file = args.path("test");
     let read = |p: &Option<PathBuf>| -> Result<Option<Vec<Frame>>, Box<dyn Error>> {
         Ok(match p {
-            Some(p) => Some(read_extxyz(p)?),
+            Some(p) => Some(read_checked(p)?),
             None => None,
         })
     };

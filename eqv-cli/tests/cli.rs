@@ -468,3 +468,35 @@ fn md_runs_from_the_checkpoint(dir: &Path, model: &Path) {
         assert_one_line_error(&run("md", &all), expected);
     }
 }
+
+#[test]
+fn atoms_closer_than_any_bond_are_warned_about_before_training() {
+    use eqv::classical::{silicon_dataset, SiliconDatasetConfig};
+    let dir = temp_dir("close");
+    let mut frames = silicon_dataset(&SiliconDatasetConfig::tiny(), 0).unwrap();
+    let p = frames[2].positions[0];
+    frames[2].positions[5] = [p[0] + 0.2, p[1], p[2]];
+    let data = dir.join("data.extxyz");
+    eqv::data::write_extxyz(&data, &frames).unwrap();
+    let o = run(
+        "train_potential",
+        &[
+            "--smoke",
+            "--quiet",
+            "--md-steps",
+            "0",
+            "--data",
+            data.to_str().unwrap(),
+            "--out",
+            dir.join("out").to_str().unwrap(),
+        ],
+    );
+    assert!(o.status.success(), "{}", text(&o.stderr));
+    let err = text(&o.stderr);
+    assert!(
+        err.contains("frame 2: atoms 0 and 5 are 0.200 Å apart"),
+        "{err}"
+    );
+    assert_eq!(err.matches("warning:").count(), 1, "{err}");
+    std::fs::remove_dir_all(&dir).ok();
+}

@@ -72,6 +72,9 @@ pub struct Chart<'a> {
     pub integer_x: bool,
     /// The lines.
     pub series: Vec<Series<'a>>,
+    /// Vertical dashed lines at these x values, each with a label (the best
+    /// epoch of a learning curve, say).
+    pub marks: Vec<(f64, String)>,
 }
 
 /// The SVG document of `chart`. Empty or unusable data gives empty axes.
@@ -237,6 +240,21 @@ pub fn chart_svg(chart: &Chart) -> String {
             }
         }
     }
+    // Marks: dashed vertical lines with their labels.
+    for (x, label) in &chart.marks {
+        if !(x.is_finite() && *x >= x0 && *x <= x1) {
+            continue;
+        }
+        let x = px(*x);
+        let _ = writeln!(
+            s,
+            r##"<line class="mark" x1="{x:.1}" y1="{TOP:.1}" x2="{x:.1}" y2="{:.1}" stroke="#2ca02c" stroke-width="1.5" stroke-dasharray="5,4"/>
+<text x="{:.1}" y="{:.1}" fill="#2ca02c">{label}</text>"##,
+            TOP + ph,
+            x + 4.0,
+            TOP + 14.0,
+        );
+    }
     // Legend, sized to the longest name.
     let longest = chart
         .series
@@ -270,17 +288,29 @@ pub fn chart_svg(chart: &Chart) -> String {
     s
 }
 
-/// The SVG document of the learning curve of `history`: training and
-/// validation loss per epoch on a log axis.
+/// The SVG document of the learning curve of `history`, two panels: the
+/// training and validation loss per epoch, and the validation energy and
+/// force errors (MAE, meV/atom and meV/Å) — the loss mixes them by the loss
+/// weights, the errors show each. Both on log axes (they fall over
+/// decades), with the best epoch (lowest validation loss: the kept
+/// parameters) marked.
 ///
-/// Non-positive or non-finite losses (which a log axis cannot show) are
-/// left out of the lines. An empty history gives empty axes.
+/// Non-positive or non-finite values (which a log axis cannot show) are
+/// left out.
 pub fn learning_curve_svg(history: &[EpochRecord]) -> String {
     let line = |f: fn(&EpochRecord) -> f64| -> Vec<(f64, f64)> {
         history.iter().map(|r| (r.epoch as f64, f(r))).collect()
     };
-    chart_svg(&Chart {
-        title: "Learning curve",
+    let best = history
+        .iter()
+        .filter(|r| r.valid_loss.is_finite())
+        .min_by(|a, b| a.valid_loss.total_cmp(&b.valid_loss));
+    let marks = || -> Vec<(f64, String)> {
+        best.map(|r| vec![(r.epoch as f64, format!("best epoch {}", r.epoch))])
+            .unwrap_or_default()
+    };
+    let loss = chart_svg(&Chart {
+        title: "Learning curve: loss",
         x_label: "epoch",
         y_label: "loss (log scale)",
         log_y: true,
@@ -297,7 +327,50 @@ pub fn learning_curve_svg(history: &[EpochRecord]) -> String {
                 points: line(|r| r.valid_loss),
             },
         ],
-    })
+        marks: marks(),
+    });
+    let errors = chart_svg(&Chart {
+        title: "Validation errors",
+        x_label: "epoch",
+        y_label: "MAE (log scale)",
+        log_y: true,
+        integer_x: true,
+        series: vec![
+            Series {
+                name: "energy (meV/atom)",
+                color: TRAIN_COLOR,
+                points: line(|r| r.valid_energy_mae_mev_per_atom),
+            },
+            Series {
+                name: "forces (meV/Å)",
+                color: VALID_COLOR,
+                points: line(|r| r.valid_force_mae_mev_per_a),
+            },
+        ],
+        marks: marks(),
+    });
+    stack_svg(&[loss, errors])
+}
+
+/// Charts of [`chart_svg`] one above the other in one SVG document.
+pub fn stack_svg(charts: &[String]) -> String {
+    let height = H * charts.len() as f64;
+    let mut s = format!(
+        "<?xml version=\"1.0\" encoding=\"UTF-8\"?>\n<svg xmlns=\"http://www.w3.org/2000/svg\" width=\"{W}\" height=\"{height}\" viewBox=\"0 0 {W} {height}\">\n"
+    );
+    for (k, chart) in charts.iter().enumerate() {
+        let body = chart
+            .lines()
+            .filter(|l| !l.starts_with("<?xml"))
+            .collect::<Vec<_>>()
+            .join("\n");
+        // A nested <svg> is placed by its x/y attributes.
+        let placed = body.replacen("<svg ", &format!("<svg x=\"0\" y=\"{}\" ", H * k as f64), 1);
+        s.push_str(&placed);
+        s.push('\n');
+    }
+    s.push_str("</svg>\n");
+    s
 }
 
 /// Writes `svg` to `path`.

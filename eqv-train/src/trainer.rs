@@ -587,8 +587,13 @@ pub fn train<M: EnergyModel + Parameters + Sync>(
         cfg.epochs,
     );
     let mut adam = Adam::new(cfg.adam.clone());
-    let mut progress = Progress::new(cfg.progress, cfg.epochs, loader.num_batches());
     let limit = cfg.max_minutes.map(|m| m * 60.0);
+    let mut progress = Progress::new(
+        cfg.progress,
+        cfg.epochs,
+        loader.num_batches(),
+        limit.and_then(|s| std::time::Duration::try_from_secs_f64(s).ok()),
+    );
     let n_parameters = model.num_params();
 
     let monitor_set = if valid_data.is_empty() {

@@ -123,7 +123,9 @@ fn training_reduces_validation_loss_and_writes_report_plot_checkpoint() {
     write_learning_curve(&svg_path, &out.history).unwrap();
     let svg = std::fs::read_to_string(&svg_path).unwrap();
     assert!(svg.contains("<svg") && svg.trim_end().ends_with("</svg>"));
-    assert_eq!(svg.matches("<polyline").count(), 2);
+    // Loss (train, valid) and validation errors (energy, forces).
+    assert_eq!(svg.matches("<polyline").count(), 4);
+    assert!(svg.contains("best epoch"));
 
     // The checkpoint holds the kept (best) parameters.
     let mut loaded = PairModel::zero(1);

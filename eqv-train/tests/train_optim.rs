@@ -181,13 +181,26 @@ fn learning_curve_svg_is_well_formed() {
         .collect();
     let svg = learning_curve_svg(&history);
     assert!(svg.starts_with("<?xml") && svg.contains("<svg") && svg.trim_end().ends_with("</svg>"));
-    assert_eq!(svg.matches("<svg").count(), 1);
-    for label in ["epoch", "loss (log scale)", "train", "valid", "1e0", "1e1"] {
+    // Two panels (loss; validation energy and force errors) in one document.
+    assert_eq!(svg.matches("<svg").count(), 3);
+    for label in [
+        "epoch",
+        "loss (log scale)",
+        "train",
+        "valid",
+        "1e0",
+        "1e1",
+        "MAE (log scale)",
+        "energy (meV/atom)",
+        "forces (meV/Å)",
+        "best epoch 25",
+    ] {
         assert!(svg.contains(label), "missing {label}");
     }
     let lines = points(&svg);
-    assert_eq!(lines.len(), 2);
-    for line in &lines {
+    assert_eq!(lines.len(), 4);
+    assert!(lines.iter().all(|l| l.len() == 25));
+    for line in &lines[..2] {
         assert_eq!(line.len(), 25);
         assert!(line.iter().all(|&(x, y)| x.is_finite()
             && y.is_finite()
@@ -239,6 +252,7 @@ fn line_charts_on_a_linear_axis() {
                 points: vec![(0.0, f64::NAN), (1.0, 0.5), (2.0, -0.25)],
             },
         ],
+        marks: Vec::new(),
     });
     assert!(svg.trim_end().ends_with("</svg>") && !svg.contains("NaN"));
     for label in ["r (Å)", "g(r)", "model", "reference", ">0<", ">3<"] {

@@ -5,6 +5,7 @@
 //! line and the problem (never a panic), and a file read and written back
 //! keeps every key and column it had.
 
+pub mod close_contacts;
 pub mod error;
 pub mod extxyz;
 pub mod frame;
