@@ -44,7 +44,6 @@
 //! assert_equivariant("squared_length", squared_length);
 //! ```
 
-use crate::check::rotate_data;
 use crate::feat::Feat;
 use crate::irrep::Irrep;
 use crate::real::Real;
@@ -99,15 +98,6 @@ pub fn wrap<'t, I: Irrep, T: Real>(
 /// outputs that vanish by symmetry).
 pub const EQUIVARIANCE_TOLERANCE: f64 = 1e-10;
 
-fn deviation(got: &[f64], want: &[f64]) -> (f64, f64) {
-    let abs = got
-        .iter()
-        .zip(want)
-        .fold(0.0_f64, |m, (a, b)| m.max((a - b).abs()));
-    let scale = want.iter().fold(0.0_f64, |m, x| m.max(x.abs()));
-    (abs, scale)
-}
-
 /// Checks that the one-input op `op` is equivariant: for random inputs
 /// (3 rows × 2 channels of `I`, normal entries, f64) and random proper and
 /// improper rotations `R`, `op(D_I(R) x) = D_O(R) op(x)`.
@@ -145,22 +135,22 @@ pub fn assert_equivariant2<I: Irrep, J: Irrep, O: Irrep>(
         let fb = Feat::<J>::raw_input(&tape, rows, mul, b);
         op(fa, fb).to_f64()
     };
-    let base = run(a.clone(), b.clone());
-    for (k, r) in crate::check::test_transforms(7, 4).iter().enumerate() {
-        let got = run(rotate_data::<I>(&a, r), rotate_data::<J>(&b, r));
-        let want = rotate_data::<O>(&base, r);
-        let (abs, scale) = deviation(&got, &want);
+    let transforms = crate::check::test_transforms(7, 4);
+    let deviations = crate::check::equivariance_deviations2::<I, J, O>(&a, &b, &transforms, run);
+    for (k, (d, r)) in deviations.iter().zip(&transforms).enumerate() {
         let what = if r.determinant() > 0.0 {
             "proper rotation"
         } else {
             "improper rotation (with inversion)"
         };
         assert!(
-            abs <= EQUIVARIANCE_TOLERANCE * (1.0 + scale),
-            "op `{name}` is not equivariant: under {what} #{k} its {} output deviates by {abs:.3e} (absolute), {:.3e} relative to its largest component {scale:.3e}; \
+            d.within(EQUIVARIANCE_TOLERANCE),
+            "op `{name}` is not equivariant: under {what} #{k} its {} output deviates by {:.3e} (absolute), {:.3e} relative to its largest component {:.3e}; \
              the promise made with eqv::authoring::from_op does not hold",
             O::NAME,
-            abs / scale.max(f64::MIN_POSITIVE),
+            d.abs,
+            d.relative(),
+            d.scale,
         );
     }
 }

@@ -60,6 +60,96 @@ pub fn relative_error(a: &[f64], b: &[f64]) -> f64 {
         / scale
 }
 
+/// How far a function is from equivariance under one transformation: the
+/// largest absolute deviation `max |f(D x) − D' f(x)|` and the largest
+/// component of the expected output it is measured against.
+#[derive(Clone, Copy, Debug, Default, PartialEq)]
+pub struct Deviation {
+    /// `max |f(D x) − D' f(x)|`.
+    pub abs: f64,
+    /// `max |D' f(x)|`.
+    pub scale: f64,
+}
+
+impl Deviation {
+    /// `abs / scale` (what [`relative_error`] computes).
+    pub fn relative(&self) -> f64 {
+        self.abs / self.scale.max(1e-300)
+    }
+
+    /// `abs ≤ tol · (1 + scale)`: relative for large outputs, absolute for
+    /// outputs that vanish by symmetry.
+    pub fn within(&self, tol: f64) -> bool {
+        self.abs <= tol * (1.0 + self.scale)
+    }
+}
+
+/// The [`Deviation`] of a two-input function `f: A × B → C` (data in eqv's
+/// layout, rows × channels × components) under each of `transforms`:
+/// `f(D_A(R) a, D_B(R) b)` against `D_C(R) f(a, b)`. The single
+/// equivariance check behind
+/// [`authoring::assert_equivariant`](crate::authoring::assert_equivariant)
+/// and eqv's own op tests.
+pub fn equivariance_deviations2<A: Irrep, B: Irrep, C: Irrep>(
+    a: &[f64],
+    b: &[f64],
+    transforms: &[Matrix3<f64>],
+    f: impl Fn(Vec<f64>, Vec<f64>) -> Vec<f64>,
+) -> Vec<Deviation> {
+    let base = f(a.to_vec(), b.to_vec());
+    transforms
+        .iter()
+        .map(|r| {
+            let got = f(rotate_data::<A>(a, r), rotate_data::<B>(b, r));
+            let want = rotate_data::<C>(&base, r);
+            assert_eq!(
+                got.len(),
+                want.len(),
+                "equivariance check: output lengths differ"
+            );
+            Deviation {
+                abs: got
+                    .iter()
+                    .zip(&want)
+                    .fold(0.0_f64, |m, (x, y)| m.max((x - y).abs())),
+                scale: want.iter().fold(0.0_f64, |m, x| m.max(x.abs())),
+            }
+        })
+        .collect()
+}
+
+/// [`equivariance_deviations2`] for one input, `f: I → O`.
+pub fn equivariance_deviations<I: Irrep, O: Irrep>(
+    x: &[f64],
+    transforms: &[Matrix3<f64>],
+    f: impl Fn(Vec<f64>) -> Vec<f64>,
+) -> Vec<Deviation> {
+    equivariance_deviations2::<I, I, O>(x, &[], transforms, |x, _| f(x))
+}
+
+/// The largest relative deviation of [`equivariance_deviations`].
+pub fn equivariance_error<I: Irrep, O: Irrep>(
+    x: &[f64],
+    transforms: &[Matrix3<f64>],
+    f: impl Fn(Vec<f64>) -> Vec<f64>,
+) -> f64 {
+    equivariance_deviations::<I, O>(x, transforms, f)
+        .iter()
+        .fold(0.0, |m, d| m.max(d.relative()))
+}
+
+/// The largest relative deviation of [`equivariance_deviations2`].
+pub fn equivariance_error2<A: Irrep, B: Irrep, C: Irrep>(
+    a: &[f64],
+    b: &[f64],
+    transforms: &[Matrix3<f64>],
+    f: impl Fn(Vec<f64>, Vec<f64>) -> Vec<f64>,
+) -> f64 {
+    equivariance_deviations2::<A, B, C>(a, b, transforms, f)
+        .iter()
+        .fold(0.0, |m, d| m.max(d.relative()))
+}
+
 /// Checks a differentiable function's VJP against central finite
 /// differences: `f` maps tracked inputs (one node per entry of `inputs`) to
 /// one output node. Returns the largest relative deviation between

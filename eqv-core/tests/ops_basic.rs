@@ -2,7 +2,9 @@
 //! VJP checks for the linear ops: linear maps, sums, scaling, concatenation,
 //! norms, dot and cross products, activations.
 
-use eqv_core::check::{relative_error, rotate_data, test_transforms, vjp_error};
+use eqv_core::check::{
+    equivariance_error, relative_error, rotate_data, test_transforms, vjp_error,
+};
 use eqv_core::prelude::*;
 
 const TOL: f64 = 1e-10;
@@ -11,22 +13,16 @@ fn random(seed: u64, n: usize) -> Vec<f64> {
     Rng::new(seed).normals(n)
 }
 
-/// f(D x) == D' f(x) for every test transform, with `I` in and `O` out.
+/// f(D x) == D' f(x) for every test transform, with `I` in and `O` out
+/// (through the library's one check, `check::equivariance_error`).
 fn assert_equivariant<I: Irrep, O: Irrep>(x: &[f64], f: impl Fn(&Tape<f64>, Vec<f64>) -> Vec<f64>) {
-    let tape = Tape::new();
-    let y = f(&tape, x.to_vec());
-    for r in test_transforms(11, 4) {
-        let t2 = Tape::new();
-        let y_rot_in = f(&t2, rotate_data::<I>(x, &r));
-        let y_rot_out = rotate_data::<O>(&y, &r);
-        let err = relative_error(&y_rot_in, &y_rot_out);
-        assert!(
-            err < TOL,
-            "{} -> {}: equivariance error {err}",
-            I::NAME,
-            O::NAME
-        );
-    }
+    let err = equivariance_error::<I, O>(x, &test_transforms(11, 4), |x| f(&Tape::new(), x));
+    assert!(
+        err < TOL,
+        "{} -> {}: equivariance error {err}",
+        I::NAME,
+        O::NAME
+    );
 }
 
 #[test]

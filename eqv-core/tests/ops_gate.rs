@@ -3,7 +3,7 @@
 //! dual-number derivatives at x = 0), normalisation, and a Hessian-vector
 //! product through the tape run on dual numbers.
 
-use eqv_core::check::{relative_error, rotate_data, test_transforms, vjp_error};
+use eqv_core::check::{relative_error, test_transforms, vjp_error};
 use eqv_core::dual::Dual;
 use eqv_core::ops::norm_activation::NORM_EPSILON;
 use eqv_core::prelude::*;
@@ -18,16 +18,7 @@ fn random(seed: u64, n: usize) -> Vec<f64> {
 
 /// Worst equivariance error of `f(x)` (`I` in, `I` out) over the test transforms.
 fn equivariance_error<I: Irrep>(x: &[f64], f: impl Fn(&Tape<f64>, Vec<f64>) -> Vec<f64>) -> f64 {
-    let y = f(&Tape::new(), x.to_vec());
-    test_transforms(23, 3)
-        .iter()
-        .map(|r| {
-            relative_error(
-                &f(&Tape::new(), rotate_data::<I>(x, r)),
-                &rotate_data::<I>(&y, r),
-            )
-        })
-        .fold(0.0, f64::max)
+    eqv_core::check::equivariance_error::<I, I>(x, &test_transforms(23, 3), |x| f(&Tape::new(), x))
 }
 
 fn gate_case<I: Irrep, A: Activation>(act: A) -> (f64, f64) {

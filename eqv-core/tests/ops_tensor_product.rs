@@ -4,7 +4,7 @@
 //! on dual numbers, the e3nn normalisation (unit second moment), and the full
 //! unweighted product against e3nn-jax.
 
-use eqv_core::check::{relative_error, rotate_data, test_transforms, vjp_error};
+use eqv_core::check::{relative_error, test_transforms, vjp_error};
 use eqv_core::dual::Dual;
 use eqv_core::prelude::*;
 use eqv_core::rules::InProduct;
@@ -32,13 +32,9 @@ fn equivariance_error<A: Irrep, B: Irrep, C: Irrep>(
         B::NAME,
         C::NAME
     );
-    test_transforms(17, 3)
-        .iter()
-        .map(|r| {
-            let y_rot_in = f(&Tape::new(), rotate_data::<A>(a, r), rotate_data::<B>(b, r));
-            relative_error(&y_rot_in, &rotate_data::<C>(&y, r))
-        })
-        .fold(0.0, f64::max)
+    eqv_core::check::equivariance_error2::<A, B, C>(a, b, &test_transforms(17, 3), |a, b| {
+        f(&Tape::new(), a, b)
+    })
 }
 
 /// Element-wise product: equal channels and both broadcasts; equivariance
