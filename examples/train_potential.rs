@@ -46,6 +46,15 @@ fn main() -> ExitCode {
             return ExitCode::from(2);
         }
     };
+    if let Some(dir) = args.path("write-sets") {
+        return match run::write_sets(&args, &dir) {
+            Ok(()) => ExitCode::SUCCESS,
+            Err(e) => {
+                eprintln!("error: {e}");
+                ExitCode::FAILURE
+            }
+        };
+    }
     let stop = StopFlag::new();
     let on_signal = stop.clone();
     if let Err(e) = ctrlc::set_handler(move || {

@@ -12,10 +12,10 @@ use eqv::data::{read_extxyz, write_extxyz, Frame, SpeciesMap};
 use eqv::graph::EnergyModel;
 use eqv::param::Parameters;
 use eqv::train::{
-    check_writable, evaluate, metric_text, metrics_json, predict_frames, report_json, split_blocks,
-    train, write_learning_curve, write_report, BlockSplit, GraphEstimate, GraphLimits, LossWeights,
-    Metrics, NoHooks, PredictionStorage, StopFlag, StopReason, TrainConfig, TrainError,
-    TrainOutcome,
+    batch_size_for, check_writable, evaluate, is_isolated_atom, metric_text, metrics_json,
+    predict_frames, report_json, split_blocks, train, write_learning_curve, write_report,
+    BlockSplit, GraphEstimate, GraphLimits, LossWeights, Metrics, NoHooks, PredictionStorage,
+    StopFlag, StopReason, TrainConfig, TrainError, TrainOutcome,
 };
 use serde_json::{json, Value};
 use std::error::Error;
@@ -78,7 +78,7 @@ pub const OPTIONS: Spec = &[
     (
         "batch-size",
         true,
-        "structures per optimiser step (default 4)",
+        "structures per optimiser step (default: from the number of training frames, 4 for ~300)",
     ),
     (
         "energy-weight",
@@ -104,6 +104,11 @@ pub const OPTIONS: Spec = &[
         "frames",
         true,
         "use at most N frames of the data (default: all)",
+    ),
+    (
+        "write-sets",
+        true,
+        "write the training, validation and test frames as DIR/{train,valid,test}.extxyz and exit without training (to train another tool on the same split)",
     ),
     ("smoke", false, "a tiny, fast run (CI)"),
     ("quiet", false, "no per-epoch lines"),
@@ -299,8 +304,14 @@ fn split(args: &Args, frames: Vec<Frame>, seed: u64) -> Result<Sets, Box<dyn Err
             return Err(format!("{name}: the file holds no frames").into());
         }
     }
+    // Isolated atoms (E0) are no trajectory: they stay in the training set,
+    // where the trainer takes E0 from them.
+    let (isolated, frames): (Vec<Frame>, Vec<Frame>) =
+        frames.into_iter().partition(is_isolated_atom);
     if let (Some(valid), Some(test)) = (&valid, &test) {
-        return Ok((frames, valid.clone(), test.clone()));
+        let mut train = isolated;
+        train.extend(frames);
+        return Ok((train, valid.clone(), test.clone()));
     }
     let spec = BlockSplit {
         valid_fraction: if valid.is_some() {
@@ -336,7 +347,26 @@ fn split(args: &Args, frames: Vec<Frame>, seed: u64) -> Result<Sets, Box<dyn Err
         s.dropped.len()
     );
     let (t, v, te) = s.frames(&frames);
-    Ok((t, valid.unwrap_or(v), test.unwrap_or(te)))
+    let mut train = isolated;
+    train.extend(t);
+    Ok((train, valid.unwrap_or(v), test.unwrap_or(te)))
+}
+
+/// Writes the frames a run would train, validate and test on (given or
+/// generated data, the same split) to `dir/{train,valid,test}.extxyz`, so
+/// another tool can be trained and tested on exactly the same frames.
+pub fn write_sets(args: &Args, dir: &Path) -> Result<(), Box<dyn Error>> {
+    check_options(args)?;
+    let seed = args.get_or("seed", 0u64)?;
+    std::fs::create_dir_all(dir).map_err(|e| format!("--write-sets {}: {e}", dir.display()))?;
+    let frames = data(args, dir, seed, args.flag("smoke"))?;
+    let (train, valid, test) = split(args, frames, seed)?;
+    for (name, set) in [("train", &train), ("valid", &valid), ("test", &test)] {
+        let path = dir.join(format!("{name}.extxyz"));
+        write_extxyz(&path, set)?;
+        println!("wrote {} frames to {}", set.len(), path.display());
+    }
+    Ok(())
 }
 
 /// Trains the model that `build` makes and writes the run's files.
@@ -496,7 +526,7 @@ where
     let checkpoint = out.join("model.safetensors");
     let cfg = TrainConfig {
         epochs: args.get_or("epochs", if smoke { 2 } else { 200 })?,
-        batch_size: args.get_or("batch-size", 4)?,
+        batch_size: args.get_or("batch-size", batch_size_for(train_frames.len()))?,
         lr,
         weights: LossWeights {
             energy: args.get_or("energy-weight", 1.0)?,

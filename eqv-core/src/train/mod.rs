@@ -6,6 +6,12 @@
 //!   by the trainer;
 //! * [`budget`]: neighbours per atom and memory of the graphs, estimated
 //!   from the data's density before any neighbour list is built;
+//! * [`e0`]: where E0 comes from (isolated atoms, else least squares, with
+//!   a warning when underdetermined) and the per-atom shift;
+//! * [`ema`]: the moving average of the weights that is validated and
+//!   saved;
+//! * [`recipe`]: the two-stage loss weights and rate (energy weight raised
+//!   late) and the batch size from the data size;
 //! * [`loader`]: per-species reference energies E0, frames turned into
 //!   [`Batch`](crate::graph::Batch)es once (neighbour lists included) and
 //!   shuffled into mini-batches per epoch, deterministically from a seed;
@@ -35,11 +41,14 @@
 //! from [`energy_force_gradient`](crate::graph::energy_force_gradient).
 
 pub mod budget;
+pub mod e0;
+pub mod ema;
 pub mod loader;
 pub mod metrics;
 pub mod optimizer;
 pub mod plot;
 pub mod progress;
+pub mod recipe;
 pub mod report;
 pub mod saving;
 pub mod schedule;
@@ -48,6 +57,8 @@ pub mod stop;
 pub mod trainer;
 
 pub use budget::{GraphEstimate, GraphLimits};
+pub use e0::{fit_e0, is_isolated_atom, E0Fit, E0Source};
+pub use ema::Ema;
 pub use loader::{check_targets, Dataset, Loader, ReferenceEnergies};
 pub use metrics::{
     evaluate, evaluate_dataset, predict_frames, LossWeights, Metrics, PredictionStorage,
@@ -56,6 +67,7 @@ pub use metrics::{
 pub use optimizer::{global_norm, Adam, AdamConfig, OptimError, StepStats};
 pub use plot::{learning_curve_svg, write_learning_curve};
 pub use progress::{metric_text, summary_line, Progress, ProgressMode};
+pub use recipe::{batch_size_for, LateStage};
 pub use report::{check_writable, metrics_json, report_json, write_report};
 pub use saving::{read_trained, sidecar_path, TrainedCheckpoint};
 pub use schedule::{Schedule, Scheduler};
