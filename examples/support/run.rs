@@ -83,12 +83,12 @@ pub const OPTIONS: Spec = &[
     (
         "energy-weight",
         true,
-        "weight of the energy-per-atom loss (default 1)",
+        "weight of the energy-per-atom loss before the late stage (default 10; 1000 in the late stage)",
     ),
     (
         "force-weight",
         true,
-        "weight of the force loss (default 10)",
+        "weight of the force loss before the late stage (default 10; 33 in the late stage)",
     ),
     (
         "patience",
@@ -110,6 +110,11 @@ pub const OPTIONS: Spec = &[
         true,
         "write the training, validation and test frames as DIR/{train,valid,test}.extxyz and exit without training (to train another tool on the same split)",
     ),
+    (
+        "model",
+        true,
+        "mace (default: MACE-style, correlation order 3, --channels per irrep) or nequip (NequIP-like, --channels scalars, --vectors vectors); train_potential only",
+    ),
     ("smoke", false, "a tiny, fast run (CI)"),
     ("quiet", false, "no per-epoch lines"),
 ];
@@ -122,6 +127,9 @@ pub struct Setup<'a> {
     /// natural energy scale per atom for the network's output.
     pub force_rms: f64,
     pub cutoff: f64,
+    /// Mean number of neighbours per atom within the cutoff (estimated from
+    /// the data's density): the normalisation of summed messages.
+    pub neighbors_per_atom: f64,
     pub smoke: bool,
 }
 
@@ -185,7 +193,7 @@ pub fn check_options(args: &Args) -> Result<(), String> {
         }
     }
     let (we, wf) = (
-        args.get_or("energy-weight", 1.0f64)?,
+        args.get_or("energy-weight", 10.0f64)?,
         args.get_or("force-weight", 10.0f64)?,
     );
     for (name, w) in [("energy-weight", we), ("force-weight", wf)] {
@@ -518,6 +526,7 @@ where
         species: species.len(),
         force_rms,
         cutoff,
+        neighbors_per_atom: estimate.neighbors_per_atom,
         smoke,
     };
     let (mut model, model_json) = build(&setup)?;
@@ -529,7 +538,7 @@ where
         batch_size: args.get_or("batch-size", batch_size_for(train_frames.len()))?,
         lr,
         weights: LossWeights {
-            energy: args.get_or("energy-weight", 1.0)?,
+            energy: args.get_or("energy-weight", 10.0)?,
             forces: args.get_or("force-weight", 10.0)?,
         },
         cutoff,

@@ -165,7 +165,7 @@ impl Default for TrainConfig {
                 clip_norm: Some(10.0),
                 ..AdamConfig::default()
             },
-            weights: LossWeights::default(),
+            weights: LateStage::early_weights(),
             late_stage: Some(LateStage::default()),
             ema_decay: Some(0.99),
             cutoff: 5.0,
