@@ -210,7 +210,7 @@ fn predict<M: EnergyModel + Sync>(
     weights: &Path,
     epoch: usize,
 ) -> Result<(), Box<dyn Error>> {
-    let frames = read_extxyz(&data)?;
+    let frames = read_extxyz(data)?;
     GraphEstimate::of(&frames, cutoff)
         .check(&GraphLimits::default())
         .map_err(|m| format!("{}: {m}", data.display()))?;

@@ -29,6 +29,12 @@
 # max_num_epochs = budget / that (at least 1). Its wall time is printed next
 # to eqv's, so an overrun shows.
 #
+# MACE runs with OMP_WAIT_POLICY=PASSIVE: PyTorch's OpenMP threads otherwise
+# spin while they wait, and on a shared machine with more runnable threads
+# than cores that made a MACE epoch ~10x slower (measured here: 198 s
+# spinning, 22 s on one thread, 16 s with two passive threads for the same
+# calibration epoch). eqv's rayon threads yield by themselves.
+#
 # Everything goes to $OUT (default: a fresh temporary directory); the table
 # is also written to $OUT/table.md. Builds with $CARGO_TARGET_DIR if set.
 set -euo pipefail
@@ -52,6 +58,7 @@ if ! "$VENV/bin/python" -c "import mace, ase" 2>/dev/null; then
     "$VENV/bin/pip" install --quiet "mace-torch==$MACE_VERSION" ase
 fi
 PY="$VENV/bin/python"
+export OMP_WAIT_POLICY=PASSIVE
 log "building eqv's main job"
 cargo build --release --example train_potential >&2
 

@@ -56,7 +56,7 @@ pub const OPTIONS: Spec = &[
     (
         "max-minutes",
         true,
-        "stop training after M minutes of wall time, keeping the best checkpoint (default 4)",
+        "stop training after M minutes of wall time, keeping the best checkpoint (default 5)",
     ),
     (
         "report",
@@ -544,7 +544,7 @@ where
         cutoff,
         seed,
         patience: Some(args.get_or("patience", 30)?),
-        max_minutes: Some(args.get_or("max-minutes", if smoke { 1.0 } else { 4.0 })?),
+        max_minutes: Some(args.get_or("max-minutes", if smoke { 1.0 } else { 5.0 })?),
         checkpoint: Some(checkpoint.clone()),
         model_name: name.to_string(),
         model_config: model_json.to_string(),

@@ -658,6 +658,7 @@ pub fn train<M: EnergyModel + Parameters + Sync>(
     let mut stop_reason = StopReason::Completed;
     let mut late = false;
     let mut late_lr = cfg.lr;
+    let mut clip_warned = false;
 
     for epoch in 1..=cfg.epochs {
         let epoch_start = Instant::now();
@@ -694,6 +695,18 @@ pub fn train<M: EnergyModel + Parameters + Sync>(
             };
             let result = batch_gradient(&*model, &train_data, indices, w, cfg.structures_per_tape, cfg.parallel)
                 .and_then(|(loss, grads)| {
+                    // A loss that has run off (to infinity, or a thousandfold
+                    // past the best) is reported as such *before* its
+                    // gradient is applied: the message names the cause.
+                    let limit = cfg.divergence_factor.map(|f| f.powi(3) * best_loss.max(LOSS_FLOOR));
+                    if loss.is_infinite() && global_step > 0 || limit.is_some_and(|l| loss > l) {
+                        return Err(TrainError::Diverged {
+                            epoch,
+                            step,
+                            from: best_loss,
+                            to: loss,
+                        });
+                    }
                     if !loss.is_finite() {
                         return Err(TrainError::NonFinite {
                             epoch,
@@ -710,17 +723,6 @@ pub fn train<M: EnergyModel + Parameters + Sync>(
                     }
                     Ok((loss, stats))
                 });
-            let result = result.and_then(|(loss, stats)| match cfg.divergence_factor {
-                Some(f) if loss > f.powi(3) * best_loss.max(LOSS_FLOOR) => {
-                    Err(TrainError::Diverged {
-                        epoch,
-                        step,
-                        from: best_loss,
-                        to: loss,
-                    })
-                }
-                _ => Ok((loss, stats)),
-            });
             let (loss, stats) = match result {
                 Ok(x) => x,
                 Err(e) => {
@@ -749,6 +751,19 @@ pub fn train<M: EnergyModel + Parameters + Sync>(
             }
         }
         let train_loss = loss_sum / steps.max(1) as f64;
+        // Clipping tames the rare spike; when it acts on most steps it is
+        // holding back a learning rate that is too high and hides the
+        // divergence the loss would show. Say so (once per run).
+        if steps >= 4 && 2 * clipped > steps && !clip_warned {
+            clip_warned = true;
+            let m = format!(
+                "the gradient norm was clipped to {} in {clipped} of {steps} steps of epoch {epoch} (mean norm {:.3e}): clipping, not the learning rate, sets the step size; consider a lower learning rate",
+                cfg.adam.clip_norm.unwrap_or(f64::INFINITY),
+                norm_sum / steps as f64
+            );
+            progress.message(&format!("warning: {m}"));
+            warnings.push(m);
+        }
         // Validate (and keep, and save) the averaged weights; the raw ones
         // come back before the next step.
         if let Some(ema) = ema.as_mut() {
