@@ -135,7 +135,7 @@ EOF
     model="$dir/mace/mace_stagetwo.model"
     [ -f "$model" ] || model="$dir/mace/mace.model"
     "$VENV/bin/mace_eval_configs" --configs "$dir/test.extxyz" --model "$model" \
-        --output "$dir/mace_test_predictions.extxyz" --device cpu >> "$dir/mace.log" 2>&1
+        --output "$dir/mace_test_predictions.extxyz" --device cpu --default_dtype float32 >> "$dir/mace.log" 2>&1
     mace_err=$("$PY" tools/compare/errors.py "$dir/test.extxyz" "$dir/mace_test_predictions.extxyz" MACE_energy MACE_forces)
     rows+=("$set|MACE $MACE_VERSION|$mace_err|$epochs|$(awk -v a="$t0" -v b="$t1" 'BEGIN { printf "%.0f", b - a }')|$before → $after")
     log "$set: MACE done: $mace_err"

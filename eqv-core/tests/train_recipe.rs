@@ -118,3 +118,27 @@ fn the_late_stage_selects_among_its_own_epochs() {
     // The late stage's rate: the base rate × 0.1, held.
     assert!((out.history[3].lr - cfg.lr * 0.1).abs() < 1e-15);
 }
+
+#[test]
+fn clipping_on_most_steps_after_the_first_epoch_is_a_warning() {
+    let (train_set, valid_set) = split_frames(&sw_frames(), 0.25, 1).unwrap();
+    let cfg = |clip: f64| TrainConfig {
+        cutoff: CUTOFF,
+        epochs: 3,
+        batch_size: 4,
+        adam: AdamConfig {
+            clip_norm: Some(clip),
+            ..AdamConfig::default()
+        },
+        ..config()
+    };
+    let mut model = PairModel::new(0);
+    // A clip far below any gradient norm: every step is clipped.
+    let out = train(&mut model, &train_set, &valid_set, &cfg(1e-9), &mut NoHooks).unwrap();
+    assert_eq!(out.warnings.len(), 1, "{:?}", out.warnings);
+    assert!(out.warnings[0].contains("epoch 2") && out.warnings[0].contains("clipped"));
+    // A clip no gradient reaches: no warning.
+    let mut model = PairModel::new(0);
+    let out = train(&mut model, &train_set, &valid_set, &cfg(1e12), &mut NoHooks).unwrap();
+    assert!(out.warnings.is_empty(), "{:?}", out.warnings);
+}

@@ -751,10 +751,12 @@ pub fn train<M: EnergyModel + Parameters + Sync>(
             }
         }
         let train_loss = loss_sum / steps.max(1) as f64;
-        // Clipping tames the rare spike; when it acts on most steps it is
-        // holding back a learning rate that is too high and hides the
-        // divergence the loss would show. Say so (once per run).
-        if steps >= 4 && 2 * clipped > steps && !clip_warned {
+        // Clipping tames the rare spike (and the large gradients of a
+        // freshly initialised network in the first epoch); when it still
+        // acts on most steps after that, it is holding back a learning rate
+        // that is too high and hides the divergence the loss would show.
+        // Say so (once per run).
+        if epoch > 1 && steps >= 4 && 2 * clipped > steps && !clip_warned {
             clip_warned = true;
             let m = format!(
                 "the gradient norm was clipped to {} in {clipped} of {steps} steps of epoch {epoch} (mean norm {:.3e}): clipping, not the learning rate, sets the step size; consider a lower learning rate",
