@@ -1,6 +1,9 @@
-//! The main job: train a NequIP-like potential, declared with
-//! `#[equivariant]`, on energies, forces and (periodic frames) stresses, and
-//! report how good it is — on held-out frames and in molecular dynamics.
+//! The main job: train an equivariant potential declared with
+//! `#[equivariant]` — by default the MACE-style model of `eqv::zoo::mace`
+//! (correlation order 3), or the NequIP-like model of `eqv::zoo::nequip`
+//! with `--model nequip` — on energies, forces and (periodic frames)
+//! stresses with the trainer's default recipe, and report how good it is —
+//! on held-out frames and in molecular dynamics.
 //!
 //! With no arguments it makes its own data — short molecular-dynamics runs
 //! of silicon under the Stillinger–Weber potential (whose three-body angular

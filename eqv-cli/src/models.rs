@@ -5,22 +5,28 @@
 use crate::options::Args;
 use crate::train::{run_interruptible, RunSummary, Setup};
 use eqv::train::StopFlag;
+use eqv::zoo::mace::{mace_config, Mace};
 use eqv::zoo::nequip::{nequip_config, Nequip};
-use eqv::zoo::trained::nequip_json;
+use eqv::zoo::trained::{mace_json, nequip_json};
 use serde_json::Value;
 use std::error::Error;
 
 /// The names `--model` accepts.
-pub const NAMES: &[&str] = &["nequip"];
+pub const NAMES: &[&str] = &["mace", "nequip"];
 
-/// Trains the architecture `--model` names (default `nequip`).
+/// Trains the architecture `--model` names (default `mace`: its products of
+/// neighbour sums see three- and four-body angles in one layer, which the
+/// NequIP-like model builds over layers; on the silicon data it reached
+/// ~40 meV/Å where the NequIP-like model was at ~100 after the same two
+/// minutes).
 pub fn train_selected(
     args: &Args,
     default_out: &str,
     stop: StopFlag,
 ) -> Result<RunSummary, Box<dyn Error>> {
-    let name: String = args.get_or("model", "nequip".to_string())?;
+    let name: String = args.get_or("model", "mace".to_string())?;
     match name.to_ascii_lowercase().as_str() {
+        "mace" => run_interruptible(args, "Mace", default_out, stop, build_mace),
         "nequip" => run_interruptible(args, "Nequip", default_out, stop, build_nequip),
         other => Err(format!(
             "--model {other}: unknown architecture; choose one of {}",
@@ -45,4 +51,22 @@ pub fn build_nequip(setup: &Setup) -> Result<(Nequip, Value), String> {
     cfg.scale = setup.force_rms;
     let json = nequip_json(&cfg);
     Ok((Nequip::new(&cfg, seed), json))
+}
+
+/// The MACE-style model (correlation order 3) with the sizes given by the
+/// options (`--channels` per irrep, `--layers` blocks).
+pub fn build_mace(setup: &Setup) -> Result<(Mace, Value), String> {
+    let a = setup.args;
+    let (channels, layers) = if setup.smoke { (4, 1) } else { (8, 2) };
+    let channels = a.get_or("channels", channels)?;
+    let layers = a.get_or("layers", layers)?;
+    let n_basis = a.get_or("n-basis", 8)?;
+    let seed = a.get_or("seed", 0u64)?;
+    let mut cfg = mace_config(setup.species, channels, layers, setup.cutoff);
+    cfg.n_basis = n_basis;
+    cfg.interactions.n_basis = n_basis;
+    cfg.interactions.avg_neighbors = setup.neighbors_per_atom.max(1.0);
+    cfg.scale = setup.force_rms;
+    let json = mace_json(&cfg);
+    Ok((Mace::new(&cfg, seed), json))
 }

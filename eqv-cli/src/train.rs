@@ -11,10 +11,10 @@ use eqv::data::{write_extxyz, Frame, SpeciesMap};
 use eqv::graph::EnergyModel;
 use eqv::param::Parameters;
 use eqv::train::{
-    check_writable, evaluate, metric_text, metrics_json, predict_frames, read_trained, report_json,
-    split_blocks, train, write_learning_curve, write_report, BlockSplit, GraphEstimate,
-    GraphLimits, LossWeights, Metrics, PredictionStorage, StopFlag, StopReason, TrainConfig,
-    TrainError, TrainOutcome,
+    batch_size_for, check_writable, evaluate, is_isolated_atom, metric_text, metrics_json,
+    predict_frames, read_trained, report_json, split_blocks, train, write_learning_curve,
+    write_report, BlockSplit, GraphEstimate, GraphLimits, LossWeights, Metrics, PredictionStorage,
+    StopFlag, StopReason, TrainConfig, TrainError, TrainOutcome,
 };
 use serde_json::{json, Value};
 use std::error::Error;
@@ -23,7 +23,7 @@ use std::process::ExitCode;
 
 /// What `train` says about itself.
 pub const ABOUT: &str =
-    "Train an equivariant interatomic potential on energies, forces and stresses (extended XYZ), then check it in MD.";
+    "Train an equivariant potential (MACE-style by default, or NequIP-like) on energies, forces and stresses (extended XYZ), then check it in MD.";
 
 /// Parses `argv` (program name first), lays the options over `--config`,
 /// and trains: the whole `train` subcommand, and the `train_potential`
@@ -51,6 +51,15 @@ where
         },
         None => args,
     };
+    if let Some(dir) = args.path("write-sets") {
+        return match write_sets(&args, &dir) {
+            Ok(()) => ExitCode::SUCCESS,
+            Err(e) => {
+                eprintln!("error: {e}");
+                ExitCode::FAILURE
+            }
+        };
+    }
     let stop = crate::interrupt::stop_on_ctrl_c();
     match crate::models::train_selected(&args, default_out, stop) {
         Ok(summary) if matches!(summary.outcome.stop_reason, StopReason::Interrupted { .. }) => {
@@ -70,11 +79,6 @@ pub const OPTIONS: Spec = &[
         "config",
         true,
         "read options from this TOML file (keys are the option names; the command line wins); the run writes the options it used to OUT/config.toml",
-    ),
-    (
-        "model",
-        true,
-        "the architecture to train: nequip (default)",
     ),
     (
         "resume",
@@ -114,7 +118,7 @@ pub const OPTIONS: Spec = &[
     (
         "max-minutes",
         true,
-        "stop training after M minutes of wall time, keeping the best checkpoint (default 4)",
+        "stop training after M minutes of wall time, keeping the best checkpoint (default 5)",
     ),
     (
         "report",
@@ -136,17 +140,17 @@ pub const OPTIONS: Spec = &[
     (
         "batch-size",
         true,
-        "structures per optimiser step (default 4)",
+        "structures per optimiser step (default: from the number of training frames, 4 for ~300)",
     ),
     (
         "energy-weight",
         true,
-        "weight of the energy-per-atom loss (default 1)",
+        "weight of the energy-per-atom loss before the late stage (default 10; 1000 in the late stage)",
     ),
     (
         "force-weight",
         true,
-        "weight of the force loss (default 10)",
+        "weight of the force loss before the late stage (default 10; 33 in the late stage)",
     ),
     (
         "stress-weight",
@@ -173,6 +177,16 @@ pub const OPTIONS: Spec = &[
         true,
         "use at most N frames of the data (default: all)",
     ),
+    (
+        "write-sets",
+        true,
+        "write the training, validation and test frames as DIR/{train,valid,test}.extxyz and exit without training (to train another tool on the same split)",
+    ),
+    (
+        "model",
+        true,
+        "mace (default: MACE-style, correlation order 3, --channels per irrep) or nequip (NequIP-like, --channels scalars, --vectors vectors)",
+    ),
     ("smoke", false, "a tiny, fast run (CI)"),
     ("quiet", false, "no per-epoch lines"),
 ];
@@ -188,6 +202,9 @@ pub struct Setup<'a> {
     pub force_rms: f64,
     /// Neighbour cutoff (Å).
     pub cutoff: f64,
+    /// Mean number of neighbours per atom within the cutoff (estimated from
+    /// the data's density): the normalisation of summed messages.
+    pub neighbors_per_atom: f64,
     /// `--smoke`: a tiny, fast run.
     pub smoke: bool,
 }
@@ -260,7 +277,7 @@ pub fn check_options(args: &Args) -> Result<(), String> {
         }
     }
     let (we, wf, ws) = (
-        args.get_or("energy-weight", 1.0f64)?,
+        args.get_or("energy-weight", 10.0f64)?,
         args.get_or("force-weight", 10.0f64)?,
         args.get_or("stress-weight", 0.0f64)?,
     );
@@ -403,8 +420,14 @@ fn split(args: &Args, frames: Vec<Frame>, seed: u64) -> Result<Sets, Box<dyn Err
             return Err(format!("{name}: the file holds no frames").into());
         }
     }
+    // Isolated atoms (E0) are no trajectory: they stay in the training set,
+    // where the trainer takes E0 from them.
+    let (isolated, frames): (Vec<Frame>, Vec<Frame>) =
+        frames.into_iter().partition(is_isolated_atom);
     if let (Some(valid), Some(test)) = (&valid, &test) {
-        return Ok((frames, valid.clone(), test.clone()));
+        let mut train = isolated;
+        train.extend(frames);
+        return Ok((train, valid.clone(), test.clone()));
     }
     let spec = BlockSplit {
         valid_fraction: if valid.is_some() {
@@ -440,7 +463,26 @@ fn split(args: &Args, frames: Vec<Frame>, seed: u64) -> Result<Sets, Box<dyn Err
         s.dropped.len()
     );
     let (t, v, te) = s.frames(&frames);
-    Ok((t, valid.unwrap_or(v), test.unwrap_or(te)))
+    let mut train = isolated;
+    train.extend(t);
+    Ok((train, valid.unwrap_or(v), test.unwrap_or(te)))
+}
+
+/// Writes the frames a run would train, validate and test on (given or
+/// generated data, the same split) to `dir/{train,valid,test}.extxyz`, so
+/// another tool can be trained and tested on exactly the same frames.
+pub fn write_sets(args: &Args, dir: &Path) -> Result<(), Box<dyn Error>> {
+    check_options(args)?;
+    let seed = args.get_or("seed", 0u64)?;
+    std::fs::create_dir_all(dir).map_err(|e| format!("--write-sets {}: {e}", dir.display()))?;
+    let frames = data(args, dir, seed, args.flag("smoke"))?;
+    let (train, valid, test) = split(args, frames, seed)?;
+    for (name, set) in [("train", &train), ("valid", &valid), ("test", &test)] {
+        let path = dir.join(format!("{name}.extxyz"));
+        write_extxyz(&path, set)?;
+        println!("wrote {} frames to {}", set.len(), path.display());
+    }
+    Ok(())
 }
 
 /// Trains the model that `build` makes and writes the run's files.
@@ -633,6 +675,7 @@ where
         species: species.len(),
         force_rms,
         cutoff,
+        neighbors_per_atom: estimate.neighbors_per_atom,
         smoke,
     };
     let (mut model, model_json) = build(&setup)?;
@@ -660,17 +703,17 @@ where
     let default_cfg = TrainConfig::default();
     let cfg = TrainConfig {
         epochs: args.get_or("epochs", if smoke { 2 } else { 200 })?,
-        batch_size: args.get_or("batch-size", 4)?,
+        batch_size: args.get_or("batch-size", batch_size_for(train_frames.len()))?,
         lr,
         weights: LossWeights {
-            energy: args.get_or("energy-weight", 1.0)?,
+            energy: args.get_or("energy-weight", 10.0)?,
             forces: args.get_or("force-weight", 10.0)?,
             stress,
         },
         cutoff,
         seed,
         patience: Some(args.get_or("patience", 30)?),
-        max_minutes: Some(args.get_or("max-minutes", if smoke { 1.0 } else { 4.0 })?),
+        max_minutes: Some(args.get_or("max-minutes", if smoke { 1.0 } else { 5.0 })?),
         checkpoint: Some(checkpoint.clone()),
         model_name: name.to_string(),
         model_config: model_json.to_string(),

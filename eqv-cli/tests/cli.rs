@@ -356,10 +356,10 @@ fn resume_starts_from_the_checkpoint_and_inspect_shows_it() {
     assert!(o.status.success(), "{}", text(&o.stderr));
     let shown = text(&o.stdout);
     for part in [
-        "model       Nequip",
+        "model       Mace",
         "cutoff      4 Å",
         "Si ",
-        "parameters  448",
+        "parameters  1052",
     ] {
         assert!(shown.contains(part), "{part} not in {shown}");
     }

@@ -7,6 +7,12 @@
 //!   by the trainer;
 //! * [`budget`]: neighbours per atom and memory of the graphs, estimated
 //!   from the data's density before any neighbour list is built;
+//! * [`e0`]: where E0 comes from (isolated atoms, else least squares, with
+//!   a warning when underdetermined) and the per-atom shift;
+//! * [`ema`]: the moving average of the weights that is validated and
+//!   saved;
+//! * [`recipe`]: the two-stage loss weights and rate (energy weight raised
+//!   late) and the batch size from the data size;
 //! * [`loader`]: per-species reference energies E0, frames turned into
 //!   [`Batch`](eqv_core::graph::Batch)es once (neighbour lists included) and
 //!   shuffled into mini-batches per epoch, deterministically from a seed;
@@ -46,11 +52,14 @@
 #![warn(missing_docs)]
 
 pub mod budget;
+pub mod e0;
+pub mod ema;
 pub mod loader;
 pub mod metrics;
 pub mod optimizer;
 pub mod plot;
 pub mod progress;
+pub mod recipe;
 pub mod report;
 pub mod saving;
 pub mod schedule;
@@ -59,6 +68,8 @@ pub mod stop;
 pub mod trainer;
 
 pub use budget::{GraphEstimate, GraphLimits};
+pub use e0::{fit_e0, is_isolated_atom, E0Fit, E0Source};
+pub use ema::Ema;
 pub use loader::{check_targets, Dataset, Loader, ReferenceEnergies};
 pub use metrics::{
     evaluate, evaluate_dataset, predict_frames, LossWeights, Metrics, PredictionStorage,
@@ -67,6 +78,7 @@ pub use metrics::{
 pub use optimizer::{global_norm, Adam, AdamConfig, OptimError, StepStats};
 pub use plot::{chart_svg, learning_curve_svg, write_learning_curve, write_svg, Chart, Series};
 pub use progress::{metric_text, summary_line, Progress, ProgressMode};
+pub use recipe::{batch_size_for, LateStage};
 pub use report::{check_writable, metrics_json, report_json, write_report};
 pub use saving::{read_trained, sidecar_path, TrainedCheckpoint};
 pub use schedule::{Schedule, Scheduler};

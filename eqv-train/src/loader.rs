@@ -21,11 +21,14 @@ use eqv_core::rng::Rng;
 use serde_json::{json, Value};
 
 /// Per-species reference energies E0 (eV) together with the species map
-/// they are indexed by.
+/// they are indexed by, and a per-atom shift (eV/atom) on top of them (see
+/// [`fit_e0`](super::e0::fit_e0): the mean residual per atom, so the
+/// network's output starts centred).
 #[derive(Clone, Debug, PartialEq)]
 pub struct ReferenceEnergies {
     species: SpeciesMap,
     e0: Vec<f64>,
+    shift: f64,
 }
 
 impl ReferenceEnergies {
@@ -37,6 +40,7 @@ impl ReferenceEnergies {
         Ok(ReferenceEnergies {
             species: species.clone(),
             e0,
+            shift: 0.0,
         })
     }
 
@@ -45,6 +49,7 @@ impl ReferenceEnergies {
         ReferenceEnergies {
             species: species.clone(),
             e0: vec![0.0; species.len()],
+            shift: 0.0,
         }
     }
 
@@ -62,7 +67,28 @@ impl ReferenceEnergies {
                 "reference energy of species {i} is not finite"
             )));
         }
-        Ok(ReferenceEnergies { species, e0 })
+        Ok(ReferenceEnergies {
+            species,
+            e0,
+            shift: 0.0,
+        })
+    }
+
+    /// The same E0 with a per-atom shift added to every atom's reference
+    /// (it must be finite).
+    pub fn with_shift(mut self, shift: f64) -> Result<Self, DataError> {
+        if !shift.is_finite() {
+            return Err(DataError::invalid(format!(
+                "the per-atom energy shift {shift} is not finite"
+            )));
+        }
+        self.shift = shift;
+        Ok(self)
+    }
+
+    /// The per-atom shift (eV/atom) added on top of E0.
+    pub fn shift(&self) -> f64 {
+        self.shift
     }
 
     /// The species map.
@@ -75,15 +101,15 @@ impl ReferenceEnergies {
         &self.e0
     }
 
-    /// `Σ_atoms E0(species)` of a frame: what is added to the network's
-    /// energy to give the total energy. An element outside the map is an
-    /// error that names it.
+    /// `Σ_atoms (E0(species) + shift)` of a frame: what is added to the
+    /// network's energy to give the total energy. An element outside the
+    /// map is an error that names it.
     pub fn offset(&self, frame: &Frame) -> Result<f64, DataError> {
         Ok(self
             .species
             .indices(frame)?
             .into_iter()
-            .map(|s| self.e0[s])
+            .map(|s| self.e0[s] + self.shift)
             .sum())
     }
 
@@ -101,6 +127,7 @@ impl ReferenceEnergies {
             "numbers": self.species.numbers(),
             "e0_ev": self.e0,
             "by_symbol": by_symbol,
+            "shift_ev_per_atom": self.shift,
         })
     }
 
@@ -162,7 +189,14 @@ impl ReferenceEnergies {
         if species.numbers() != numbers.as_slice() {
             return Err(bad("`numbers` must be increasing and distinct"));
         }
-        Self::new(species, e0)
+        // Checkpoints written before the shift existed have none.
+        let shift = match v.get("shift_ev_per_atom") {
+            None | Some(Value::Null) => 0.0,
+            Some(x) => x
+                .as_f64()
+                .ok_or_else(|| bad("`shift_ev_per_atom` is not a number"))?,
+        };
+        Self::new(species, e0)?.with_shift(shift)
     }
 }
 
@@ -371,9 +405,17 @@ mod tests {
 
     #[test]
     fn reference_json_roundtrip() {
-        let r =
-            ReferenceEnergies::new(SpeciesMap::from_numbers([1, 8]), vec![-13.6, -432.1]).unwrap();
+        let r = ReferenceEnergies::new(SpeciesMap::from_numbers([1, 8]), vec![-13.6, -432.1])
+            .unwrap()
+            .with_shift(-0.25)
+            .unwrap();
         let j = r.to_json();
+        let mut water = Frame::new(
+            vec![8, 1, 1],
+            vec![[0.0; 3], [1.0, 0.0, 0.0], [0.0, 1.0, 0.0]],
+        );
+        water.energy = Some(0.0);
+        assert!((r.offset(&water).unwrap() - (-432.1 - 2.0 * 13.6 - 0.75)).abs() < 1e-9);
         assert_eq!(j["by_symbol"]["O"], json!(-432.1));
         assert_eq!(ReferenceEnergies::from_json(&j).unwrap(), r);
         assert!(ReferenceEnergies::from_json(&json!({"numbers": [1], "e0_ev": []})).is_err());

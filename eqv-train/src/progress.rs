@@ -183,7 +183,12 @@ pub fn summary_line(r: &EpochRecord, epochs: usize) -> String {
         metric_text(r.valid_energy_mae_mev_per_atom, 1),
         metric_text(r.valid_force_mae_mev_per_a, 1),
         r.epoch_seconds,
-        if r.best { " *" } else { "" },
+        match (r.late_stage, r.best) {
+            (false, false) => "",
+            (false, true) => " *",
+            (true, false) => " (late)",
+            (true, true) => " (late) *",
+        },
     )
 }
 

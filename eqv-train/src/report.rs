@@ -100,6 +100,7 @@ pub fn report_json(outcome: &TrainOutcome, cfg: &TrainConfig) -> Value {
         "initial_valid_loss": num(outcome.initial_valid_loss),
         "stop_reason": outcome.stop_reason.name(),
         "reference_energies": outcome.reference.to_json(),
+        "warnings": outcome.warnings,
         "config": {
             "epochs": cfg.epochs,
             "batch_size": cfg.batch_size,
@@ -110,6 +111,13 @@ pub fn report_json(outcome: &TrainOutcome, cfg: &TrainConfig) -> Value {
             "energy_weight": cfg.weights.energy,
             "force_weight": cfg.weights.forces,
             "stress_weight": cfg.weights.stress,
+            "late_stage": cfg.late_stage.map(|l| json!({
+                "start": l.start,
+                "energy_weight": l.weights.energy,
+                "force_weight": l.weights.forces,
+                "lr_factor": l.lr_factor,
+            })),
+            "ema_decay": cfg.ema_decay,
             "cutoff": cfg.cutoff,
             "seed": cfg.seed,
             "patience": cfg.patience,

@@ -3,16 +3,22 @@
 //! [`train`] fits any [`EnergyModel`] to energies and forces:
 //!
 //! 1. checks the labels (a NaN target is reported before anything runs),
-//!    builds the [`SpeciesMap`] of the training frames and fits per-species
-//!    reference energies E0 on them, so the network learns `E − Σ E0`;
+//!    builds the [`SpeciesMap`] of the training frames and takes per-species
+//!    reference energies E0 from them ([`fit_e0`]: isolated atoms, else
+//!    least squares, plus a per-atom shift), so the network learns
+//!    `E − Σ E0 − N·shift`; isolated atoms serve E0 only;
 //! 2. builds every frame's graph once (positions never change);
 //! 3. per epoch: a seeded shuffle into mini-batches; per batch the exact
 //!    gradient of the energy-and-force loss
 //!    ([`energy_force_gradient`], forward-over-reverse), computed on
 //!    pieces of the batch (one structure each by default) in parallel and summed in a fixed
-//!    order, then one Adam step (which refuses NaN/inf);
-//! 4. after each epoch: validation metrics, the schedule, early stopping,
-//!    the best parameters kept (and checkpointed);
+//!    order, then one Adam step (which refuses NaN/inf) and an update of
+//!    the moving average of the weights ([`Ema`]); the loss weights and the
+//!    rate follow the two-stage recipe ([`LateStage`]);
+//! 4. after each epoch: validation metrics *of the averaged weights*, with
+//!    the late stage's loss weights whatever the stage (one yardstick for
+//!    the whole run), the schedule, early stopping, the best averaged
+//!    parameters kept (and checkpointed);
 //! 5. at the end: the best parameters restored, metrics of both sets, and
 //!    the model's measured equivariance error.
 //!
@@ -21,10 +27,13 @@
 //! the same model, bit for bit.
 
 use super::budget::{GraphEstimate, GraphLimits};
+use super::e0::{fit_e0, is_isolated_atom};
+use super::ema::Ema;
 use super::loader::{check_targets, Dataset, Loader, ReferenceEnergies};
 use super::metrics::{evaluate_dataset, LossWeights, Metrics};
 use super::optimizer::{Adam, AdamConfig, OptimError};
 use super::progress::{Progress, ProgressMode};
+use super::recipe::{progress as run_progress, LateStage};
 use super::saving::{new_run_id, CheckpointWriter};
 use super::schedule::{Schedule, Scheduler};
 use super::stop::StopFlag;
@@ -69,9 +78,21 @@ pub struct TrainConfig {
     /// Adam's settings, including weight decay and gradient clipping
     /// (default: global norm clipped to 10, as MACE does).
     pub adam: AdamConfig,
-    /// Loss weights `w_E`, `w_F`, `w_S` (the stress term needs stress or
-    /// virial labels on periodic training frames).
+    /// Loss weights `w_E`, `w_F`, `w_S` (of the early stage when
+    /// [`Self::late_stage`] is set; the stress term needs stress or virial
+    /// labels on periodic training frames).
     pub weights: LossWeights,
+    /// The late stage of the two-stage recipe (energy weight raised,
+    /// learning rate lowered and then held; see [`super::recipe`]). The
+    /// validation loss of an epoch uses the weights of its stage; when the
+    /// late stage begins, model selection, early stopping and divergence
+    /// detection start afresh on the new loss (a loss weighted otherwise is
+    /// no yardstick), so the kept model is the best of the late stage once
+    /// one is validated. `None` = one stage.
+    pub late_stage: Option<LateStage>,
+    /// Decay of the moving average of the weights ([`Ema`]); the average
+    /// is what is validated, kept and saved. `None` = the raw weights.
+    pub ema_decay: Option<f64>,
     /// Neighbour cutoff (Å) used to build the graphs; must match the
     /// model's radial cutoff.
     pub cutoff: f64,
@@ -148,7 +169,9 @@ impl Default for TrainConfig {
                 clip_norm: Some(10.0),
                 ..AdamConfig::default()
             },
-            weights: LossWeights::default(),
+            weights: LateStage::early_weights(),
+            late_stage: Some(LateStage::default()),
+            ema_decay: Some(0.99),
             cutoff: 5.0,
             seed: 0,
             patience: Some(20),
@@ -222,6 +245,14 @@ impl TrainConfig {
             return bad("structures_per_tape must be at least 1".into());
         }
         self.schedule.validate().map_err(TrainError::Config)?;
+        if let Some(late) = &self.late_stage {
+            late.validate().map_err(TrainError::Config)?;
+        }
+        if let Some(d) = self.ema_decay {
+            if !(0.0..1.0).contains(&d) {
+                return bad(format!("ema_decay = {d} must lie in [0, 1)"));
+            }
+        }
         self.adam
             .validate()
             .map_err(|e| TrainError::Config(e.to_string()))
@@ -258,6 +289,8 @@ pub struct EpochRecord {
     pub elapsed_seconds: f64,
     /// Whether this epoch gave the best validation loss so far.
     pub best: bool,
+    /// Whether the epoch ended in the late stage of the recipe.
+    pub late_stage: bool,
 }
 
 impl EpochRecord {
@@ -277,6 +310,7 @@ impl EpochRecord {
             "epoch_seconds": self.epoch_seconds,
             "elapsed_seconds": self.elapsed_seconds,
             "best": self.best,
+            "late_stage": self.late_stage,
         })
     }
 }
@@ -348,6 +382,9 @@ pub struct TrainOutcome {
     pub steps: usize,
     /// Trainable scalars of the model.
     pub n_parameters: usize,
+    /// What the user should know about the data (an underdetermined E0
+    /// fit, say); also printed unless the progress mode is quiet.
+    pub warnings: Vec<String>,
 }
 
 /// Callbacks into a running training loop. Every method has a default that
@@ -560,11 +597,32 @@ pub fn train<M: EnergyModel + Parameters + Sync>(
         ))));
     }
     let species = SpeciesMap::from_frames(train);
+    let mut warnings = Vec::new();
     let reference = if cfg.fit_reference_energies && train.iter().any(|f| f.energy.is_some()) {
-        ReferenceEnergies::fit(train, &species)?
+        let fit = fit_e0(train, &species)?;
+        warnings = fit.warnings;
+        fit.reference
     } else {
         ReferenceEnergies::zeros(&species)
     };
+    // Isolated atoms gave E0; a graph without edges teaches nothing else.
+    let kept: Vec<Frame>;
+    let train = if cfg.fit_reference_energies && train.iter().any(is_isolated_atom) {
+        kept = train
+            .iter()
+            .filter(|f| !is_isolated_atom(f))
+            .cloned()
+            .collect();
+        if kept.is_empty() {
+            return Err(TrainError::config(
+                "the training set holds only isolated atoms",
+            ));
+        }
+        &kept[..]
+    } else {
+        train
+    };
+
     let estimate = GraphEstimate::of(train, cfg.cutoff);
     let valid_estimate = GraphEstimate::of(valid, cfg.cutoff);
     let both = GraphEstimate {
@@ -594,7 +652,15 @@ pub fn train<M: EnergyModel + Parameters + Sync>(
         loader.num_batches(),
         limit.and_then(|s| std::time::Duration::try_from_secs_f64(s).ok()),
     );
+    for m in &warnings {
+        progress.message(&format!("warning: {m}"));
+    }
     let n_parameters = model.num_params();
+    let planned_steps = cfg.epochs * loader.num_batches();
+    let mut ema = match cfg.ema_decay {
+        Some(d) => Some(Ema::new(&*model, d).map_err(TrainError::Config)?),
+        None => None,
+    };
 
     let monitor_set = if valid_data.is_empty() {
         &train_data
@@ -633,6 +699,9 @@ pub fn train<M: EnergyModel + Parameters + Sync>(
     let mut history: Vec<EpochRecord> = Vec::new();
     let mut global_step = 0usize;
     let mut stop_reason = StopReason::Completed;
+    let mut late = false;
+    let mut late_lr = cfg.lr;
+    let mut clip_warned = false;
 
     for epoch in 1..=cfg.epochs {
         let epoch_start = Instant::now();
@@ -642,9 +711,45 @@ pub fn train<M: EnergyModel + Parameters + Sync>(
         let mut interrupted = None;
         for (s, indices) in loader.epoch(epoch).iter().enumerate() {
             let step = s + 1;
-            lr = scheduler.lr(global_step);
+            let p = run_progress(
+                global_step,
+                planned_steps,
+                start.elapsed().as_secs_f64(),
+                limit,
+            );
+            if let Some(l) = cfg.late_stage.filter(|l| !late && l.active(p)) {
+                late = true;
+                late_lr = scheduler.lr(global_step).min(cfg.lr * l.lr_factor);
+                best_loss = f64::INFINITY;
+                bad_epochs = 0;
+                progress.message(&format!(
+                    "late stage from epoch {epoch}, step {step}: energy weight {}, force weight {:.3}, lr {late_lr:.2e}",
+                    l.weights.energy, l.weights.forces
+                ));
+            }
+            let w = match cfg.late_stage {
+                Some(l) if late => l.weights_from(cfg.weights),
+                _ => w,
+            };
+            lr = if late {
+                late_lr
+            } else {
+                scheduler.lr(global_step)
+            };
             let result = batch_gradient(&*model, &train_data, indices, w, cfg.structures_per_tape, cfg.parallel)
                 .and_then(|(loss, grads)| {
+                    // A loss that has run off (to infinity, or a thousandfold
+                    // past the best) is reported as such *before* its
+                    // gradient is applied: the message names the cause.
+                    let limit = cfg.divergence_factor.map(|f| f.powi(3) * best_loss.max(LOSS_FLOOR));
+                    if loss.is_infinite() && global_step > 0 || limit.is_some_and(|l| loss > l) {
+                        return Err(TrainError::Diverged {
+                            epoch,
+                            step,
+                            from: best_loss,
+                            to: loss,
+                        });
+                    }
                     if !loss.is_finite() {
                         return Err(TrainError::NonFinite {
                             epoch,
@@ -656,19 +761,11 @@ pub fn train<M: EnergyModel + Parameters + Sync>(
                         OptimError::NonFinite { what } => TrainError::NonFinite { epoch, step, what },
                         OptimError::Shape(m) | OptimError::Config(m) => TrainError::Config(m),
                     })?;
+                    if let Some(ema) = ema.as_mut() {
+                        ema.update(&*model);
+                    }
                     Ok((loss, stats))
                 });
-            let result = result.and_then(|(loss, stats)| match cfg.divergence_factor {
-                Some(f) if loss > f.powi(3) * best_loss.max(LOSS_FLOOR) => {
-                    Err(TrainError::Diverged {
-                        epoch,
-                        step,
-                        from: best_loss,
-                        to: loss,
-                    })
-                }
-                _ => Ok((loss, stats)),
-            });
             let (loss, stats) = match result {
                 Ok(x) => x,
                 Err(e) => {
@@ -697,7 +794,31 @@ pub fn train<M: EnergyModel + Parameters + Sync>(
             }
         }
         let train_loss = loss_sum / steps.max(1) as f64;
-        let (vm, _) = evaluate_dataset(&*model, &valid_data, w, cfg.parallel)?;
+        // Clipping tames the rare spike (and the large gradients of a
+        // freshly initialised network in the first epoch); when it still
+        // acts on most steps after that, it is holding back a learning rate
+        // that is too high and hides the divergence the loss would show.
+        // Say so (once per run).
+        if epoch > 1 && steps >= 4 && 2 * clipped > steps && !clip_warned {
+            clip_warned = true;
+            let m = format!(
+                "the gradient norm was clipped to {} in {clipped} of {steps} steps of epoch {epoch} (mean norm {:.3e}): clipping, not the learning rate, sets the step size; consider a lower learning rate",
+                cfg.adam.clip_norm.unwrap_or(f64::INFINITY),
+                norm_sum / steps as f64
+            );
+            progress.message(&format!("warning: {m}"));
+            warnings.push(m);
+        }
+        // Validate (and keep, and save) the averaged weights; the raw ones
+        // come back before the next step.
+        if let Some(ema) = ema.as_mut() {
+            ema.swap(model);
+        }
+        let stage_weights = match cfg.late_stage {
+            Some(l) if late => l.weights_from(cfg.weights),
+            _ => w,
+        };
+        let (vm, _) = evaluate_dataset(&*model, &valid_data, stage_weights, cfg.parallel)?;
         let monitored = if valid_data.is_empty() {
             train_loss
         } else {
@@ -723,6 +844,9 @@ pub fn train<M: EnergyModel + Parameters + Sync>(
             }
         };
         if let Some(e) = failure {
+            if let Some(ema) = ema.as_mut() {
+                ema.swap(model);
+            }
             restore(model, &best);
             progress.finish();
             if let Some(w) = writer.as_mut() {
@@ -742,7 +866,12 @@ pub fn train<M: EnergyModel + Parameters + Sync>(
         } else {
             bad_epochs += 1;
         }
-        scheduler.end_epoch(monitored);
+        if let Some(ema) = ema.as_mut() {
+            ema.swap(model);
+        }
+        if !late {
+            scheduler.end_epoch(monitored);
+        }
         let record = EpochRecord {
             epoch,
             lr,
@@ -757,6 +886,7 @@ pub fn train<M: EnergyModel + Parameters + Sync>(
             epoch_seconds: epoch_start.elapsed().as_secs_f64(),
             elapsed_seconds: start.elapsed().as_secs_f64(),
             best: improved,
+            late_stage: late,
         };
         progress.epoch(&record);
         let control = hooks.on_epoch_end(&record);
@@ -785,8 +915,12 @@ pub fn train<M: EnergyModel + Parameters + Sync>(
         w.save(&*model, best_epoch, best_loss, stop_reason.name())?;
     }
 
-    let (train_metrics, _) = evaluate_dataset(&*model, &train_data, w, cfg.parallel)?;
-    let (valid_metrics, _) = evaluate_dataset(&*model, &valid_data, w, cfg.parallel)?;
+    let final_weights = match cfg.late_stage {
+        Some(l) if late => l.weights_from(cfg.weights),
+        _ => w,
+    };
+    let (train_metrics, _) = evaluate_dataset(&*model, &train_data, final_weights, cfg.parallel)?;
+    let (valid_metrics, _) = evaluate_dataset(&*model, &valid_data, final_weights, cfg.parallel)?;
     let equivariance = if cfg.check_equivariance {
         let sample = valid_data.sample(0).or_else(|| train_data.sample(0));
         sample.map(|b| check_model_equivariance(&AsModel(&*model), b, cfg.seed))
@@ -806,6 +940,7 @@ pub fn train<M: EnergyModel + Parameters + Sync>(
         train_seconds: start.elapsed().as_secs_f64(),
         steps: global_step,
         n_parameters,
+        warnings,
     })
 }
 

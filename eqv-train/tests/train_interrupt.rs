@@ -216,6 +216,7 @@ fn metrics_without_labels_are_never_printed_as_nan() {
         epoch_seconds: 0.1,
         elapsed_seconds: 0.1,
         best: false,
+        late_stage: false,
     };
     let line = summary_line(&record, 10);
     assert!(!line.to_lowercase().contains("nan"), "{line}");

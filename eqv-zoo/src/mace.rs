@@ -113,7 +113,7 @@ impl MaceLayer {
 /// The MACE-style potential: E = Σ_atoms (Σ_layers readout_t + MLP(last scalars)).
 #[equivariant(
     output = Energy,
-    config(species = 1, channels = 8, n_basis = 8, cutoff = 4.0, blocks = 2)
+    config(species = 1, channels = 8, n_basis = 8, cutoff = 4.0, blocks = 2, scale = 1.0)
 )]
 pub struct Mace {
     embed: SpeciesEmbedding<{ species }, "{channels}x0e">,
@@ -150,7 +150,9 @@ impl Mace {
             Some(s) => s + head,
             None => head,
         };
-        Energy::from_feat(g.sum_over_atoms(site))
+        // Site energies in units of the data's typical force × 1 Å, so the
+        // network works with O(1) numbers (as the NequIP-like model does).
+        Energy::from_feat(g.sum_over_atoms(site.scale_by(self.config().scale)))
     }
 }
 

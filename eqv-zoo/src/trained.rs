@@ -11,6 +11,7 @@
 //! edited by hand is an error naming the entry, never a panic in a
 //! constructor.
 
+use crate::mace::{mace_config, Mace, MaceConfig};
 use crate::nequip::{nequip_config, Nequip, NequipConfig};
 use eqv::graph::{EnergyModel, Graph};
 use eqv::param::{Param, Parameters};
@@ -19,20 +20,25 @@ use eqv_train::{read_trained, ReferenceEnergies, TrainedCheckpoint};
 use serde_json::{json, Value};
 use std::path::{Path, PathBuf};
 
-/// A model of the zoo, as loaded from a checkpoint.
+/// A model of the zoo, as loaded from a checkpoint. (Variants differ in
+/// size; one value per loaded model, so boxing would buy nothing.)
 #[derive(Debug)]
+#[allow(clippy::large_enum_variant)]
 pub enum ZooModel {
+    /// [`Mace`].
+    Mace(Mace),
     /// [`Nequip`].
     Nequip(Nequip),
 }
 
 impl ZooModel {
     /// The names [`load`] knows, as checkpoints spell them.
-    pub const NAMES: &'static [&'static str] = &["Nequip"];
+    pub const NAMES: &'static [&'static str] = &["Mace", "Nequip"];
 
     /// The name the checkpoint stores.
     pub fn name(&self) -> &'static str {
         match self {
+            ZooModel::Mace(_) => "Mace",
             ZooModel::Nequip(_) => "Nequip",
         }
     }
@@ -41,6 +47,7 @@ impl ZooModel {
 impl EnergyModel for ZooModel {
     fn energy<'t, T: Real>(&self, graph: &Graph<'t, T>) -> Feat<'t, Scalar, T> {
         match self {
+            ZooModel::Mace(m) => m.energy(graph),
             ZooModel::Nequip(m) => m.energy(graph),
         }
     }
@@ -49,11 +56,13 @@ impl EnergyModel for ZooModel {
 impl Parameters for ZooModel {
     fn visit(&self, prefix: &str, f: &mut dyn FnMut(&str, &Param)) {
         match self {
+            ZooModel::Mace(m) => m.visit(prefix, f),
             ZooModel::Nequip(m) => m.visit(prefix, f),
         }
     }
     fn visit_mut(&mut self, prefix: &str, f: &mut dyn FnMut(&str, &mut Param)) {
         match self {
+            ZooModel::Mace(m) => m.visit_mut(prefix, f),
             ZooModel::Nequip(m) => m.visit_mut(prefix, f),
         }
     }
@@ -98,23 +107,37 @@ pub fn load(path: impl AsRef<Path>) -> Result<Trained, String> {
 
 /// [`load`] for a checkpoint already read and verified.
 pub fn from_checkpoint(trained: TrainedCheckpoint, path: &Path) -> Result<Trained, String> {
+    let species = |n: usize| -> Result<(), String> {
+        if n == trained.reference.species().len() {
+            Ok(())
+        } else {
+            Err(format!(
+                "{}: config has {n} species but the reference energies {}",
+                path.display(),
+                trained.reference.species().len()
+            ))
+        }
+    };
     let model = match trained.model_name.as_str() {
         "Nequip" => {
             let cfg = nequip_from_json(&trained.config, trained.cutoff, path)?;
-            if cfg.species != trained.reference.species().len() {
-                return Err(format!(
-                    "{}: config has {} species but the reference energies {}",
-                    path.display(),
-                    cfg.species,
-                    trained.reference.species().len()
-                ));
-            }
+            species(cfg.species)?;
             let mut model = Nequip::new(&cfg, 0);
             trained
                 .checkpoint
                 .load_into(&mut model, "Nequip")
                 .map_err(|e| e.to_string())?;
             ZooModel::Nequip(model)
+        }
+        "Mace" => {
+            let cfg = mace_from_json(&trained.config, trained.cutoff, path)?;
+            species(cfg.species)?;
+            let mut model = Mace::new(&cfg, 0);
+            trained
+                .checkpoint
+                .load_into(&mut model, "Mace")
+                .map_err(|e| e.to_string())?;
+            ZooModel::Mace(model)
         }
         other => {
             return Err(format!(
@@ -142,31 +165,86 @@ pub fn nequip_json(cfg: &NequipConfig) -> Value {
     })
 }
 
-/// A [`NequipConfig`] from its stored JSON, every value checked.
-pub fn nequip_from_json(config: &Value, cutoff: f64, file: &Path) -> Result<NequipConfig, String> {
-    let bad = |m: String| format!("{}: config {m}", file.display());
-    let count = |k: &str| -> Result<usize, String> {
-        let v = config.get(k).ok_or_else(|| bad(format!("has no `{k}`")))?;
+/// Reads a stored config's entries, every value checked: a damaged or
+/// hand-edited entry is an error naming the file and the entry.
+struct Entries<'a> {
+    config: &'a Value,
+    file: &'a Path,
+}
+
+impl Entries<'_> {
+    fn bad(&self, m: String) -> String {
+        format!("{}: config {m}", self.file.display())
+    }
+
+    /// A whole number ≥ 1.
+    fn count(&self, k: &str) -> Result<usize, String> {
+        let v = self
+            .config
+            .get(k)
+            .ok_or_else(|| self.bad(format!("has no `{k}`")))?;
         match v.as_u64() {
             Some(n) if n >= 1 => {
-                usize::try_from(n).map_err(|_| bad(format!("`{k}` = {v} is too large")))
+                usize::try_from(n).map_err(|_| self.bad(format!("`{k}` = {v} is too large")))
             }
-            _ => Err(bad(format!("`{k}` = {v} must be a whole number ≥ 1"))),
+            _ => Err(self.bad(format!("`{k}` = {v} must be a whole number ≥ 1"))),
         }
-    };
-    let positive = |k: &str| -> Result<f64, String> {
-        let v = config.get(k).ok_or_else(|| bad(format!("has no `{k}`")))?;
+    }
+
+    /// A positive finite number.
+    fn positive(&self, k: &str) -> Result<f64, String> {
+        let v = self
+            .config
+            .get(k)
+            .ok_or_else(|| self.bad(format!("has no `{k}`")))?;
         match v.as_f64() {
             Some(x) if x.is_finite() && x > 0.0 => Ok(x),
-            _ => Err(bad(format!("`{k}` = {v} must be a positive number"))),
+            _ => Err(self.bad(format!("`{k}` = {v} must be a positive number"))),
         }
-    };
-    let config_cutoff = positive("cutoff")?;
-    if config_cutoff != cutoff {
-        return Err(bad(format!(
-            "`cutoff` = {config_cutoff} differs from the checkpoint's cutoff {cutoff}"
-        )));
     }
+
+    /// The stored cutoff, which must be the checkpoint's.
+    fn cutoff(&self, cutoff: f64) -> Result<f64, String> {
+        let stored = self.positive("cutoff")?;
+        if stored != cutoff {
+            return Err(self.bad(format!(
+                "`cutoff` = {stored} differs from the checkpoint's cutoff {cutoff}"
+            )));
+        }
+        Ok(stored)
+    }
+}
+
+/// The config the trainer stores for a [`Mace`] (read back by [`load`]).
+pub fn mace_json(cfg: &MaceConfig) -> Value {
+    json!({
+        "species": cfg.species, "channels": cfg.channels, "layers": cfg.blocks,
+        "n_basis": cfg.n_basis, "cutoff": cfg.cutoff, "scale": cfg.scale,
+        "avg_neighbors": cfg.interactions.avg_neighbors,
+    })
+}
+
+/// A [`MaceConfig`] from its stored JSON, every value checked.
+pub fn mace_from_json(config: &Value, cutoff: f64, file: &Path) -> Result<MaceConfig, String> {
+    let e = Entries { config, file };
+    let mut cfg = mace_config(
+        e.count("species")?,
+        e.count("channels")?,
+        e.count("layers")?,
+        e.cutoff(cutoff)?,
+    );
+    cfg.n_basis = e.count("n_basis")?;
+    cfg.interactions.n_basis = cfg.n_basis;
+    cfg.interactions.avg_neighbors = e.positive("avg_neighbors")?;
+    cfg.scale = e.positive("scale")?;
+    Ok(cfg)
+}
+
+/// A [`NequipConfig`] from its stored JSON, every value checked.
+pub fn nequip_from_json(config: &Value, cutoff: f64, file: &Path) -> Result<NequipConfig, String> {
+    let e = Entries { config, file };
+    let (count, positive) = (|k| e.count(k), |k| e.positive(k));
+    e.cutoff(cutoff)?;
     let mut cfg = nequip_config(
         count("species")?,
         count("channels")?,
@@ -183,6 +261,22 @@ pub fn nequip_from_json(config: &Value, cutoff: f64, file: &Path) -> Result<Nequ
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn mace_config_round_trips_and_damage_is_named() {
+        let mut cfg = mace_config(2, 6, 2, 3.5);
+        cfg.n_basis = 6;
+        cfg.interactions.n_basis = 6;
+        cfg.interactions.avg_neighbors = 12.5;
+        cfg.scale = 0.7;
+        let json = mace_json(&cfg);
+        let back = mace_from_json(&json, 3.5, Path::new("m")).unwrap();
+        assert_eq!(mace_json(&back), json);
+        let mut broken = json.clone();
+        broken["avg_neighbors"] = json!(-1.0);
+        let err = mace_from_json(&broken, 3.5, Path::new("m")).unwrap_err();
+        assert!(err.contains("`avg_neighbors`"), "{err}");
+    }
 
     #[test]
     fn nequip_config_round_trips_and_damage_is_named() {
