@@ -4,8 +4,8 @@
 //!
 //! | model | output | what it is |
 //! |---|---|---|
-//! | [`nequip::Nequip`] | energy | NequIP-like message passing with gated vectors (the main job's model) |
-//! | [`mace::Mace`] | energy | MACE-style higher body order by symmetric contraction |
+//! | [`nequip::Nequip`] | energy | NequIP-like message passing with gated vectors (`--model nequip`) |
+//! | [`mace::Mace`] | energy | MACE-style higher body order by symmetric contraction (the main job's default model) |
 //! | [`painn::Painn`] | energy | PaiNN: scalar and vector channels, no tensor products |
 //! | [`egnn::Egnn`] | energy | E(n)-equivariant graph network on distances |
 //! | [`egnn::EgnnForces`] | forces | direct (non-conservative) equivariant forces |
