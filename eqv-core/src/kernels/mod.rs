@@ -18,12 +18,14 @@
 //!   matrix and fixed-size loops for every irrep dimension up to `L = 3`;
 //! * [`convolution`]: the channel-wise product fused with the graph's
 //!   gather and scatter (no per-edge copies or messages);
+//! * [`exp`]: a branch-free exponential, so activation loops vectorise;
 //! * [`fully_connected`]: the fully connected (`uvw`) product as
 //!   Clebsch-Gordan products per channel pair and one GEMM with the weights.
 
 pub mod channelwise;
 pub mod convolution;
 pub mod coupling;
+pub mod exp;
 pub mod fully_connected;
 pub mod gemm;
 pub mod linear;

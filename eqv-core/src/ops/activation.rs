@@ -31,7 +31,9 @@ pub trait Activation: Copy + Debug + Send + Sync + 'static {
     const SECOND_MOMENT_SCALE: f64;
     /// The raw function.
     fn eval<R: Real>(self, x: R) -> R;
-    /// The normalised function `c·f(x)` used by [`Feat::activate`].
+    /// The normalised function `c·f(x)` used by [`Feat::activate`]
+    /// (inlined, so the activation loops vectorise).
+    #[inline(always)]
     fn normalized<R: Real>(self, x: R) -> R {
         R::from_f64(Self::SECOND_MOMENT_SCALE) * self.eval(x)
     }
