@@ -11,6 +11,7 @@
 //! * [`linear`]: `Linear` as one GEMM per irrep component;
 //! * [`parallel`]: large ops split across cores by fixed row blocks, with
 //!   results independent of the thread count;
+//! * [`simd`]: loops compiled for AVX2 / AVX-512 when the CPU has them;
 //! * [`pool`]: a per-thread pool of buffers, so a training step reuses the
 //!   memory of the previous one instead of page-faulting it in anew;
 //! * [`channelwise`]: the channel-wise (`uvu`) tensor product with the
@@ -31,3 +32,4 @@ pub mod gemm;
 pub mod linear;
 pub mod parallel;
 pub mod pool;
+pub mod simd;

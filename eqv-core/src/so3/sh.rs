@@ -14,6 +14,7 @@
 //! `|v|^l Y^l(v/|v|)`, a homogeneous harmonic polynomial, as in e3nn-jax.
 
 use crate::dual::Dual;
+use crate::kernels::simd::vectorized;
 use crate::real::Real;
 use std::ops::{Add, Mul, Sub};
 use std::sync::OnceLock;
@@ -220,18 +221,19 @@ impl<N: Copy + Add<Output = N> + Sub<Output = N> + Mul<Output = N>> Poly for N {
 /// The recurrence of every harmonic up to `lmax` ('component'
 /// normalisation) of a direction `v` with squared norm `r2`, with the
 /// table's coefficients read through `coef` (`diag[m]`, `a[tri(l, m)]`,
-/// `b[tri(l, m)]`). Inlined into callers with a constant `lmax`, its loops
+/// `b[tri(l, m)]`; of a type `K` that scales `N`: a lane of constants
+/// scales a [`Jet`] without multiplying its tangents by zero). Inlined into callers with a constant `lmax`, its loops
 /// unroll.
 #[inline(always)]
-fn sh_poly<N: Poly>(
+fn sh_poly<N: Poly, K: Copy + Mul<N, Output = N>>(
     lmax: u32,
     [x, y, z]: [N; 3],
     r2: N,
     (one, zero): (N, N),
     (diag, ca, cb): (
-        impl Fn(usize) -> N,
-        impl Fn(usize) -> N,
-        impl Fn(usize) -> N,
+        impl Fn(usize) -> K,
+        impl Fn(usize) -> K,
+        impl Fn(usize) -> K,
     ),
     out: &mut [N],
 ) {
@@ -246,7 +248,7 @@ fn sh_poly<N: Poly>(
             let (a_new, b_new) = (xs * am - ys * bm, xs * bm + ys * am);
             am = a_new;
             bm = b_new;
-            qmm = qmm * diag(m as usize);
+            qmm = diag(m as usize) * qmm;
         }
         // Walk l = m..=lmax with Q_{l-2}, Q_{l-1}
         let mut q_prev2 = zero;
@@ -321,6 +323,57 @@ lanewise!(Add, add, +);
 lanewise!(Sub, sub, -);
 lanewise!(Mul, mul, *);
 
+/// [`LANES`] numbers with their derivatives along `x`, `y` and `z`: the
+/// harmonics and all three partial derivatives in one pass, lanes of
+/// primal and tangent parts each contiguous (so they vectorise as
+/// [`Lanes`] do), constants as plain [`Lanes`].
+#[derive(Clone, Copy)]
+struct Jet<T> {
+    re: Lanes<T>,
+    d: [Lanes<T>; 3],
+}
+
+impl<T: Real> Add for Jet<T> {
+    type Output = Self;
+    #[inline(always)]
+    fn add(self, o: Self) -> Self {
+        Jet {
+            re: self.re + o.re,
+            d: std::array::from_fn(|a| self.d[a] + o.d[a]),
+        }
+    }
+}
+impl<T: Real> Sub for Jet<T> {
+    type Output = Self;
+    #[inline(always)]
+    fn sub(self, o: Self) -> Self {
+        Jet {
+            re: self.re - o.re,
+            d: std::array::from_fn(|a| self.d[a] - o.d[a]),
+        }
+    }
+}
+impl<T: Real> Mul for Jet<T> {
+    type Output = Self;
+    #[inline(always)]
+    fn mul(self, o: Self) -> Self {
+        Jet {
+            re: self.re * o.re,
+            d: std::array::from_fn(|a| self.re * o.d[a] + self.d[a] * o.re),
+        }
+    }
+}
+impl<T: Real> Mul<Jet<T>> for Lanes<T> {
+    type Output = Jet<T>;
+    #[inline(always)]
+    fn mul(self, o: Jet<T>) -> Jet<T> {
+        Jet {
+            re: self * o.re,
+            d: o.d.map(|d| self * d),
+        }
+    }
+}
+
 /// The table's coefficients up to [`BATCH_L`], converted to `T` once per
 /// call.
 struct Coefs<T> {
@@ -379,7 +432,81 @@ fn sh_lanes<T: Real>(
         for l in 0..=lmax {
             let f = splat(T::from_f64(normalization.factor(l)));
             for o in &mut buf[sh_offset(l)..sh_offset(l + 1)] {
-                *o = *o * f;
+                *o = f * *o;
+            }
+        }
+    }
+}
+
+/// [`sh_lanes`] with the derivatives of every component along `x`, `y`,
+/// `z` ([`Jet`]s): the directions' derivatives written out (for
+/// `u = v/|v|`, `∂u_a/∂v_b = (δ_ab − u_a u_b)/|v|`; zero at the zero
+/// vector, as in [`direction`]), then the same recurrence.
+#[inline(always)]
+fn sh_jets<T: Real>(
+    lmax: u32,
+    v: [[T; LANES]; 3],
+    normalize: bool,
+    normalization: Normalization,
+    c: &Coefs<T>,
+    buf: &mut [Jet<T>; 16],
+) {
+    let lanes = |f: &dyn Fn(usize) -> T| Lanes(std::array::from_fn(f));
+    let zero = Lanes([T::ZERO; LANES]);
+    let (u, r2) = if normalize {
+        let s = lanes(&|i| {
+            let r2 = v[0][i] * v[0][i] + v[1][i] * v[1][i] + v[2][i] * v[2][i];
+            if r2.value() == 0.0 {
+                T::ZERO
+            } else {
+                T::ONE / r2.sqrt()
+            }
+        });
+        let u: [Lanes<T>; 3] = std::array::from_fn(|a| Lanes(v[a]) * s);
+        let du = |a: usize, b: usize| {
+            let uu = u[a] * u[b];
+            if a == b {
+                s - s * uu
+            } else {
+                zero - s * uu
+            }
+        };
+        let jets: [Jet<T>; 3] = std::array::from_fn(|a| Jet {
+            re: u[a],
+            d: std::array::from_fn(|b| du(a, b)),
+        });
+        (
+            jets,
+            jets[0] * jets[0] + jets[1] * jets[1] + jets[2] * jets[2],
+        )
+    } else {
+        let one = Lanes([T::ONE; LANES]);
+        let jets: [Jet<T>; 3] = std::array::from_fn(|a| Jet {
+            re: Lanes(v[a]),
+            d: std::array::from_fn(|b| if a == b { one } else { zero }),
+        });
+        let r2 = jets[0] * jets[0] + jets[1] * jets[1] + jets[2] * jets[2];
+        (jets, r2)
+    };
+    let coef = (
+        |m: usize| Lanes([c.diag[m]; LANES]),
+        |i: usize| Lanes([c.a[i]; LANES]),
+        |i: usize| Lanes([c.b[i]; LANES]),
+    );
+    let one = Jet {
+        re: Lanes([T::ONE; LANES]),
+        d: [zero; 3],
+    };
+    let nil = Jet {
+        re: zero,
+        d: [zero; 3],
+    };
+    sh_poly(lmax, u, r2, (one, nil), coef, buf);
+    if normalization != Normalization::Component {
+        for l in 0..=lmax {
+            let f = Lanes([T::from_f64(normalization.factor(l)); LANES]);
+            for o in &mut buf[sh_offset(l)..sh_offset(l + 1)] {
+                *o = f * *o;
             }
         }
     }
@@ -444,15 +571,24 @@ pub fn spherical_harmonics_batch<T: Real>(
     let c = Coefs::<T>::new();
     let run = |lmax: u32, out: &mut [T]| {
         let mut buf = [Lanes([T::ZERO; LANES]); 16];
-        blocks(vectors, |k0, count, v| {
-            sh_lanes(lmax, v, normalize, normalization, &c, &mut buf);
-            let o = &mut out[k0 * width..(k0 + count) * width];
-            for (i, row) in o.chunks_exact_mut(width).enumerate() {
-                for (x, b) in row.iter_mut().zip(&buf[lo..full]) {
-                    *x = b.0[i];
-                }
-            }
-        });
+        vectorized(
+            #[inline(always)]
+            || {
+                blocks(
+                    vectors,
+                    #[inline(always)]
+                    |k0, count, v| {
+                        sh_lanes(lmax, v, normalize, normalization, &c, &mut buf);
+                        let o = &mut out[k0 * width..(k0 + count) * width];
+                        for (i, row) in o.chunks_exact_mut(width).enumerate() {
+                            for (x, b) in row.iter_mut().zip(&buf[lo..full]) {
+                                *x = b.0[i];
+                            }
+                        }
+                    },
+                )
+            },
+        );
     };
     // A literal degree per arm: `sh_poly` is inlined with it and unrolled.
     match l_hi {
@@ -466,10 +602,10 @@ pub fn spherical_harmonics_batch<T: Real>(
 /// The pullback of [`spherical_harmonics_batch`]: adds
 /// `Σ_c gy[k, c] ∂Y_c(v_k)/∂v_k` to `gv[k]` (`3` numbers per vector).
 ///
-/// Exact, from the same polynomial code run on dual numbers seeded along
-/// each axis (three forward-mode passes, [`LANES`] vectors at a time), so
-/// it nests: on dual numbers `T` it gives the derivatives a force loss
-/// needs.
+/// Exact, from the same polynomial code run forward with the three partial
+/// derivatives carried along ([`Jet`]s of [`LANES`] vectors; above degree
+/// 3, dual numbers seeded along each axis), so it nests: on dual numbers
+/// `T` it gives the derivatives a force loss needs.
 ///
 /// # Panics
 /// If `gy` or `gv` is shorter than the vectors need, or `l_lo > l_hi`.
@@ -503,24 +639,33 @@ pub fn spherical_harmonics_batch_vjp<T: Real>(
         }
         return;
     }
-    let c = Coefs::<Dual<T>>::new();
+    let c = Coefs::<T>::new();
     let run = |lmax: u32, gv: &mut [T]| {
-        let mut buf = [Lanes([Dual::<T>::ZERO; LANES]); 16];
-        blocks(vectors, |k0, count, v| {
-            for a in 0..3 {
-                let v = std::array::from_fn(|b| v[b].map(|x| seed(x, a == b)));
-                sh_lanes(lmax, v, normalize, normalization, &c, &mut buf);
-                for i in 0..count {
-                    let g = &gy[(k0 + i) * width..(k0 + i + 1) * width];
-                    let dot: T = buf[lo..full]
-                        .iter()
-                        .zip(g)
-                        .map(|(d, &g)| d.0[i].eps * g)
-                        .sum();
-                    gv[3 * (k0 + i) + a] += dot;
-                }
-            }
-        });
+        let zero = Jet {
+            re: Lanes([T::ZERO; LANES]),
+            d: [Lanes([T::ZERO; LANES]); 3],
+        };
+        let mut buf = [zero; 16];
+        vectorized(
+            #[inline(always)]
+            || {
+                blocks(
+                    vectors,
+                    #[inline(always)]
+                    |k0, count, v| {
+                        sh_jets(lmax, v, normalize, normalization, &c, &mut buf);
+                        for i in 0..count {
+                            let g = &gy[(k0 + i) * width..(k0 + i + 1) * width];
+                            for a in 0..3 {
+                                let d = buf[lo..full].iter().map(|y| y.d[a].0[i]);
+                                let dot: T = d.zip(g).map(|(d, &g)| d * g).sum();
+                                gv[3 * (k0 + i) + a] += dot;
+                            }
+                        }
+                    },
+                )
+            },
+        );
     };
     match l_hi {
         0 => run(0, gv),
