@@ -32,7 +32,7 @@
 pub fn exp_f64(x: f64) -> f64 {
     const ROUND: f64 = 6_755_399_441_055_744.0; // 1.5 · 2^52
                                                 // ln 2 = LN2_HI + LN2_LO, LN2_HI with 21 trailing zero bits (fdlibm's
-    // split: 6.93147180369123816490e-1 and 1.90821492927058770002e-10).
+                                                // split: 6.93147180369123816490e-1 and 1.90821492927058770002e-10).
     const LN2_HI: f64 = f64::from_bits(0x3fe6_2e42_fee0_0000);
     const LN2_LO: f64 = f64::from_bits(0x3dea_39ef_3579_3c76);
     // Taylor coefficients 1/k!, k = 2..=13.

@@ -356,6 +356,7 @@ impl<T: Real> Sub for Jet<T> {
 impl<T: Real> Mul for Jet<T> {
     type Output = Self;
     #[inline(always)]
+    #[allow(clippy::suspicious_arithmetic_impl)] // the product rule
     fn mul(self, o: Self) -> Self {
         Jet {
             re: self.re * o.re,
