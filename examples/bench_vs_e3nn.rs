@@ -521,6 +521,8 @@ fn main() -> Result<(), String> {
     let mut json_path: Option<String> = None;
     let mut data_dir: Option<String> = None;
     let mut only: Option<String> = None;
+    let mut no_peak = false;
+    let mut dtype: Option<String> = None;
     let mut args = std::env::args().skip(1);
     while let Some(a) = args.next() {
         match a.as_str() {
@@ -541,9 +543,17 @@ fn main() -> Result<(), String> {
             "--json" => json_path = Some(args.next().ok_or("--json needs a path")?),
             "--write-data" => data_dir = Some(args.next().ok_or("--write-data needs a directory")?),
             "--only" => only = Some(args.next().ok_or("--only needs a key substring")?),
+            "--no-peak" => no_peak = true,
+            "--dtype" => {
+                dtype = Some(
+                    args.next()
+                        .filter(|d| d == "f32" || d == "f64")
+                        .ok_or("--dtype needs f32 or f64")?,
+                )
+            }
             "-h" | "--help" => {
                 println!(
-                    "usage: bench_vs_e3nn [--reps N] [--budget SECONDS] [--only KEY] [--json PATH]\n       bench_vs_e3nn --write-data DIR"
+                    "usage: bench_vs_e3nn [--reps N] [--budget SECONDS] [--only KEY] [--dtype f32|f64] [--no-peak] [--json PATH]\n       bench_vs_e3nn --write-data DIR"
                 );
                 return Ok(());
             }
@@ -576,11 +586,19 @@ fn main() -> Result<(), String> {
         nequip: nequip_model(),
         batch,
     };
-    let peaks = peak::measure();
-    let (f32s, f64s) = (
-        bench::<f32>(&setup, reps, budget, &only),
-        bench::<f64>(&setup, reps, budget, &only),
-    );
+    // `--no-peak` and `--dtype` are for profiling one workload.
+    let peaks = if no_peak { Vec::new() } else { peak::measure() };
+    let wants = |d: &str| dtype.as_deref().is_none_or(|x| x == d);
+    let f32s = if wants("f32") {
+        bench::<f32>(&setup, reps, budget, &only)
+    } else {
+        Vec::new()
+    };
+    let f64s = if wants("f64") {
+        bench::<f64>(&setup, reps, budget, &only)
+    } else {
+        Vec::new()
+    };
     let info = json!({
         "fma_peak_gflops": peaks.iter().map(|(isa, s, d)| json!({"isa": isa, "f32": s, "f64": d})).collect::<Vec<_>>(),
         "fctp_flops": setup.fctp.flops_per_row() * FC_BATCH as f64,

@@ -149,9 +149,17 @@ impl<T: Real> Real for Dual<T> {
         };
         self.chain(s, ds)
     }
+    #[inline(always)]
     fn exp(self) -> Self {
         let e = self.re.exp();
         self.chain(e, e)
+    }
+    /// σ' = σ (1 − σ): one sigmoid of the primal part (branch-free for
+    /// `f32`/`f64`) instead of dual arithmetic through `exp` and a quotient.
+    #[inline(always)]
+    fn sigmoid(self) -> Self {
+        let s = self.re.sigmoid();
+        self.chain(s, s * (T::ONE - s))
     }
     fn ln(self) -> Self {
         self.chain(self.re.ln(), T::ONE / self.re)

@@ -17,9 +17,10 @@
 //! block by block in order. Gradients of the node features (scattered by
 //! neighbour) are summed the same way from full-size block partials.
 
-use super::channelwise::{backward_row_single, dispatch_dims, forward_row_single, row_matrix};
+use super::channelwise::{dispatch_dims, row_matrix};
 use super::coupling::Entry;
 use super::parallel;
+use super::simd::vectorized;
 use crate::real::Real;
 use crate::tape::GradBufs;
 use rayon::prelude::*;
@@ -55,40 +56,175 @@ pub struct EdgeIndex<'a> {
     pub neighbors: &'a [usize],
 }
 
-fn forward_fixed<T: Real, const DA: usize, const DC: usize>(
-    entries: &[Entry<T>],
-    s: &ConvShape,
-    (x, b, w): (&[T], &[T], &[T]),
-    idx: EdgeIndex<'_>,
-    (edges, atom0): (std::ops::Range<usize>, usize),
-    out: &mut [T],
-) {
-    let db = s.dims.1;
-    for e in edges {
-        let mr = row_matrix::<T, DA, DC>(entries, &b[e * db..][..db]);
-        let xr = &x[idx.neighbors[e] * s.mul * DA..][..s.mul * DA];
-        let wr = &w[e * s.w_row + s.w_offset..][..s.mul];
-        let o = (idx.centers[e] - atom0) * s.out_mul + s.out_offset;
-        forward_row_single::<T, DA, DC, true>(&mr, xr, wr, &mut out[o * DC..][..s.mul * DC]);
+/// `t[r][i][u] = x[r][u][i]` for `rows` rows of `mul` channels of `d`
+/// components: the channel innermost (cuEquivariance's `ir_mul` layout).
+fn channels_inner<T: Copy>(x: &[T], (rows, mul, d): (usize, usize, usize), t: &mut [T]) {
+    for r in 0..rows {
+        let (xr, tr) = (
+            &x[r * mul * d..][..mul * d],
+            &mut t[r * mul * d..][..mul * d],
+        );
+        for u in 0..mul {
+            for i in 0..d {
+                tr[i * mul + u] = xr[u * d + i];
+            }
+        }
     }
 }
 
+/// `t[r][k][u] = x[r][offset + u][k]` for the `mul` channels at `offset` of
+/// rows with `row_mul` channels of `d` components (a path's channels of a
+/// shared array), the channel innermost.
+fn channels_inner_at<T: Copy>(
+    x: &[T],
+    (rows, row_mul, offset): (usize, usize, usize),
+    (mul, d): (usize, usize),
+    t: &mut [T],
+) {
+    for r in 0..rows {
+        let tr = &mut t[r * mul * d..][..mul * d];
+        for u in 0..mul {
+            let xu = &x[(r * row_mul + offset + u) * d..][..d];
+            for i in 0..d {
+                tr[i * mul + u] = xu[i];
+            }
+        }
+    }
+}
+
+/// `x[r][offset + u][k] += t[r][k][u]`: the inverse of
+/// [`channels_inner_at`], adding.
+fn add_channels_outer<T: Real>(
+    t: &[T],
+    (rows, row_mul, offset): (usize, usize, usize),
+    (mul, d): (usize, usize),
+    x: &mut [T],
+) {
+    for r in 0..rows {
+        let tr = &t[r * mul * d..][..mul * d];
+        for u in 0..mul {
+            let xu = &mut x[(r * row_mul + offset + u) * d..][..d];
+            for i in 0..d {
+                xu[i] += tr[i * mul + u];
+            }
+        }
+    }
+}
+
+/// Channels per step of the per-edge loops: each step works on fixed-size
+/// arrays of this many channels, which the compiler keeps in SIMD
+/// registers; leftover channels take steps of one.
+const STEP: usize = 8;
+
+/// `L` numbers from the start of `s`, as an array.
+#[inline(always)]
+fn lanes<T: Copy, const L: usize>(s: &[T]) -> [T; L] {
+    std::array::from_fn(|l| s[..L][l])
+}
+
+/// The first `L` numbers of `s`, as a mutable array.
+#[inline(always)]
+fn lanes_mut<T, const L: usize>(s: &mut [T]) -> &mut [T; L] {
+    (&mut s[..L]).try_into().expect("L numbers")
+}
+
+/// Calls `f::<STEP>(u0)` for whole steps of channels, then `f::<1>(u)` for
+/// the rest.
+macro_rules! by_steps {
+    ($n:expr, |$u0:ident, $l:ident| $body:expr) => {{
+        let n = $n;
+        let whole = n / STEP * STEP;
+        let mut $u0 = 0;
+        while $u0 < whole {
+            {
+                const $l: usize = STEP;
+                $body;
+            }
+            $u0 += STEP;
+        }
+        while $u0 < n {
+            {
+                const $l: usize = 1;
+                $body;
+            }
+            $u0 += 1;
+        }
+    }};
+}
+
+/// One edge, channels innermost: `o[k][u] += w[u] · Σ_i x[i][u] M[i][k]`.
+/// Per `(u, k)` the very operations of the channel-wise kernel, in the same
+/// order; the channels run in steps of fixed-size arrays (SIMD lanes).
+#[inline(always)]
+fn edge_forward<T: Real, const DA: usize, const DC: usize>(
+    m: &[[T; DC]; DA],
+    xr: &[T],
+    wr: &[T],
+    or: &mut [T],
+) {
+    let n = wr.len();
+    by_steps!(n, |u0, L| {
+        let x: [[T; L]; DA] = std::array::from_fn(|i| lanes(&xr[i * n + u0..]));
+        let w: [T; L] = lanes(&wr[u0..]);
+        for k in 0..DC {
+            let mut acc = [T::ZERO; L];
+            for i in 0..DA {
+                for l in 0..L {
+                    acc[l] += x[i][l] * m[i][k];
+                }
+            }
+            let o = lanes_mut::<T, L>(&mut or[k * n + u0..]);
+            for l in 0..L {
+                o[l] += w[l] * acc[l];
+            }
+        }
+    });
+}
+
+/// The edges of a block, channels innermost: `xt` the node features
+/// (`[atoms][DA][mul]`), `ot` the output of the block's atoms from `atom0`
+/// (`[atoms][DC][mul]`).
+fn forward_fixed<T: Real, const DA: usize, const DC: usize>(
+    entries: &[Entry<T>],
+    s: &ConvShape,
+    (xt, b, w): (&[T], &[T], &[T]),
+    idx: EdgeIndex<'_>,
+    (edges, atom0): (std::ops::Range<usize>, usize),
+    ot: &mut [T],
+) {
+    let (db, mul) = (s.dims.1, s.mul);
+    vectorized(
+        #[inline(always)]
+        || {
+            for e in edges {
+                let mr = row_matrix::<T, DA, DC>(entries, &b[e * db..][..db]);
+                let xr = &xt[idx.neighbors[e] * mul * DA..][..mul * DA];
+                let wr = &w[e * s.w_row + s.w_offset..][..mul];
+                let o = &mut ot[(idx.centers[e] - atom0) * mul * DC..][..mul * DC];
+                edge_forward::<T, DA, DC>(&mr, xr, wr, o);
+            }
+        },
+    )
+}
+
+/// [`forward_fixed`] for any dimensions.
 fn forward_dyn<T: Real>(
     entries: &[Entry<T>],
     s: &ConvShape,
-    (x, b, w): (&[T], &[T], &[T]),
+    (xt, b, w): (&[T], &[T], &[T]),
     idx: EdgeIndex<'_>,
     (edges, atom0): (std::ops::Range<usize>, usize),
-    out: &mut [T],
+    ot: &mut [T],
 ) {
     let (da, db, dc) = s.dims;
+    let mul = s.mul;
     for e in edges {
-        let o = (idx.centers[e] - atom0) * s.out_mul + s.out_offset;
-        for u in 0..s.mul {
+        let o = (idx.centers[e] - atom0) * mul * dc;
+        let x = idx.neighbors[e] * mul * da;
+        for u in 0..mul {
             let wu = w[e * s.w_row + s.w_offset + u];
-            let xu = &x[(idx.neighbors[e] * s.mul + u) * da..][..da];
             for en in entries {
-                out[(o + u) * dc + en.k] += wu * en.c * xu[en.i] * b[e * db + en.j];
+                ot[o + en.k * mul + u] += wu * en.c * xt[x + en.i * mul + u] * b[e * db + en.j];
             }
         }
     }
@@ -98,16 +234,24 @@ fn forward_dyn<T: Real>(
 pub fn forward<T: Real>(
     entries: &[Entry<T>],
     s: &ConvShape,
-    inputs: (&[T], &[T], &[T]),
+    (x, b, w): (&[T], &[T], &[T]),
     idx: EdgeIndex<'_>,
     out: &mut [T],
 ) {
     let (da, _, dc) = s.dims;
-    let row = s.out_mul * dc;
+    let mul = s.mul;
+    let mut xt = vec![T::ZERO; s.atoms * mul * da];
+    channels_inner(x, (s.atoms, mul, da), &mut xt);
+    let inputs = (&xt[..], b, w);
     let sorted = idx.centers.windows(2).all(|p| p[0] <= p[1]);
+    let to_out = |a0: usize, a1: usize, part: &[T], out: &mut [T]| {
+        let shape = (a1 - a0, s.out_mul, s.out_offset);
+        add_channels_outer(part, shape, (mul, dc), &mut out[a0 * s.out_mul * dc..]);
+    };
     if !sorted || !parallel::worth_splitting(s.edges) {
+        let mut ot = vec![T::ZERO; s.atoms * mul * dc];
         let range = (0..s.edges, 0);
-        return dispatch_dims!(
+        dispatch_dims!(
             da,
             dc,
             forward_fixed,
@@ -117,16 +261,17 @@ pub fn forward<T: Real>(
             inputs,
             idx,
             range,
-            out
+            &mut ot
         );
+        return to_out(0, s.atoms, &ot, out);
     }
     // Each block of edges covers the atoms centers[first]..=centers[last].
     let blocks: Vec<_> = parallel::blocks(s.edges).collect();
-    let partials: Vec<(usize, Vec<T>)> = blocks
+    let partials: Vec<(usize, usize, Vec<T>)> = blocks
         .into_par_iter()
         .map(|(e0, n)| {
             let (a0, a1) = (idx.centers[e0], idx.centers[e0 + n - 1] + 1);
-            let mut part = vec![T::ZERO; (a1 - a0) * row];
+            let mut part = vec![T::ZERO; (a1 - a0) * mul * dc];
             let range = (e0..e0 + n, a0);
             dispatch_dims!(
                 da,
@@ -140,84 +285,155 @@ pub fn forward<T: Real>(
                 range,
                 &mut part
             );
-            (a0, part)
+            (a0, a1, part)
         })
         .collect();
-    for (a0, part) in partials {
-        for (o, p) in out[a0 * row..].iter_mut().zip(part) {
-            *o += p;
-        }
+    for (a0, a1, part) in partials {
+        to_out(a0, a1, &part, out);
     }
 }
 
+/// One edge of the pullback, channels innermost, given the output gradient
+/// of the centre `gr` (`[DC][mul]`): adds `w[u] · h[i][u]` to the
+/// neighbour's gradient (`h[i][u] = Σ_k M[i][k] go[k][u]`),
+/// `Σ_i x[i][u] h[i][u]` to the weights' and returns
+/// `gM[i][k] = Σ_u w[u] x[i][u] go[k][u]` when asked. The sums over
+/// channels of `gM` are kept per lane of a step and added in lane order at
+/// the end, so the result does not depend on the vector width.
+#[inline(always)]
+fn edge_backward<T: Real, const DA: usize, const DC: usize>(
+    m: &[[T; DC]; DA],
+    (xr, wr, gr): (&[T], &[T], &[T]),
+    mut gx: Option<&mut [T]>,
+    mut gw: Option<&mut [T]>,
+    want_gm: bool,
+) -> [[T; DC]; DA] {
+    let n = wr.len();
+    let mut sums = [[[T::ZERO; STEP]; DC]; DA];
+    by_steps!(n, |u0, L| {
+        let x: [[T; L]; DA] = std::array::from_fn(|i| lanes(&xr[i * n + u0..]));
+        let go: [[T; L]; DC] = std::array::from_fn(|k| lanes(&gr[k * n + u0..]));
+        let w: [T; L] = lanes(&wr[u0..]);
+        if gx.is_some() || gw.is_some() {
+            let mut h = [[T::ZERO; L]; DA];
+            for i in 0..DA {
+                for k in 0..DC {
+                    for l in 0..L {
+                        h[i][l] += m[i][k] * go[k][l];
+                    }
+                }
+            }
+            if let Some(gx) = gx.as_deref_mut() {
+                for i in 0..DA {
+                    let g = lanes_mut::<T, L>(&mut gx[i * n + u0..]);
+                    for l in 0..L {
+                        g[l] += w[l] * h[i][l];
+                    }
+                }
+            }
+            if let Some(gw) = gw.as_deref_mut() {
+                let mut dot = [T::ZERO; L];
+                for i in 0..DA {
+                    for l in 0..L {
+                        dot[l] += x[i][l] * h[i][l];
+                    }
+                }
+                let g = lanes_mut::<T, L>(&mut gw[u0..]);
+                for l in 0..L {
+                    g[l] += dot[l];
+                }
+            }
+        }
+        if want_gm {
+            // Lane l of a step adds into lane (u0 + l) mod STEP.
+            let at = u0 % STEP;
+            for i in 0..DA {
+                for k in 0..DC {
+                    for l in 0..L {
+                        sums[i][k][at + l] += (w[l] * x[i][l]) * go[k][l];
+                    }
+                }
+            }
+        }
+    });
+    std::array::from_fn(|i| std::array::from_fn(|k| sums[i][k].iter().fold(T::ZERO, |a, &b| a + b)))
+}
+
+/// The pullback over the edges of a block, channels innermost: `xt` and
+/// `gt` the node features and the output gradient (`[atoms][D][mul]`),
+/// `gx` (if wanted) the node-feature gradient, also channels innermost;
+/// the edge gradients `gb`, `gw` in their own layout from the block's
+/// first edge.
 #[allow(clippy::too_many_arguments)]
 fn backward_fixed<T: Real, const DA: usize, const DC: usize>(
     entries: &[Entry<T>],
     s: &ConvShape,
-    (x, b, w): (&[T], &[T], &[T]),
+    (xt, b, w): (&[T], &[T], &[T]),
     idx: EdgeIndex<'_>,
     edges: std::ops::Range<usize>,
-    gout: &[T],
+    gt: &[T],
     (mut gx, mut gb, mut gw): GradBufs<'_, T>,
 ) {
     let e0 = edges.start;
-    let db = s.dims.1;
-    let mut gm = [T::ZERO; 64];
-    for e in edges {
-        let mr = row_matrix::<T, DA, DC>(entries, &b[e * db..][..db]);
-        let xr = &x[idx.neighbors[e] * s.mul * DA..][..s.mul * DA];
-        let wr = &w[e * s.w_row + s.w_offset..][..s.mul];
-        let o = idx.centers[e] * s.out_mul + s.out_offset;
-        let gr = &gout[o * DC..][..s.mul * DC];
-        let gm = &mut gm[..DA * DC];
-        gm.fill(T::ZERO);
-        backward_row_single::<T, DA, DC>(
-            mr,
-            (xr, wr, gr),
-            gx.as_deref_mut()
-                .map(|g| &mut g[idx.neighbors[e] * s.mul * DA..][..s.mul * DA]),
-            gw.as_deref_mut()
-                .map(|g| &mut g[(e - e0) * s.w_row + s.w_offset..][..s.mul]),
-            gb.is_some().then_some(&mut gm[..]),
-        );
-        if let Some(gb) = gb.as_deref_mut() {
-            let g = &mut gb[(e - e0) * db..][..db];
-            for en in entries {
-                g[en.j] += en.c * gm[en.i * DC + en.k];
+    let (db, mul) = (s.dims.1, s.mul);
+    vectorized(
+        #[inline(always)]
+        || {
+            for e in edges {
+                let mr = row_matrix::<T, DA, DC>(entries, &b[e * db..][..db]);
+                let nb = idx.neighbors[e] * mul * DA;
+                let xr = &xt[nb..][..mul * DA];
+                let wr = &w[e * s.w_row + s.w_offset..][..mul];
+                let gr = &gt[idx.centers[e] * mul * DC..][..mul * DC];
+                let gm = edge_backward::<T, DA, DC>(
+                    &mr,
+                    (xr, wr, gr),
+                    gx.as_deref_mut().map(|g| &mut g[nb..][..mul * DA]),
+                    gw.as_deref_mut()
+                        .map(|g| &mut g[(e - e0) * s.w_row + s.w_offset..][..mul]),
+                    gb.is_some(),
+                );
+                if let Some(gb) = gb.as_deref_mut() {
+                    let g = &mut gb[(e - e0) * db..][..db];
+                    for en in entries {
+                        g[en.j] += en.c * gm[en.i][en.k];
+                    }
+                }
             }
-        }
-    }
+        },
+    )
 }
 
+/// [`backward_fixed`] for any dimensions.
 #[allow(clippy::too_many_arguments)]
 fn backward_dyn<T: Real>(
     entries: &[Entry<T>],
     s: &ConvShape,
-    (x, b, w): (&[T], &[T], &[T]),
+    (xt, b, w): (&[T], &[T], &[T]),
     idx: EdgeIndex<'_>,
     edges: std::ops::Range<usize>,
-    gout: &[T],
+    gt: &[T],
     (mut gx, mut gb, mut gw): GradBufs<'_, T>,
 ) {
     let e0 = edges.start;
     let (da, db, dc) = s.dims;
+    let mul = s.mul;
     for e in edges {
-        let (i, j) = (idx.centers[e], idx.neighbors[e]);
-        for u in 0..s.mul {
+        let (c, nb) = (idx.centers[e] * mul * dc, idx.neighbors[e] * mul * da);
+        for u in 0..mul {
             let wi = e * s.w_row + s.w_offset + u;
-            let go = &gout[(i * s.out_mul + s.out_offset + u) * dc..][..dc];
-            let xu = &x[(j * s.mul + u) * da..][..da];
             for en in entries {
-                let t = en.c * go[en.k];
+                let t = en.c * gt[c + en.k * mul + u];
                 let be = b[e * db + en.j];
+                let xi = xt[nb + en.i * mul + u];
                 if let Some(gx) = gx.as_deref_mut() {
-                    gx[(j * s.mul + u) * da + en.i] += w[wi] * t * be;
+                    gx[nb + en.i * mul + u] += w[wi] * t * be;
                 }
                 if let Some(gb) = gb.as_deref_mut() {
-                    gb[(e - e0) * db + en.j] += w[wi] * t * xu[en.i];
+                    gb[(e - e0) * db + en.j] += w[wi] * t * xi;
                 }
                 if let Some(gw) = gw.as_deref_mut() {
-                    gw[(e - e0) * s.w_row + s.w_offset + u] += t * xu[en.i] * be;
+                    gw[(e - e0) * s.w_row + s.w_offset + u] += t * xi * be;
                 }
             }
         }
@@ -229,15 +445,29 @@ fn backward_dyn<T: Real>(
 pub fn backward<T: Real>(
     entries: &[Entry<T>],
     s: &ConvShape,
-    inputs: (&[T], &[T], &[T]),
+    (x, b, w): (&[T], &[T], &[T]),
     idx: EdgeIndex<'_>,
     gout: &[T],
     (gx, gb, gw): GradBufs<'_, T>,
 ) {
     let (da, db, dc) = s.dims;
+    let mul = s.mul;
+    let node_len = s.atoms * mul * da;
+    let mut xt = vec![T::ZERO; node_len];
+    channels_inner(x, (s.atoms, mul, da), &mut xt);
+    let mut gt = vec![T::ZERO; s.atoms * mul * dc];
+    let shape = (s.atoms, s.out_mul, s.out_offset);
+    channels_inner_at(gout, shape, (mul, dc), &mut gt);
+    let inputs = (&xt[..], b, w);
+    let gt = &gt[..];
+    // The node-feature gradient back into `[atoms][mul][dim A]`, added.
+    let to_gx = |part: &[T], gx: &mut [T]| {
+        add_channels_outer(part, (s.atoms, mul, 0), (mul, da), gx);
+    };
     if !parallel::worth_splitting(s.edges) {
-        let grads = (gx, gb, gw);
-        return dispatch_dims!(
+        let mut part = gx.as_ref().map(|_| vec![T::ZERO; node_len]);
+        let grads = (part.as_deref_mut(), gb, gw);
+        dispatch_dims!(
             da,
             dc,
             backward_fixed,
@@ -247,13 +477,16 @@ pub fn backward<T: Real>(
             inputs,
             idx,
             0..s.edges,
-            gout,
+            gt,
             grads
         );
+        if let (Some(gx), Some(part)) = (gx, part) {
+            to_gx(&part, gx);
+        }
+        return;
     }
     // Edge gradients by edge block; node gradients from block partials,
     // added in block order.
-    let node_len = s.atoms * s.mul * da;
     let want_x = gx.is_some();
     let step = parallel::ROWS_PER_TASK;
     let mut gb_blocks = gb.map(|g| g.chunks_mut(step * db));
@@ -282,17 +515,21 @@ pub fn backward<T: Real>(
                 inputs,
                 idx,
                 edges,
-                gout,
+                gt,
                 grads
             );
             part
         })
         .collect();
     if let Some(gx) = gx {
-        for part in partials.into_iter().flatten() {
-            for (g, p) in gx.iter_mut().zip(part) {
-                *g += p;
+        let mut parts = partials.into_iter().flatten();
+        if let Some(mut sum) = parts.next() {
+            for part in parts {
+                for (g, p) in sum.iter_mut().zip(part) {
+                    *g += p;
+                }
             }
+            to_gx(&sum, gx);
         }
     }
 }

@@ -11,6 +11,7 @@
 //! * [`linear`]: `Linear` as one GEMM per irrep component;
 //! * [`parallel`]: large ops split across cores by fixed row blocks, with
 //!   results independent of the thread count;
+//! * [`simd`]: loops compiled for AVX2 / AVX-512 when the CPU has them;
 //! * [`pool`]: a per-thread pool of buffers, so a training step reuses the
 //!   memory of the previous one instead of page-faulting it in anew;
 //! * [`channelwise`]: the channel-wise (`uvu`) tensor product with the
@@ -18,14 +19,17 @@
 //!   matrix and fixed-size loops for every irrep dimension up to `L = 3`;
 //! * [`convolution`]: the channel-wise product fused with the graph's
 //!   gather and scatter (no per-edge copies or messages);
+//! * [`exp`]: a branch-free exponential, so activation loops vectorise;
 //! * [`fully_connected`]: the fully connected (`uvw`) product as
 //!   Clebsch-Gordan products per channel pair and one GEMM with the weights.
 
 pub mod channelwise;
 pub mod convolution;
 pub mod coupling;
+pub mod exp;
 pub mod fully_connected;
 pub mod gemm;
 pub mod linear;
 pub mod parallel;
 pub mod pool;
+pub mod simd;

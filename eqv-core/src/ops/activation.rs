@@ -11,6 +11,7 @@ use crate::feat::Feat;
 use crate::irrep::Irrep;
 use crate::irrep::Pseudoscalar;
 use crate::kernels::parallel;
+use crate::kernels::simd::vectorized;
 use crate::real::Real;
 use crate::rules::r9_parity::{EvenFunction, NoSymmetry, OddFunction, Symmetry};
 use crate::rules::ActsOn;
@@ -31,7 +32,9 @@ pub trait Activation: Copy + Debug + Send + Sync + 'static {
     const SECOND_MOMENT_SCALE: f64;
     /// The raw function.
     fn eval<R: Real>(self, x: R) -> R;
-    /// The normalised function `c·f(x)` used by [`Feat::activate`].
+    /// The normalised function `c·f(x)` used by [`Feat::activate`]
+    /// (inlined, so the activation loops vectorise).
+    #[inline(always)]
     fn normalized<R: Real>(self, x: R) -> R {
         R::from_f64(Self::SECOND_MOMENT_SCALE) * self.eval(x)
     }
@@ -170,9 +173,14 @@ impl<'t, I: Irrep, T: Real> Feat<'t, I, T> {
         let mut y = self.tape().scratch(x.len());
         let xs: &[T] = &x;
         parallel::elementwise(&mut y, |at, y| {
-            for (o, &v) in y.iter_mut().zip(&xs[at..]) {
-                *o = a.normalized(v);
-            }
+            vectorized(
+                #[inline(always)]
+                || {
+                    for (o, &v) in y.iter_mut().zip(&xs[at..]) {
+                        *o = a.normalized(v);
+                    }
+                },
+            )
         });
         let xin = self.id();
         Feat::from_op(
@@ -185,9 +193,15 @@ impl<'t, I: Irrep, T: Real> Feat<'t, I, T> {
                 if g.wants(xin) {
                     let xs: &[T] = &x;
                     parallel::elementwise(g.acc(xin), |at, gx| {
-                        for ((gx, &gy), &xv) in gx.iter_mut().zip(&gy[at..]).zip(&xs[at..]) {
-                            *gx += gy * a.normalized(Dual::variable(xv)).eps;
-                        }
+                        vectorized(
+                            #[inline(always)]
+                            || {
+                                let pairs = gx.iter_mut().zip(&gy[at..]).zip(&xs[at..]);
+                                for ((gx, &gy), &xv) in pairs {
+                                    *gx += gy * a.normalized(Dual::variable(xv)).eps;
+                                }
+                            },
+                        )
                     });
                 }
             },

@@ -16,12 +16,14 @@
 //! With `normalize = true` a zero vector gives `Y^0` and zeros, with zero
 //! gradient — never NaN.
 
-use crate::dual::Dual;
 use crate::feat::Feat;
 use crate::irrep::*;
 use crate::kernels::parallel;
 use crate::real::Real;
-use crate::so3::{sh_dim_up_to, sh_offset, spherical_harmonics_batch, Normalization};
+use crate::so3::{
+    sh_dim_up_to, sh_offset, spherical_harmonics_batch, spherical_harmonics_batch_vjp,
+    Normalization,
+};
 use std::marker::PhantomData;
 
 /// `Self` is the irrep of a spherical harmonic of an `I` feature: degree
@@ -80,28 +82,13 @@ fn sh_block<'t, I: Irrep, T: Real>(
         if !g.wants(vid) {
             return;
         }
-        // Forward mode along each axis a: the harmonics of Dual(v, e_a),
-        // row blocks split across cores for many vectors.
+        // Exact pullback (forward mode along each axis, several vectors
+        // at a time), row blocks split across cores for many vectors.
         let xs: &[T] = &x;
         parallel::rows_mut(g.acc(vid), 3, n, |r0, rows, gv| {
             let x = &xs[3 * r0..3 * (r0 + rows)];
             let gy = &gy[r0 * width..(r0 + rows) * width];
-            let mut seeded = vec![Dual::<T>::ZERO; 3 * rows];
-            let mut dy = vec![Dual::<T>::ZERO; rows * width];
-            for a in 0..3 {
-                for (k, s) in seeded.iter_mut().enumerate() {
-                    *s = Dual::new(x[k], if k % 3 == a { T::ONE } else { T::ZERO });
-                }
-                spherical_harmonics_batch((l_lo, l_hi), &seeded, normalize, normalization, &mut dy);
-                for (k, (d, gyk)) in dy
-                    .chunks_exact(width)
-                    .zip(gy.chunks_exact(width))
-                    .enumerate()
-                {
-                    let dot: T = d.iter().zip(gyk).map(|(d, &g)| d.eps * g).sum();
-                    gv[3 * k + a] += dot;
-                }
-            }
+            spherical_harmonics_batch_vjp((l_lo, l_hi), x, normalize, normalization, gy, gv);
         });
     });
     (id, width)

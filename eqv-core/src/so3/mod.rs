@@ -33,7 +33,8 @@ pub use rotation::{
 };
 pub use sh::{
     sh_dim_up_to, sh_offset, spherical_harmonics, spherical_harmonics_batch,
-    spherical_harmonics_into, spherical_harmonics_up_to, Normalization,
+    spherical_harmonics_batch_vjp, spherical_harmonics_into, spherical_harmonics_up_to,
+    Normalization,
 };
 pub use wigner::{
     wigner_d, wigner_d_from_angles, wigner_d_irreps, wigner_d_matrix, wigner_d_up_to,

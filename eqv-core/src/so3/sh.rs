@@ -13,7 +13,10 @@
 //! the poles. With `normalize = false` the result is the solid harmonic
 //! `|v|^l Y^l(v/|v|)`, a homogeneous harmonic polynomial, as in e3nn-jax.
 
+use crate::dual::Dual;
+use crate::kernels::simd::vectorized;
 use crate::real::Real;
+use std::ops::{Add, Mul, Sub};
 use std::sync::OnceLock;
 
 /// How the harmonics of each degree are scaled (on the unit sphere).
@@ -189,56 +192,66 @@ fn scale_normalization<T: Real>(lmax: u32, normalization: Normalization, out: &m
     }
 }
 
-/// The recurrence of every harmonic up to `lmax` ('component'
-/// normalisation), with the table's coefficients read through `coef`
-/// (`diag[m]`, `a[tri(l, m)]`, `b[tri(l, m)]`). Inlined into callers with a
-/// constant `lmax`, its loops unroll.
+/// `v/|v|` and its squared norm with `normalize`, else `v` and `|v|²`.
+///
+/// The zero vector follows e3nn-jax's convention for the values (`|v|² = 0`
+/// replaced by 1); the tangent of `v/|v|` does not exist at 0, so it is
+/// dropped: `Y^{l>0}` and its derivative are exactly zero. The zero case is
+/// a select rather than a branch, so a loop over lanes of vectors stays
+/// vectorised.
 #[inline(always)]
-fn sh_core<T: Real>(
-    lmax: u32,
-    v: [T; 3],
-    normalize: bool,
-    (diag, ca, cb): (
-        impl Fn(usize) -> T,
-        impl Fn(usize) -> T,
-        impl Fn(usize) -> T,
-    ),
-    out: &mut [T],
-) {
-    let [mut x, mut y, mut z] = v;
-    let mut r2 = x * x + y * y + z * z;
-    if normalize {
-        if r2.value() == 0.0 {
-            // e3nn-jax's convention (|v|² = 0 replaced by 1) for the values;
-            // the tangent of v/|v| does not exist at 0, so drop it: Y^{l>0}
-            // and its derivative are exactly zero.
-            x = T::ZERO;
-            y = T::ZERO;
-            z = T::ZERO;
-            r2 = T::ZERO;
-        } else {
-            let inv = T::ONE / r2.sqrt();
-            x *= inv;
-            y *= inv;
-            z *= inv;
-            r2 = x * x + y * y + z * z;
-        }
+fn direction<T: Real>([x, y, z]: [T; 3], normalize: bool) -> ([T; 3], T) {
+    let r2 = x * x + y * y + z * z;
+    if !normalize {
+        return ([x, y, z], r2);
     }
+    let inv = if r2.value() == 0.0 {
+        T::ZERO
+    } else {
+        T::ONE / r2.sqrt()
+    };
+    let (x, y, z) = (x * inv, y * inv, z * inv);
+    ([x, y, z], x * x + y * y + z * z)
+}
+
+/// The arithmetic the recurrence needs: one number, or a [`Lanes`] of them.
+trait Poly: Copy + Add<Output = Self> + Sub<Output = Self> + Mul<Output = Self> {}
+impl<N: Copy + Add<Output = N> + Sub<Output = N> + Mul<Output = N>> Poly for N {}
+
+/// The recurrence of every harmonic up to `lmax` ('component'
+/// normalisation) of a direction `v` with squared norm `r2`, with the
+/// table's coefficients read through `coef` (`diag[m]`, `a[tri(l, m)]`,
+/// `b[tri(l, m)]`; of a type `K` that scales `N`: a lane of constants
+/// scales a [`Jet`] without multiplying its tangents by zero). Inlined into callers with a constant `lmax`, its loops
+/// unroll.
+#[inline(always)]
+fn sh_poly<N: Poly, K: Copy + Mul<N, Output = N>>(
+    lmax: u32,
+    [x, y, z]: [N; 3],
+    r2: N,
+    (one, zero): (N, N),
+    (diag, ca, cb): (
+        impl Fn(usize) -> K,
+        impl Fn(usize) -> K,
+        impl Fn(usize) -> K,
+    ),
+    out: &mut [N],
+) {
     // Standard real-harmonic coordinates: X = z, Y = x, Z (polar) = y.
     let (xs, ys, zs) = (z, x, y);
     // (A_m + i B_m) = (X + i Y)^m
-    let mut am = T::ONE;
-    let mut bm = T::ZERO;
-    let mut qmm = T::ONE; // Q_m^m
+    let mut am = one;
+    let mut bm = zero;
+    let mut qmm = one; // Q_m^m
     for m in 0..=lmax {
         if m > 0 {
             let (a_new, b_new) = (xs * am - ys * bm, xs * bm + ys * am);
             am = a_new;
             bm = b_new;
-            qmm *= diag(m as usize);
+            qmm = diag(m as usize) * qmm;
         }
         // Walk l = m..=lmax with Q_{l-2}, Q_{l-1}
-        let mut q_prev2 = T::ZERO;
+        let mut q_prev2 = zero;
         let mut q_prev = qmm;
         for l in m..=lmax {
             let q = if l == m {
@@ -263,15 +276,273 @@ fn sh_core<T: Real>(
     }
 }
 
+/// [`direction`], then [`sh_poly`]: the harmonics of one vector.
+#[inline(always)]
+fn sh_core<T: Real>(
+    lmax: u32,
+    v: [T; 3],
+    normalize: bool,
+    coef: (
+        impl Fn(usize) -> T,
+        impl Fn(usize) -> T,
+        impl Fn(usize) -> T,
+    ),
+    out: &mut [T],
+) {
+    let (v, r2) = direction(v, normalize);
+    sh_poly(lmax, v, r2, (T::ONE, T::ZERO), coef, out);
+}
+
 /// Degrees up to which [`spherical_harmonics_batch`] runs a specialised,
 /// unrolled kernel.
 const BATCH_L: u32 = 3;
 
+/// Vectors evaluated together by the batched kernel: one SIMD register of
+/// `f32` on AVX2 (two on SSE2, half of one on AVX-512).
+const LANES: usize = 8;
+
+/// `LANES` numbers of the same harmonic component of `LANES` vectors:
+/// every operation of the recurrence is a loop over the lanes, which the
+/// compiler turns into SIMD instructions (the vectors' layout, `x, y, z`
+/// of one after the other, would need one vector at a time).
+#[derive(Clone, Copy)]
+struct Lanes<T>([T; LANES]);
+
+macro_rules! lanewise {
+    ($tr:ident, $f:ident, $op:tt) => {
+        impl<T: Real> $tr for Lanes<T> {
+            type Output = Self;
+            #[inline(always)]
+            fn $f(self, o: Self) -> Self {
+                Lanes(std::array::from_fn(|i| self.0[i] $op o.0[i]))
+            }
+        }
+    };
+}
+lanewise!(Add, add, +);
+lanewise!(Sub, sub, -);
+lanewise!(Mul, mul, *);
+
+/// [`LANES`] numbers with their derivatives along `x`, `y` and `z`: the
+/// harmonics and all three partial derivatives in one pass, lanes of
+/// primal and tangent parts each contiguous (so they vectorise as
+/// [`Lanes`] do), constants as plain [`Lanes`].
+#[derive(Clone, Copy)]
+struct Jet<T> {
+    re: Lanes<T>,
+    d: [Lanes<T>; 3],
+}
+
+impl<T: Real> Add for Jet<T> {
+    type Output = Self;
+    #[inline(always)]
+    fn add(self, o: Self) -> Self {
+        Jet {
+            re: self.re + o.re,
+            d: std::array::from_fn(|a| self.d[a] + o.d[a]),
+        }
+    }
+}
+impl<T: Real> Sub for Jet<T> {
+    type Output = Self;
+    #[inline(always)]
+    fn sub(self, o: Self) -> Self {
+        Jet {
+            re: self.re - o.re,
+            d: std::array::from_fn(|a| self.d[a] - o.d[a]),
+        }
+    }
+}
+impl<T: Real> Mul for Jet<T> {
+    type Output = Self;
+    #[inline(always)]
+    #[allow(clippy::suspicious_arithmetic_impl)] // the product rule
+    fn mul(self, o: Self) -> Self {
+        Jet {
+            re: self.re * o.re,
+            d: std::array::from_fn(|a| self.re * o.d[a] + self.d[a] * o.re),
+        }
+    }
+}
+impl<T: Real> Mul<Jet<T>> for Lanes<T> {
+    type Output = Jet<T>;
+    #[inline(always)]
+    fn mul(self, o: Jet<T>) -> Jet<T> {
+        Jet {
+            re: self * o.re,
+            d: o.d.map(|d| self * d),
+        }
+    }
+}
+
+/// The table's coefficients up to [`BATCH_L`], converted to `T` once per
+/// call.
+struct Coefs<T> {
+    diag: [T; BATCH_L as usize + 1],
+    a: [T; 10],
+    b: [T; 10],
+}
+
+impl<T: Real> Coefs<T> {
+    fn new() -> Self {
+        let t = shared_table();
+        Coefs {
+            diag: std::array::from_fn(|m| T::from_f64(t.diag[m])),
+            a: std::array::from_fn(|i| T::from_f64(t.a[i])),
+            b: std::array::from_fn(|i| T::from_f64(t.b[i])),
+        }
+    }
+}
+
+/// The harmonics up to `lmax ≤ 3` of `LANES` vectors, every component as
+/// one [`Lanes`] (`buf[c]`), in the requested normalisation.
+#[inline(always)]
+fn sh_lanes<T: Real>(
+    lmax: u32,
+    v: [[T; LANES]; 3],
+    normalize: bool,
+    normalization: Normalization,
+    c: &Coefs<T>,
+    buf: &mut [Lanes<T>; 16],
+) {
+    let mut d = [[T::ZERO; LANES]; 3];
+    let mut r2 = [T::ZERO; LANES];
+    for i in 0..LANES {
+        let (u, r) = direction([v[0][i], v[1][i], v[2][i]], normalize);
+        for a in 0..3 {
+            d[a][i] = u[a];
+        }
+        r2[i] = r;
+    }
+    let splat = |x: T| Lanes([x; LANES]);
+    let coef = (
+        |m: usize| splat(c.diag[m]),
+        |i: usize| splat(c.a[i]),
+        |i: usize| splat(c.b[i]),
+    );
+    let v = [Lanes(d[0]), Lanes(d[1]), Lanes(d[2])];
+    sh_poly(
+        lmax,
+        v,
+        Lanes(r2),
+        (splat(T::ONE), splat(T::ZERO)),
+        coef,
+        buf,
+    );
+    if normalization != Normalization::Component {
+        for l in 0..=lmax {
+            let f = splat(T::from_f64(normalization.factor(l)));
+            for o in &mut buf[sh_offset(l)..sh_offset(l + 1)] {
+                *o = f * *o;
+            }
+        }
+    }
+}
+
+/// [`sh_lanes`] with the derivatives of every component along `x`, `y`,
+/// `z` ([`Jet`]s): the directions' derivatives written out (for
+/// `u = v/|v|`, `∂u_a/∂v_b = (δ_ab − u_a u_b)/|v|`; zero at the zero
+/// vector, as in [`direction`]), then the same recurrence.
+#[inline(always)]
+fn sh_jets<T: Real>(
+    lmax: u32,
+    v: [[T; LANES]; 3],
+    normalize: bool,
+    normalization: Normalization,
+    c: &Coefs<T>,
+    buf: &mut [Jet<T>; 16],
+) {
+    let lanes = |f: &dyn Fn(usize) -> T| Lanes(std::array::from_fn(f));
+    let zero = Lanes([T::ZERO; LANES]);
+    let (u, r2) = if normalize {
+        let s = lanes(&|i| {
+            let r2 = v[0][i] * v[0][i] + v[1][i] * v[1][i] + v[2][i] * v[2][i];
+            if r2.value() == 0.0 {
+                T::ZERO
+            } else {
+                T::ONE / r2.sqrt()
+            }
+        });
+        let u: [Lanes<T>; 3] = std::array::from_fn(|a| Lanes(v[a]) * s);
+        let du = |a: usize, b: usize| {
+            let uu = u[a] * u[b];
+            if a == b {
+                s - s * uu
+            } else {
+                zero - s * uu
+            }
+        };
+        let jets: [Jet<T>; 3] = std::array::from_fn(|a| Jet {
+            re: u[a],
+            d: std::array::from_fn(|b| du(a, b)),
+        });
+        (
+            jets,
+            jets[0] * jets[0] + jets[1] * jets[1] + jets[2] * jets[2],
+        )
+    } else {
+        let one = Lanes([T::ONE; LANES]);
+        let jets: [Jet<T>; 3] = std::array::from_fn(|a| Jet {
+            re: Lanes(v[a]),
+            d: std::array::from_fn(|b| if a == b { one } else { zero }),
+        });
+        let r2 = jets[0] * jets[0] + jets[1] * jets[1] + jets[2] * jets[2];
+        (jets, r2)
+    };
+    let coef = (
+        |m: usize| Lanes([c.diag[m]; LANES]),
+        |i: usize| Lanes([c.a[i]; LANES]),
+        |i: usize| Lanes([c.b[i]; LANES]),
+    );
+    let one = Jet {
+        re: Lanes([T::ONE; LANES]),
+        d: [zero; 3],
+    };
+    let nil = Jet {
+        re: zero,
+        d: [zero; 3],
+    };
+    sh_poly(lmax, u, r2, (one, nil), coef, buf);
+    if normalization != Normalization::Component {
+        for l in 0..=lmax {
+            let f = Lanes([T::from_f64(normalization.factor(l)); LANES]);
+            for o in &mut buf[sh_offset(l)..sh_offset(l + 1)] {
+                *o = f * *o;
+            }
+        }
+    }
+}
+
+/// Runs `each(first vector, count, x, y, z)` over blocks of [`LANES`]
+/// vectors (the last block padded with zero vectors, `count` the real
+/// ones), with a literal degree so that the kernel inlined into `each`
+/// unrolls.
+#[inline(always)]
+fn blocks<T: Real>(vectors: &[T], mut each: impl FnMut(usize, usize, [[T; LANES]; 3])) {
+    let n = vectors.len() / 3;
+    let mut k0 = 0;
+    while k0 < n {
+        let count = LANES.min(n - k0);
+        let mut v = [[T::ZERO; LANES]; 3];
+        for (i, p) in vectors[3 * k0..3 * (k0 + count)]
+            .chunks_exact(3)
+            .enumerate()
+        {
+            for a in 0..3 {
+                v[a][i] = p[a];
+            }
+        }
+        each(k0, count, v);
+        k0 += count;
+    }
+}
+
 /// The harmonics of degrees `l_lo..=l_hi` of many vectors (`vectors` holds
 /// `x, y, z` of each), into `out` (`Σ_{l=l_lo}^{l_hi} (2l+1)` numbers per
 /// vector): the same values as [`spherical_harmonics_into`]. Up to degree 3
-/// the recurrence is unrolled for the degree at compile time and its
-/// coefficients converted to `T` once per call, not once per vector.
+/// the recurrence is unrolled for the degree at compile time, its
+/// coefficients converted to `T` once per call, and [`LANES`] vectors are
+/// evaluated at once (SIMD across vectors).
 ///
 /// # Panics
 /// If `out` is shorter than the vectors' harmonics, or `l_lo > l_hi`.
@@ -298,32 +569,110 @@ pub fn spherical_harmonics_batch<T: Real>(
         }
         return;
     }
-    let t = shared_table();
-    let mut diag = [T::ZERO; BATCH_L as usize + 1];
-    let mut a = [T::ZERO; 10];
-    let mut b = [T::ZERO; 10];
-    for (d, &x) in diag.iter_mut().zip(&t.diag) {
-        *d = T::from_f64(x);
-    }
-    for ((ai, bi), (&x, &y)) in a.iter_mut().zip(b.iter_mut()).zip(t.a.iter().zip(&t.b)) {
-        *ai = T::from_f64(x);
-        *bi = T::from_f64(y);
-    }
-    let coef = (|m: usize| diag[m], |i: usize| a[i], |i: usize| b[i]);
+    let c = Coefs::<T>::new();
     let run = |lmax: u32, out: &mut [T]| {
-        let mut buf = [T::ZERO; 16];
-        for (v, o) in vectors.chunks_exact(3).zip(out.chunks_exact_mut(width)) {
-            sh_core(lmax, [v[0], v[1], v[2]], normalize, coef, &mut buf);
-            scale_normalization(lmax, normalization, &mut buf);
-            o.copy_from_slice(&buf[lo..full]);
-        }
+        let mut buf = [Lanes([T::ZERO; LANES]); 16];
+        vectorized(
+            #[inline(always)]
+            || {
+                blocks(
+                    vectors,
+                    #[inline(always)]
+                    |k0, count, v| {
+                        sh_lanes(lmax, v, normalize, normalization, &c, &mut buf);
+                        let o = &mut out[k0 * width..(k0 + count) * width];
+                        for (i, row) in o.chunks_exact_mut(width).enumerate() {
+                            for (x, b) in row.iter_mut().zip(&buf[lo..full]) {
+                                *x = b.0[i];
+                            }
+                        }
+                    },
+                )
+            },
+        );
     };
-    // A literal degree per arm: `sh_core` is inlined with it and unrolled.
+    // A literal degree per arm: `sh_poly` is inlined with it and unrolled.
     match l_hi {
         0 => run(0, out),
         1 => run(1, out),
         2 => run(2, out),
         _ => run(3, out),
+    }
+}
+
+/// The pullback of [`spherical_harmonics_batch`]: adds
+/// `Σ_c gy[k, c] ∂Y_c(v_k)/∂v_k` to `gv[k]` (`3` numbers per vector).
+///
+/// Exact, from the same polynomial code run forward with the three partial
+/// derivatives carried along ([`Jet`]s of [`LANES`] vectors; above degree
+/// 3, dual numbers seeded along each axis), so it nests: on dual numbers
+/// `T` it gives the derivatives a force loss needs.
+///
+/// # Panics
+/// If `gy` or `gv` is shorter than the vectors need, or `l_lo > l_hi`.
+pub fn spherical_harmonics_batch_vjp<T: Real>(
+    (l_lo, l_hi): (u32, u32),
+    vectors: &[T],
+    normalize: bool,
+    normalization: Normalization,
+    gy: &[T],
+    gv: &mut [T],
+) {
+    assert!(l_lo <= l_hi, "spherical_harmonics_batch_vjp: l_lo > l_hi");
+    let (lo, full) = (sh_offset(l_lo), sh_dim_up_to(l_hi));
+    let width = full - lo;
+    let n = vectors.len() / 3;
+    assert!(
+        gy.len() >= n * width && gv.len() >= 3 * n,
+        "spherical_harmonics_batch_vjp: gradient too short"
+    );
+    let seed = |x: T, on: bool| Dual::new(x, if on { T::ONE } else { T::ZERO });
+    if l_hi > BATCH_L {
+        let mut buf = vec![Dual::<T>::ZERO; full];
+        for (k, v) in vectors.chunks_exact(3).enumerate() {
+            for a in 0..3 {
+                let v = std::array::from_fn(|b| seed(v[b], a == b));
+                spherical_harmonics_into(l_hi, v, normalize, normalization, &mut buf);
+                let g = &gy[k * width..(k + 1) * width];
+                let dot: T = buf[lo..].iter().zip(g).map(|(d, &g)| d.eps * g).sum();
+                gv[3 * k + a] += dot;
+            }
+        }
+        return;
+    }
+    let c = Coefs::<T>::new();
+    let run = |lmax: u32, gv: &mut [T]| {
+        let zero = Jet {
+            re: Lanes([T::ZERO; LANES]),
+            d: [Lanes([T::ZERO; LANES]); 3],
+        };
+        let mut buf = [zero; 16];
+        vectorized(
+            #[inline(always)]
+            || {
+                blocks(
+                    vectors,
+                    #[inline(always)]
+                    |k0, count, v| {
+                        sh_jets(lmax, v, normalize, normalization, &c, &mut buf);
+                        for i in 0..count {
+                            let g = &gy[(k0 + i) * width..(k0 + i + 1) * width];
+                            for a in 0..3 {
+                                let d = buf[lo..full].iter().map(|y| y.d[a].0[i]);
+                                let dot: T = d.zip(g).map(|(d, &g)| d * g).sum();
+                                gv[3 * (k0 + i) + a] += dot;
+                            }
+                        }
+                    },
+                )
+            },
+        );
+    };
+    match l_hi {
+        0 => run(0, gv),
+        1 => run(1, gv),
+        2 => run(2, gv),
+        _ => run(3, gv),
     }
 }
 
@@ -405,6 +754,89 @@ mod tests {
         );
         for (g, w) in got[32..48].iter().zip(&want) {
             assert!((g.re - w.re).abs() < 1e-14 && (g.eps - w.eps).abs() < 1e-13);
+        }
+    }
+
+    /// 19 vectors: two full blocks of lanes and a padded one, with zero
+    /// vectors inside a block.
+    fn many_vectors() -> Vec<f64> {
+        let mut rng = crate::rng::Rng::new(3);
+        let mut v: Vec<f64> = (0..57).map(|_| rng.normal()).collect();
+        v[9..12].fill(0.0);
+        v[51..54].fill(0.0);
+        v[30] = 0.0;
+        v[31] = -2.5;
+        v[32] = 0.0;
+        v
+    }
+
+    /// Across blocks of lanes and a padded last block, the batched kernel
+    /// gives the per-vector values.
+    #[test]
+    fn lanes_match_one_vector_at_a_time() {
+        let vectors = many_vectors();
+        for l_hi in 0..=4 {
+            for l_lo in 0..=l_hi {
+                for normalize in [true, false] {
+                    let (lo, width) = (sh_offset(l_lo), sh_dim_up_to(l_hi) - sh_offset(l_lo));
+                    let mut got = vec![f64::NAN; 19 * width];
+                    let norm = Normalization::Norm;
+                    spherical_harmonics_batch((l_lo, l_hi), &vectors, normalize, norm, &mut got);
+                    for (k, v) in vectors.chunks_exact(3).enumerate() {
+                        let want =
+                            spherical_harmonics_up_to(l_hi, [v[0], v[1], v[2]], normalize, norm);
+                        for (g, w) in got[k * width..][..width].iter().zip(&want[lo..]) {
+                            assert!((g - w).abs() <= 1e-14 * w.abs().max(1.0), "{g} vs {w}");
+                        }
+                    }
+                }
+            }
+        }
+    }
+
+    /// The pullback against central finite differences of the per-vector
+    /// harmonics, for random output gradients, zero vectors included
+    /// (gradient exactly zero there when normalising).
+    #[test]
+    fn pullback_matches_finite_differences() {
+        let vectors = many_vectors();
+        let mut rng = crate::rng::Rng::new(4);
+        for (l_lo, l_hi) in [(0, 0), (0, 2), (1, 3), (2, 3), (0, 4), (3, 5)] {
+            for normalize in [true, false] {
+                let (lo, width) = (sh_offset(l_lo), sh_dim_up_to(l_hi) - sh_offset(l_lo));
+                let gy: Vec<f64> = (0..19 * width).map(|_| rng.normal()).collect();
+                let mut gv = vec![0.5; 57];
+                let norm = Normalization::Component;
+                let range = (l_lo, l_hi);
+                spherical_harmonics_batch_vjp(range, &vectors, normalize, norm, &gy, &mut gv);
+                let f = |v: [f64; 3], k: usize| -> f64 {
+                    let y = spherical_harmonics_up_to(l_hi, v, normalize, norm);
+                    y[lo..]
+                        .iter()
+                        .zip(&gy[k * width..][..width])
+                        .map(|(a, b)| a * b)
+                        .sum()
+                };
+                for (k, v) in vectors.chunks_exact(3).enumerate() {
+                    let zero = v.iter().all(|&x| x == 0.0);
+                    for a in 0..3 {
+                        let h = 1e-6;
+                        let (mut p, mut m) = ([v[0], v[1], v[2]], [v[0], v[1], v[2]]);
+                        p[a] += h;
+                        m[a] -= h;
+                        let fd = if zero && normalize {
+                            0.0
+                        } else {
+                            (f(p, k) - f(m, k)) / (2.0 * h)
+                        };
+                        let got = gv[3 * k + a] - 0.5;
+                        assert!(
+                            (got - fd).abs() < 1e-6 * fd.abs().max(1.0),
+                            "{range:?} {k} {a}: {got} vs {fd}"
+                        );
+                    }
+                }
+            }
         }
     }
 }

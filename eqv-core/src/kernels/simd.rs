@@ -1,0 +1,134 @@
+//! Loops compiled for the vector instructions the CPU has, chosen at run
+//! time.
+//!
+//! A baseline x86-64 build may only use SSE2 (4 lanes of `f32`), but the
+//! machines eqv runs on mostly have AVX2 + FMA (8 lanes) or AVX-512 (16).
+//! [`vectorized`] runs a closure inside a function compiled for the widest
+//! of these the CPU reports (detected once), so the loops of the closure,
+//! inlined there, are vectorised for it. The kernels need no intrinsics:
+//! they are written as plain loops (lanes of numbers, contiguous channels)
+//! that the compiler vectorises for whichever target it is given.
+//!
+//! The numbers do not depend on the choice: without fast-math flags the
+//! compiler neither fuses a multiply and an add into an FMA nor reorders a
+//! sum, so wider registers compute the very same operations.
+// `#[target_feature]` functions may only be called where the features are
+// known to exist: the one `unsafe` block below states why that holds.
+#![allow(unsafe_code)]
+
+use std::sync::OnceLock;
+
+/// The vector instruction sets [`vectorized`] chooses from.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum Level {
+    /// What the build targets (SSE2 on baseline x86-64).
+    Baseline,
+    /// AVX2 and FMA (256-bit registers).
+    Avx2,
+    /// AVX-512 F, VL, DQ and BW on top of AVX2 (512-bit registers).
+    Avx512,
+}
+
+/// The widest level this CPU supports, detected on first use.
+pub fn level() -> Level {
+    static LEVEL: OnceLock<Level> = OnceLock::new();
+    *LEVEL.get_or_init(detect)
+}
+
+#[cfg(target_arch = "x86_64")]
+fn detect() -> Level {
+    if std::env::var_os("EQV_SIMD").is_some_and(|v| v == "baseline") {
+        return Level::Baseline;
+    }
+    let avx2 = is_x86_feature_detected!("avx2") && is_x86_feature_detected!("fma");
+    let avx512 = is_x86_feature_detected!("avx512f")
+        && is_x86_feature_detected!("avx512vl")
+        && is_x86_feature_detected!("avx512dq")
+        && is_x86_feature_detected!("avx512bw");
+    match (avx2, avx512) {
+        (true, true) => Level::Avx512,
+        (true, false) => Level::Avx2,
+        _ => Level::Baseline,
+    }
+}
+
+#[cfg(not(target_arch = "x86_64"))]
+fn detect() -> Level {
+    Level::Baseline
+}
+
+/// Runs `f` compiled for the widest vector instructions of this CPU
+/// ([`level`]; `EQV_SIMD=baseline` in the environment forces the build's
+/// own). Mark the closure `#[inline(always)]` so that its body is compiled
+/// inside the wider function:
+///
+/// ```
+/// use eqv_core::kernels::simd::vectorized;
+/// let mut y = vec![1.0f32; 100];
+/// vectorized(#[inline(always)] || {
+///     for v in &mut y {
+///         *v = *v * 2.0 + 1.0;
+///     }
+/// });
+/// assert_eq!(y[99], 3.0);
+/// ```
+#[inline(always)]
+pub fn vectorized<R>(f: impl FnOnce() -> R) -> R {
+    #[cfg(target_arch = "x86_64")]
+    {
+        match level() {
+            // SAFETY: `level` returns these only when the CPU reports every
+            // feature the called function is compiled with.
+            Level::Avx512 => return unsafe { x86::avx512(f) },
+            Level::Avx2 => return unsafe { x86::avx2(f) },
+            Level::Baseline => {}
+        }
+    }
+    f()
+}
+
+#[cfg(target_arch = "x86_64")]
+mod x86 {
+    #[target_feature(enable = "avx512f,avx512vl,avx512dq,avx512bw,avx2,fma")]
+    pub(super) fn avx512<R>(f: impl FnOnce() -> R) -> R {
+        f()
+    }
+
+    #[target_feature(enable = "avx2,fma")]
+    pub(super) fn avx2<R>(f: impl FnOnce() -> R) -> R {
+        f()
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::kernels::exp::{exp_f32, exp_f64};
+
+    /// The same loop gives bit-identical numbers on the wide path and the
+    /// baseline one (no fused multiply-adds, no reordered sums).
+    #[test]
+    fn wide_and_baseline_agree_to_the_bit() {
+        let x: Vec<f64> = (0..1000).map(|i| (i as f64 - 500.0) * 0.173).collect();
+        let body = |y: &mut [f64], z: &mut [f32]| {
+            for ((y, z), &x) in y.iter_mut().zip(z.iter_mut()).zip(&x) {
+                *y = x * exp_f64(-x * 0.01) + 0.5 * x * x;
+                *z = exp_f32(x as f32 * 0.1) * 3.0 + 1.0;
+            }
+        };
+        let run = |wide: bool| {
+            let mut y = vec![0.0f64; x.len()];
+            let mut z = vec![0.0f32; x.len()];
+            if wide {
+                vectorized(
+                    #[inline(always)]
+                    || body(&mut y, &mut z),
+                );
+            } else {
+                body(&mut y, &mut z);
+            }
+            (y, z)
+        };
+        assert_eq!(run(true), run(false));
+    }
+}
