@@ -52,8 +52,8 @@ pub struct EnergyForcesStress<T> {
 /// symmetric `∂E/∂ε` anyway; the symmetrisation only removes rounding).
 ///
 /// ```
-/// use eqv_core::prelude::*;
-/// use eqv_core::graph::{energy_forces_stress, Batch};
+/// use eqv::prelude::*;
+/// use eqv::graph::{energy_forces_stress, Batch};
 /// // One atom in a cubic cell of side 3 Å; with a cutoff of 3.5 Å it sees
 /// // its 6 images at 3 Å. E = Σ_edges |r|² = 54; stretching x by (1 + ε)
 /// // gives E = 2 · 9 (1 + ε)² + 36, so σ_xx = (1/V) dE/dε = 36 / 27.
@@ -66,7 +66,7 @@ pub struct EnergyForcesStress<T> {
 /// let s = out.stresses[0].unwrap();
 /// assert!((out.energies[0] - 54.0).abs() < 1e-12);
 /// assert!((s[0][0] - 36.0 / 27.0).abs() < 1e-12 && s[0][1].abs() < 1e-12);
-/// # Ok::<(), eqv_core::data::DataError>(())
+/// # Ok::<(), eqv::data::DataError>(())
 /// ```
 ///
 /// # Panics

@@ -63,7 +63,7 @@ fn detect() -> Level {
 /// inside the wider function:
 ///
 /// ```
-/// use eqv_core::kernels::simd::vectorized;
+/// use eqv::kernels::simd::vectorized;
 /// let mut y = vec![1.0f32; 100];
 /// vectorized(#[inline(always)] || {
 ///     for v in &mut y {

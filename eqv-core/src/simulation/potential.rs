@@ -20,11 +20,11 @@ use crate::tape::Tape;
 /// [`Potential`].
 ///
 /// ```
-/// use eqv_core::classical::{diamond_silicon, Potential};
-/// use eqv_core::data::SpeciesMap;
-/// use eqv_core::graph::{EnergyModel, Graph};
-/// use eqv_core::prelude::*;
-/// use eqv_core::simulation::ModelPotential;
+/// use eqv::classical::{diamond_silicon, Potential};
+/// use eqv::data::SpeciesMap;
+/// use eqv::graph::{EnergyModel, Graph};
+/// use eqv::prelude::*;
+/// use eqv::simulation::ModelPotential;
 /// // E = Σ_edges |r|² (a toy; any #[equivariant(output = Energy)] model works).
 /// struct Springs;
 /// impl EnergyModel for Springs {
@@ -36,7 +36,7 @@ use crate::tape::Tape;
 /// let out = potential.evaluate(&diamond_silicon(5.431, [1; 3]))?;
 /// assert_eq!(out.forces.len(), 8);
 /// assert!(out.stress.is_some()); // periodic cell: stress too
-/// # Ok::<(), eqv_core::data::DataError>(())
+/// # Ok::<(), eqv::data::DataError>(())
 /// ```
 #[derive(Clone, Debug)]
 pub struct ModelPotential<M> {
