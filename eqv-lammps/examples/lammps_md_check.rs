@@ -11,13 +11,14 @@
 //! velocities), writes it as a LAMMPS data file `D/start.data`, and runs
 //! eqv's velocity Verlet ([`eqv::classical::Md`], what `eqv md --ensemble
 //! nve` runs) with the model for `steps` steps of 1 fs, writing the
-//! potential and kinetic energy and every force of every step to
-//! `D/eqv_thermo.txt` and `D/eqv_forces.txt`.
+//! potential and kinetic energy, the stress and every force of every step
+//! to `D/eqv_thermo.txt` and `D/eqv_forces.txt`.
 //!
 //! `compare` reads LAMMPS's thermo output (`R/log.lammps`, `thermo 1`,
 //! `%.17g`) and force dump (`R/forces.dump`, sorted by id) and reports the
-//! largest differences; it exits with status 1 if any exceeds the
-//! tolerance.
+//! largest differences of the energies, the forces and the virial (eV:
+//! LAMMPS's virial pressure times the volume, against eqv's `−σ V`); it
+//! exits with status 1 if any exceeds the tolerance.
 //!
 //! One subtlety: LAMMPS's `units metal` converts amu·Å²/ps² to eV with the
 //! factor 1.0364269e-4, eqv with CODATA 2018 (τ² · 10⁻⁶ = 1.036426965e-4,
@@ -38,6 +39,8 @@ use std::path::{Path, PathBuf};
 
 /// LAMMPS `units metal`: the energy of 1 amu moving at 1 Å/ps, in eV.
 const LAMMPS_METAL_MVV2E: f64 = 1.0364269e-4;
+/// LAMMPS `units metal`: 1 eV/Å³ in bar.
+const LAMMPS_METAL_NKTV2P: f64 = 1.6021765e6;
 /// Silicon's lattice constant (Å) for the start structure.
 const LATTICE: f64 = 5.431;
 
@@ -126,12 +129,20 @@ fn prepare(o: &Options) -> Res<()> {
         if step > 0 {
             md.step(&mut rng)?;
         }
-        writeln!(
+        let sigma = md.stress().ok_or("no stress for the periodic cell")?;
+        let v = md.volume().ok_or("no volume")?;
+        // The virial W = −σ V in LAMMPS's order xx yy zz xy xz yz.
+        let w = [(0, 0), (1, 1), (2, 2), (0, 1), (0, 2), (1, 2)].map(|(a, b)| -sigma[a][b] * v);
+        write!(
             thermo,
             "{step} {:.17e} {:.17e}",
             md.potential_energy(),
             md.kinetic_energy()
         )?;
+        for x in w {
+            write!(thermo, " {x:.17e}")?;
+        }
+        writeln!(thermo)?;
         writeln!(forces, "step {step}")?;
         for f in md.forces() {
             writeln!(forces, "{:.17e} {:.17e} {:.17e}", f[0], f[1], f[2])?;
@@ -188,8 +199,12 @@ fn compare(o: &Options) -> Res<()> {
         )
         .into());
     }
-    let (mut de_pot, mut de_kin, mut df) = (0.0f64, 0.0f64, 0.0f64);
+    let (mut de_pot, mut de_kin, mut df, mut dw) = (0.0f64, 0.0f64, 0.0f64, 0.0f64);
     for (r, l) in reference.iter().zip(&lammps) {
+        // eqv: step pe ke W(6); LAMMPS: step pe ke etotal vol p_virial(6).
+        if r.len() != 9 || l.len() != 11 {
+            return Err("unexpected thermo columns (see tools/lammps/in.nve)".into());
+        }
         if r[0] != l[0] {
             return Err(format!(
                 "step {} in eqv's output meets step {} in LAMMPS's",
@@ -199,6 +214,10 @@ fn compare(o: &Options) -> Res<()> {
         }
         de_pot = de_pot.max((r[1] - l[1]).abs());
         de_kin = de_kin.max((r[2] - l[2]).abs());
+        for k in 0..6 {
+            let w_lammps = l[5 + k] * l[4] / LAMMPS_METAL_NKTV2P;
+            dw = dw.max((r[3 + k] - w_lammps).abs());
+        }
     }
     for (r, l) in ref_forces.iter().zip(&lmp_forces) {
         if r.len() != l.len() {
@@ -212,12 +231,13 @@ fn compare(o: &Options) -> Res<()> {
     }
     let last = reference.last().ok_or("no steps")?;
     println!(
-        "{}: {} steps, {} atoms; max |dE_pot| {de_pot:.2e} eV (E_pot ≈ {:.3} eV), max |dE_kin| {de_kin:.2e} eV (E_kin at the end {:.4} eV), max |dF| {df:.2e} eV/Å",
+        "{}: {} steps, {} atoms; max |dE_pot| {de_pot:.2e} eV (E_pot ≈ {:.3} eV), max |dE_kin| {de_kin:.2e} eV (E_kin at the end {:.4} eV), max |dF| {df:.2e} eV/Å, max |dW| {dw:.2e} eV (virial, W_xx ≈ {:.3} eV)",
         run.display(),
         reference.len() - 1,
         ref_forces[0].len(),
         last[1],
-        last[2]
+        last[2],
+        last[3]
     );
     // Both codes must actually have moved the atoms, or agreement is cheap.
     if last[2] < 1e-3 {
@@ -227,7 +247,7 @@ fn compare(o: &Options) -> Res<()> {
         )
         .into());
     }
-    let worst = de_pot.max(de_kin).max(df);
+    let worst = de_pot.max(de_kin).max(df).max(dw);
     if worst.is_nan() || worst > tolerance {
         return Err(format!("LAMMPS and eqv differ by {worst:.2e} > {tolerance:.0e}").into());
     }
