@@ -27,13 +27,28 @@ echo "== eqv's own NVE run (the reference)"
 "$target/release/examples/lammps_md_check" prepare --model "$work/model" --dir "$work"
 
 status=0
+echo "== a missing checkpoint is a clean LAMMPS error that names it"
+if (cd "$work" && "$lmp" -in "$root/tools/lammps/in.nve" -var model /nonexistent/model.safetensors \
+    -var data start.data -log none -screen missing.out); then
+    echo "FAIL: LAMMPS accepted a missing checkpoint"; status=1
+fi
+grep "ERROR: pair_style eqv: .*nonexistent" "$work/missing.out" \
+    || { echo "FAIL: no error naming the checkpoint"; cat "$work/missing.out"; status=1; }
+
 for ranks in 1 2; do
     run="$work/np$ranks"
     mkdir -p "$run"
     echo "== LAMMPS on $ranks rank(s)"
-    (cd "$run" && mpirun -np "$ranks" --allow-run-as-root --oversubscribe \
+    start=$SECONDS
+    if ! (cd "$run" && mpirun -np "$ranks" --allow-run-as-root --oversubscribe \
         "$lmp" -in "$root/tools/lammps/in.nve" -var model "$work/model/model.safetensors" \
-        -var data "$work/start.data" -log log.lammps -screen none)
+        -var data "$work/start.data" -log log.lammps -screen none); then
+        echo "FAIL: LAMMPS on $ranks rank(s) stopped; the end of its log:"
+        tail -n 20 "$run/log.lammps" || true
+        status=1
+        continue
+    fi
+    echo "LAMMPS on $ranks rank(s): $((SECONDS - start)) s"
     grep -E "MPI processor grid|ghost cutoff|pair_style eqv|Loop time" "$run/log.lammps" || true
     if [ "$ranks" = 2 ]; then
         grep -q "2 by 1 by 1 MPI processor grid" "$run/log.lammps" \

@@ -31,9 +31,15 @@ struct Index {
     volumes: Rc<[Option<f64>]>,
     atom_scalars: Option<(usize, Rc<[f64]>)>,
     structure_scalars: Option<(usize, Rc<[f64]>)>,
-    /// When the batch has ghost atoms: the rows of the owned atoms and
-    /// their structures, what `sum_over_atoms` reduces.
-    owned: Option<(Rc<[usize]>, Rc<[usize]>)>,
+    /// When the batch has ghost atoms: what `sum_over_atoms` reduces.
+    owned: Option<Owned>,
+}
+
+/// The atoms that are not ghosts ([`Batch::with_ghosts`]): their rows and
+/// their structures.
+struct Owned {
+    rows: Rc<[usize]>,
+    structure: Rc<[usize]>,
 }
 
 /// The typed view of a [`Batch`] on a tape: where a network reads geometry
@@ -234,8 +240,8 @@ impl<'t, T: Real> Graph<'t, T> {
                 structure_scalars: batch.structure_scalars().map(|(c, v)| (c, Rc::from(v))),
                 owned: batch.ghosts().map(|ghost| {
                     let rows: Rc<[usize]> = (0..ghost.len()).filter(|&i| !ghost[i]).collect();
-                    let owner = rows.iter().map(|&i| batch.atom_structure()[i]).collect();
-                    (rows, owner)
+                    let structure = rows.iter().map(|&i| batch.atom_structure()[i]).collect();
+                    Owned { rows, structure }
                 }),
             },
             edge_vectors: OnceCell::new(),
@@ -509,10 +515,10 @@ impl<'t, T: Real> Graph<'t, T> {
     /// If `x` does not have one row per atom.
     pub fn sum_over_atoms<I: Irrep>(&self, x: Feat<'t, I, T>) -> Feat<'t, I, T> {
         self.check_rows(&x, self.num_atoms(), "atom", "sum_over_atoms");
-        if let Some((rows, owner)) = &self.index.owned {
+        if let Some(owned) = &self.index.owned {
             return reduce(
-                gather(x, rows.clone()),
-                owner.clone(),
+                gather(x, owned.rows.clone()),
+                owned.structure.clone(),
                 self.num_structures(),
                 None,
             );
