@@ -35,6 +35,8 @@ pub struct Batch {
     stresses: Vec<Option<Cell>>,
     atom_scalars: Option<Properties>,
     structure_scalars: Option<Properties>,
+    /// One per atom when some atoms are ghosts (see [`Batch::with_ghosts`]).
+    ghosts: Option<Vec<bool>>,
 }
 
 /// A 3×3 matrix: lattice vectors as rows, or a stress tensor.
@@ -157,6 +159,7 @@ impl Batch {
             stresses: vec![None; atoms_per_structure.len()],
             atom_scalars: None,
             structure_scalars: None,
+            ghosts: None,
         })
     }
 
@@ -279,6 +282,15 @@ impl Batch {
             structure_scalars: Properties::concat(
                 parts.iter().map(|p| p.structure_scalars.as_ref()).collect(),
             ),
+            ghosts: parts.iter().any(|p| p.ghosts.is_some()).then(|| {
+                parts
+                    .iter()
+                    .flat_map(|p| match &p.ghosts {
+                        Some(g) => g.clone(),
+                        None => vec![false; p.num_atoms()],
+                    })
+                    .collect()
+            }),
         };
         for p in parts {
             let (a0, s0) = (out.positions.len(), out.num_structures());
@@ -450,6 +462,38 @@ impl Batch {
         self.structure_scalars
             .as_ref()
             .map(|p| (p.channels, p.values.as_slice()))
+    }
+
+    /// Marks ghost atoms: copies of atoms whose energy is counted elsewhere
+    /// (by another MPI rank of a domain decomposition, or as an explicit
+    /// periodic image). A ghost is a full atom of the graph — its features
+    /// are computed and messages flow through it — but
+    /// [`Graph::sum_over_atoms`](super::Graph::sum_over_atoms) leaves its
+    /// row out, so an energy that is a sum of per-atom energies becomes the
+    /// energy of the owned atoms only, and the forces `−∂E/∂R` on the ghosts
+    /// are what the owners' copies must receive. This is how LAMMPS splits
+    /// a cell between ranks (`eqv-lammps`).
+    ///
+    /// Only `sum_over_atoms` reads the marks: a model that pools over
+    /// structures in any other way (a mean, a broadcast back to the atoms)
+    /// is not a sum of atomic terms and cannot be split this way.
+    ///
+    /// Fails unless there is one flag per atom.
+    pub fn with_ghosts(mut self, ghosts: Vec<bool>) -> Result<Batch, DataError> {
+        if ghosts.len() != self.num_atoms() {
+            return Err(DataError::invalid(format!(
+                "{} ghost flags for {} atoms",
+                ghosts.len(),
+                self.num_atoms()
+            )));
+        }
+        self.ghosts = Some(ghosts);
+        Ok(self)
+    }
+
+    /// Which atoms are ghosts ([`Batch::with_ghosts`]), `None` if none are.
+    pub fn ghosts(&self) -> Option<&[bool]> {
+        self.ghosts.as_deref()
     }
 
     /// Sets the target forces, one per atom.

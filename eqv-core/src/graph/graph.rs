@@ -31,6 +31,15 @@ struct Index {
     volumes: Rc<[Option<f64>]>,
     atom_scalars: Option<(usize, Rc<[f64]>)>,
     structure_scalars: Option<(usize, Rc<[f64]>)>,
+    /// When the batch has ghost atoms: what `sum_over_atoms` reduces.
+    owned: Option<Owned>,
+}
+
+/// The atoms that are not ghosts ([`Batch::with_ghosts`]): their rows and
+/// their structures.
+struct Owned {
+    rows: Rc<[usize]>,
+    structure: Rc<[usize]>,
 }
 
 /// The typed view of a [`Batch`] on a tape: where a network reads geometry
@@ -229,6 +238,11 @@ impl<'t, T: Real> Graph<'t, T> {
                     .collect(),
                 atom_scalars: batch.atom_scalars().map(|(c, v)| (c, Rc::from(v))),
                 structure_scalars: batch.structure_scalars().map(|(c, v)| (c, Rc::from(v))),
+                owned: batch.ghosts().map(|ghost| {
+                    let rows: Rc<[usize]> = (0..ghost.len()).filter(|&i| !ghost[i]).collect();
+                    let structure = rows.iter().map(|&i| batch.atom_structure()[i]).collect();
+                    Owned { rows, structure }
+                }),
             },
             edge_vectors: OnceCell::new(),
             neighbor_counts: OnceCell::new(),
@@ -494,10 +508,21 @@ impl<'t, T: Real> Graph<'t, T> {
     /// Atom features → structure features: the sum over each structure's
     /// atoms (an energy from atomic energies). A symmetric reduction.
     ///
+    /// Ghost atoms ([`Batch::with_ghosts`]) are left out: their rows count
+    /// on the rank or image that owns them.
+    ///
     /// # Panics
     /// If `x` does not have one row per atom.
     pub fn sum_over_atoms<I: Irrep>(&self, x: Feat<'t, I, T>) -> Feat<'t, I, T> {
         self.check_rows(&x, self.num_atoms(), "atom", "sum_over_atoms");
+        if let Some(owned) = &self.index.owned {
+            return reduce(
+                gather(x, owned.rows.clone()),
+                owned.structure.clone(),
+                self.num_structures(),
+                None,
+            );
+        }
         reduce(
             x,
             self.index.atom_structure.clone(),
