@@ -181,6 +181,7 @@ impl DomainModel {
 /// energies through `sum_over_atoms`, which every zoo model is).
 fn interaction_layers(model: &ZooModel) -> usize {
     match model {
+        ZooModel::Mace(m) => m.config().blocks,
         ZooModel::Nequip(m) => m.config().layers,
     }
 }

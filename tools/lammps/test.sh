@@ -20,7 +20,7 @@ make -C eqv-lammps/lammps EQV_LIB_DIR="$target/release" lmp_eqv
 lmp="$root/eqv-lammps/lammps/lmp_eqv"
 
 echo "== a two-layer model (receptive field 2 x 4 A), trained briefly"
-cargo run --release --example train_potential -- --smoke --layers 2 --md-steps 0 \
+cargo run --release --example train_potential -- --smoke --model nequip --layers 2 --md-steps 0 \
     --quiet --out "$work/model" >"$work/train.log"
 
 echo "== eqv's own NVE run (the reference)"
