@@ -13,10 +13,9 @@ predicts is what ``eqv evaluate`` and ``eqv md`` predict.
 """
 
 from ._model import Model, load
+from ._native import __version__
 
 __all__ = ["EqvCalculator", "Model", "load", "__version__"]
-
-from ._native import __version__
 
 
 def __getattr__(name):

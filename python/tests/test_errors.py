@@ -45,7 +45,7 @@ def test_unknown_species(model):
         model.predict(numbers, positions, cell)
     atoms = Atoms("SiO", positions=[[0, 0, 0], [1.6, 0, 0]])
     atoms.calc = EqvCalculator(model=model)
-    with pytest.raises(ValueError, match="O"):
+    with pytest.raises(ValueError, match=r"element O \(Z = 8\) is not among the species \[\"Si\"\]"):
         atoms.get_potential_energy()
 
 
