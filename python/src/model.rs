@@ -1,8 +1,9 @@
 //! A trained checkpoint as a Python object: `eqv._native.load(path)`.
 //!
-//! The object owns a `ModelPotential` built from `eqv::zoo::load`, the same
-//! route `eqv md` and `eqv evaluate` take, so a prediction from Python is
-//! the Rust tool's prediction to the last bit of the arithmetic it shares.
+//! The object owns a `ModelPotential` built from `eqv::zoo::load`, the
+//! route `eqv md` takes; `eqv evaluate` runs the same model code through the
+//! trainer's evaluation, and `python/tests` checks that the two agree (they
+//! do bit for bit on the test frames).
 
 use crate::output::to_dict;
 use crate::structure::frame;
