@@ -222,7 +222,7 @@ impl<N: Copy + Add<Output = N> + Sub<Output = N> + Mul<Output = N>> Poly for N {
 /// normalisation) of a direction `v` with squared norm `r2`, with the
 /// table's coefficients read through `coef` (`diag[m]`, `a[tri(l, m)]`,
 /// `b[tri(l, m)]`; of a type `K` that scales `N`: a lane of constants
-/// scales a [`Jet`] without multiplying its tangents by zero). Inlined into callers with a constant `lmax`, its loops
+/// scales a `Jet` without multiplying its tangents by zero). Inlined into callers with a constant `lmax`, its loops
 /// unroll.
 #[inline(always)]
 fn sh_poly<N: Poly, K: Copy + Mul<N, Output = N>>(
@@ -323,7 +323,7 @@ lanewise!(Add, add, +);
 lanewise!(Sub, sub, -);
 lanewise!(Mul, mul, *);
 
-/// [`LANES`] numbers with their derivatives along `x`, `y` and `z`: the
+/// `LANES` numbers with their derivatives along `x`, `y` and `z`: the
 /// harmonics and all three partial derivatives in one pass, lanes of
 /// primal and tangent parts each contiguous (so they vectorise as
 /// [`Lanes`] do), constants as plain [`Lanes`].
@@ -440,7 +440,7 @@ fn sh_lanes<T: Real>(
 }
 
 /// [`sh_lanes`] with the derivatives of every component along `x`, `y`,
-/// `z` ([`Jet`]s): the directions' derivatives written out (for
+/// `z` (`Jet`s): the directions' derivatives written out (for
 /// `u = v/|v|`, `∂u_a/∂v_b = (δ_ab − u_a u_b)/|v|`; zero at the zero
 /// vector, as in [`direction`]), then the same recurrence.
 #[inline(always)]
@@ -513,7 +513,7 @@ fn sh_jets<T: Real>(
     }
 }
 
-/// Runs `each(first vector, count, x, y, z)` over blocks of [`LANES`]
+/// Runs `each(first vector, count, x, y, z)` over blocks of `LANES`
 /// vectors (the last block padded with zero vectors, `count` the real
 /// ones), with a literal degree so that the kernel inlined into `each`
 /// unrolls.
@@ -541,7 +541,7 @@ fn blocks<T: Real>(vectors: &[T], mut each: impl FnMut(usize, usize, [[T; LANES]
 /// `x, y, z` of each), into `out` (`Σ_{l=l_lo}^{l_hi} (2l+1)` numbers per
 /// vector): the same values as [`spherical_harmonics_into`]. Up to degree 3
 /// the recurrence is unrolled for the degree at compile time, its
-/// coefficients converted to `T` once per call, and [`LANES`] vectors are
+/// coefficients converted to `T` once per call, and `LANES` vectors are
 /// evaluated at once (SIMD across vectors).
 ///
 /// # Panics
@@ -604,7 +604,7 @@ pub fn spherical_harmonics_batch<T: Real>(
 /// `Σ_c gy[k, c] ∂Y_c(v_k)/∂v_k` to `gv[k]` (`3` numbers per vector).
 ///
 /// Exact, from the same polynomial code run forward with the three partial
-/// derivatives carried along ([`Jet`]s of [`LANES`] vectors; above degree
+/// derivatives carried along (`Jet`s of `LANES` vectors; above degree
 /// 3, dual numbers seeded along each axis), so it nests: on dual numbers
 /// `T` it gives the derivatives a force loss needs.
 ///
