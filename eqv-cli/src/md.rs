@@ -223,7 +223,7 @@ pub fn run(args: &Args) -> Result<(), Box<dyn Error>> {
         loaded.model,
         loaded.cutoff,
         loaded.reference.species().clone(),
-        loaded.reference.e0().to_vec(),
+        loaded.reference.per_atom(),
     )?;
     let mut run = MdRun::new(potential, frame, cfg)?;
     let mut outputs = MdOutputs {

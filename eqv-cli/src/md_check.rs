@@ -94,7 +94,7 @@ pub fn run<M: EnergyModel>(
             model,
             cutoff,
             reference.species().clone(),
-            reference.e0().to_vec(),
+            reference.per_atom(),
         )?;
         let (model_records, model_rdf, atoms) = nve(potential, check, &out.join("md_model.log"))?;
         let (ref_records, ref_rdf, _) = nve(

@@ -65,7 +65,7 @@ impl DomainModel {
             t.model,
             t.cutoff,
             t.reference.species().clone(),
-            t.reference.e0().to_vec(),
+            t.reference.per_atom(),
         )
     }
 

@@ -91,6 +91,14 @@ impl ReferenceEnergies {
         self.shift
     }
 
+    /// The whole reference energy of one atom of each species, `E0 +
+    /// shift` (eV), indexed like [`Self::species`]: what a potential built
+    /// from a trained model adds per atom (its sum over a frame is
+    /// [`Self::offset`]).
+    pub fn per_atom(&self) -> Vec<f64> {
+        self.e0.iter().map(|e| e + self.shift).collect()
+    }
+
     /// The species map.
     pub fn species(&self) -> &SpeciesMap {
         &self.species

@@ -50,7 +50,7 @@ pub fn load(path: PathBuf) -> PyResult<Model> {
         trained.model,
         trained.cutoff,
         trained.reference.species().clone(),
-        trained.reference.e0().to_vec(),
+        trained.reference.per_atom(),
     )
     .map_err(|e| PyValueError::new_err(format!("{}: {e}", file.display())))?;
     Ok(Model {
