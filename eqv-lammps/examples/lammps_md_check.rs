@@ -100,7 +100,7 @@ fn prepare(o: &Options) -> Res<()> {
         trained.model,
         trained.cutoff,
         trained.reference.species().clone(),
-        trained.reference.e0().to_vec(),
+        trained.reference.per_atom(),
     )?;
 
     let mut frame = diamond_silicon(LATTICE, [repeats; 3]);
