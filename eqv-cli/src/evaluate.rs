@@ -7,7 +7,7 @@
 //! eqv evaluate --model target/train_potential --data test.extxyz --out predicted.extxyz
 //! ```
 
-use crate::options::{Args, Spec};
+use crate::options::{exit_code, Args, Spec};
 use eqv::data::{read_extxyz, write_extxyz};
 use eqv::train::{
     check_writable, evaluate, metric_text, metrics_json, write_report, GraphEstimate, GraphLimits,
@@ -48,19 +48,9 @@ where
     I: IntoIterator<Item = T>,
     T: Into<std::ffi::OsString> + Clone,
 {
-    let args = match Args::try_parse_from(name, ABOUT, OPTIONS, argv) {
-        Ok(a) => a,
-        Err(e) => {
-            let _ = e.print();
-            return ExitCode::from(if e.use_stderr() { 2 } else { 0 });
-        }
-    };
-    match run(&args) {
-        Ok(()) => ExitCode::SUCCESS,
-        Err(e) => {
-            eprintln!("error: {e}");
-            ExitCode::FAILURE
-        }
+    match Args::parse_for_main(name, ABOUT, OPTIONS, argv) {
+        Ok(args) => exit_code(run(&args)),
+        Err(code) => code,
     }
 }
 

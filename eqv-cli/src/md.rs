@@ -16,7 +16,7 @@
 //! Units: Å, eV, amu, fs, K; pressures in GPa; the stress in the trajectory
 //! in eV/Å³ (ASE's sign, positive under tension); velocities in Å/fs.
 
-use crate::options::{Args, Spec};
+use crate::options::{exit_code, Args, Spec};
 use eqv::classical::{diamond_silicon, Barostat};
 use eqv::data::{read_extxyz, Frame};
 use eqv::simulation::{
@@ -96,19 +96,9 @@ where
     I: IntoIterator<Item = T>,
     T: Into<std::ffi::OsString> + Clone,
 {
-    let args = match Args::try_parse_from(name, ABOUT, OPTIONS, argv) {
-        Ok(a) => a,
-        Err(e) => {
-            let _ = e.print();
-            return ExitCode::from(if e.use_stderr() { 2 } else { 0 });
-        }
-    };
-    match run(&args) {
-        Ok(()) => ExitCode::SUCCESS,
-        Err(e) => {
-            eprintln!("error: {e}");
-            ExitCode::FAILURE
-        }
+    match Args::parse_for_main(name, ABOUT, OPTIONS, argv) {
+        Ok(args) => exit_code(run(&args)),
+        Err(code) => code,
     }
 }
 

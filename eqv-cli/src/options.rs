@@ -11,7 +11,20 @@
 use std::collections::BTreeMap;
 use std::ffi::OsString;
 use std::path::{Path, PathBuf};
+use std::process::ExitCode;
 use std::str::FromStr;
+
+/// The exit code of a command's run: success, or its error printed as one
+/// `error: …` line and a failure code.
+pub fn exit_code<E: std::fmt::Display>(result: Result<(), E>) -> ExitCode {
+    match result {
+        Ok(()) => ExitCode::SUCCESS,
+        Err(e) => {
+            eprintln!("error: {e}");
+            ExitCode::FAILURE
+        }
+    }
+}
 
 /// What a command accepts: `(name, takes a value, help)`.
 pub type Spec = &'static [(&'static str, bool, &'static str)];
@@ -66,6 +79,25 @@ impl Args {
     {
         let matches = command(name, about, spec).try_get_matches_from(argv)?;
         Ok(Args::from_matches(spec, &matches))
+    }
+
+    /// [`Args::try_parse_from`] for a command's `main`: on a usage error
+    /// (or `--help`) clap's message is printed and the exit code returned
+    /// (2 for an error, 0 for help).
+    pub fn parse_for_main<I, T>(
+        name: &'static str,
+        about: &'static str,
+        spec: Spec,
+        argv: I,
+    ) -> Result<Args, ExitCode>
+    where
+        I: IntoIterator<Item = T>,
+        T: Into<OsString> + Clone,
+    {
+        Args::try_parse_from(name, about, spec, argv).map_err(|e| {
+            let _ = e.print();
+            ExitCode::from(if e.use_stderr() { 2 } else { 0 })
+        })
     }
 
     /// The options clap found.

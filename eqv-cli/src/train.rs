@@ -4,7 +4,7 @@
 //! run leaves behind.
 
 use crate::epoch_log::EpochLog;
-use crate::options::{Args, Spec};
+use crate::options::{exit_code, Args, Spec};
 use eqv::classical::{silicon_dataset, SiliconDatasetConfig};
 use eqv::data::close_contacts::close_contact_warnings;
 use eqv::data::{write_extxyz, Frame, SpeciesMap};
@@ -34,12 +34,9 @@ where
     I: IntoIterator<Item = T>,
     T: Into<std::ffi::OsString> + Clone,
 {
-    let args = match Args::try_parse_from(name, ABOUT, OPTIONS, argv) {
+    let args = match Args::parse_for_main(name, ABOUT, OPTIONS, argv) {
         Ok(a) => a,
-        Err(e) => {
-            let _ = e.print();
-            return ExitCode::from(if e.use_stderr() { 2 } else { 0 });
-        }
+        Err(code) => return code,
     };
     let args = match args.path("config") {
         Some(file) => match args.clone().over_config(OPTIONS, &file) {
@@ -52,13 +49,7 @@ where
         None => args,
     };
     if let Some(dir) = args.path("write-sets") {
-        return match write_sets(&args, &dir) {
-            Ok(()) => ExitCode::SUCCESS,
-            Err(e) => {
-                eprintln!("error: {e}");
-                ExitCode::FAILURE
-            }
-        };
+        return exit_code(write_sets(&args, &dir));
     }
     let stop = crate::interrupt::stop_on_ctrl_c();
     match crate::models::train_selected(&args, default_out, stop) {
