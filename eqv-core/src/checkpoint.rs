@@ -1,8 +1,9 @@
 //! Saving and loading parameters in the safetensors format — checkpoints
 //! that cannot lie.
 //!
-//! The file is what the Python `safetensors` package reads: an 8-byte
-//! little-endian header length, a JSON header mapping each parameter path to
+//! The file is what the Python `safetensors` package reads, written and
+//! parsed by the `safetensors` crate: an 8-byte little-endian header length,
+//! a JSON header mapping each parameter path to
 //! `{"dtype": "F64", "shape": [...], "data_offsets": [begin, end]}`, then the
 //! raw little-endian data. Its `__metadata__` (a map of strings, as the
 //! format requires) says what the file is: `format` (`eqv`),
@@ -25,8 +26,10 @@
 pub mod atomic;
 
 use crate::param::Parameters;
-use serde_json::{json, Map, Value};
-use std::collections::BTreeMap;
+use safetensors::{Dtype, SafeTensorError, SafeTensors};
+use serde_json::Value;
+use std::borrow::Cow;
+use std::collections::{BTreeMap, HashMap};
 use std::fmt;
 use std::path::{Path, PathBuf};
 
@@ -147,36 +150,61 @@ fn checksum_text(data: &[u8]) -> String {
     format!("fnv1a64:{:016x}", fnv1a64(data))
 }
 
+/// One parameter as the `safetensors` crate writes it: little-endian `f64`.
+struct F64Tensor {
+    shape: Vec<usize>,
+    bytes: Vec<u8>,
+}
+
+impl safetensors::View for &F64Tensor {
+    fn dtype(&self) -> Dtype {
+        Dtype::F64
+    }
+    fn shape(&self) -> &[usize] {
+        &self.shape
+    }
+    fn data(&self) -> Cow<'_, [u8]> {
+        Cow::Borrowed(&self.bytes)
+    }
+    fn data_len(&self) -> usize {
+        self.bytes.len()
+    }
+}
+
 /// The bytes of a checkpoint of `model` with `metadata` (to which the
 /// format, versions and checksum are added).
+///
+/// The byte layout is the `safetensors` crate's. The checksum covers the
+/// data section as that crate lays it out, so the tensors are serialised
+/// once without it to learn the layout, then again with it in the header
+/// (the header does not change the data section).
 pub fn encode(model: &impl Parameters, metadata: &Metadata) -> Vec<u8> {
-    let mut header = Map::new();
-    let mut data: Vec<u8> = Vec::new();
+    let mut tensors: Vec<(String, F64Tensor)> = Vec::new();
     model.visit("", &mut |name, p| {
-        let begin = data.len();
-        for x in p.data() {
-            data.extend_from_slice(&x.to_le_bytes());
-        }
-        header.insert(
+        let bytes = p.data().iter().flat_map(|x| x.to_le_bytes()).collect();
+        tensors.push((
             name.to_string(),
-            json!({"dtype": "F64", "shape": p.shape(), "data_offsets": [begin, data.len()]}),
-        );
+            F64Tensor {
+                shape: p.shape().to_vec(),
+                bytes,
+            },
+        ));
     });
-    let mut meta = metadata.clone();
+    let mut meta: HashMap<String, String> = metadata.clone().into_iter().collect();
     meta.insert("format".into(), "eqv".into());
     meta.insert("format_version".into(), FORMAT_VERSION.to_string());
     meta.insert("eqv_version".into(), CODE_VERSION.into());
-    meta.insert("data_checksum".into(), checksum_text(&data));
-    header.insert("__metadata__".to_string(), json!(meta));
-    let mut head = Value::Object(header).to_string().into_bytes();
-    while head.len() % 8 != 0 {
-        head.push(b' ');
-    }
-    let mut bytes = Vec::with_capacity(8 + head.len() + data.len());
-    bytes.extend_from_slice(&(head.len() as u64).to_le_bytes());
-    bytes.extend_from_slice(&head);
-    bytes.extend_from_slice(&data);
-    bytes
+    let serialize = |meta: &HashMap<String, String>| {
+        safetensors::serialize(tensors.iter().map(|(n, t)| (n, t)), Some(meta.clone()))
+            .expect("parameters with consistent shapes and string metadata serialise")
+    };
+    let draft = serialize(&meta);
+    let (header_len, _) = SafeTensors::read_metadata(&draft).expect("just written");
+    meta.insert(
+        "data_checksum".into(),
+        checksum_text(&draft[8 + header_len..]),
+    );
+    serialize(&meta)
 }
 
 /// Writes `model` with `metadata` to `path`, atomically.
@@ -250,41 +278,15 @@ pub fn parse_checkpoint(bytes: &[u8], path: &Path) -> Result<Checkpoint, Checkpo
         path: path.to_path_buf(),
         message,
     };
-    let Some((len_bytes, rest)) = bytes.split_first_chunk::<8>() else {
-        return Err(format(format!(
-            "{} bytes is too short for a header (truncated?)",
-            bytes.len()
-        )));
-    };
-    let n = u64::from_le_bytes(*len_bytes);
-    let head = usize::try_from(n)
-        .ok()
-        .and_then(|n| rest.get(..n))
-        .ok_or_else(|| {
-            format(format!(
-                "header length {n} exceeds the file ({} bytes): truncated, damaged, or not safetensors",
-                bytes.len()
-            ))
-        })?;
-    let data = &rest[head.len()..];
-    let header: Value = serde_json::from_slice(head)
-        .map_err(|e| format(format!("header is not valid JSON ({e}): damaged?")))?;
-    let header = header
-        .as_object()
-        .ok_or_else(|| format("header is not a JSON object".into()))?;
-
-    let mut metadata = Metadata::new();
-    if let Some(m) = header.get("__metadata__") {
-        let m = m
-            .as_object()
-            .ok_or_else(|| format("`__metadata__` is not a JSON object".into()))?;
-        for (k, v) in m {
-            let v = v
-                .as_str()
-                .ok_or_else(|| format(format!("metadata `{k}` is not a string")))?;
-            metadata.insert(k.clone(), v.to_string());
-        }
-    }
+    let (header_len, header) =
+        SafeTensors::read_metadata(bytes).map_err(|e| format(layout_error(&e, bytes.len())))?;
+    let data = &bytes[8 + header_len..];
+    let metadata: Metadata = header
+        .metadata()
+        .iter()
+        .flatten()
+        .map(|(k, v)| (k.clone(), v.clone()))
+        .collect();
     let is_eqv = metadata.get("format").is_some_and(|f| f == "eqv");
     let file_format = match metadata.get("format_version") {
         None => 1,
@@ -304,67 +306,6 @@ pub fn parse_checkpoint(bytes: &[u8], path: &Path) -> Result<Checkpoint, Checkpo
             )));
         }
     }
-    let mut tensors = BTreeMap::new();
-    let mut ranges: Vec<(usize, usize, String)> = Vec::new();
-    for (name, entry) in header {
-        if name == "__metadata__" {
-            continue;
-        }
-        let dtype = entry.get("dtype").and_then(Value::as_str).unwrap_or("?");
-        if dtype != "F64" {
-            return Err(format(format!(
-                "parameter `{name}` has dtype {dtype}, expected F64"
-            )));
-        }
-        let ints = |key: &str| -> Option<Vec<usize>> {
-            entry
-                .get(key)?
-                .as_array()?
-                .iter()
-                .map(|x| x.as_u64().and_then(|x| usize::try_from(x).ok()))
-                .collect()
-        };
-        let shape = ints("shape")
-            .ok_or_else(|| format(format!("parameter `{name}` has no valid shape")))?;
-        let Some([b, e]) = ints("data_offsets").and_then(|o| <[usize; 2]>::try_from(o).ok()) else {
-            return Err(format(format!(
-                "parameter `{name}` has no valid data_offsets"
-            )));
-        };
-        let len = shape
-            .iter()
-            .try_fold(8usize, |acc, &d| acc.checked_mul(d))
-            .ok_or_else(|| format(format!("parameter `{name}`: shape {shape:?} is too large")))?;
-        if e < b || e - b != len {
-            return Err(format(format!(
-                "parameter `{name}`: data range {b}..{e} does not hold shape {shape:?}"
-            )));
-        }
-        ranges.push((b, e, name.clone()));
-        tensors.insert(name.clone(), (shape, b, e));
-    }
-    ranges.sort();
-    let mut at = 0usize;
-    for (b, e, name) in &ranges {
-        if *b != at {
-            return Err(format(format!(
-                "parameter `{name}` starts at byte {b} of the data, expected {at}: tensors must tile the data"
-            )));
-        }
-        at = *e;
-    }
-    if data.len() < at {
-        return Err(format(format!(
-            "truncated: the header describes {at} bytes of data, the file holds {}",
-            data.len()
-        )));
-    }
-    if data.len() > at {
-        return Err(format(format!(
-            "{} bytes after the last tensor",
-            data.len() - at
-        )));
-    }
     match metadata.get("data_checksum") {
         Some(stored) => {
             let actual = checksum_text(data);
@@ -380,15 +321,19 @@ pub fn parse_checkpoint(bytes: &[u8], path: &Path) -> Result<Checkpoint, Checkpo
         None => {}
     }
 
-    let mut out = BTreeMap::new();
-    for (name, (shape, b, e)) in tensors {
-        let values: Vec<f64> = data[b..e]
+    let mut tensors = BTreeMap::new();
+    for name in header.offset_keys() {
+        let info = header.info(&name).expect("a name the header lists");
+        if info.dtype != Dtype::F64 {
+            return Err(format(format!(
+                "parameter `{name}` has dtype {}, expected F64",
+                info.dtype
+            )));
+        }
+        let (begin, end) = info.data_offsets;
+        let values: Vec<f64> = data[begin..end]
             .chunks_exact(8)
-            .map(|c| {
-                let mut x = [0u8; 8];
-                x.copy_from_slice(c);
-                f64::from_le_bytes(x)
-            })
+            .map(|c| f64::from_le_bytes(c.try_into().expect("chunks of 8 bytes")))
             .collect();
         if let Some(index) = values.iter().position(|x| !x.is_finite()) {
             return Err(CheckpointError::NonFinite {
@@ -398,10 +343,10 @@ pub fn parse_checkpoint(bytes: &[u8], path: &Path) -> Result<Checkpoint, Checkpo
                 value: values[index],
             });
         }
-        out.insert(
+        tensors.insert(
             name,
             Tensor {
-                shape,
+                shape: info.shape.clone(),
                 data: values,
             },
         );
@@ -409,8 +354,31 @@ pub fn parse_checkpoint(bytes: &[u8], path: &Path) -> Result<Checkpoint, Checkpo
     Ok(Checkpoint {
         path: path.to_path_buf(),
         metadata,
-        tensors: out,
+        tensors,
     })
+}
+
+/// What a layout error of the `safetensors` crate means for a checkpoint
+/// file of `len` bytes, in words that say what probably happened.
+fn layout_error(e: &SafeTensorError, len: usize) -> String {
+    match e {
+        SafeTensorError::HeaderTooSmall => {
+            format!("{len} bytes is too short for a header (truncated?)")
+        }
+        SafeTensorError::InvalidHeaderLength | SafeTensorError::HeaderTooLarge => format!(
+            "the header length exceeds the file ({len} bytes) or any sane size: truncated, damaged, or not safetensors"
+        ),
+        SafeTensorError::InvalidHeader(_) | SafeTensorError::InvalidHeaderDeserialization(_) => {
+            format!("the header is not valid safetensors JSON ({e}): damaged?")
+        }
+        SafeTensorError::MetadataIncompleteBuffer => format!(
+            "the tensors the header describes do not end where the file ({len} bytes) ends: truncated, or bytes appended"
+        ),
+        SafeTensorError::InvalidOffset(name) => format!(
+            "parameter `{name}` does not start where the previous one ends: tensors must tile the data"
+        ),
+        _ => format!("the header does not describe the data ({e})"),
+    }
 }
 
 /// `"0.1.3"` → `("0", "1")`.
@@ -536,6 +504,58 @@ mod tests {
             f(&crate::param::join_path(prefix, "a"), &mut self.0);
             f(&crate::param::join_path(prefix, "b"), &mut self.1);
         }
+    }
+
+    /// Tensors laid out in the model's order, not the name order the
+    /// `safetensors` crate writes: how eqv 0.1 wrote checkpoints before it
+    /// used that crate, and what other writers may do. Such files load.
+    #[test]
+    fn files_laid_out_in_another_tensor_order_load() {
+        let m = Two(
+            Param::new(vec![2], vec![1.5, -2.0]),
+            Param::new(vec![1], vec![0.25]),
+        );
+        // `b` first in the data section, then `a`.
+        let data: Vec<u8> = [0.25f64, 1.5, -2.0]
+            .iter()
+            .flat_map(|x| x.to_le_bytes())
+            .collect();
+        let header = serde_json::json!({
+            "b": {"dtype": "F64", "shape": [1], "data_offsets": [0, 8]},
+            "a": {"dtype": "F64", "shape": [2], "data_offsets": [8, 24]},
+            "__metadata__": {
+                "format": "eqv",
+                "format_version": FORMAT_VERSION.to_string(),
+                "eqv_version": CODE_VERSION,
+                "data_checksum": checksum_text(&data),
+            },
+        })
+        .to_string();
+        let mut bytes = (header.len() as u64).to_le_bytes().to_vec();
+        bytes.extend_from_slice(header.as_bytes());
+        bytes.extend_from_slice(&data);
+        let mut z = Two(Param::zeros(vec![2]), Param::zeros(vec![1]));
+        parse_checkpoint(&bytes, Path::new("old.safetensors"))
+            .unwrap()
+            .load_into(&mut z, "Two")
+            .unwrap();
+        assert_eq!((z.0, z.1), (m.0, m.1));
+    }
+
+    /// What [`encode`] writes is plain safetensors: the crate's own reader
+    /// finds every tensor with its shape and values.
+    #[test]
+    fn encoded_checkpoints_are_plain_safetensors() {
+        let m = Two(
+            Param::new(vec![3], vec![1.0, 2.0, 3.0]),
+            Param::new(vec![1, 1], vec![-1.0]),
+        );
+        let bytes = encode(&m, &Metadata::new());
+        let st = SafeTensors::deserialize(&bytes).unwrap();
+        let a = st.tensor("a").unwrap();
+        assert_eq!((a.dtype(), a.shape()), (Dtype::F64, &[3][..]));
+        assert_eq!(a.data()[8..16], 2.0f64.to_le_bytes());
+        assert_eq!(st.tensor("b").unwrap().shape(), &[1, 1]);
     }
 
     #[test]
