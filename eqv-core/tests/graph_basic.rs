@@ -3,11 +3,12 @@
 //! symmetric reductions have exact VJPs; positions gradients flow.
 
 use eqv_core::check::{relative_error, rotate_data, test_transforms, vjp_error};
-use eqv_core::graph::{mean_rows_by, sum_rows_by, Batch, Graph};
+use eqv_core::graph::motion::rotate;
+use eqv_core::graph::{mean_rows_by, sum_rows_by, Batch, Graph, Motion};
 use eqv_core::non_equivariant;
 use eqv_core::prelude::*;
 use eqv_core::tape::NodeId;
-use nalgebra::{Matrix3, Vector3};
+use nalgebra::Matrix3;
 
 fn cluster(seed: u64, n: usize) -> Vec<[f64; 3]> {
     let mut rng = Rng::new(seed);
@@ -40,43 +41,20 @@ fn periodic_batch() -> Batch {
     Batch::from_structure(&p, &[0, 1, 1, 0], Some(&cell), [true; 3], 3.05).unwrap()
 }
 
-fn apply(m: &Matrix3<f64>, v: [f64; 3]) -> [f64; 3] {
-    let r = m * Vector3::new(v[0], v[1], v[2]);
-    [r[0], r[1], r[2]]
-}
-
-/// The same batch (same edges) with positions and shifts transformed by `f`.
-fn map_batch(
-    b: &Batch,
-    f: impl Fn([f64; 3]) -> [f64; 3],
-    shift: impl Fn([f64; 3]) -> [f64; 3],
-) -> Batch {
-    Batch::new(
-        b.positions().iter().map(|&p| f(p)).collect(),
-        b.species().to_vec(),
-        b.atoms_per_structure(),
-        b.centers().to_vec(),
-        b.neighbors().to_vec(),
-        b.shifts().iter().map(|&s| shift(s)).collect(),
-    )
-    .unwrap()
+/// The batch translated by `t` (same edges).
+fn translated(b: &Batch, t: [f64; 3]) -> Batch {
+    b.moved(&Motion {
+        t,
+        ..Motion::rotation(Matrix3::identity())
+    })
 }
 
 /// Atom `a` of the result is atom `perm[a]` of `b`; edges keep their order.
 fn permute_atoms(b: &Batch, perm: &[usize]) -> Batch {
-    let mut inv = vec![0; perm.len()];
-    for (a, &p) in perm.iter().enumerate() {
-        inv[p] = a;
-    }
-    Batch::new(
-        perm.iter().map(|&p| b.positions()[p]).collect(),
-        perm.iter().map(|&p| b.species()[p]).collect(),
-        b.atoms_per_structure(),
-        b.centers().iter().map(|&i| inv[i]).collect(),
-        b.neighbors().iter().map(|&j| inv[j]).collect(),
-        b.shifts().to_vec(),
-    )
-    .unwrap()
+    b.moved(&Motion {
+        perm: perm.to_vec(),
+        ..Motion::rotation(Matrix3::identity())
+    })
 }
 
 fn edge_vectors(b: &Batch) -> Vec<f64> {
@@ -107,7 +85,7 @@ fn edge_vectors_are_translation_invariant() {
     for b in [cluster_batch(), periodic_batch()] {
         let ev = edge_vectors(&b);
         let t = [3.7, -1.2, 0.4];
-        let moved = map_batch(&b, |p| [p[0] + t[0], p[1] + t[1], p[2] + t[2]], |s| s);
+        let moved = translated(&b, t);
         let err = relative_error(&edge_vectors(&moved), &ev);
         assert!(err < 1e-14, "translation error {err}");
     }
@@ -118,7 +96,7 @@ fn edge_vectors_rotate_and_reflect_with_the_structure() {
     for b in [cluster_batch(), periodic_batch()] {
         let ev = edge_vectors(&b);
         for r in test_transforms(5, 4) {
-            let rotated = map_batch(&b, |p| apply(&r, p), |s| apply(&r, s));
+            let rotated = b.rotated(&r);
             let err = relative_error(&edge_vectors(&rotated), &rotate_data::<Vector>(&ev, &r));
             assert!(
                 err < 1e-10,
@@ -136,7 +114,7 @@ fn rebuilt_neighbor_lists_agree_after_rotation() {
     let b = cluster_batch();
     let ev = edge_vectors(&b);
     let r = test_transforms(9, 1)[1];
-    let rp: Vec<[f64; 3]> = b.positions().iter().map(|&p| apply(&r, p)).collect();
+    let rp: Vec<[f64; 3]> = b.positions().iter().map(|&p| rotate(&r, p)).collect();
     let rb = Batch::from_positions(&rp, b.species(), 2.2).unwrap();
     assert_eq!(rb.num_edges(), b.num_edges());
     let rev = edge_vectors(&rb);
@@ -360,7 +338,7 @@ fn absolute_positions_are_only_available_through_the_opt_out() {
         let p = eqv_core::non_equivariant::positions(&g);
         g.sum_over_atoms(p.norm()).to_f64()[0]
     };
-    let moved = map_batch(&b, |p| [p[0] + 1.0, p[1], p[2]], |s| s);
+    let moved = translated(&b, [1.0, 0.0, 0.0]);
     assert!(
         (run(&b) - run(&moved)).abs() > 1e-3,
         "absolute positions should not be translation invariant"

@@ -9,57 +9,19 @@ use eqv_core::check::{relative_error, rotate_data, test_transforms};
 use eqv_core::dual::Dual;
 use eqv_core::graph::{
     energy_and_forces, energy_force_gradient, forces_from_energy, Batch, EnergyModel, Graph,
-    MseLoss,
+    Motion, MseLoss,
 };
-use eqv_core::param::{join_path, Param};
 use eqv_core::prelude::*;
-use nalgebra::{Matrix3, Vector3};
+use nalgebra::Matrix3;
 
 const CUTOFF: f64 = 2.4;
 
-struct Toy {
-    emb: SpeciesEmbedding,
-    basis: BesselBasis,
-    radial: ScalarMlp,
-    readout: ScalarMlp<Tanh>,
-}
+mod common;
+use common::Toy;
 
-impl Toy {
-    fn new(seed: u64) -> Self {
-        let mut rng = Rng::new(seed);
-        Toy {
-            emb: SpeciesEmbedding::new(3, 4, &mut rng),
-            basis: BesselBasis::new(CUTOFF, 6),
-            radial: ScalarMlp::new(&[6, 8, 5], Silu, &mut rng),
-            readout: ScalarMlp::with_bias(&[5, 8, 1], Tanh, &mut rng),
-        }
-    }
-}
-
-impl EnergyModel for Toy {
-    fn energy<'t, T: Real>(&self, g: &Graph<'t, T>) -> Feat<'t, Scalar, T> {
-        let h = self.emb.forward(g);
-        let r = g.edge_vectors();
-        let w = self.radial.forward(self.basis.forward(r.norm()));
-        let y2 = r.spherical_harmonic::<Tensor2e>(true);
-        let m2 = g.scatter_sum(y2.scale(w.channels(4, 5)));
-        let msg = g.scatter_mean(g.gather_neighbors(h).scale(w.channels(0, 4)));
-        let inv = (msg + h).concat(m2.squared_norm());
-        g.sum_over_atoms(self.readout.forward(inv))
-    }
-}
-
-impl Parameters for Toy {
-    fn visit(&self, prefix: &str, f: &mut dyn FnMut(&str, &Param)) {
-        self.emb.visit(&join_path(prefix, "emb"), f);
-        self.radial.visit(&join_path(prefix, "radial"), f);
-        self.readout.visit(&join_path(prefix, "readout"), f);
-    }
-    fn visit_mut(&mut self, prefix: &str, f: &mut dyn FnMut(&str, &mut Param)) {
-        self.emb.visit_mut(&join_path(prefix, "emb"), f);
-        self.radial.visit_mut(&join_path(prefix, "radial"), f);
-        self.readout.visit_mut(&join_path(prefix, "readout"), f);
-    }
+/// The shared test model, for three species at this file's cutoff.
+fn toy(seed: u64) -> Toy {
+    Toy::new(3, CUTOFF, seed)
 }
 
 fn cluster() -> Batch {
@@ -91,29 +53,8 @@ fn both() -> Batch {
     Batch::concat(&[cluster(), periodic()])
 }
 
-fn apply(m: &Matrix3<f64>, v: [f64; 3]) -> [f64; 3] {
-    let r = m * Vector3::new(v[0], v[1], v[2]);
-    [r[0], r[1], r[2]]
-}
-
-fn map_batch(
-    b: &Batch,
-    f: impl Fn([f64; 3]) -> [f64; 3],
-    shift: impl Fn([f64; 3]) -> [f64; 3],
-) -> Batch {
-    Batch::new(
-        b.positions().iter().map(|&p| f(p)).collect(),
-        b.species().to_vec(),
-        b.atoms_per_structure(),
-        b.centers().to_vec(),
-        b.neighbors().to_vec(),
-        b.shifts().iter().map(|&s| shift(s)).collect(),
-    )
-    .unwrap()
-}
-
-/// A permutation within each structure; edges are renumbered and shuffled.
-fn permute(b: &Batch, seed: u64) -> (Batch, Vec<usize>) {
+/// A permutation within each structure, with the edges shuffled too.
+fn permutation(b: &Batch, seed: u64) -> Motion {
     let mut rng = Rng::new(seed);
     let mut perm = Vec::new();
     for s in 0..b.num_structures() {
@@ -121,22 +62,14 @@ fn permute(b: &Batch, seed: u64) -> (Batch, Vec<usize>) {
         rng.shuffle(&mut p);
         perm.extend(p);
     }
-    let mut inv = vec![0; perm.len()];
-    for (a, &p) in perm.iter().enumerate() {
-        inv[p] = a;
+    let mut edge_order: Vec<usize> = (0..b.num_edges()).collect();
+    rng.shuffle(&mut edge_order);
+    Motion {
+        m: Matrix3::identity(),
+        t: [0.0; 3],
+        perm,
+        edge_order,
     }
-    let mut edges: Vec<usize> = (0..b.num_edges()).collect();
-    rng.shuffle(&mut edges);
-    let pb = Batch::new(
-        perm.iter().map(|&p| b.positions()[p]).collect(),
-        perm.iter().map(|&p| b.species()[p]).collect(),
-        b.atoms_per_structure(),
-        edges.iter().map(|&k| inv[b.centers()[k]]).collect(),
-        edges.iter().map(|&k| inv[b.neighbors()[k]]).collect(),
-        edges.iter().map(|&k| b.shifts()[k]).collect(),
-    )
-    .unwrap();
-    (pb, perm)
 }
 
 fn run(model: &Toy, b: &Batch) -> (Vec<f64>, Vec<[f64; 3]>) {
@@ -152,13 +85,13 @@ fn flat(f: &[[f64; 3]]) -> Vec<f64> {
 
 #[test]
 fn energy_is_invariant_and_forces_are_equivariant() {
-    let model = Toy::new(1);
+    let model = toy(1);
     let b = both();
     let (e, f) = run(&model, &b);
     assert_eq!(e.len(), 2);
     assert!(e.iter().all(|e| e.abs() > 1e-3), "{e:?}");
     for r in test_transforms(3, 4) {
-        let rb = map_batch(&b, |p| apply(&r, p), |s| apply(&r, s));
+        let rb = b.rotated(&r);
         let (re, rf) = run(&model, &rb);
         let err_e = relative_error(&re, &e);
         let err_f = relative_error(&flat(&rf), &rotate_data::<Vector>(&flat(&f), &r));
@@ -171,12 +104,16 @@ fn energy_is_invariant_and_forces_are_equivariant() {
     let t = [1.7, -3.1, 0.6];
     let (te, tf) = run(
         &model,
-        &map_batch(&b, |p| [p[0] + t[0], p[1] + t[1], p[2] + t[2]], |s| s),
+        &b.moved(&Motion {
+            t,
+            ..Motion::rotation(Matrix3::identity())
+        }),
     );
     assert!(relative_error(&te, &e) < 1e-12 && relative_error(&flat(&tf), &flat(&f)) < 1e-12);
     for seed in [1, 2, 3] {
-        let (pb, perm) = permute(&b, seed);
-        let (pe, pf) = run(&model, &pb);
+        let motion = permutation(&b, seed);
+        let (pe, pf) = run(&model, &b.moved(&motion));
+        let perm = motion.perm;
         assert!(relative_error(&pe, &e) < 1e-12);
         let want: Vec<[f64; 3]> = perm.iter().map(|&p| f[p]).collect();
         assert!(relative_error(&flat(&pf), &flat(&want)) < 1e-12);
@@ -185,7 +122,7 @@ fn energy_is_invariant_and_forces_are_equivariant() {
 
 #[test]
 fn batched_structures_are_independent() {
-    let model = Toy::new(2);
+    let model = toy(2);
     let (e, f) = run(&model, &both());
     let (ec, fc) = run(&model, &cluster());
     let (ep, fp) = run(&model, &periodic());
@@ -196,7 +133,7 @@ fn batched_structures_are_independent() {
 
 #[test]
 fn forces_match_central_finite_differences() {
-    let model = Toy::new(3);
+    let model = toy(3);
     let b = both();
     let (_, f) = run(&model, &b);
     let total = |p: &[[f64; 3]]| -> f64 {
@@ -228,7 +165,7 @@ fn forces_match_central_finite_differences() {
 
 #[test]
 fn forces_from_energy_works_on_f32_and_dual_numbers() {
-    let model = Toy::new(4);
+    let model = toy(4);
     let b = cluster();
     let (_, f) = run(&model, &b);
     let t32 = Tape::<f32>::new();
@@ -272,12 +209,7 @@ fn forces_from_energy_works_on_f32_and_dual_numbers() {
 
 /// Nudges entry `k` of the `n`-th parameter (in visit order) by `h`.
 fn nudged(model: &Toy, n: usize, k: usize, h: f64) -> Toy {
-    let mut m = Toy {
-        emb: model.emb.clone(),
-        basis: model.basis,
-        radial: model.radial.clone(),
-        readout: model.readout.clone(),
-    };
+    let mut m = model.clone();
     let mut i = 0;
     m.visit_mut("", &mut |_, p| {
         if i == n {
@@ -292,7 +224,7 @@ fn nudged(model: &Toy, n: usize, k: usize, h: f64) -> Toy {
 fn dual_tangent_of_parameter_gradient_is_the_mixed_second_derivative() {
     // With positions seeded with tangent r, the backward pass's dual part of
     // ∂E/∂θ equals ∂/∂θ (r · ∂E/∂R), checked by finite differences in θ.
-    let model = Toy::new(6);
+    let model = toy(6);
     let b = both();
     let r: Vec<[f64; 3]> = Rng::new(7)
         .normals(3 * b.num_atoms())
@@ -329,10 +261,10 @@ fn dual_tangent_of_parameter_gradient_is_the_mixed_second_derivative() {
 
 #[test]
 fn energy_force_loss_gradient_matches_finite_differences() {
-    let model = Toy::new(8);
+    let model = toy(8);
     let b = both();
     // Targets from another model, so every residual is nonzero.
-    let (e_star, f_star) = run(&Toy::new(9), &b);
+    let (e_star, f_star) = run(&toy(9), &b);
     let b = b
         .with_energies(e_star)
         .unwrap()

@@ -13,57 +13,17 @@ use eqv_core::graph::{
     energy_and_forces, energy_force_stress_gradient, energy_forces_stress, voigt, Batch,
     EnergyModel, Graph, LossTerms,
 };
-use eqv_core::param::{join_path, Param};
 use eqv_core::prelude::*;
 use nalgebra::Matrix3;
 
 const CUTOFF: f64 = 3.2;
 
-/// A small many-body model: species embedding, Bessel radial basis, radial
-/// MLP, an l = 2 density per atom (angular, so three-body-like), readout.
-struct Toy {
-    emb: SpeciesEmbedding,
-    basis: BesselBasis,
-    radial: ScalarMlp,
-    readout: ScalarMlp<Tanh>,
-}
+mod common;
+use common::Toy;
 
-impl Toy {
-    fn new(seed: u64) -> Self {
-        let mut rng = Rng::new(seed);
-        Toy {
-            emb: SpeciesEmbedding::new(2, 4, &mut rng),
-            basis: BesselBasis::new(CUTOFF, 6),
-            radial: ScalarMlp::new(&[6, 8, 5], Silu, &mut rng),
-            readout: ScalarMlp::with_bias(&[5, 8, 1], Tanh, &mut rng),
-        }
-    }
-}
-
-impl EnergyModel for Toy {
-    fn energy<'t, T: Real>(&self, g: &Graph<'t, T>) -> Feat<'t, Scalar, T> {
-        let h = self.emb.forward(g);
-        let r = g.edge_vectors();
-        let w = self.radial.forward(self.basis.forward(r.norm()));
-        let y2 = r.spherical_harmonic::<Tensor2e>(true);
-        let m2 = g.scatter_sum(y2.scale(w.channels(4, 5)));
-        let msg = g.scatter_mean(g.gather_neighbors(h).scale(w.channels(0, 4)));
-        let inv = (msg + h).concat(m2.squared_norm());
-        g.sum_over_atoms(self.readout.forward(inv))
-    }
-}
-
-impl Parameters for Toy {
-    fn visit(&self, prefix: &str, f: &mut dyn FnMut(&str, &Param)) {
-        self.emb.visit(&join_path(prefix, "emb"), f);
-        self.radial.visit(&join_path(prefix, "radial"), f);
-        self.readout.visit(&join_path(prefix, "readout"), f);
-    }
-    fn visit_mut(&mut self, prefix: &str, f: &mut dyn FnMut(&str, &mut Param)) {
-        self.emb.visit_mut(&join_path(prefix, "emb"), f);
-        self.radial.visit_mut(&join_path(prefix, "radial"), f);
-        self.readout.visit_mut(&join_path(prefix, "readout"), f);
-    }
+/// The shared test model, for two species at this file's cutoff.
+fn toy(seed: u64) -> Toy {
+    Toy::new(2, CUTOFF, seed)
 }
 
 /// A triclinic cell of 6 atoms of two species, rattled.
@@ -135,7 +95,7 @@ fn max_abs(t: &[[f64; 3]; 3]) -> f64 {
 
 #[test]
 fn stress_matches_strain_finite_differences() {
-    let model = Toy::new(1);
+    let model = toy(1);
     let f = frame();
     let b = batch(&f);
     let (s, forces, e) = stress_of(&model, &b);
@@ -168,7 +128,7 @@ fn stress_matches_strain_finite_differences() {
 
 #[test]
 fn stress_rotates_as_a_rank_two_tensor() {
-    let model = Toy::new(2);
+    let model = toy(2);
     let f = frame();
     let (s, _, _) = stress_of(&model, &batch(&f));
     let sm = Matrix3::from_fn(|a, b| s[a][b]);
@@ -456,7 +416,7 @@ fn force_and_stress_loss_gradient_matches_finite_differences() {
         let out = energy_forces_stress(&g, m.energy(&g));
         loss_of(&out.energies, &out.forces, &out.stresses).value
     };
-    let mut model = Toy::new(4);
+    let mut model = toy(4);
     let lg = energy_force_stress_gradient(&model, &b, loss_of);
     assert!((lg.loss - direct(&model)).abs() < 1e-12 * lg.loss.abs());
     let h = 1e-6;
