@@ -55,18 +55,7 @@ impl ReferenceEnergies {
 
     /// Given values, one per species of `species`; they must be finite.
     pub fn new(species: SpeciesMap, e0: Vec<f64>) -> Result<Self, DataError> {
-        if e0.len() != species.len() {
-            return Err(DataError::invalid(format!(
-                "{} reference energies for {} species",
-                e0.len(),
-                species.len()
-            )));
-        }
-        if let Some(i) = e0.iter().position(|x| !x.is_finite()) {
-            return Err(DataError::invalid(format!(
-                "reference energy of species {i} is not finite"
-            )));
-        }
+        species.check_reference_energies(&e0)?;
         Ok(ReferenceEnergies {
             species,
             e0,

@@ -66,18 +66,7 @@ impl<M: EnergyModel> ModelPotential<M> {
                 "model cutoff must be a positive number of Å, got {cutoff}"
             )));
         }
-        if e0.len() != species.len() {
-            return Err(DataError::invalid(format!(
-                "{} reference energies for {} species",
-                e0.len(),
-                species.len()
-            )));
-        }
-        if let Some(i) = e0.iter().position(|x| !x.is_finite()) {
-            return Err(DataError::invalid(format!(
-                "reference energy of species {i} is not finite"
-            )));
-        }
+        species.check_reference_energies(&e0)?;
         Ok(ModelPotential {
             model,
             cutoff,

@@ -19,6 +19,24 @@ pub struct SpeciesMap {
 }
 
 impl SpeciesMap {
+    /// Checks per-species reference energies (E0) against this map: one
+    /// finite value per species, or an error that says which is wrong.
+    pub fn check_reference_energies(&self, e0: &[f64]) -> Result<(), DataError> {
+        if e0.len() != self.len() {
+            return Err(DataError::invalid(format!(
+                "{} reference energies for {} species",
+                e0.len(),
+                self.len()
+            )));
+        }
+        if let Some(i) = e0.iter().position(|x| !x.is_finite()) {
+            return Err(DataError::invalid(format!(
+                "reference energy of species {i} is not finite"
+            )));
+        }
+        Ok(())
+    }
+
     /// The map of the given atomic numbers (duplicates are fine).
     pub fn from_numbers(numbers: impl IntoIterator<Item = u8>) -> Self {
         let mut present = [false; 256];
