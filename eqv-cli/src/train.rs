@@ -104,7 +104,7 @@ pub const OPTIONS: Spec = &[
     (
         "block-frames",
         true,
-        "consecutive frames of a trajectory per held-out block (default 8)",
+        "consecutive frames of a trajectory per held-out block (default 4)",
     ),
     (
         "max-minutes",
@@ -431,7 +431,7 @@ fn split(args: &Args, frames: Vec<Frame>, seed: u64) -> Result<Sets, Box<dyn Err
         } else {
             args.get_or("test-fraction", 0.1)?
         },
-        block_frames: args.get_or("block-frames", 8)?,
+        block_frames: args.get_or("block-frames", BlockSplit::default().block_frames)?,
         seed,
         ..BlockSplit::default()
     };

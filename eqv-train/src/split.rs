@@ -8,8 +8,11 @@
 //!   validation error then measures memory, not generalisation. With
 //!   blocks, only the frames at a block's two ends have a twin on the other
 //!   side, and `gap_frames` training frames next to each held-out block are
-//!   dropped so that none does. Blocks are drawn at random from all
-//!   trajectories (seeded), so every kind of structure is represented.
+//!   dropped so that none does. Blocks are drawn at random (seeded) *within
+//!   each kind of structure* (`config_type`), each kind giving its share of
+//!   every held-out set: a random draw over all blocks can leave a rare
+//!   kind (the 29-atom clusters of eqv's silicon data) out of the
+//!   validation set, and then no choice the trainer makes sees it.
 //! * [`split_indices`] / [`split_frames`]: a seeded per-frame random split,
 //!   for independent structures (not trajectories).
 //!
@@ -18,7 +21,7 @@
 //! it.
 
 use super::TrainError;
-use eqv_core::data::Frame;
+use eqv_core::data::{Frame, Value};
 use eqv_core::rng::Rng;
 
 /// Indices `0..n` split into `(train, valid)`, each sorted.
@@ -96,19 +99,27 @@ pub struct BlockSplit {
     /// writes `run`); consecutive frames with the same value form one
     /// trajectory. Without the key, the whole file is one trajectory.
     pub trajectory_key: String,
+    /// The `info` key naming a frame's kind of structure (`config_type`,
+    /// as in ASE and MACE data). Each kind gives about its share of every
+    /// held-out set; frames without the key form one kind.
+    pub stratum_key: String,
     /// Seed of the choice of blocks.
     pub seed: u64,
 }
 
 impl Default for BlockSplit {
-    /// 10 % validation, 10 % test, blocks of 8 frames, a gap of 1.
+    /// 10 % validation, 10 % test, blocks of 4 frames, a gap of 1. Blocks
+    /// of 4 let a kind of structure with 32 frames (two trajectories) give
+    /// one block to each held-out set; with 8, its 10 % share (3.2 frames)
+    /// would round to no block at all.
     fn default() -> Self {
         BlockSplit {
             valid_fraction: 0.1,
             test_fraction: 0.1,
-            block_frames: 8,
+            block_frames: 4,
             gap_frames: 1,
             trajectory_key: "run".into(),
+            stratum_key: "config_type".into(),
             seed: 0,
         }
     }
@@ -186,11 +197,29 @@ pub fn split_blocks(frames: &[Frame], spec: &BlockSplit) -> Result<SplitIndices,
             b = e;
         }
     }
-    let mut order: Vec<usize> = (0..blocks.len()).collect();
-    Rng::new(spec.seed).shuffle(&mut order);
+    // Kinds of structure: blocks grouped by their first frame's label, in
+    // order of first appearance, each group shuffled (seeded).
+    let kind = |f: &Frame| f.info_get(&spec.stratum_key).cloned();
+    let mut kinds: Vec<(Option<Value>, Vec<usize>)> = Vec::new();
+    for (b, range) in blocks.iter().enumerate() {
+        let k = kind(&frames[range.start]);
+        match kinds.iter_mut().find(|(label, _)| *label == k) {
+            Some((_, members)) => members.push(b),
+            None => kinds.push((k, vec![b])),
+        }
+    }
+    let mut rng = Rng::new(spec.seed);
+    for (_, members) in &mut kinds {
+        rng.shuffle(members);
+    }
+    let kind_frames: Vec<usize> = kinds
+        .iter()
+        .map(|(_, m)| m.iter().map(|&b| blocks[b].len()).sum())
+        .collect();
+    let mut next: Vec<std::vec::IntoIter<usize>> =
+        kinds.into_iter().map(|(_, m)| m.into_iter()).collect();
     // 0 = train, 1 = valid, 2 = test.
     let mut set = vec![0u8; n];
-    let mut next = order.into_iter();
     for (which, fraction, name) in [
         (2u8, spec.test_fraction, "test"),
         (1u8, spec.valid_fraction, "validation"),
@@ -200,8 +229,35 @@ pub fn split_blocks(frames: &[Frame], spec: &BlockSplit) -> Result<SplitIndices,
         }
         let target = ((fraction * n as f64).round() as usize).max(1);
         let mut taken = 0;
+        // Each kind's share: blocks while they bring its count closer to
+        // `fraction` of its frames.
+        for (members, &frames_of_kind) in next.iter_mut().zip(&kind_frames) {
+            let share = fraction * frames_of_kind as f64;
+            let mut mine = 0.0;
+            while let Some(&b) = members.as_slice().first() {
+                let len = blocks[b].len() as f64;
+                if (mine + len - share).abs() >= (mine - share).abs() {
+                    break;
+                }
+                members.next();
+                for i in blocks[b].clone() {
+                    set[i] = which;
+                }
+                mine += len;
+                taken += blocks[b].len();
+            }
+        }
+        // Then up to the overall size, from the kinds with blocks left.
+        let (mut k, kinds_count) = (0, next.len());
         while taken < target {
-            let Some(b) = next.next() else {
+            let Some(b) = (0..kinds_count)
+                .map(|j| (k + j) % kinds_count)
+                .find_map(|j| next[j].next().map(|b| (j, b)))
+                .map(|(j, b)| {
+                    k = j + 1;
+                    b
+                })
+            else {
                 return Err(TrainError::config(format!(
                     "{n} frames make {} blocks of at most {} frames: too few to hold out a {name} set of {target} frames and keep training frames; use smaller blocks or more data",
                     blocks.len(),
@@ -286,7 +342,10 @@ mod tests {
     #[test]
     fn blocks_are_contiguous_disjoint_and_separated_by_the_gap() {
         let frames = trajectory_frames(24, 16);
-        let spec = BlockSplit::default();
+        let spec = BlockSplit {
+            block_frames: 8,
+            ..BlockSplit::default()
+        };
         let s = split_blocks(&frames, &spec).unwrap();
         assert_eq!((s.trajectories, s.blocks), (24, 48));
         let n = frames.len();
@@ -332,10 +391,45 @@ mod tests {
     }
 
     #[test]
+    fn every_kind_of_structure_gives_its_share_of_each_held_out_set() {
+        // 20 bulk trajectories and 2 cluster trajectories of 16 frames: a
+        // random draw of blocks over all of them often leaves the clusters
+        // out of validation or test.
+        let mut frames = trajectory_frames(22, 16);
+        for (i, f) in frames.iter_mut().enumerate() {
+            let kind = if i >= 20 * 16 { "cluster" } else { "bulk" };
+            f.info_set("config_type", eqv_core::data::Value::Str(kind.into()));
+        }
+        for seed in 0..20 {
+            let s = split_blocks(
+                &frames,
+                &BlockSplit {
+                    seed,
+                    ..BlockSplit::default()
+                },
+            )
+            .unwrap();
+            let clusters = |set: &[usize]| set.iter().filter(|&&i| i >= 320).count();
+            // 10 % of 32 cluster frames is 3.2: one block of 4 in each set,
+            // and 10 % of 320 bulk frames is 32: eight blocks.
+            assert_eq!(
+                (clusters(&s.valid), clusters(&s.test)),
+                (4, 4),
+                "seed {seed}"
+            );
+            assert_eq!((s.valid.len(), s.test.len()), (36, 36), "seed {seed}");
+            assert!(clusters(&s.train) >= 20, "seed {seed}");
+        }
+    }
+
+    #[test]
     fn block_split_errors_name_the_problem() {
         let frames = trajectory_frames(2, 4);
         let bad = |spec: BlockSplit| split_blocks(&frames, &spec).unwrap_err().to_string();
-        let d = BlockSplit::default();
+        let d = BlockSplit {
+            block_frames: 4,
+            ..BlockSplit::default()
+        };
         assert!(bad(BlockSplit {
             valid_fraction: 1.0,
             ..d.clone()
