@@ -716,20 +716,22 @@ fn mlp(sizes: &[Size], act: &syn::Type, ctx: &Ctx) -> Parts {
 fn symmetric_contraction(input: &IrrepsLit, out: &IrrepsLit, correlation: usize) -> Parts {
     use crate::irrep::Ir;
     use crate::symmetric::{paths, MAX_CORRELATION};
+    /// The start of a path: its first factors and their couplings.
+    type Prefix = (Vec<usize>, Vec<Ir>);
     let span = out.span();
     let irs: Vec<Ir> = input.terms.iter().map(|t| t.ir).collect();
     // A faulty declaration (already reported) may have any order: keep the
     // generated type small and well-formed.
     let nu = correlation.clamp(1, MAX_CORRELATION);
     let xs = block_idents("x", irs.len());
-    let mut memo: Vec<((Vec<usize>, Vec<Ir>), Ident)> = Vec::new();
+    let mut memo: Vec<(Prefix, Ident)> = Vec::new();
     let mut products: Vec<TokenStream> = Vec::new();
     // The variable holding the product of `factors` coupled through `couplings`.
     fn node(
         factors: &[usize],
         couplings: &[Ir],
         xs: &[Ident],
-        memo: &mut Vec<((Vec<usize>, Vec<Ir>), Ident)>,
+        memo: &mut Vec<(Prefix, Ident)>,
         products: &mut Vec<TokenStream>,
         span: proc_macro2::Span,
     ) -> Ident {
