@@ -60,7 +60,33 @@
 //! | `ChannelwiseTp<IN1, IN2, OUT>` | channel-wise ("uvu") Clebsch-Gordan product; every allowed path into `OUT` (rules 4, 9) | `forward(x, y, w)` per edge with weights `w`; `convolve(graph, x, y, w)` fuses gather → product → scatter |
 //! | `FullTp<IN1, IN2, OUT>` | fully connected product with learned path weights | `forward(x, y)` |
 //! | `SpeciesEmbedding<SPECIES, "Nx0e">` | number of species, scalar irreps | the graph → per-atom scalars |
+//! | `SymmetricContraction<IN, OUT, ν>` | MACE's product basis: input irreps with one multiplicity `C` for every irrep (MACE's A-features), output irreps with the same `C`, correlation order `ν` (1 to 4, a number); weights per species (the config entry `species`) and channel | `forward(graph, a)` per atom → the blocks of `OUT` (formula below) |
 //! | a sub-network | any struct declared with `#[equivariant]`; `#[eqv(repeat = n)]` on a `Vec<Sub>` field repeats it `n` times | its own `forward` |
+//!
+//! `SymmetricContraction` is MACE's per-channel product basis. For atom `i`
+//! of species `z_i` and channel `k`, with `A_ik` the channel-`k` blocks of
+//! the input,
+//!
+//! ```text
+//! B_ik^OUT = 1/√P_OUT · Σ_{ν'=1..ν} Σ_{paths p of order ν'} w[z_i, k, p] · (A_ik ⊗ … ⊗ A_ik)_p
+//! ```
+//!
+//! where a path of order `ν'` multiplies `ν'` input blocks `A^{l1} … A^{lν'}`
+//! (a multiset, taken in the order the input irreps are written) and
+//! couples them left to right by Clebsch-Gordan products,
+//! `((A^{l1} ⊗ A^{l2} → L2) ⊗ A^{l3} → L3) … → OUT`, one path per choice
+//! of intermediate irreps; `P_OUT` is the number of paths into `OUT` and
+//! the weights start N(0, 1). The order of the paths is fixed (by order,
+//! then multiset, then intermediate degrees). Paths the selection and
+//! parity rules forbid are left out, and so are the ones that vanish
+//! because a channel is multiplied with itself (`a ⊗ a → 1e` is `a × a = 0`;
+//! `1o ⊗ 1o ⊗ 1o` has no `2o`). These paths span the same functions as
+//! MACE's reduced basis; at `ν ≥ 3` a few of them are linearly dependent,
+//! which costs weights, not accuracy. An output irrep no path reaches is a
+//! compile error that names the order that would reach it (rule 4). The
+//! forward pass is built from element-wise tensor products, so it runs on
+//! every number type, dual numbers included. `eqv::zoo::mace` uses it with
+//! `ν = 3`.
 //!
 //! Outside the declaration, every typed op of [`ops`](crate::ops) is there
 //! for the forward pass: `scale` by invariants, `norm`, `dot`, `cross`,

@@ -20,8 +20,8 @@ pub use crate::ops::mlp::ScalarMlp;
 pub use crate::ops::radial::BesselBasis;
 pub use crate::ops::spherical::spherical_harmonic;
 pub use crate::ops::tensor_product::{
-    channelwise_convolution, channelwise_paths, channelwise_tensor_product, ChannelwisePath,
-    FullyConnectedTp,
+    channelwise_convolution, channelwise_paths, channelwise_tensor_product, tensor_product,
+    ChannelwisePath, FullyConnectedTp,
 };
 pub use crate::param::{join_path, Param, Parameters};
 pub use crate::real::Real;

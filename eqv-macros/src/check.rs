@@ -405,6 +405,21 @@ fn check_spec(spec: &Spec, model: &Model, args: &Args, errors: &mut Errors) {
                 }
             }
         }
+        Spec::SymmetricContraction {
+            input,
+            out,
+            correlation,
+            correlation_span,
+            name_span,
+        } => check_symmetric_contraction(
+            input,
+            out,
+            *correlation,
+            *correlation_span,
+            *name_span,
+            args,
+            errors,
+        ),
         Spec::SpeciesEmbedding { species, out } => {
             check_config_muls(out, args, errors);
             if let Size::Name(name) = species {
@@ -464,6 +479,7 @@ pub fn declare_missing_entries(model: &Model, args: &mut Args) {
                 vec![in1.clone(), in2.clone(), out.clone()]
             }
             Spec::SpeciesEmbedding { out, .. } => vec![out.clone()],
+            Spec::SymmetricContraction { input, out, .. } => vec![input.clone(), out.clone()],
             Spec::Mlp { .. } | Spec::Bessel { .. } => Vec::new(),
         }
     };
@@ -515,6 +531,9 @@ pub fn declare_missing_entries(model: &Model, args: &mut Args) {
         {
             note(n, ConfigType::F64);
         }
+        if let Spec::SymmetricContraction { name_span, .. } = spec {
+            note(&Ident::new(SPECIES, *name_span), ConfigType::Usize);
+        }
     }
     for (name, ty) in missing {
         let default: syn::Lit = match ty {
@@ -523,5 +542,112 @@ pub fn declare_missing_entries(model: &Model, args: &mut Args) {
             ConfigType::Usize => syn::parse_quote!(0),
         };
         args.config.push(ConfigEntry { name, ty, default });
+    }
+}
+
+/// The config entry a `SymmetricContraction` reads the number of species from.
+pub const SPECIES: &str = "species";
+
+/// Two multiplicities written the same way (a number, or the same entry).
+fn same_mul(a: &Mul, b: &Mul) -> bool {
+    match (a, b) {
+        (Mul::Lit(x), Mul::Lit(y)) => x == y,
+        (Mul::Config(x), Mul::Config(y)) => x == y,
+        (Mul::Expr(x), Mul::Expr(y)) => x.text.replace(' ', "") == y.text.replace(' ', ""),
+        _ => false,
+    }
+}
+
+fn check_symmetric_contraction(
+    input: &IrrepsLit,
+    out: &IrrepsLit,
+    correlation: usize,
+    correlation_span: proc_macro2::Span,
+    name_span: proc_macro2::Span,
+    args: &Args,
+    errors: &mut Errors,
+) {
+    use crate::symmetric::{lowest_order, paths, MAX_CORRELATION};
+    check_config_muls(input, args, errors);
+    check_config_muls(out, args, errors);
+    let species = Ident::new(SPECIES, name_span);
+    match args.entry(&species) {
+        Some(e) if e.ty == ConfigType::Usize => {}
+        Some(e) => errors.push(syn::Error::new(
+            e.name.span(),
+            "config entry `species` is the number of species a SymmetricContraction has weights for, so its default must be an integer",
+        )),
+        None => errors.push(syn::Error::new(
+            name_span,
+            "a SymmetricContraction has weights per species and reads how many from the config entry `species`, which this declaration lacks\n\
+             = fix: declare it with its default, e.g. #[equivariant(config(species = 1))]; in a sub-network it follows the parent's `species`",
+        )),
+    }
+    if correlation == 0 || correlation > MAX_CORRELATION {
+        errors.push(syn::Error::new(
+            correlation_span,
+            format!(
+                "correlation order {correlation} is out of range: a SymmetricContraction multiplies each channel with itself 1 to {MAX_CORRELATION} times\n\
+                 = the correlation order ν is the largest number of factors A_k ⊗ … ⊗ A_k; ν = 1 is a per-species linear map, MACE uses ν = 3 (four-body terms in one layer), and the number of paths grows quickly with ν\n\
+                 = fix: write a number from 1 to {MAX_CORRELATION}"
+            ),
+        ));
+        return;
+    }
+    // Channel by channel: one multiplicity everywhere.
+    let first = &input.terms[0];
+    for (lit, side) in [(input, "input"), (out, "output")] {
+        if let Some(t) = lit.terms.iter().find(|t| !same_mul(&t.mul, &first.mul)) {
+            errors.push(syn::Error::new(
+                lit.span(),
+                format!(
+                    "a SymmetricContraction works channel by channel (channel k of each output irrep is made from channel k of every input irrep), so every irrep of its input and output has the same multiplicity; in the {side}, {} differs from {}\n\
+                     = fix: write the same multiplicity for every irrep, e.g. \"{}\"",
+                    term_text(t),
+                    term_text(first),
+                    lit.terms
+                        .iter()
+                        .map(|u| term_text(&Term { mul: first.mul.clone(), ir: u.ir }))
+                        .collect::<Vec<_>>()
+                        .join(" + ")
+                ),
+            ));
+            return;
+        }
+    }
+    let irs: Vec<Ir> = input.terms.iter().map(|t| t.ir).collect();
+    for t in &out.terms {
+        if !paths(&irs, t.ir, correlation).is_empty() {
+            continue;
+        }
+        let fix = match lowest_order(&irs, t.ir, 8) {
+            Some(n) => format!(
+                "correlation order {n} reaches {}: write `SymmetricContraction<{:?}, {:?}, {n}>`, or remove {} from the output",
+                t.ir,
+                input.text(),
+                out.text(),
+                t.ir
+            ),
+            None => {
+                let reason = if t.ir.p == Parity::Odd && irs.iter().all(|i| i.p == Parity::Even) {
+                    format!("every input irrep is even, and a product of even irreps is even, so no order gives the odd {}", t.ir)
+                } else {
+                    format!("no product of up to 8 factors gives {}", t.ir)
+                };
+                format!("{reason}; add an input irrep that yields it, or remove {} from the output", t.ir)
+            }
+        };
+        errors.push(syn::Error::new(
+            out.span(),
+            format!(
+                "no symmetric product of {:?} with itself, up to correlation order {correlation}, produces {}\n\
+                 = rule 4: each factor couples by (l1,p1) ⊗ (l2,p2) → (l3, p1·p2) with |l1-l2| <= l3 <= l1+l2, and a channel multiplied with itself keeps only the symmetric part (a vector times itself has no 1e part: a × a = 0)\n\
+                 = fix: {fix}\n\
+                 = {}",
+                input.text(),
+                describe(t.ir),
+                rule_page(4, "r4_selection_rules")
+            ),
+        ));
     }
 }

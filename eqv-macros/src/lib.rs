@@ -33,6 +33,7 @@ mod errors;
 mod expand;
 mod literal;
 mod spec;
+mod symmetric;
 
 use proc_macro::TokenStream;
 

@@ -79,6 +79,18 @@ pub enum Spec {
     Bessel { n: Size, cutoff: RealArg },
     /// One-hot species to scalar channels.
     SpeciesEmbedding { species: Size, out: IrrepsLit },
+    /// MACE's symmetric contraction: per channel, products of the input
+    /// with itself up to `correlation` factors, coupled to the output
+    /// irreps, weighted per species and channel.
+    SymmetricContraction {
+        input: IrrepsLit,
+        out: IrrepsLit,
+        correlation: usize,
+        /// Where the correlation order is written, for errors.
+        correlation_span: Span,
+        /// The layer's name as written, for errors about the whole layer.
+        name_span: Span,
+    },
 }
 
 impl Spec {
@@ -94,6 +106,7 @@ impl Spec {
             Spec::Mlp { .. } => "Mlp",
             Spec::Bessel { .. } => "Bessel",
             Spec::SpeciesEmbedding { .. } => "SpeciesEmbedding",
+            Spec::SymmetricContraction { .. } => "SymmetricContraction",
         }
     }
 }
@@ -150,6 +163,7 @@ pub const LAYERS: &[&str] = &[
     "Mlp",
     "Bessel",
     "SpeciesEmbedding",
+    "SymmetricContraction",
 ];
 
 fn generic_args(ty: &Type) -> Option<(Ident, Vec<GenericArgument>)> {
@@ -423,6 +437,31 @@ pub fn parse_spec(ty: &Type) -> syn::Result<Option<Spec>> {
                 out: irreps(&args[1], "SpeciesEmbedding output")?,
             }
         }
+        "SymmetricContraction" => {
+            arity(
+                &name,
+                &args,
+                3,
+                3,
+                "the input irreps, the output irreps and the correlation order: SymmetricContraction<\"{c}x0e + {c}x1o + {c}x2e\", \"{c}x0e + {c}x1o\", 3>",
+            )?;
+            let correlation = match as_lit(&args[2]) {
+                Some(Lit::Int(i)) => i.base10_parse()?,
+                _ => {
+                    return Err(syn::Error::new(
+                        args[2].span(),
+                        "the correlation order of a SymmetricContraction is a number written in the declaration (like 3): it decides which products exist, so it cannot be a config entry",
+                    ))
+                }
+            };
+            Spec::SymmetricContraction {
+                input: irreps(&args[0], "SymmetricContraction input")?,
+                out: irreps(&args[1], "SymmetricContraction output")?,
+                correlation,
+                correlation_span: args[2].span(),
+                name_span: name.span(),
+            }
+        }
         _ => return Ok(None),
     };
     Ok(Some(spec))
@@ -547,7 +586,7 @@ pub fn arity_of(ty: &Type) -> usize {
         .as_deref()
     {
         Some("ChannelwiseTp") => 3,
-        Some("FullTp") => 2,
+        Some("FullTp") | Some("SymmetricContraction") => 2,
         _ => 1,
     }
 }
@@ -563,7 +602,9 @@ pub fn output_irs(spec: &Spec) -> Vec<crate::irrep::Ir> {
         Spec::Activation { irreps, .. } => irs(irreps),
         Spec::Gate { scalars, gated, .. } => irs(scalars).into_iter().chain(irs(gated)).collect(),
         Spec::SphericalHarmonics { irreps } => irs(irreps),
-        Spec::ChannelwiseTp { out, .. } | Spec::FullTp { out, .. } => irs(out),
+        Spec::ChannelwiseTp { out, .. }
+        | Spec::FullTp { out, .. }
+        | Spec::SymmetricContraction { out, .. } => irs(out),
         Spec::Mlp { .. } | Spec::Bessel { .. } | Spec::SpeciesEmbedding { .. } => vec![scalar],
     }
 }

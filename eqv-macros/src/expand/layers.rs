@@ -87,6 +87,12 @@ pub fn generate(field: &Ident, spec: &Spec, ctx: &Ctx, faulty: bool) -> TokenStr
                 )),
             )
         }
+        Spec::SymmetricContraction {
+            input,
+            out,
+            correlation,
+            ..
+        } => symmetric_contraction(input, out, *correlation),
         Spec::SpeciesEmbedding { species, out } => {
             let n = size_expr(species, &|_| None);
             let m = mul_expr(&out.terms[0].mul);
@@ -239,7 +245,9 @@ fn out_muls_expr(spec: &Spec, ctx: &Ctx) -> TokenStream {
             let n = size_expr(n, &|_| None);
             quote!(::std::vec![#n])
         }
-        Spec::SpeciesEmbedding { out, .. } => muls_expr(out),
+        Spec::SpeciesEmbedding { out, .. } | Spec::SymmetricContraction { out, .. } => {
+            muls_expr(out)
+        }
     }
 }
 
@@ -697,5 +705,157 @@ fn mlp(sizes: &[Size], act: &syn::Type, ctx: &Ctx) -> Parts {
                 .collect::<::std::vec::Vec<_>>()
                 .join(" -> ")
         )),
+    )
+}
+
+/// MACE's symmetric contraction, composed of typed ops (element-wise
+/// tensor products, scaling by gathered per-species weights, sums) so the
+/// tape, its backward pass and dual numbers need nothing new. Products
+/// shared by several paths (the same factors and couplings so far) are
+/// computed once.
+fn symmetric_contraction(input: &IrrepsLit, out: &IrrepsLit, correlation: usize) -> Parts {
+    use crate::irrep::Ir;
+    use crate::symmetric::{paths, MAX_CORRELATION};
+    /// The start of a path: its first factors and their couplings.
+    type Prefix = (Vec<usize>, Vec<Ir>);
+    let span = out.span();
+    let irs: Vec<Ir> = input.terms.iter().map(|t| t.ir).collect();
+    // A faulty declaration (already reported) may have any order: keep the
+    // generated type small and well-formed.
+    let nu = correlation.clamp(1, MAX_CORRELATION);
+    let xs = block_idents("x", irs.len());
+    let mut memo: Vec<(Prefix, Ident)> = Vec::new();
+    let mut products: Vec<TokenStream> = Vec::new();
+    // The variable holding the product of `factors` coupled through `couplings`.
+    fn node(
+        factors: &[usize],
+        couplings: &[Ir],
+        xs: &[Ident],
+        memo: &mut Vec<(Prefix, Ident)>,
+        products: &mut Vec<TokenStream>,
+        span: proc_macro2::Span,
+    ) -> Ident {
+        if factors.len() == 1 {
+            return xs[factors[0]].clone();
+        }
+        let key = (factors.to_vec(), couplings.to_vec());
+        if let Some((_, id)) = memo.iter().find(|(k, _)| *k == key) {
+            return id.clone();
+        }
+        let n = factors.len();
+        let parent = node(
+            &factors[..n - 1],
+            &couplings[..n - 2],
+            xs,
+            memo,
+            products,
+            span,
+        );
+        let id = format_ident!("p{}", memo.len());
+        let (x, c) = (&xs[factors[n - 1]], ir_type(couplings[n - 2]));
+        products.push(quote_spanned!(span=>
+            let #id = ::eqv::__private::tensor_product::<_, _, #c, _>(#parent, #x);
+        ));
+        memo.push((key, id.clone()));
+        id
+    }
+    let mut fields = Vec::new();
+    let mut inits = Vec::new();
+    let mut visits = Vec::new();
+    let mut outs = Vec::new();
+    let mut counts = Vec::new();
+    for (o, t) in out.terms.iter().enumerate() {
+        let ps = paths(&irs, t.ir, nu);
+        let np = ps.len();
+        counts.push(np);
+        let name = format_ident!("w{}", o);
+        fields.push(quote!(pub #name: ::eqv::__private::Linear<::eqv::__private::Scalar, ::eqv::__private::Scalar>,));
+        inits.push(quote!(#name: ::eqv::__private::Linear::new(n_species, #np * channels, rng),));
+        visits.push((name.clone(), Some(format!("w{o}"))));
+        let terms: Vec<TokenStream> = ps
+            .iter()
+            .enumerate()
+            .map(|(k, p)| {
+                let id = node(
+                    &p.factors,
+                    &p.couplings,
+                    &xs,
+                    &mut memo,
+                    &mut products,
+                    span,
+                );
+                quote!(#id.scale(w.channels(#k * c, (#k + 1) * c)))
+            })
+            .collect();
+        outs.push(if terms.is_empty() {
+            quote!(::std::unreachable!())
+        } else {
+            // One-hot species through a Linear is w[s, ·]/√S; with √(S/P)
+            // every path weight is w[s, k, path]/√P (unit variance out).
+            quote!({
+                let w = self.#name.forward(species);
+                (#(#terms)+*).scale_by(((self.n_species as f64) / (#np as f64)).sqrt())
+            })
+        });
+    }
+    let names = block_idents("o", outs.len());
+    let out_tuple = tuple(&names.iter().map(|n| quote!(#n)).collect::<Vec<_>>());
+    let (in_ty, out_ty) = (irreps_type(input), irreps_type(out));
+    let d = destructure(&xs, quote!(x));
+    let channels = mul_expr(&input.terms[0].mul);
+    let checks: Vec<TokenStream> = xs
+        .iter()
+        .zip(&input.terms)
+        .map(|(x, t)| {
+            let ir = t.ir.to_string();
+            quote!(::std::assert_eq!(#x.mul(), c, "SymmetricContraction: {} channels of {}, expected {} (one multiplicity for every irrep)", #x.mul(), #ir, c);)
+        })
+        .collect();
+    let in_text: String = irs
+        .iter()
+        .map(|i| i.to_string())
+        .collect::<Vec<_>>()
+        .join(" + ");
+    let out_text: Vec<String> = out.terms.iter().map(|t| t.ir.to_string()).collect();
+    let n_out = out_text.len();
+    (
+        quote!(#(#fields)* pub channels: usize, pub n_species: usize, pub paths: ::std::vec::Vec<usize>,),
+        quote!({
+            let channels: usize = #channels;
+            let n_species: usize = cfg.species;
+            Self { #(#inits)* channels, n_species, paths: ::std::vec![#(#counts),*] }
+        }),
+        quote! {
+            /// MACE's symmetric contraction, per atom and channel `k`:
+            /// `B[k] = Σ_{ν'=1..ν} Σ_paths w[species, k, path] · (A[k] ⊗ … ⊗ A[k] → OUT)`
+            /// (`ν'` factors coupled by Clebsch-Gordan products, paths in a
+            /// fixed order), each output the sum of its paths over `√paths`.
+            pub fn forward<'t, T: ::eqv::__private::Real>(&self, graph: &::eqv::__private::Graph<'t, T>, x: #in_ty) -> #out_ty {
+                #d
+                let c = self.channels;
+                #(#checks)*
+                let species = graph.species_one_hot(self.n_species);
+                #(#products)*
+                #(let #names = #outs;)*
+                #out_tuple
+            }
+        },
+        visits,
+        quote!({
+            let outs: [&str; #n_out] = [#(#out_text),*];
+            let paths: ::std::vec::Vec<::std::string::String> = outs
+                .iter()
+                .zip(&self.paths)
+                .map(|(ir, n)| ::std::format!("{n} into {}x{ir}", self.channels))
+                .collect();
+            ::std::format!(
+                "SymmetricContraction: {}x({}), correlation {}, {} species, paths {}",
+                self.channels,
+                #in_text,
+                #nu,
+                self.n_species,
+                paths.join(", ")
+            )
+        }),
     )
 }
