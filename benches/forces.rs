@@ -28,7 +28,9 @@ use eqv::zoo::nequip;
 use criterion::{black_box, criterion_group, criterion_main, Criterion};
 use eqv::classical::{diamond_silicon, StillingerWeber};
 use eqv::data::SpeciesMap;
-use eqv::graph::{energy_force_gradient, forces_from_energy, Batch, EnergyModel, Graph, MseLoss};
+use eqv::graph::{
+    energy_force_gradient, forces_from_energy, Batch, EnergyModel, Graph, Loss, LossWeights,
+};
 use eqv::prelude::*;
 use nequip::{nequip_config, Nequip};
 use std::time::{Duration, Instant};
@@ -76,8 +78,13 @@ fn energy_forces_f64(m: &Nequip, b: &Batch) -> (f64, Vec<[f64; 3]>) {
 }
 
 fn train_grad_f64(m: &Nequip, b: &Batch) -> f64 {
-    let loss = MseLoss::new(b, 1.0, 1.0).expect("labelled batch");
-    let out = energy_force_gradient(m, b, |e, f| loss.terms(e, f));
+    let weights = LossWeights {
+        energy: 1.0,
+        forces: 1.0,
+        stress: 0.0,
+    };
+    let loss = Loss::of_batch(weights, b).expect("labelled batch");
+    let out = energy_force_gradient(m, b, |e, f| loss.terms(b, e, f, &[]));
     out.loss + out.grads[0].1[0]
 }
 
