@@ -22,8 +22,12 @@ use std::path::{Path, PathBuf};
 use std::process::ExitCode;
 
 /// The number type of the training passes when `--precision` is not
-/// given.
-const DEFAULT_PRECISION: Precision = Precision::F64;
+/// given. f32: on the main job (MACE, 3 minutes, one after the other on the
+/// same loaded machine) f32 ran 20 epochs against f64's 14 and reached a
+/// lower test error (E 5.96 against 13.88 meV/atom, F 24.3 against 34.0
+/// meV/Å); over the same 2 epochs both gave the same test metrics to the
+/// digits printed.
+const DEFAULT_PRECISION: Precision = Precision::F32;
 
 /// What `train` says about itself.
 pub const ABOUT: &str =
@@ -135,7 +139,7 @@ pub const OPTIONS: Spec = &[
     (
         "precision",
         true,
-        "number type of the training passes (forces, then the parameter gradient on dual numbers): f32 or f64 (default f64); weights, optimiser state, losses, E0 and validation stay f64 either way, and the checkpoint holds f64 weights",
+        "number type of the training passes (forces, then the parameter gradient on dual numbers): f32 (default: about 1.5× the epochs per minute and no loss of accuracy on the main job) or f64; weights, optimiser state, losses, E0 and validation stay f64 either way, and the checkpoint holds f64 weights",
     ),
     (
         "batch-size",
