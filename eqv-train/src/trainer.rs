@@ -126,7 +126,9 @@ pub struct TrainConfig {
     /// The number type of the training passes (forces, then the parameter
     /// gradient on dual numbers). The weights, Adam's moments, the loss
     /// and its sums, and the reference energies stay `f64` either way
-    /// (mixed precision); validation and the saved weights are `f64`.
+    /// (mixed precision); validation and the saved weights are `f64`. A
+    /// batch whose `f32` loss or gradient is not finite (an overflow) is
+    /// redone in `f64`.
     pub precision: Precision,
     /// Run the pieces of a batch and the evaluation on several threads
     /// (rayon, each piece its own tape). The result does not depend on it.
@@ -700,7 +702,30 @@ pub fn train<M: EnergyModel + Parameters + Sync>(
             } else {
                 scheduler.lr(global_step)
             };
-            let result = batch_gradient(&*model, &train_data, indices, w, cfg.structures_per_tape, cfg.parallel, cfg.precision)
+            let gradient = |precision| {
+                batch_gradient(
+                    &*model,
+                    &train_data,
+                    indices,
+                    w,
+                    cfg.structures_per_tape,
+                    cfg.parallel,
+                    precision,
+                )
+            };
+            let result = gradient(cfg.precision)
+                .and_then(|(loss, grads)| {
+                    // f32 overflows (to inf, then NaN) where f64 still has
+                    // a number: such a batch is redone in f64, so that a
+                    // blow-up is reported as one and a transient spike
+                    // trains on.
+                    let finite = loss.is_finite() && grads.iter().flatten().all(|g| g.is_finite());
+                    if finite || cfg.precision == Precision::F64 {
+                        Ok((loss, grads))
+                    } else {
+                        gradient(Precision::F64)
+                    }
+                })
                 .and_then(|(loss, grads)| {
                     // A loss that has run off (to infinity, or a thousandfold
                     // past the best) is reported as such *before* its
