@@ -12,6 +12,9 @@
 //! * `train_grad_f64`: the parameter gradient of an energy + force MSE loss
 //!   (`energy_force_gradient`: an f64 forward + backward, then a forward +
 //!   backward in dual numbers);
+//! * `train_grad_f32`: the same gradient with both passes in f32 and
+//!   `Dual<f32>` (`loss_gradient` with `Precision::F32`, what `eqv train`
+//!   runs by default);
 //! * `energy_f32`: forward only in f32.
 //!
 //! Criterion reports each time. Because a loaded machine drifts between
@@ -28,7 +31,9 @@ use eqv::zoo::nequip;
 use criterion::{black_box, criterion_group, criterion_main, Criterion};
 use eqv::classical::{diamond_silicon, StillingerWeber};
 use eqv::data::SpeciesMap;
-use eqv::graph::{energy_force_gradient, forces_from_energy, Batch, EnergyModel, Graph, MseLoss};
+use eqv::graph::{
+    forces_from_energy, loss_gradient, Batch, EnergyModel, Graph, Loss, LossWeights, Precision,
+};
 use eqv::prelude::*;
 use nequip::{nequip_config, Nequip};
 use std::time::{Duration, Instant};
@@ -75,15 +80,20 @@ fn energy_forces_f64(m: &Nequip, b: &Batch) -> (f64, Vec<[f64; 3]>) {
     (value, forces_from_energy(&g, e))
 }
 
-fn train_grad_f64(m: &Nequip, b: &Batch) -> f64 {
-    let loss = MseLoss::new(b, 1.0, 1.0).expect("labelled batch");
-    let out = energy_force_gradient(m, b, |e, f| loss.terms(e, f));
+fn train_grad(m: &Nequip, b: &Batch, precision: Precision) -> f64 {
+    let weights = LossWeights {
+        energy: 1.0,
+        forces: 1.0,
+        stress: 0.0,
+    };
+    let loss = Loss::of_batch(weights, b).expect("labelled batch");
+    let out = loss_gradient(m, b, precision, false, |e, f, _| loss.terms(b, e, f, &[]));
     out.loss + out.grads[0].1[0]
 }
 
 type Variant = (&'static str, fn(&Nequip, &Batch));
 
-const VARIANTS: [Variant; 4] = [
+const VARIANTS: [Variant; 5] = [
     ("energy_f64", |m, b| {
         black_box(energy_f64(m, b));
     }),
@@ -91,7 +101,10 @@ const VARIANTS: [Variant; 4] = [
         black_box(energy_forces_f64(m, b));
     }),
     ("train_grad_f64", |m, b| {
-        black_box(train_grad_f64(m, b));
+        black_box(train_grad(m, b, Precision::F64));
+    }),
+    ("train_grad_f32", |m, b| {
+        black_box(train_grad(m, b, Precision::F32));
     }),
     ("energy_f32", |m, b| {
         black_box(energy_f32(m, b));

@@ -86,6 +86,10 @@ fn bad_inputs_are_one_line_errors_before_any_training() {
             "--stress-weight -1: must be a number ≥ 0",
         ),
         (&["--md-steps", "x"], "option `--md-steps`: cannot read `x`"),
+        (
+            &["--precision", "f16"],
+            "option `--precision`: cannot read `f16`",
+        ),
     ];
     for (args, expected) in cases {
         let mut all = vec!["--smoke", "--quiet", "--out", out];
@@ -291,7 +295,7 @@ fn a_config_file_gives_the_options_and_the_run_keeps_a_copy_and_a_csv_log() {
     std::fs::write(
         &config,
         format!(
-            "smoke = true\nquiet = true\nepochs = 3\nlr = 0.005\nout = {:?}\n",
+            "smoke = true\nquiet = true\nepochs = 3\nlr = 0.005\nprecision = \"f32\"\nout = {:?}\n",
             out.display().to_string()
         ),
     )
@@ -303,7 +307,13 @@ fn a_config_file_gives_the_options_and_the_run_keeps_a_copy_and_a_csv_log() {
     );
     assert!(o.status.success(), "{}", text(&o.stderr));
     let copy: String = std::fs::read_to_string(out.join("config.toml")).unwrap();
-    for line in ["epochs = 3", "lr = 0.005", "seed = 2", "smoke = true"] {
+    for line in [
+        "epochs = 3",
+        "lr = 0.005",
+        "precision = \"f32\"",
+        "seed = 2",
+        "smoke = true",
+    ] {
         assert!(copy.lines().any(|l| l == line), "{line} not in {copy}");
     }
     let csv = std::fs::read_to_string(out.join("epochs.csv")).unwrap();
@@ -364,11 +374,15 @@ fn resume_starts_from_the_checkpoint_and_inspect_shows_it() {
         assert!(shown.contains(part), "{part} not in {shown}");
     }
 
+    // Weights are saved in f64 whatever the precision of the passes: a
+    // run in f32 resumes from them (and the other way round).
     let o = run(
         "train_potential",
         &[
             "--smoke",
             "--quiet",
+            "--precision",
+            "f32",
             "--resume",
             "--out",
             out.to_str().unwrap(),

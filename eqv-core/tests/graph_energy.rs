@@ -8,8 +8,8 @@
 use eqv_core::check::{relative_error, rotate_data, test_transforms};
 use eqv_core::dual::Dual;
 use eqv_core::graph::{
-    energy_and_forces, energy_force_gradient, forces_from_energy, Batch, EnergyModel, Graph,
-    Motion, MseLoss,
+    energy_and_forces, energy_force_gradient, forces_from_energy, Batch, EnergyModel, Graph, Loss,
+    LossWeights, Motion,
 };
 use eqv_core::prelude::*;
 use nalgebra::Matrix3;
@@ -270,11 +270,16 @@ fn energy_force_loss_gradient_matches_finite_differences() {
         .unwrap()
         .with_forces(f_star)
         .unwrap();
-    let mse = MseLoss::new(&b, 1.0, 10.0).unwrap();
-    let lg = energy_force_gradient(&model, &b, |e, f| mse.terms(e, f));
+    let weights = LossWeights {
+        energy: 1.0,
+        forces: 10.0,
+        stress: 0.0,
+    };
+    let mse = Loss::of_batch(weights, &b).unwrap();
+    let lg = energy_force_gradient(&model, &b, |e, f| mse.terms(&b, e, f, &[]));
     let loss = |m: &Toy| {
         let (e, f) = run(m, &b);
-        mse.terms(&e, &f).value
+        mse.terms(&b, &e, &f, &[]).value
     };
     assert!((lg.loss - loss(&model)).abs() < 1e-14);
     assert_eq!(lg.grads.len(), 7);
@@ -289,6 +294,14 @@ fn energy_force_loss_gradient_matches_finite_differences() {
     }
     assert!(worst < 1e-6, "loss gradient error {worst}");
     // Missing targets are an error, not a panic.
-    assert!(MseLoss::new(&cluster(), 1.0, 0.0).is_err());
-    assert!(MseLoss::new(&cluster(), 0.0, 0.0).is_ok());
+    let energy_only = LossWeights {
+        forces: 0.0,
+        ..weights
+    };
+    assert!(Loss::of_batch(energy_only, &cluster()).is_err());
+    let nothing = LossWeights {
+        energy: 0.0,
+        ..energy_only
+    };
+    assert!(Loss::of_batch(nothing, &cluster()).is_ok());
 }

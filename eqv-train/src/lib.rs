@@ -43,10 +43,12 @@
 //! (energy per atom, as NequIP and MACE report it; the force term is the
 //! squared *vector* error per atom, i.e. three times the per-component mean
 //! square error; the stress term is on the virial per atom, so that `w_S`
-//! reads like `w_E`, see [`LossWeights`]). Its exact parameter gradient,
-//! force and stress terms included, comes from
-//! [`energy_force_gradient`](eqv_core::graph::energy_force_gradient) and
-//! [`energy_force_stress_gradient`](eqv_core::graph::energy_force_stress_gradient).
+//! reads like `w_E`, see [`LossWeights`]). It is written once, as
+//! [`Loss`](eqv_core::graph::Loss), which the trainer and the metrics
+//! share. Its exact parameter gradient, force and stress terms included,
+//! comes from [`loss_gradient`](eqv_core::graph::loss_gradient), whose two
+//! passes run in `f32` or `f64` ([`TrainConfig::precision`]; the weights,
+//! the optimiser and the loss stay `f64`).
 
 #![forbid(unsafe_code)]
 #![warn(missing_docs)]

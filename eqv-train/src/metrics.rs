@@ -14,79 +14,14 @@
 use super::loader::{Dataset, ReferenceEnergies};
 use super::TrainError;
 use eqv_core::data::{Column, ColumnData, Frame, Value};
-use eqv_core::graph::{energy_and_forces, energy_forces_stress, Batch, EnergyModel, Graph};
+/// The loss weights live with the loss in `eqv_core::graph`; re-exported
+/// here, where the trainer's users have always found them.
+pub use eqv_core::graph::LossWeights;
+use eqv_core::graph::{
+    energy_and_forces, energy_forces_stress, Batch, EnergyModel, Graph, Loss, LossNormalisers,
+};
 use eqv_core::tape::Tape;
 use rayon::prelude::*;
-
-/// Weights of the loss terms,
-///
-/// ```text
-/// L = energy · mean_s (ΔE_s/N_s)² + forces · mean_atoms |ΔF_i|²
-///   + stress · mean_s mean_ab (Δσ_s,ab · V_s/N_s)²
-/// ```
-///
-/// (eV² per atom², eV²/Å², eV² per atom²).
-///
-/// The stress term is on the virial per atom, `σ V / N` (eV/atom), so that
-/// its weight reads like the energy's: a stress error of 0.01 eV/Å³ in
-/// silicon (20 Å³ per atom) weighs like an energy error of 0.2 eV/atom.
-/// Structures without a stress label (or a periodic cell) count as zero in
-/// the mean.
-#[derive(Clone, Copy, Debug, PartialEq)]
-pub struct LossWeights {
-    /// `w_E`, on the squared energy error per atom.
-    pub energy: f64,
-    /// `w_F`, on the squared force error (vector) per atom.
-    pub forces: f64,
-    /// `w_S`, on the squared error of the virial per atom (mean over the 9
-    /// components). 0 (the default) leaves stresses out of the loss.
-    pub stress: f64,
-}
-
-impl LossWeights {
-    /// The stress term of one structure with `atoms` atoms and volume
-    /// `volume`, in a mean over `structures`: its value and `∂/∂σ`. The one
-    /// definition the trainer's loss and the metrics' loss both use.
-    pub(crate) fn stress_term(
-        &self,
-        predicted: &[[f64; 3]; 3],
-        target: &[[f64; 3]; 3],
-        volume: f64,
-        atoms: usize,
-        structures: usize,
-    ) -> (f64, [[f64; 3]; 3]) {
-        if self.stress == 0.0 || atoms == 0 {
-            return (0.0, [[0.0; 3]; 3]);
-        }
-        let scale = volume / atoms as f64;
-        let c = self.stress / (9.0 * structures.max(1) as f64);
-        let mut value = 0.0;
-        let mut d = [[0.0; 3]; 3];
-        for a in 0..3 {
-            for b in 0..3 {
-                let r = (predicted[a][b] - target[a][b]) * scale;
-                value += c * r * r;
-                d[a][b] = 2.0 * c * r * scale;
-            }
-        }
-        (value, d)
-    }
-}
-
-impl Default for LossWeights {
-    /// `w_E = 1`, `w_F = 10`: forces carry 3N numbers of information per
-    /// structure against one energy, and the potential is used for
-    /// dynamics, so NequIP and MACE weight them 10–100× (MACE's default is
-    /// 100 on a per-component mean; 10 on the per-atom vector error used
-    /// here is ~30 per component).
-    fn default() -> Self {
-        LossWeights {
-            energy: 1.0,
-            forces: 10.0,
-            stress: 0.0,
-        }
-    }
-}
 
 /// Errors of a model on a set of frames.
 ///
@@ -195,19 +130,38 @@ pub fn evaluate_dataset<M: EnergyModel + Sync>(
     } else {
         (0..data.len()).map(one).collect()
     };
+    let raw = raw.into_iter().collect::<Result<Vec<_>, _>>()?;
+    let samples = (0..data.len())
+        .map(|i| {
+            data.sample(i)
+                .ok_or_else(|| TrainError::config("frame index out of range"))
+        })
+        .collect::<Result<Vec<&Batch>, _>>()?;
     let mut acc = Accumulator::default();
+    for ((e, f, stress), b) in raw.iter().zip(&samples) {
+        acc.add(*e, f, stress.as_ref(), b);
+    }
+    // The training loss over the whole set: each mean over the frames
+    // that carry its label.
+    let loss = Loss::new(
+        weights,
+        LossNormalisers {
+            energy_structures: acc.n_e,
+            force_atoms: acc.n_f_atoms,
+            stress_structures: acc.n_frames,
+        },
+    );
+    let mut loss_sum = 0.0;
+    for ((e, f, stress), b) in raw.iter().zip(&samples) {
+        loss_sum += loss.terms(b, &[*e], f, &[*stress]).value;
+    }
     let mut pred = Predictions::default();
-    for (i, r) in raw.into_iter().enumerate() {
-        let (e, f, stress) = r?;
-        let b = data
-            .sample(i)
-            .ok_or_else(|| TrainError::config("frame index out of range"))?;
-        acc.add(e, &f, stress.as_ref(), b, weights);
+    for (i, (e, f, stress)) in raw.into_iter().enumerate() {
         pred.energies.push(e + data.offset(i).unwrap_or(0.0));
         pred.forces.push(f);
         pred.stresses.push(stress);
     }
-    Ok((acc.finish(weights), pred))
+    Ok((acc.finish(weights, loss_sum), pred))
 }
 
 /// Metrics and predictions of `model` on `frames`: graphs built with
@@ -285,20 +239,12 @@ struct Accumulator {
     n_s: usize,
     s_abs: f64,
     s_sq: f64,
-    s_loss: f64,
 }
 
 impl Accumulator {
     /// Adds one frame: predicted residual energy, forces and stress against
     /// the sample's targets.
-    fn add(
-        &mut self,
-        e: f64,
-        f: &[[f64; 3]],
-        stress: Option<&[[f64; 3]; 3]>,
-        b: &Batch,
-        w: LossWeights,
-    ) {
+    fn add(&mut self, e: f64, f: &[[f64; 3]], stress: Option<&[[f64; 3]; 3]>, b: &Batch) {
         let n = b.num_atoms();
         self.n_frames += 1;
         self.n_atoms += n;
@@ -319,7 +265,7 @@ impl Accumulator {
             self.n_f_atoms += n;
         }
         let target = b.stresses().first().copied().flatten();
-        if let (Some(p), Some(t), Some(v)) = (stress, target, b.volume(0)) {
+        if let (Some(p), Some(t), Some(_)) = (stress, target, b.volume(0)) {
             for a in 0..3 {
                 for c in 0..3 {
                     let d = p[a][c] - t[a][c];
@@ -328,34 +274,26 @@ impl Accumulator {
                 }
             }
             self.n_s += 9;
-            // Summed over frames; `finish` divides by the frame count, as the
-            // training loss divides by the structures of a batch.
-            self.s_loss += w.stress_term(p, &t, v, n, 1).0;
         }
     }
 
-    fn finish(&self, w: LossWeights) -> Metrics {
+    /// The metrics, with `loss` the [`Loss`] summed over the frames (NaN
+    /// when a weighted term has no frame with its label).
+    fn finish(&self, w: LossWeights, loss: f64) -> Metrics {
         let div = |x: f64, n: usize| if n == 0 { f64::NAN } else { x / n as f64 };
-        let e_mse = div(self.e_sq, self.n_e);
-        let f_mse_atom = div(self.f_sq, self.n_f_atoms);
-        let term = |w: f64, x: f64| if w == 0.0 { 0.0 } else { w * x };
+        let undefined = (w.energy != 0.0 && self.n_e == 0)
+            || (w.forces != 0.0 && self.n_f_atoms == 0)
+            || (w.stress != 0.0 && self.n_frames == 0);
         Metrics {
             n_frames: self.n_frames,
             n_atoms: self.n_atoms,
             energy_mae_mev_per_atom: 1e3 * div(self.e_abs, self.n_e),
-            energy_rmse_mev_per_atom: 1e3 * e_mse.sqrt(),
+            energy_rmse_mev_per_atom: 1e3 * div(self.e_sq, self.n_e).sqrt(),
             force_mae_mev_per_a: 1e3 * div(self.f_abs, 3 * self.n_f_atoms),
             force_rmse_mev_per_a: 1e3 * div(self.f_sq, 3 * self.n_f_atoms).sqrt(),
             stress_mae_mev_per_a3: 1e3 * div(self.s_abs, self.n_s),
             stress_rmse_mev_per_a3: 1e3 * div(self.s_sq, self.n_s).sqrt(),
-            loss: term(w.energy, e_mse)
-                + term(w.forces, f_mse_atom)
-                + if w.stress == 0.0 {
-                    0.0
-                } else {
-                    // Already weighted by `stress_term`.
-                    div(self.s_loss, self.n_frames)
-                },
+            loss: if undefined { f64::NAN } else { loss },
         }
     }
 }

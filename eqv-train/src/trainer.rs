@@ -9,8 +9,9 @@
 //!    `E − Σ E0 − N·shift`; isolated atoms serve E0 only;
 //! 2. builds every frame's graph once (positions never change);
 //! 3. per epoch: a seeded shuffle into mini-batches; per batch the exact
-//!    gradient of the energy-and-force loss
-//!    ([`energy_force_gradient`], forward-over-reverse), computed on
+//!    gradient of the energy-and-force loss ([`Loss`], by
+//!    [`loss_gradient`]: forward-over-reverse, in the configured
+//!    [`Precision`]), computed on
 //!    pieces of the batch (one structure each by default) in parallel and summed in a fixed
 //!    order, then one Adam step (which refuses NaN/inf) and an update of
 //!    the moving average of the weights ([`Ema`]); the loss weights and the
@@ -42,8 +43,7 @@ use eqv_core::data::{Frame, SpeciesMap};
 use eqv_core::equivariance::{check_model_equivariance, EquivarianceReport};
 use eqv_core::feat::Feat;
 use eqv_core::graph::{
-    energy_force_gradient, energy_force_stress_gradient, EnergyModel, Graph, LossGradient,
-    LossTerms,
+    loss_gradient, EnergyModel, Graph, Loss, LossGradient, LossNormalisers, LossTerms, Precision,
 };
 use eqv_core::irrep::Scalar;
 use eqv_core::model::{kind, Model};
@@ -123,6 +123,13 @@ pub struct TrainConfig {
     /// Fit per-species reference energies E0 on the training set and
     /// subtract them (true), or learn total energies (false).
     pub fit_reference_energies: bool,
+    /// The number type of the training passes (forces, then the parameter
+    /// gradient on dual numbers). The weights, Adam's moments, the loss
+    /// and its sums, and the reference energies stay `f64` either way
+    /// (mixed precision); validation and the saved weights are `f64`. A
+    /// batch whose `f32` loss or gradient is not finite (an overflow) is
+    /// redone in `f64`.
+    pub precision: Precision,
     /// Run the pieces of a batch and the evaluation on several threads
     /// (rayon, each piece its own tape). The result does not depend on it.
     pub parallel: bool,
@@ -181,6 +188,7 @@ impl Default for TrainConfig {
             model_name: "eqv-model".into(),
             model_config: String::new(),
             fit_reference_energies: true,
+            precision: Precision::F64,
             parallel: true,
             structures_per_tape: 1,
             check_equivariance: true,
@@ -445,7 +453,8 @@ fn restore(model: &mut impl Parameters, saved: &[Vec<f64>]) {
 }
 
 /// Loss and gradient of one batch, the batch split into pieces of
-/// `per_tape` structures whose gradients are summed in order.
+/// `per_tape` structures whose gradients are summed in order, the passes
+/// run in `precision` (the sums in `f64`).
 fn batch_gradient<M: EnergyModel + Parameters + Sync>(
     model: &M,
     data: &Dataset,
@@ -453,85 +462,42 @@ fn batch_gradient<M: EnergyModel + Parameters + Sync>(
     weights: LossWeights,
     per_tape: usize,
     parallel: bool,
+    precision: Precision,
 ) -> Result<(f64, Vec<Vec<f64>>), TrainError> {
-    let n_structures = indices.len().max(1) as f64;
     let n_atoms = indices
         .iter()
         .filter_map(|&i| data.sample(i))
         .map(|b| b.num_atoms())
-        .sum::<usize>()
-        .max(1) as f64;
+        .sum::<usize>();
     let parts: Vec<&[usize]> = indices.chunks(per_tape.max(1)).collect();
+    // Every piece divides by the counts of the whole batch, so the pieces'
+    // losses and gradients add up to the batch's.
+    let normalisers = LossNormalisers {
+        energy_structures: indices.len(),
+        force_atoms: n_atoms,
+        stress_structures: indices.len(),
+    };
+    let loss = Loss::new(weights, normalisers);
+    let stress = weights.stress != 0.0;
     let run = |part: &&[usize]| -> Result<LossGradient, TrainError> {
         let b = data.batch(part);
-        let atoms = b.atoms_per_structure();
-        let (e_star, f_star) = (b.energies(), b.forces());
+        let structures = b.num_structures();
         let mut mismatch = None;
-        let mut loss = |e: &[f64], f: &[[f64; 3]], stress: &[Option<[[f64; 3]; 3]>]| {
-            let mut value = 0.0;
-            let mut de = vec![0.0; e.len()];
-            let mut df = vec![[0.0; 3]; f.len()];
-            let mut ds = Vec::new();
-            if e.len() != atoms.len() {
+        let lg = loss_gradient(model, &b, precision, stress, |e, f, s| {
+            if e.len() != structures {
                 mismatch = Some(e.len());
                 return LossTerms {
                     value: f64::NAN,
-                    d_energies: de,
-                    d_forces: df,
-                    d_stresses: ds,
+                    d_energies: vec![0.0; e.len()],
+                    d_forces: vec![[0.0; 3]; f.len()],
+                    d_stresses: Vec::new(),
                 };
             }
-            if let (Some(es), true) = (e_star, weights.energy != 0.0) {
-                let c = weights.energy / n_structures;
-                for s in 0..e.len() {
-                    if atoms[s] > 0 {
-                        let n = atoms[s] as f64;
-                        let r = (e[s] - es[s]) / n;
-                        value += c * r * r;
-                        de[s] = 2.0 * c * r / n;
-                    }
-                }
-            }
-            if let (Some(fs), true) = (f_star, weights.forces != 0.0) {
-                let c = weights.forces / n_atoms;
-                for (i, (p, t)) in f.iter().zip(fs).enumerate() {
-                    for a in 0..3 {
-                        let r = p[a] - t[a];
-                        value += c * r * r;
-                        df[i][a] = 2.0 * c * r;
-                    }
-                }
-            }
-            if weights.stress != 0.0 {
-                ds = vec![[[0.0; 3]; 3]; e.len()];
-                for (s, d) in ds.iter_mut().enumerate() {
-                    let (Some(Some(p)), Some(t), Some(v)) =
-                        (stress.get(s), b.stresses()[s], b.volume(s))
-                    else {
-                        continue;
-                    };
-                    let (term, grad) =
-                        weights.stress_term(p, &t, v, atoms[s], n_structures as usize);
-                    value += term;
-                    *d = grad;
-                }
-            }
-            LossTerms {
-                value,
-                d_energies: de,
-                d_forces: df,
-                d_stresses: ds,
-            }
-        };
-        let lg = if weights.stress != 0.0 {
-            energy_force_stress_gradient(model, &b, loss)
-        } else {
-            energy_force_gradient(model, &b, |e, f| loss(e, f, &[]))
-        };
+            loss.terms(&b, e, f, s)
+        });
         if let Some(got) = mismatch {
             return Err(TrainError::config(format!(
-                "the model returned {got} energies for a batch of {} structures; an energy model returns one Scalar per structure",
-                atoms.len()
+                "the model returned {got} energies for a batch of {structures} structures; an energy model returns one Scalar per structure"
             )));
         }
         Ok(lg)
@@ -736,7 +702,30 @@ pub fn train<M: EnergyModel + Parameters + Sync>(
             } else {
                 scheduler.lr(global_step)
             };
-            let result = batch_gradient(&*model, &train_data, indices, w, cfg.structures_per_tape, cfg.parallel)
+            let gradient = |precision| {
+                batch_gradient(
+                    &*model,
+                    &train_data,
+                    indices,
+                    w,
+                    cfg.structures_per_tape,
+                    cfg.parallel,
+                    precision,
+                )
+            };
+            let result = gradient(cfg.precision)
+                .and_then(|(loss, grads)| {
+                    // f32 overflows (to inf, then NaN) where f64 still has
+                    // a number: such a batch is redone in f64, so that a
+                    // blow-up is reported as one and a transient spike
+                    // trains on.
+                    let finite = loss.is_finite() && grads.iter().flatten().all(|g| g.is_finite());
+                    if finite || cfg.precision == Precision::F64 {
+                        Ok((loss, grads))
+                    } else {
+                        gradient(Precision::F64)
+                    }
+                })
                 .and_then(|(loss, grads)| {
                     // A loss that has run off (to infinity, or a thousandfold
                     // past the best) is reported as such *before* its
@@ -1032,10 +1021,12 @@ mod tests {
             stress: 2.0,
         };
         let idx = [4, 0, 5, 2, 1, 3];
-        let (loss, grads) = batch_gradient(&model, &data, &idx, w, 5, false).unwrap();
+        let (loss, grads) =
+            batch_gradient(&model, &data, &idx, w, 5, false, Precision::F64).unwrap();
         assert!((loss - direct_loss(&model, &data, &idx, w)).abs() < 1e-12 * loss);
         for per_tape in [5, 3, 2, 1] {
-            let (l2, g2) = batch_gradient(&model, &data, &idx, w, per_tape, true).unwrap();
+            let (l2, g2) =
+                batch_gradient(&model, &data, &idx, w, per_tape, true, Precision::F64).unwrap();
             assert!((l2 - loss).abs() < 1e-12 * loss);
             for (a, b) in grads.iter().flatten().zip(g2.iter().flatten()) {
                 assert!(
@@ -1071,5 +1062,38 @@ mod tests {
             }
         }
         assert_eq!(k, model.num_params());
+    }
+
+    #[test]
+    fn f32_passes_give_the_f64_gradient_to_single_precision() {
+        let frames = silicon_dataset(&SiliconDatasetConfig::tiny(), 3).unwrap();
+        let species = SpeciesMap::from_frames(&frames);
+        let reference = ReferenceEnergies::fit(&frames, &species).unwrap();
+        let some: Vec<Frame> = frames[..4].to_vec();
+        let data = Dataset::new(&some, 3.78, &reference, "test").unwrap();
+        let mut rng = Rng::new(2);
+        let model = Tiny {
+            l1: Linear::with_bias(1, 4, &mut rng),
+            l2: Linear::new(4, 1, &mut rng),
+            c: Linear::new(1, 1, &mut rng),
+        };
+        let w = LossWeights {
+            energy: 3.0,
+            forces: 0.7,
+            stress: 2.0,
+        };
+        let idx = [3, 1, 0, 2];
+        let (l64, g64) = batch_gradient(&model, &data, &idx, w, 1, false, Precision::F64).unwrap();
+        let (l32, g32) = batch_gradient(&model, &data, &idx, w, 1, false, Precision::F32).unwrap();
+        assert!((l32 - l64).abs() < 1e-5 * l64, "loss {l32} vs {l64}");
+        let scale = g64.iter().flatten().fold(0.0_f64, |m, g| m.max(g.abs()));
+        let worst = g32
+            .iter()
+            .flatten()
+            .zip(g64.iter().flatten())
+            .fold(0.0_f64, |m, (a, b)| m.max((a - b).abs()));
+        assert!(worst < 1e-4 * scale, "gradient error {worst} of {scale}");
+        // Not the f64 numbers exactly: the passes did run in f32.
+        assert!(worst > 0.0);
     }
 }

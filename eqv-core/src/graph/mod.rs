@@ -24,22 +24,27 @@
 //! * [`energy_forces_stress`]: the stress `σ = (1/V) ∂E/∂ε` and the virial
 //!   by the same backward pass, the strain on the tape
 //!   ([`Graph::with_strain`]); [`energy_force_stress_gradient`]: the loss
-//!   gradient with a stress term.
+//!   gradient with a stress term;
+//! * [`Loss`]: the energy, force and stress loss the trainer, the metrics
+//!   and the benches share; [`loss_gradient`] runs the two passes in the
+//!   [`Precision`] asked for.
 
 pub mod batch;
 pub mod forces;
 #[allow(clippy::module_inception)]
 pub mod graph;
+pub mod loss;
 pub mod motion;
 pub mod scatter;
 pub mod stress;
 
 pub use batch::Batch;
 pub use forces::{
-    energy_and_forces, energy_force_gradient, forces_from_energy, EnergyForces, EnergyModel,
-    LossGradient, LossTerms, MseLoss,
+    energy_and_forces, energy_force_gradient, forces_from_energy, loss_gradient, EnergyForces,
+    EnergyModel, LossGradient, LossTerms, Precision,
 };
 pub use graph::Graph;
+pub use loss::{Loss, LossNormalisers, LossWeights};
 pub use motion::Motion;
 pub use scatter::{mean_rows_by, sum_rows_by, GraphGrouping, RowGroups};
 pub use stress::{

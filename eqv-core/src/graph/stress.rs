@@ -19,7 +19,7 @@
 //! carries the force term, so a stress term costs no extra pass.
 
 use super::batch::Batch;
-use super::forces::{loss_gradient, EnergyModel, LossGradient, LossTerms};
+use super::forces::{loss_gradient, EnergyModel, LossGradient, LossTerms, Precision};
 use super::graph::Graph;
 use crate::feat::Feat;
 use crate::irrep::Scalar;
@@ -135,5 +135,5 @@ pub fn energy_force_stress_gradient<M: EnergyModel + Parameters>(
     batch: &Batch,
     loss: impl FnOnce(&[f64], &[[f64; 3]], &[Option<Tensor3<f64>>]) -> LossTerms,
 ) -> LossGradient {
-    loss_gradient(model, batch, true, loss)
+    loss_gradient(model, batch, Precision::F64, true, loss)
 }
