@@ -11,11 +11,13 @@
 //! `K = N = 32` that packing cost as much as the product itself) and write
 //! its result back through strides. Dual numbers keep the GEMM (three real
 //! products each, see [`super::gemm`]), and so does the weight gradient,
-//! a reduction over all rows where the product is large.
+//! a reduction over all rows where the product is large. On AVX2/AVX-512
+//! the kernel uses fused multiply-adds, as the GEMM's micro-kernels do, so
+//! the last bits of a result depend on the CPU as they did before.
 
 use super::gemm::{Mat, MatMut, Store};
 use super::parallel;
-use super::simd::vectorized;
+use super::simd::{self, vectorized};
 use crate::real::Real;
 use std::any::TypeId;
 
@@ -44,14 +46,15 @@ fn is_float<T: 'static>() -> bool {
 }
 
 /// `y[r][o][m] (+)= s · Σ_i w[i][o] · x[r][i][m]` for `D` components (`ACC`:
-/// add into `y`, else overwrite it), `w` row-major `[mul_in, mul_out]`.
+/// add into `y`, else overwrite it), `w` row-major `[mul_in, mul_out]`;
+/// `FUSED`: each step a fused multiply-add (only where the CPU has them).
 ///
 /// Output channels go in blocks of `O` ([`BLOCK`], then single channels
 /// for the rest); a block's `D × O` sums stay in registers over the whole
 /// loop over input channels, each step one load of `O` weights and `D`
 /// broadcast features. The sum over `i` runs in input-channel order.
 #[inline(always)]
-fn rows_in_registers<T: Real, const D: usize, const ACC: bool>(
+fn rows_in_registers<T: Real, const D: usize, const ACC: bool, const FUSED: bool>(
     (mi, mo): (usize, usize),
     scale: T,
     x: &[T],
@@ -59,7 +62,7 @@ fn rows_in_registers<T: Real, const D: usize, const ACC: bool>(
     y: &mut [T],
 ) {
     #[inline(always)]
-    fn block<T: Real, const D: usize, const O: usize, const ACC: bool>(
+    fn block<T: Real, const D: usize, const O: usize, const ACC: bool, const FUSED: bool>(
         (mi, mo, o0): (usize, usize, usize),
         scale: T,
         xr: &[T],
@@ -71,7 +74,11 @@ fn rows_in_registers<T: Real, const D: usize, const ACC: bool>(
             let wi: &[T; O] = wi[o0..o0 + O].try_into().expect("O weights");
             for m in 0..D {
                 for o in 0..O {
-                    acc[m][o] += xi[m] * wi[o];
+                    acc[m][o] = if FUSED {
+                        xi[m].fused_mul_add(wi[o], acc[m][o])
+                    } else {
+                        acc[m][o] + xi[m] * wi[o]
+                    };
                 }
             }
         }
@@ -86,10 +93,10 @@ fn rows_in_registers<T: Real, const D: usize, const ACC: bool>(
     let whole = mo / BLOCK * BLOCK;
     for (xr, yr) in x.chunks_exact(mi * D).zip(y.chunks_exact_mut(mo * D)) {
         for o0 in (0..whole).step_by(BLOCK) {
-            block::<T, D, BLOCK, ACC>((mi, mo, o0), scale, xr, w, yr);
+            block::<T, D, BLOCK, ACC, FUSED>((mi, mo, o0), scale, xr, w, yr);
         }
         for o0 in whole..mo {
-            block::<T, D, 1, ACC>((mi, mo, o0), scale, xr, w, yr);
+            block::<T, D, 1, ACC, FUSED>((mi, mo, o0), scale, xr, w, yr);
         }
     }
 }
@@ -112,17 +119,36 @@ fn try_registers<T: Real>(
     parallel::rows_mut(y, mo * d, sh.rows, |r0, n, y| {
         let x = &x[r0 * mi * d..][..n * mi * d];
         let dims = (mi, mo);
+        // Fused multiply-adds where `vectorized` compiles for AVX2/AVX-512
+        // (which include FMA), plain ones on the baseline.
+        let fused = simd::level() != simd::Level::Baseline;
         vectorized(
             #[inline(always)]
-            || match (d, store) {
-                (1, Store::Overwrite) => rows_in_registers::<T, 1, false>(dims, scale, x, w, y),
-                (3, Store::Overwrite) => rows_in_registers::<T, 3, false>(dims, scale, x, w, y),
-                (5, Store::Overwrite) => rows_in_registers::<T, 5, false>(dims, scale, x, w, y),
-                (7, Store::Overwrite) => rows_in_registers::<T, 7, false>(dims, scale, x, w, y),
-                (1, Store::Accumulate) => rows_in_registers::<T, 1, true>(dims, scale, x, w, y),
-                (3, Store::Accumulate) => rows_in_registers::<T, 3, true>(dims, scale, x, w, y),
-                (5, Store::Accumulate) => rows_in_registers::<T, 5, true>(dims, scale, x, w, y),
-                _ => rows_in_registers::<T, 7, true>(dims, scale, x, w, y),
+            || {
+                macro_rules! run {
+                    ($d:literal) => {
+                        match (store, fused) {
+                            (Store::Overwrite, true) => {
+                                rows_in_registers::<T, $d, false, true>(dims, scale, x, w, y)
+                            }
+                            (Store::Overwrite, false) => {
+                                rows_in_registers::<T, $d, false, false>(dims, scale, x, w, y)
+                            }
+                            (Store::Accumulate, true) => {
+                                rows_in_registers::<T, $d, true, true>(dims, scale, x, w, y)
+                            }
+                            (Store::Accumulate, false) => {
+                                rows_in_registers::<T, $d, true, false>(dims, scale, x, w, y)
+                            }
+                        }
+                    };
+                }
+                match d {
+                    1 => run!(1),
+                    3 => run!(3),
+                    5 => run!(5),
+                    _ => run!(7),
+                }
             },
         )
     });
@@ -322,6 +348,23 @@ mod tests {
     #[test]
     fn register_kernel_matches_gemm_f32() {
         registers_match_gemm::<f32>(1e-5);
+    }
+
+    /// Plain multiply-adds (the baseline build's kernel) agree with the
+    /// fused ones to rounding.
+    #[test]
+    fn unfused_kernel_matches_fused() {
+        let (rows, mi, mo) = (9, 19, 33);
+        let x = data::<f64>(rows * mi * 3, 1.0);
+        let w = data::<f64>(mi * mo, 2.0);
+        let mut fused = vec![0.5; rows * mo * 3];
+        let mut plain = fused.clone();
+        rows_in_registers::<f64, 3, true, true>((mi, mo), 0.7, &x, &w, &mut fused);
+        rows_in_registers::<f64, 3, true, false>((mi, mo), 0.7, &x, &w, &mut plain);
+        for (a, b) in fused.iter().zip(&plain) {
+            assert!((a - b).abs() < 1e-13, "{a} vs {b}");
+        }
+        assert!(fused.iter().all(|v| *v != 0.5), "every output written");
     }
 
     /// The weight gradient is `Σ_r Σ_m x[r,i,m] gy[r,o,m]`, written out.
