@@ -261,3 +261,40 @@ pub(crate) fn gather<'t, I: Irrep, T: Real>(
         }
     })
 }
+
+#[cfg(test)]
+mod tests {
+    use crate::irrep::Vector;
+    use crate::prelude::*;
+
+    /// Row sums and their gradient on enough rows to split across cores:
+    /// sorted (blocks of groups in parallel) and shuffled (one thread) give
+    /// exactly the sums of a plain loop over the rows in order, empty
+    /// groups included.
+    #[test]
+    fn split_sums_equal_the_row_order_loop() {
+        let (rows, groups, mul) = (3000, 700, 5);
+        let sorted: Vec<usize> = (0..rows).map(|k| (k * groups / rows) / 2 * 2).collect();
+        let shuffled: Vec<usize> = (0..rows).map(|k| (k * 7919) % groups).collect();
+        let x: Vec<f64> = (0..rows * mul * 3).map(|i| (i as f64 * 0.37).sin()).collect();
+        let gy: Vec<f64> = (0..groups * mul * 3).map(|i| (i as f64 * 0.11).cos()).collect();
+        let w = mul * 3;
+        for index in [sorted, shuffled] {
+            let mut want = vec![0.0; groups * w];
+            for (k, &g) in index.iter().enumerate() {
+                for c in 0..w {
+                    want[g * w + c] += x[k * w + c];
+                }
+            }
+            let tape = Tape::<f64>::new();
+            let xf = crate::non_equivariant::variable::<Vector, _>(&tape, rows, mul, x.clone());
+            let y = crate::non_equivariant::sum_rows_by(xf, &index, groups);
+            assert_eq!(*y.data(), want, "the same additions in the same order");
+            let grads = tape.backward(y.id(), &gy);
+            let gx = grads.get(xf.id()).expect("x is a variable");
+            for (k, &g) in index.iter().enumerate() {
+                assert_eq!(gx[k * w..][..w], gy[g * w..][..w], "row {k}");
+            }
+        }
+    }
+}
