@@ -276,8 +276,12 @@ mod tests {
         let (rows, groups, mul) = (3000, 700, 5);
         let sorted: Vec<usize> = (0..rows).map(|k| (k * groups / rows) / 2 * 2).collect();
         let shuffled: Vec<usize> = (0..rows).map(|k| (k * 7919) % groups).collect();
-        let x: Vec<f64> = (0..rows * mul * 3).map(|i| (i as f64 * 0.37).sin()).collect();
-        let gy: Vec<f64> = (0..groups * mul * 3).map(|i| (i as f64 * 0.11).cos()).collect();
+        let x: Vec<f64> = (0..rows * mul * 3)
+            .map(|i| (i as f64 * 0.37).sin())
+            .collect();
+        let gy: Vec<f64> = (0..groups * mul * 3)
+            .map(|i| (i as f64 * 0.11).cos())
+            .collect();
         let w = mul * 3;
         for index in [sorted, shuffled] {
             let mut want = vec![0.0; groups * w];
