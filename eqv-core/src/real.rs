@@ -66,6 +66,15 @@ pub trait Real:
     /// Whether the primal value is finite (no NaN, no infinity).
     fn is_finite(self) -> bool;
 
+    /// `self · a + b`, for `f32` and `f64` with one rounding (a fused
+    /// multiply-add). Only for kernels compiled with FMA instructions
+    /// (`kernels::simd` at level AVX2 or above): without them the fused
+    /// form is a slow library call. Other types multiply, then add.
+    #[inline(always)]
+    fn fused_mul_add(self, a: Self, b: Self) -> Self {
+        self * a + b
+    }
+
     /// `1 / (1 + exp(-x))`, computed without overflow for large |x|.
     fn sigmoid(self) -> Self {
         if self.value() >= 0.0 {
@@ -140,6 +149,10 @@ macro_rules! impl_real_float {
             #[inline(always)]
             fn is_finite(self) -> bool {
                 <$t>::is_finite(self)
+            }
+            #[inline(always)]
+            fn fused_mul_add(self, a: Self, b: Self) -> Self {
+                <$t>::mul_add(self, a, b)
             }
         }
     };
