@@ -9,9 +9,13 @@
 //! they are written as plain loops (lanes of numbers, contiguous channels)
 //! that the compiler vectorises for whichever target it is given.
 //!
-//! The numbers do not depend on the choice: without fast-math flags the
-//! compiler neither fuses a multiply and an add into an FMA nor reorders a
-//! sum, so wider registers compute the very same operations.
+//! Plain loops give the same numbers whatever the choice: without
+//! fast-math flags the compiler neither fuses a multiply and an add into an
+//! FMA nor reorders a sum, so wider registers compute the very same
+//! operations. A kernel that asks for fused multiply-adds explicitly
+//! (`Real::fused_mul_add`, as the `Linear` register kernel does on AVX2 and
+//! AVX-512) differs from the baseline build in the last bits, as the GEMM's
+//! own FMA kernels already do.
 // `#[target_feature]` functions may only be called where the features are
 // known to exist: the one `unsafe` block below states why that holds.
 #![allow(unsafe_code)]
