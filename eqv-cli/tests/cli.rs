@@ -369,7 +369,7 @@ fn resume_starts_from_the_checkpoint_and_inspect_shows_it() {
         "model       Mace",
         "cutoff      4 Å",
         "Si ",
-        "parameters  1052",
+        "parameters  856",
     ] {
         assert!(shown.contains(part), "{part} not in {shown}");
     }
