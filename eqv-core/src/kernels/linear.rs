@@ -4,7 +4,7 @@
 //! cores.
 //!
 //! For `f32` and `f64` irreps of dimension 3, 5 and 7, the map and its
-//! input gradient run in a register kernel ([`rows_in_registers`]): per
+//! input gradient run in a register kernel (`rows_in_registers`): per
 //! row, a block of output channels of every component is summed in SIMD
 //! registers over the input channels,
 //! reading the features where they are. A GEMM per component would first
