@@ -108,6 +108,15 @@ fn rows_in_registers<T: Real, const D: usize, const ACC: bool, const FUSED: bool
     }
 }
 
+/// Whether the register kernel runs for `T` and this shape: plain floats
+/// and irreps of dimension 3, 5 or 7. Scalars (dimension 1) are contiguous
+/// rows: the GEMM needs no strided packing there and is faster (measured on
+/// NequIP's 64-atom structures: the register kernel made the energy 1.3×
+/// slower).
+fn registers_apply<T: Real>(sh: &LinearShape) -> bool {
+    is_float::<T>() && matches!(sh.dim, 3 | 5 | 7)
+}
+
 /// `y (+)= s · x W` on every component with the register kernel, if `T` is
 /// a plain float and the dimension one it is compiled for; `false` (and
 /// nothing written) otherwise.
@@ -119,10 +128,7 @@ fn try_registers<T: Real>(
     store: Store,
     y: &mut [T],
 ) -> bool {
-    // Scalars (dimension 1) are contiguous rows: the GEMM needs no strided
-    // packing there and is faster (measured on NequIP's 64-atom structures:
-    // the register kernel made the energy 1.3× slower).
-    if !is_float::<T>() || !matches!(sh.dim, 3 | 5 | 7) || mi == 0 || mo == 0 {
+    if !registers_apply::<T>(sh) || mi == 0 || mo == 0 {
         return false;
     }
     let d = sh.dim;
@@ -212,7 +218,7 @@ pub fn backward_input<T: Real>(
     gx: &mut [T],
 ) {
     let (mi, mo) = (sh.mul_in, sh.mul_out);
-    if is_float::<T>() {
+    if registers_apply::<T>(sh) {
         // Wᵀ as a row-major `[mul_out, mul_in]` copy (small), so the
         // register kernel reads contiguous weights.
         let mut wt = super::pool::scratch(mi * mo, T::ZERO);
