@@ -10,6 +10,7 @@ pub use crate::equivariance::{check_model_equivariance, EquivarianceReport};
 pub use crate::feat::Feat;
 pub use crate::graph::{Batch, Graph};
 pub use crate::irrep::*;
+pub use crate::kernels::symmetric::SymmetricProgram;
 pub use crate::layer::{follow_entry, ConfigEntry, ConfigValue, Layer};
 pub use crate::model::{check_output_rows, into_declared, kind, Model, OutputKind};
 pub use crate::ops::activation::{Activation, Sigmoid, Silu};
@@ -20,8 +21,8 @@ pub use crate::ops::mlp::ScalarMlp;
 pub use crate::ops::radial::BesselBasis;
 pub use crate::ops::spherical::spherical_harmonic;
 pub use crate::ops::tensor_product::{
-    channelwise_convolution, channelwise_paths, channelwise_tensor_product, tensor_product,
-    ChannelwisePath, FullyConnectedTp,
+    channelwise_convolution, channelwise_paths, channelwise_tensor_product, symmetric_contraction,
+    tensor_product, ChannelwisePath, FullyConnectedTp, SymmetricInput,
 };
 pub use crate::param::{join_path, Param, Parameters};
 pub use crate::real::Real;

@@ -21,7 +21,9 @@
 //!   gather and scatter (no per-edge copies or messages);
 //! * [`exp`]: a branch-free exponential, so activation loops vectorise;
 //! * [`fully_connected`]: the fully connected (`uvw`) product as
-//!   Clebsch-Gordan products per channel pair and one GEMM with the weights.
+//!   Clebsch-Gordan products per channel pair and one GEMM with the weights;
+//! * [`symmetric`]: MACE's symmetric contraction, every product of a row's
+//!   channel computed in a scratch buffer (no tape node per product).
 
 pub mod channelwise;
 pub mod convolution;
@@ -33,3 +35,4 @@ pub mod linear;
 pub mod parallel;
 pub mod pool;
 pub mod simd;
+pub mod symmetric;

@@ -708,93 +708,73 @@ fn mlp(sizes: &[Size], act: &syn::Type, ctx: &Ctx) -> Parts {
     )
 }
 
-/// MACE's symmetric contraction, composed of typed ops (element-wise
-/// tensor products, scaling by gathered per-species weights, sums) so the
-/// tape, its backward pass and dual numbers need nothing new. Products
-/// shared by several paths (the same factors and couplings so far) are
-/// computed once.
+/// MACE's symmetric contraction: the coupling paths into each output irrep
+/// are worked out here from the literals and compiled once, when the layer
+/// is built, into a program that one op (`__private::symmetric_contraction`,
+/// a single kernel with its VJP, generic over the number type) runs per
+/// output irrep.
 fn symmetric_contraction(input: &IrrepsLit, out: &IrrepsLit, correlation: usize) -> Parts {
-    use crate::irrep::Ir;
+    use crate::irrep::{Ir, Parity};
     use crate::symmetric::{paths, MAX_CORRELATION};
-    /// The start of a path: its first factors and their couplings.
-    type Prefix = (Vec<usize>, Vec<Ir>);
     let span = out.span();
     let irs: Vec<Ir> = input.terms.iter().map(|t| t.ir).collect();
     // A faulty declaration (already reported) may have any order: keep the
     // generated type small and well-formed.
     let nu = correlation.clamp(1, MAX_CORRELATION);
     let xs = block_idents("x", irs.len());
-    let mut memo: Vec<(Prefix, Ident)> = Vec::new();
-    let mut products: Vec<TokenStream> = Vec::new();
-    // The variable holding the product of `factors` coupled through `couplings`.
-    fn node(
-        factors: &[usize],
-        couplings: &[Ir],
-        xs: &[Ident],
-        memo: &mut Vec<(Prefix, Ident)>,
-        products: &mut Vec<TokenStream>,
-        span: proc_macro2::Span,
-    ) -> Ident {
-        if factors.len() == 1 {
-            return xs[factors[0]].clone();
-        }
-        let key = (factors.to_vec(), couplings.to_vec());
-        if let Some((_, id)) = memo.iter().find(|(k, _)| *k == key) {
-            return id.clone();
-        }
-        let n = factors.len();
-        let parent = node(
-            &factors[..n - 1],
-            &couplings[..n - 2],
-            xs,
-            memo,
-            products,
-            span,
-        );
-        let id = format_ident!("p{}", memo.len());
-        let (x, c) = (&xs[factors[n - 1]], ir_type(couplings[n - 2]));
-        products.push(quote_spanned!(span=>
-            let #id = ::eqv::__private::tensor_product::<_, _, #c, _>(#parent, #x);
-        ));
-        memo.push((key, id.clone()));
-        id
-    }
+    let ir_value = |ir: Ir| {
+        let l = ir.l;
+        let p = match ir.p {
+            Parity::Even => quote!(Even),
+            Parity::Odd => quote!(Odd),
+        };
+        quote!(::eqv::__private::Ir::new(#l, ::eqv::__private::Parity::#p))
+    };
+    let input_irs: Vec<TokenStream> = irs.iter().map(|&ir| ir_value(ir)).collect();
     let mut fields = Vec::new();
     let mut inits = Vec::new();
     let mut visits = Vec::new();
     let mut outs = Vec::new();
     let mut counts = Vec::new();
+    let mut programs = Vec::new();
     for (o, t) in out.terms.iter().enumerate() {
         let ps = paths(&irs, t.ir, nu);
         let np = ps.len();
         counts.push(np);
         let name = format_ident!("w{}", o);
+        let program = format_ident!("program{}", o);
         fields.push(quote!(pub #name: ::eqv::__private::Linear<::eqv::__private::Scalar, ::eqv::__private::Scalar>,));
         inits.push(quote!(#name: ::eqv::__private::Linear::new(n_species, #np * channels, rng),));
         visits.push((name.clone(), Some(format!("w{o}"))));
-        let terms: Vec<TokenStream> = ps
+        let path_values: Vec<TokenStream> = ps
             .iter()
-            .enumerate()
-            .map(|(k, p)| {
-                let id = node(
-                    &p.factors,
-                    &p.couplings,
-                    &xs,
-                    &mut memo,
-                    &mut products,
-                    span,
-                );
-                quote!(#id.scale(w.channels(#k * c, (#k + 1) * c)))
+            .map(|p| {
+                let f = &p.factors;
+                let c: Vec<TokenStream> = p.couplings.iter().map(|&ir| ir_value(ir)).collect();
+                quote!((&[#(#f),*][..], &[#(#c),*][..]))
             })
             .collect();
-        outs.push(if terms.is_empty() {
+        let out_ir = ir_value(t.ir);
+        let text = format!("SymmetricContraction into {}", t.ir);
+        programs.push(quote!(#program: ::std::sync::Arc::new(
+            ::eqv::__private::SymmetricProgram::new(&[#(#input_irs),*], #out_ir, &[#(#path_values),*])
+                .expect(#text)
+        ),));
+        fields.push(quote!(pub #program: ::std::sync::Arc<::eqv::__private::SymmetricProgram>,));
+        let c = ir_type(t.ir);
+        outs.push(if ps.is_empty() {
             quote!(::std::unreachable!())
         } else {
             // One-hot species through a Linear is w[s, ·]/√S; with √(S/P)
             // every path weight is w[s, k, path]/√P (unit variance out).
-            quote!({
+            quote_spanned!(span=> {
                 let w = self.#name.forward(species);
-                (#(#terms)+*).scale_by(((self.n_species as f64) / (#np as f64)).sqrt())
+                ::eqv::__private::symmetric_contraction::<#c, _>(
+                    &self.#program,
+                    &inputs,
+                    w,
+                    ((self.n_species as f64) / (#np as f64)).sqrt(),
+                )
             })
         });
     }
@@ -823,7 +803,7 @@ fn symmetric_contraction(input: &IrrepsLit, out: &IrrepsLit, correlation: usize)
         quote!({
             let channels: usize = #channels;
             let n_species: usize = cfg.species;
-            Self { #(#inits)* channels, n_species, paths: ::std::vec![#(#counts),*] }
+            Self { #(#inits)* #(#programs)* channels, n_species, paths: ::std::vec![#(#counts),*] }
         }),
         quote! {
             /// MACE's symmetric contraction, per atom and channel `k`:
@@ -835,7 +815,7 @@ fn symmetric_contraction(input: &IrrepsLit, out: &IrrepsLit, correlation: usize)
                 let c = self.channels;
                 #(#checks)*
                 let species = graph.species_one_hot(self.n_species);
-                #(#products)*
+                let inputs = [#(::eqv::__private::SymmetricInput::from(#xs)),*];
                 #(let #names = #outs;)*
                 #out_tuple
             }

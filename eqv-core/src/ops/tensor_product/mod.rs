@@ -34,6 +34,7 @@ mod channelwise;
 mod elementwise;
 mod fully_connected;
 mod normalization;
+mod symmetric;
 
 pub use channelwise::{
     channelwise_convolution, channelwise_paths, channelwise_tensor_product, ChannelwisePath,
@@ -41,5 +42,6 @@ pub use channelwise::{
 pub use elementwise::tensor_product;
 pub use fully_connected::FullyConnectedTp;
 pub use normalization::{path_weights, PathKind};
+pub use symmetric::{symmetric_contraction, SymmetricInput};
 
 pub(crate) use crate::kernels::coupling::{contract, coupling, Entry};
