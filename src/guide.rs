@@ -84,8 +84,11 @@
 //! MACE's reduced basis; at `ν ≥ 3` a few of them are linearly dependent,
 //! which costs weights, not accuracy. An output irrep no path reaches is a
 //! compile error that names the order that would reach it (rule 4). The
-//! forward pass is built from element-wise tensor products, so it runs on
-//! every number type, dual numbers included. `eqv::zoo::mace` uses it with
+//! paths are compiled once, when the layer is built, into one kernel per
+//! output irrep (`eqv::kernels::symmetric`: every product of a channel in
+//! a scratch buffer, 16 channels at a time in SIMD lanes, prefixes shared
+//! by several paths computed once) with its own VJP; it runs on every
+//! number type, dual numbers included. `eqv::zoo::mace` uses it with
 //! `ν = 3`.
 //!
 //! Outside the declaration, every typed op of [`ops`](crate::ops) is there
