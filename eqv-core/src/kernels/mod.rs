@@ -23,6 +23,7 @@
 //! * [`fully_connected`]: the fully connected (`uvw`) product as
 //!   Clebsch-Gordan products per channel pair and one GEMM with the weights.
 
+mod channel_steps;
 pub mod channelwise;
 pub mod convolution;
 pub mod coupling;
