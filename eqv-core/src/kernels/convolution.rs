@@ -17,9 +17,13 @@
 //! block by block in order. Gradients of the node features (scattered by
 //! neighbour) are summed the same way from full-size block partials.
 
+use super::channel_steps::{
+    channels_inner, channels_inner_at, channels_outer_at, row_backward, row_forward,
+};
 use super::channelwise::{dispatch_dims, row_matrix};
 use super::coupling::Entry;
 use super::parallel;
+use super::pool;
 use super::simd::vectorized;
 use crate::real::Real;
 use crate::tape::GradBufs;
@@ -56,131 +60,6 @@ pub struct EdgeIndex<'a> {
     pub neighbors: &'a [usize],
 }
 
-/// `t[r][i][u] = x[r][u][i]` for `rows` rows of `mul` channels of `d`
-/// components: the channel innermost (cuEquivariance's `ir_mul` layout).
-fn channels_inner<T: Copy>(x: &[T], (rows, mul, d): (usize, usize, usize), t: &mut [T]) {
-    for r in 0..rows {
-        let (xr, tr) = (
-            &x[r * mul * d..][..mul * d],
-            &mut t[r * mul * d..][..mul * d],
-        );
-        for u in 0..mul {
-            for i in 0..d {
-                tr[i * mul + u] = xr[u * d + i];
-            }
-        }
-    }
-}
-
-/// `t[r][k][u] = x[r][offset + u][k]` for the `mul` channels at `offset` of
-/// rows with `row_mul` channels of `d` components (a path's channels of a
-/// shared array), the channel innermost.
-fn channels_inner_at<T: Copy>(
-    x: &[T],
-    (rows, row_mul, offset): (usize, usize, usize),
-    (mul, d): (usize, usize),
-    t: &mut [T],
-) {
-    for r in 0..rows {
-        let tr = &mut t[r * mul * d..][..mul * d];
-        for u in 0..mul {
-            let xu = &x[(r * row_mul + offset + u) * d..][..d];
-            for i in 0..d {
-                tr[i * mul + u] = xu[i];
-            }
-        }
-    }
-}
-
-/// `x[r][offset + u][k] += t[r][k][u]`: the inverse of
-/// [`channels_inner_at`], adding.
-fn add_channels_outer<T: Real>(
-    t: &[T],
-    (rows, row_mul, offset): (usize, usize, usize),
-    (mul, d): (usize, usize),
-    x: &mut [T],
-) {
-    for r in 0..rows {
-        let tr = &t[r * mul * d..][..mul * d];
-        for u in 0..mul {
-            let xu = &mut x[(r * row_mul + offset + u) * d..][..d];
-            for i in 0..d {
-                xu[i] += tr[i * mul + u];
-            }
-        }
-    }
-}
-
-/// Channels per step of the per-edge loops: each step works on fixed-size
-/// arrays of this many channels, which the compiler keeps in SIMD
-/// registers; leftover channels take steps of one.
-const STEP: usize = 8;
-
-/// `L` numbers from the start of `s`, as an array.
-#[inline(always)]
-fn lanes<T: Copy, const L: usize>(s: &[T]) -> [T; L] {
-    std::array::from_fn(|l| s[..L][l])
-}
-
-/// The first `L` numbers of `s`, as a mutable array.
-#[inline(always)]
-fn lanes_mut<T, const L: usize>(s: &mut [T]) -> &mut [T; L] {
-    (&mut s[..L]).try_into().expect("L numbers")
-}
-
-/// Calls `f::<STEP>(u0)` for whole steps of channels, then `f::<1>(u)` for
-/// the rest.
-macro_rules! by_steps {
-    ($n:expr, |$u0:ident, $l:ident| $body:expr) => {{
-        let n = $n;
-        let whole = n / STEP * STEP;
-        let mut $u0 = 0;
-        while $u0 < whole {
-            {
-                const $l: usize = STEP;
-                $body;
-            }
-            $u0 += STEP;
-        }
-        while $u0 < n {
-            {
-                const $l: usize = 1;
-                $body;
-            }
-            $u0 += 1;
-        }
-    }};
-}
-
-/// One edge, channels innermost: `o[k][u] += w[u] · Σ_i x[i][u] M[i][k]`.
-/// Per `(u, k)` the very operations of the channel-wise kernel, in the same
-/// order; the channels run in steps of fixed-size arrays (SIMD lanes).
-#[inline(always)]
-fn edge_forward<T: Real, const DA: usize, const DC: usize>(
-    m: &[[T; DC]; DA],
-    xr: &[T],
-    wr: &[T],
-    or: &mut [T],
-) {
-    let n = wr.len();
-    by_steps!(n, |u0, L| {
-        let x: [[T; L]; DA] = std::array::from_fn(|i| lanes(&xr[i * n + u0..]));
-        let w: [T; L] = lanes(&wr[u0..]);
-        for k in 0..DC {
-            let mut acc = [T::ZERO; L];
-            for i in 0..DA {
-                for l in 0..L {
-                    acc[l] += x[i][l] * m[i][k];
-                }
-            }
-            let o = lanes_mut::<T, L>(&mut or[k * n + u0..]);
-            for l in 0..L {
-                o[l] += w[l] * acc[l];
-            }
-        }
-    });
-}
-
 /// The edges of a block, channels innermost: `xt` the node features
 /// (`[atoms][DA][mul]`), `ot` the output of the block's atoms from `atom0`
 /// (`[atoms][DC][mul]`).
@@ -201,7 +80,7 @@ fn forward_fixed<T: Real, const DA: usize, const DC: usize>(
                 let xr = &xt[idx.neighbors[e] * mul * DA..][..mul * DA];
                 let wr = &w[e * s.w_row + s.w_offset..][..mul];
                 let o = &mut ot[(idx.centers[e] - atom0) * mul * DC..][..mul * DC];
-                edge_forward::<T, DA, DC>(&mr, xr, wr, o);
+                row_forward::<T, DA, DC, true>(&mr, xr, wr, o);
             }
         },
     )
@@ -240,16 +119,18 @@ pub fn forward<T: Real>(
 ) {
     let (da, _, dc) = s.dims;
     let mul = s.mul;
-    let mut xt = vec![T::ZERO; s.atoms * mul * da];
+    // Transposes and partial sums come from the pool: a training step
+    // calls this on the same sizes every time.
+    let mut xt = pool::scratch(s.atoms * mul * da, T::ZERO);
     channels_inner(x, (s.atoms, mul, da), &mut xt);
     let inputs = (&xt[..], b, w);
     let sorted = idx.centers.windows(2).all(|p| p[0] <= p[1]);
     let to_out = |a0: usize, a1: usize, part: &[T], out: &mut [T]| {
         let shape = (a1 - a0, s.out_mul, s.out_offset);
-        add_channels_outer(part, shape, (mul, dc), &mut out[a0 * s.out_mul * dc..]);
+        channels_outer_at::<T, true>(part, shape, (mul, dc), &mut out[a0 * s.out_mul * dc..]);
     };
     if !sorted || !parallel::worth_splitting(s.edges) {
-        let mut ot = vec![T::ZERO; s.atoms * mul * dc];
+        let mut ot = pool::filled(s.atoms * mul * dc, T::ZERO);
         let range = (0..s.edges, 0);
         dispatch_dims!(
             da,
@@ -263,7 +144,10 @@ pub fn forward<T: Real>(
             range,
             &mut ot
         );
-        return to_out(0, s.atoms, &ot, out);
+        to_out(0, s.atoms, &ot, out);
+        pool::recycle(ot);
+        pool::recycle(xt);
+        return;
     }
     // Each block of edges covers the atoms centers[first]..=centers[last].
     let blocks: Vec<_> = parallel::blocks(s.edges).collect();
@@ -271,7 +155,7 @@ pub fn forward<T: Real>(
         .into_par_iter()
         .map(|(e0, n)| {
             let (a0, a1) = (idx.centers[e0], idx.centers[e0 + n - 1] + 1);
-            let mut part = vec![T::ZERO; (a1 - a0) * mul * dc];
+            let mut part = pool::filled((a1 - a0) * mul * dc, T::ZERO);
             let range = (e0..e0 + n, a0);
             dispatch_dims!(
                 da,
@@ -290,73 +174,9 @@ pub fn forward<T: Real>(
         .collect();
     for (a0, a1, part) in partials {
         to_out(a0, a1, &part, out);
+        pool::recycle(part);
     }
-}
-
-/// One edge of the pullback, channels innermost, given the output gradient
-/// of the centre `gr` (`[DC][mul]`): adds `w[u] · h[i][u]` to the
-/// neighbour's gradient (`h[i][u] = Σ_k M[i][k] go[k][u]`),
-/// `Σ_i x[i][u] h[i][u]` to the weights' and returns
-/// `gM[i][k] = Σ_u w[u] x[i][u] go[k][u]` when asked. The sums over
-/// channels of `gM` are kept per lane of a step and added in lane order at
-/// the end, so the result does not depend on the vector width.
-#[inline(always)]
-fn edge_backward<T: Real, const DA: usize, const DC: usize>(
-    m: &[[T; DC]; DA],
-    (xr, wr, gr): (&[T], &[T], &[T]),
-    mut gx: Option<&mut [T]>,
-    mut gw: Option<&mut [T]>,
-    want_gm: bool,
-) -> [[T; DC]; DA] {
-    let n = wr.len();
-    let mut sums = [[[T::ZERO; STEP]; DC]; DA];
-    by_steps!(n, |u0, L| {
-        let x: [[T; L]; DA] = std::array::from_fn(|i| lanes(&xr[i * n + u0..]));
-        let go: [[T; L]; DC] = std::array::from_fn(|k| lanes(&gr[k * n + u0..]));
-        let w: [T; L] = lanes(&wr[u0..]);
-        if gx.is_some() || gw.is_some() {
-            let mut h = [[T::ZERO; L]; DA];
-            for i in 0..DA {
-                for k in 0..DC {
-                    for l in 0..L {
-                        h[i][l] += m[i][k] * go[k][l];
-                    }
-                }
-            }
-            if let Some(gx) = gx.as_deref_mut() {
-                for i in 0..DA {
-                    let g = lanes_mut::<T, L>(&mut gx[i * n + u0..]);
-                    for l in 0..L {
-                        g[l] += w[l] * h[i][l];
-                    }
-                }
-            }
-            if let Some(gw) = gw.as_deref_mut() {
-                let mut dot = [T::ZERO; L];
-                for i in 0..DA {
-                    for l in 0..L {
-                        dot[l] += x[i][l] * h[i][l];
-                    }
-                }
-                let g = lanes_mut::<T, L>(&mut gw[u0..]);
-                for l in 0..L {
-                    g[l] += dot[l];
-                }
-            }
-        }
-        if want_gm {
-            // Lane l of a step adds into lane (u0 + l) mod STEP.
-            let at = u0 % STEP;
-            for i in 0..DA {
-                for k in 0..DC {
-                    for l in 0..L {
-                        sums[i][k][at + l] += (w[l] * x[i][l]) * go[k][l];
-                    }
-                }
-            }
-        }
-    });
-    std::array::from_fn(|i| std::array::from_fn(|k| sums[i][k].iter().fold(T::ZERO, |a, &b| a + b)))
+    pool::recycle(xt);
 }
 
 /// The pullback over the edges of a block, channels innermost: `xt` and
@@ -385,7 +205,7 @@ fn backward_fixed<T: Real, const DA: usize, const DC: usize>(
                 let xr = &xt[nb..][..mul * DA];
                 let wr = &w[e * s.w_row + s.w_offset..][..mul];
                 let gr = &gt[idx.centers[e] * mul * DC..][..mul * DC];
-                let gm = edge_backward::<T, DA, DC>(
+                let gm = row_backward::<T, DA, DC>(
                     &mr,
                     (xr, wr, gr),
                     gx.as_deref_mut().map(|g| &mut g[nb..][..mul * DA]),
@@ -453,19 +273,19 @@ pub fn backward<T: Real>(
     let (da, db, dc) = s.dims;
     let mul = s.mul;
     let node_len = s.atoms * mul * da;
-    let mut xt = vec![T::ZERO; node_len];
+    let mut xt = pool::scratch(node_len, T::ZERO);
     channels_inner(x, (s.atoms, mul, da), &mut xt);
-    let mut gt = vec![T::ZERO; s.atoms * mul * dc];
+    let mut gt_buf = pool::scratch(s.atoms * mul * dc, T::ZERO);
     let shape = (s.atoms, s.out_mul, s.out_offset);
-    channels_inner_at(gout, shape, (mul, dc), &mut gt);
+    channels_inner_at(gout, shape, (mul, dc), &mut gt_buf);
     let inputs = (&xt[..], b, w);
-    let gt = &gt[..];
+    let gt = &gt_buf[..];
     // The node-feature gradient back into `[atoms][mul][dim A]`, added.
     let to_gx = |part: &[T], gx: &mut [T]| {
-        add_channels_outer(part, (s.atoms, mul, 0), (mul, da), gx);
+        channels_outer_at::<T, true>(part, (s.atoms, mul, 0), (mul, da), gx);
     };
     if !parallel::worth_splitting(s.edges) {
-        let mut part = gx.as_ref().map(|_| vec![T::ZERO; node_len]);
+        let mut part = gx.as_ref().map(|_| pool::filled(node_len, T::ZERO));
         let grads = (part.as_deref_mut(), gb, gw);
         dispatch_dims!(
             da,
@@ -482,7 +302,10 @@ pub fn backward<T: Real>(
         );
         if let (Some(gx), Some(part)) = (gx, part) {
             to_gx(&part, gx);
+            pool::recycle(part);
         }
+        pool::recycle(xt);
+        pool::recycle(gt_buf);
         return;
     }
     // Edge gradients by edge block; node gradients from block partials,
@@ -502,7 +325,7 @@ pub fn backward<T: Real>(
     let partials: Vec<Option<Vec<T>>> = tasks
         .into_par_iter()
         .map(|(e0, n, gb, gw)| {
-            let mut part = want_x.then(|| vec![T::ZERO; node_len]);
+            let mut part = want_x.then(|| pool::filled(node_len, T::ZERO));
             let grads = (part.as_deref_mut(), gb, gw);
             let edges = e0..e0 + n;
             dispatch_dims!(
@@ -525,11 +348,15 @@ pub fn backward<T: Real>(
         let mut parts = partials.into_iter().flatten();
         if let Some(mut sum) = parts.next() {
             for part in parts {
-                for (g, p) in sum.iter_mut().zip(part) {
+                for (g, &p) in sum.iter_mut().zip(&part) {
                     *g += p;
                 }
+                pool::recycle(part);
             }
             to_gx(&sum, gx);
+            pool::recycle(sum);
         }
     }
+    pool::recycle(xt);
+    pool::recycle(gt_buf);
 }

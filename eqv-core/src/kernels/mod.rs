@@ -25,6 +25,7 @@
 //! * [`symmetric`]: MACE's symmetric contraction, every product of a row's
 //!   channel computed in a scratch buffer (no tape node per product).
 
+mod channel_steps;
 pub mod channelwise;
 pub mod convolution;
 pub mod coupling;
