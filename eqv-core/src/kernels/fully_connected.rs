@@ -17,10 +17,12 @@
 //! dimensions 1, 3, 5, 7 are monomorphised): the products are
 //! `t[k, u, :] = Σ_j ca[k, j, u] · b[:, j]` or `Σ_i a[u, i] · cb[k, i, :]`,
 //! whichever input has fewer components; the gradient of `b` is
-//! `Σ_(k,u) ca[k, j, u] · gt[k, u, :]` and that of `a` sums
-//! `gt[k, u, :] · cb[k, i, :]` over `k` lane by lane before one reduction of
-//! the lanes per `(u, i)`. The backward computes `ca` and `cb` once per row
-//! and uses them for the products (the weight gradient) and both input
+//! `Σ_(k,u) ca[k, j, u] · gt[k, u, :]`; that of `a` is formed one of three
+//! ways chosen per path and number type (`AGradient`): where `a` has few
+//! components (the `0e ⊗ X` paths), `cb` is contracted with the output
+//! gradient first and two matrix products of `dim A` rows give the
+//! gradients of `a` and `W`. The backward computes `ca` and `cb` once per
+//! row and uses them for the products (the weight gradient) and both input
 //! gradients. The loops over `v` run in chunks of `LANES` inside
 //! [`simd::vectorized`]: with 16 channels one step is one AVX-512 register.
 
@@ -360,14 +362,30 @@ pub fn backward<T: Real>(
     gb: Option<&mut [T]>,
     gw: Option<&mut [T]>,
 ) {
+    let way = a_gradient_way::<T>(s, ga.is_some());
+    backward_by(entries, s, (a, b), w, gout, (ga, gb, gw), way);
+}
+
+/// [`backward`] with the gradient of `a` formed the given way.
+fn backward_by<T: Real>(
+    entries: &[Entry<T>],
+    s: &FcShape,
+    (a, b): (&[T], &[T]),
+    w: &[T],
+    gout: &[T],
+    (ga, gb, gw): Grads<'_, T>,
+    way: AGradient,
+) {
     let ((ma, mb, mc), (da, db, dc)) = (s.muls, s.dims);
     // One sweep over the row blocks: each block's gradients of `a` and `b`
     // and its share of `W`'s gradient come from the same pass (`gout`
     // rearranged once, the coupling folded into each row once), `W`'s
     // shares summed in block order.
-    // W with its rows `(u, v)` reordered `(v, u)`, for the gradient of `a`.
-    let mut w_vu = pool::scratch(if ga.is_some() { w.len() } else { 0 }, T::ZERO);
-    if ga.is_some() {
+    // W with its rows `(u, v)` reordered `(v, u)`, for the gradient of `a`
+    // vectorised over `u`.
+    let vu = way == AGradient::ReorderedGemm;
+    let mut w_vu = pool::scratch(if vu { w.len() } else { 0 }, T::ZERO);
+    if vu {
         for (uv, row) in w.chunks_exact(mc).enumerate() {
             let (u, v) = (uv / mb, uv % mb);
             w_vu[(v * ma + u) * mc..][..mc].copy_from_slice(row);
@@ -378,29 +396,90 @@ pub fn backward<T: Real>(
         let inputs = (&a[r0 * ma * da..], &b[r0 * mb * db..]);
         let s = FcShape { rows: n, ..*s };
         let ws = (w, &w_vu[..]);
-        backward_rows(entries, &s, inputs, ws, &gout[r0 * mc * dc..], ga, gb, gw);
+        let grads = (ga, gb, gw);
+        backward_rows(entries, &s, inputs, ws, &gout[r0 * mc * dc..], grads, way);
     });
     pool::recycle(w_vu);
 }
 
-#[allow(clippy::too_many_arguments)]
+/// How the gradient of `a` is formed (a fixed function of the shapes and
+/// the number type, see [`a_gradient_way`]).
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+enum AGradient {
+    /// Not asked for.
+    None,
+    /// `Σ_(k,v) cb[k, i, v] · gt[k, u, v]` from the products' gradient
+    /// `gt = gY Wᵀ` (shared with `b`'s gradient), summed lane by lane over
+    /// `v` and reduced once per `(u, i)`: no matrix product of its own.
+    LaneSums,
+    /// The same vectorised over `u` from a second `gt` with `u` and `v`
+    /// swapped: one more matrix product of `dim C` rows per row.
+    ReorderedGemm,
+    /// The small input first: `q[i, v, w] = Σ_k cb[k, i, v] · gY[k, w]`
+    /// per row, then `ga[u, i] = Σ_(v,w) W[u, v, w] · q[i, v, w]` and
+    /// `gW[u, v, w] += Σ_i a[u, i] · q[i, v, w]`, two matrix products of
+    /// `dim A` rows per row (instead of the products `t` and a matrix
+    /// product of `dim C` rows for `W`'s gradient).
+    Folded,
+}
+
+/// The way with the fewest operations for the path, counting the per-row
+/// loops (dense but short, with reductions) three times a matrix
+/// product's multiply-add: `Folded` when `2·dim A` rows of matrix products
+/// cost less than `dim C` rows plus the products `t` and the lane sums.
+fn a_gradient_way<T: Real>(s: &FcShape, wanted: bool) -> AGradient {
+    if !wanted {
+        return AGradient::None;
+    }
+    // Where `dim A` rows are not cheaper: f32 takes the reordered matrix
+    // product (its GEMM runs twice the f64 rate, the lane sums do not
+    // gain as much), f64 and dual numbers the lane sums.
+    let otherwise = if std::mem::size_of::<T>() == 4 {
+        AGradient::ReorderedGemm
+    } else {
+        AGradient::LaneSums
+    };
+    let ((ma, mb, mc), (da, db, dc)) = (s.muls, s.dims);
+    const LOOP_WEIGHT: usize = 3;
+    let np = ma * mb;
+    let folded = 2 * da * np * mc + LOOP_WEIGHT * dc * da * mb * mc;
+    let lanes = dc * np * mc + LOOP_WEIGHT * dc * (da.min(db) + da) * np;
+    if folded < lanes {
+        AGradient::Folded
+    } else {
+        otherwise
+    }
+}
+
+/// The gradients of `a`, `b` and `W` of one row block (see [`backward`]).
+type Grads<'a, T> = (
+    Option<&'a mut [T]>,
+    Option<&'a mut [T]>,
+    Option<&'a mut [T]>,
+);
+
 fn backward_rows<T: Real>(
     entries: &[Entry<T>],
     s: &FcShape,
     ab: (&[T], &[T]),
     (w, w_vu): (&[T], &[T]),
     gout: &[T],
-    mut ga: Option<&mut [T]>,
-    mut gb: Option<&mut [T]>,
-    mut gw: Option<&mut [T]>,
+    (mut ga, mut gb, mut gw): Grads<'_, T>,
+    way: AGradient,
 ) {
     let (ma, mb, mc) = s.muls;
     let (da, db, dc) = s.dims;
     let np = ma * mb;
     let block = block_rows(s);
-    let mut t = pool::scratch(block * dc * np, T::ZERO);
-    let mut gt = pool::scratch(block * dc * np, T::ZERO);
-    let mut gt_vu = pool::scratch(if ga.is_some() { block * dc * np } else { 0 }, T::ZERO);
+    let folded = way == AGradient::Folded;
+    // `q` feeds both `a`'s and `W`'s gradients when it is formed.
+    let w_from_t = gw.is_some() && !folded;
+    let need_gt = gb.is_some() || way == AGradient::LaneSums;
+    let sized = |yes: bool, len: usize| pool::scratch(if yes { len } else { 0 }, T::ZERO);
+    let mut t = sized(w_from_t, block * dc * np);
+    let mut gt = sized(need_gt, block * dc * np);
+    let mut gt_vu = sized(way == AGradient::ReorderedGemm, block * dc * np);
+    let mut q = sized(folded, block * da * mb * mc);
     let mut gyk = pool::scratch(block * dc * mc, T::ZERO);
     let mut sc = RowScratch::new(s);
     let over_b = contract_over_b(s);
@@ -410,20 +489,22 @@ fn backward_rows<T: Real>(
         // The output gradient with (row, k) pairs as matrix rows.
         to_k_major(&gout[r0 * mc * dc..][..n * mc * dc], n, mc, dc, &mut gyk);
         let gym = Mat::row_major(&gyk[..n * dc * mc], n * dc, mc);
-        if gb.is_some() {
+        if need_gt {
             // gt = gY Wᵀ: the gradient of the products, `[k][u][v]`.
             let out = MatMut::row_major(&mut gt[..n * dc * np], n * dc, np);
             let wt = Mat::row_major(w, np, mc).t();
             T::gemm(T::ONE, gym, wt, Store::Overwrite, out);
         }
-        if ga.is_some() {
+        if way == AGradient::ReorderedGemm {
             // The same with `u` and `v` swapped, `[k][v][u]`, so that the
             // gradient of `a` is vectorised over `u` as that of `b` over `v`.
             let out = MatMut::row_major(&mut gt_vu[..n * dc * np], n * dc, np);
             let wt = Mat::row_major(w_vu, np, mc).t();
             T::gemm(T::ONE, gym, wt, Store::Overwrite, out);
         }
-        let (mut ga, mut gb, with_w) = (ga.as_deref_mut(), gb.as_deref_mut(), gw.is_some());
+        let (mut ga_r, mut gb_r) = (ga.as_deref_mut(), gb.as_deref_mut());
+        let fold_a = gb_r.is_some() || (w_from_t && over_b);
+        let fold_b = way != AGradient::None || (w_from_t && !over_b);
         simd::vectorized(
             #[inline(always)]
             || {
@@ -432,40 +513,171 @@ fn backward_rows<T: Real>(
                     sc.load(s, ab, r);
                     // Each fold once per row, shared by the products and
                     // the input gradients.
-                    if gb.is_some() || (with_w && over_b) {
+                    if fold_a {
                         sc.fold_into_a(entries, s);
                     }
-                    if ga.is_some() || (with_w && !over_b) {
+                    if fold_b {
                         sc.fold_into_b(entries, s);
                     }
-                    if with_w {
+                    if w_from_t {
                         products_of_row(s, &sc, &mut t[rr * dc * np..][..dc * np]);
                     }
-                    let gtr = &gt[rr * dc * np..][..dc * np];
-                    if let Some(ga) = ga.as_deref_mut() {
+                    let gtr = &gt[..];
+                    let gtr = if need_gt {
+                        &gtr[rr * dc * np..][..dc * np]
+                    } else {
+                        gtr
+                    };
+                    if let Some(ga) = ga_r.as_deref_mut() {
                         let gar = &mut ga[r * ma * da..][..ma * da];
-                        let gtr = &gt_vu[rr * dc * np..][..dc * np];
-                        by_dim!(da, grad_input_row(&sc.cb, gtr, (mb, ma, da, dc), gar));
+                        match way {
+                            AGradient::LaneSums => {
+                                by_dim!(da, grad_a_lane_sums(&sc.cb, gtr, (ma, mb, da, dc), gar));
+                            }
+                            AGradient::ReorderedGemm => {
+                                let gtr = &gt_vu[rr * dc * np..][..dc * np];
+                                by_dim!(da, grad_input_row(&sc.cb, gtr, (mb, ma, da, dc), gar));
+                            }
+                            AGradient::Folded | AGradient::None => {}
+                        }
                     }
-                    if let Some(gb) = gb.as_deref_mut() {
+                    if folded {
+                        // q[i, v, :] = Σ_k cb[k, i, v] · gY[k, :], rows
+                        // `[i][rr]` so that each `i` is one matrix.
+                        let gy = &gyk[rr * dc * mc..][..dc * mc];
+                        for i in 0..da {
+                            let qi = &mut q[(i * n + rr) * mb * mc..][..mb * mc];
+                            fold_output_gradient(&sc.cb[i * mb..], da * mb, gy, (mb, mc, dc), qi);
+                        }
+                    }
+                    if let Some(gb) = gb_r.as_deref_mut() {
                         let gbr = &mut gb[r * mb * db..][..mb * db];
                         by_dim!(db, grad_input_row(&sc.ca, gtr, (ma, mb, db, dc), gbr));
                     }
                 }
             },
         );
-        if let Some(gw) = gw.as_deref_mut() {
-            // gW += tᵀ gY over all (row, k) pairs: one GEMM.
-            let tm = Mat::row_major(&t[..n * dc * np], n * dc, np);
-            let into = MatMut::row_major(gw, np, mc);
-            T::gemm(T::ONE, tm.t(), gym, Store::Accumulate, into);
+        if folded {
+            let nvw = mb * mc;
+            for i in 0..da {
+                let qi = Mat::row_major(&q[i * n * nvw..][..n * nvw], n, nvw);
+                if let Some(ga) = ga.as_deref_mut() {
+                    // ga[r, u, i] += Σ_(v,w) q[i, r, (v, w)] · W[u, (v, w)].
+                    let wm = Mat::row_major(w, ma, nvw).t();
+                    let into = MatMut::component(&mut ga[r0 * ma * da..], (n, ma, da), i);
+                    T::gemm(T::ONE, qi, wm, Store::Accumulate, into);
+                }
+                if let Some(gw) = gw.as_deref_mut() {
+                    // gW[u, (v, w)] += Σ_r a[r, u, i] · q[i, r, (v, w)].
+                    let am = Mat::component(&ab.0[r0 * ma * da..], (n, ma, da), i).t();
+                    let into = MatMut::row_major(gw, ma, nvw);
+                    T::gemm(T::ONE, am, qi, Store::Accumulate, into);
+                }
+            }
+        }
+        if w_from_t {
+            if let Some(gw) = gw.as_deref_mut() {
+                // gW += tᵀ gY over all (row, k) pairs: one GEMM.
+                let tm = Mat::row_major(&t[..n * dc * np], n * dc, np);
+                let into = MatMut::row_major(gw, np, mc);
+                T::gemm(T::ONE, tm.t(), gym, Store::Accumulate, into);
+            }
         }
         r0 += n;
     }
     pool::recycle(t);
     pool::recycle(gt);
     pool::recycle(gt_vu);
+    pool::recycle(q);
     pool::recycle(gyk);
+}
+
+/// `q[v, :] = Σ_k c[k · step + v] · gy[k, :]` for `nv` channels `v` and
+/// `nw` output channels (`dc` components `k`): one input with the coupling
+/// folded in, contracted with the output gradient, vectorised over `w`.
+#[inline(always)]
+fn fold_output_gradient<T: Real>(
+    c: &[T],
+    step: usize,
+    gy: &[T],
+    (nv, nw, dc): (usize, usize, usize),
+    q: &mut [T],
+) {
+    for_chunks(
+        nw,
+        #[inline(always)]
+        |w0, w| {
+            for v in 0..nv {
+                let mut acc = [T::ZERO; LANES];
+                for k in 0..dc {
+                    let ck = c[k * step + v];
+                    let g = &gy[k * nw + w0..][..w];
+                    for (y, &z) in acc[..w].iter_mut().zip(g) {
+                        *y += ck * z;
+                    }
+                }
+                q[v * nw + w0..][..w].copy_from_slice(&acc[..w]);
+            }
+        },
+    );
+}
+
+/// The sum of the lanes of `x` (`w` of them), by halves: log₂(w) vector
+/// steps instead of one serial chain.
+#[inline(always)]
+fn sum_lanes<T: Real>(mut x: [T; LANES], w: usize) -> T {
+    let mut n = w;
+    while n > 1 {
+        let half = n / 2;
+        let keep = n - half;
+        for q in 0..half {
+            x[q] += x[keep + q];
+        }
+        n = keep;
+    }
+    if w == 0 {
+        T::ZERO
+    } else {
+        x[0]
+    }
+}
+
+/// The gradient of `a` of one row, `g[u, i] += Σ_k Σ_v cb[k, i, v] ·
+/// gt[k, u, v]` for `i ∈ i0..i0 + N`: lane sums over `v` (one `gt` load
+/// shared by the `N` components), reduced once per `(u, i)`.
+#[inline(always)]
+fn grad_a_lane_sums<T: Real, const N: usize>(
+    i0: usize,
+    cb: &[T],
+    gt: &[T],
+    (ma, mb, da, dc): (usize, usize, usize, usize),
+    g: &mut [T],
+) {
+    for u in 0..ma {
+        let mut total = [T::ZERO; N];
+        for_chunks(
+            mb,
+            #[inline(always)]
+            |v0, w| {
+                let mut acc = [[T::ZERO; LANES]; N];
+                for k in 0..dc {
+                    let gk = &gt[(k * ma + u) * mb + v0..][..w];
+                    for (q, acc) in acc.iter_mut().enumerate() {
+                        let c = &cb[(k * da + i0 + q) * mb + v0..][..w];
+                        for ((y, &x), &z) in acc[..w].iter_mut().zip(c).zip(gk) {
+                            *y += x * z;
+                        }
+                    }
+                }
+                for (t, acc) in total.iter_mut().zip(acc) {
+                    *t += sum_lanes(acc, w);
+                }
+            },
+        );
+        for (q, t) in total.into_iter().enumerate() {
+            g[u * da + i0 + q] += t;
+        }
+    }
 }
 
 /// The gradient of one input of one row from the other input with the
@@ -582,6 +794,7 @@ mod tests {
         entries: &[Entry<T>],
         s: &FcShape,
         (a, b, w, g): (&[T], &[T], &[T], &[T]),
+        way: Option<AGradient>,
     ) -> (Vec<T>, Vec<T>, Vec<T>, Vec<T>) {
         let ((_, _, mc), (_, _, dc)) = (s.muls, s.dims);
         let mut out = vec![T::ZERO; s.rows * mc * dc];
@@ -589,7 +802,10 @@ mod tests {
         let (mut ga, mut gb) = (vec![T::ONE; a.len()], vec![T::ONE; b.len()]);
         let mut gw = vec![T::ONE; w.len()];
         let grads = (Some(&mut ga[..]), Some(&mut gb[..]), Some(&mut gw[..]));
-        backward(entries, s, (a, b), w, g, grads.0, grads.1, grads.2);
+        match way {
+            None => backward(entries, s, (a, b), w, g, grads.0, grads.1, grads.2),
+            Some(way) => backward_by(entries, s, (a, b), w, g, grads, way),
+        }
         let less_one = |v: Vec<T>| v.into_iter().map(|x| x - T::ONE).collect();
         (out, less_one(ga), less_one(gb), less_one(gw))
     }
@@ -603,13 +819,22 @@ mod tests {
     }
 
     fn check<T: Real>(entries: &[Entry<T>], s: &FcShape, tol: f64) -> Vec<Vec<T>> {
+        check_by(entries, s, tol, None)
+    }
+
+    fn check_by<T: Real>(
+        entries: &[Entry<T>],
+        s: &FcShape,
+        tol: f64,
+        way: Option<AGradient>,
+    ) -> Vec<Vec<T>> {
         let ((ma, mb, mc), (da, db, dc)) = (s.muls, s.dims);
         let a = data::<T>(s.rows * ma * da, 1.0);
         let b = data::<T>(s.rows * mb * db, 2.0);
         let w = data::<T>(ma * mb * mc, 3.0);
         let g = data::<T>(s.rows * mc * dc, 4.0);
         let inputs = (&a[..], &b[..], &w[..], &g[..]);
-        let (want, got) = (naive(entries, s, inputs), kernel(entries, s, inputs));
+        let (want, got) = (naive(entries, s, inputs), kernel(entries, s, inputs, way));
         let pairs = [(&got.0, &want.0), (&got.1, &want.1), (&got.2, &want.2)];
         for (name, (x, y)) in ["out", "grad a", "grad b"].iter().zip(pairs) {
             let err = worst_error(x, y);
@@ -646,6 +871,31 @@ mod tests {
             let dims = (2 * la as usize + 1, 2 * lb as usize + 1, 3);
             for (rows, muls) in [(3, (18, 20, 5)), (2100, (3, 5, 2))] {
                 check(&entries, &FcShape { rows, muls, dims }, 1e-12);
+            }
+        }
+    }
+
+    #[test]
+    fn every_way_of_the_gradient_of_a() {
+        // Each way on paths where `a` has fewer, as many and more
+        // components than the output, partial lane chunks, and 2100 rows
+        // split across cores.
+        let ways = [
+            AGradient::LaneSums,
+            AGradient::ReorderedGemm,
+            AGradient::Folded,
+        ];
+        for (la, lb, lc) in [(0, 2, 2), (1, 1, 1), (2, 1, 1)] {
+            let entries = coupling::<f64>(la, lb, lc, 0.3);
+            let dims = (
+                2 * la as usize + 1,
+                2 * lb as usize + 1,
+                2 * lc as usize + 1,
+            );
+            for (rows, muls) in [(3, (18, 20, 17)), (2100, (3, 5, 2))] {
+                for way in ways {
+                    check_by(&entries, &FcShape { rows, muls, dims }, 1e-12, Some(way));
+                }
             }
         }
     }
