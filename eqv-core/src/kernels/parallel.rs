@@ -96,6 +96,63 @@ pub fn rows_mut3<T: Send>(
         .for_each(|(r0, n, chunks)| f(r0, n, chunks));
 }
 
+/// [`rows_mut3`] and [`sum_over_rows`] in one pass over the row blocks:
+/// `f(first row, rows, blocks of bufs, partial)` writes the per-row
+/// buffers of its block and adds that block's share of a reduction over
+/// rows into `partial` (`sum.len()` numbers), so one sweep serves both
+/// kinds of gradient (a kernel's per-row work is then shared by them).
+///
+/// Split, each block starts from a zeroed partial and the partials are
+/// added in block order, then into `sum`: bit for bit what
+/// [`sum_over_rows`] gives. Not split, `f` runs once on all the rows and
+/// adds into `sum` itself.
+pub fn rows_mut3_and_sum<T: crate::real::Real>(
+    bufs: RowBufs<'_, T>,
+    rows: usize,
+    sum: Option<&mut [T]>,
+    f: impl Fn(usize, usize, [Option<&mut [T]>; 3], Option<&mut [T]>) + Sync,
+) {
+    if !worth_splitting(rows) {
+        f(0, rows, bufs.map(|b| b.map(|(s, _)| s)), sum);
+        return;
+    }
+    let len = sum.as_ref().map(|s| s.len());
+    // (first row, rows, the block of each buffer)
+    type Task<'b, T> = (usize, usize, [Option<&'b mut [T]>; 3]);
+    let mut tasks: Vec<Task<'_, T>> = blocks(rows)
+        .map(|(r0, n)| (r0, n, [None, None, None]))
+        .collect();
+    for (slot, buf) in bufs.into_iter().enumerate() {
+        if let Some((buf, row_len)) = buf {
+            let step = ROWS_PER_TASK * row_len.max(1);
+            for (task, chunk) in tasks.iter_mut().zip(buf.chunks_mut(step)) {
+                task.2[slot] = Some(chunk);
+            }
+        }
+    }
+    let partials: Vec<Option<Vec<T>>> = tasks
+        .into_par_iter()
+        .map(|(r0, n, chunks)| {
+            let mut partial = len.map(|len| crate::kernels::pool::filled(len, T::ZERO));
+            f(r0, n, chunks, partial.as_deref_mut());
+            partial
+        })
+        .collect();
+    if let Some(sum) = sum {
+        let mut total = crate::kernels::pool::filled(sum.len(), T::ZERO);
+        for p in partials.into_iter().flatten() {
+            for (t, &x) in total.iter_mut().zip(&p) {
+                *t += x;
+            }
+            crate::kernels::pool::recycle(p);
+        }
+        for (s, &t) in sum.iter_mut().zip(&total) {
+            *s += t;
+        }
+        crate::kernels::pool::recycle(total);
+    }
+}
+
 /// `Σ_blocks f(first row, rows)` of `len` numbers, block partial sums
 /// added in block order (deterministic), in parallel when large.
 pub fn sum_over_rows<T: crate::real::Real>(
