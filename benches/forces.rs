@@ -1,10 +1,12 @@
 //! What forces and force training cost relative to the energy alone.
 //!
-//! The NequIP-like potential of `eqv::zoo::nequip` (the sizes of
-//! `train_potential`: 16 scalar and 8 vector channels, 2 interaction blocks,
-//! 8 Bessel functions) on periodic diamond silicon, 64 and 216 atoms, cutoff
-//! 4 Å (16 neighbours per atom), positions rattled by 0.05 Å and labelled
-//! with the Stillinger–Weber potential:
+//! The two models of `train_potential` at its sizes — the MACE-style
+//! potential of `eqv::zoo::mace` (its default: 8 channels of 0e + 1o, two
+//! layers, correlation order 3) and the NequIP-like one of
+//! `eqv::zoo::nequip` (16 scalar and 8 vector channels, 2 interaction
+//! blocks), 8 Bessel functions each — on periodic diamond silicon, 64 and
+//! 216 atoms, cutoff 4 Å (16 neighbours per atom), positions rattled by
+//! 0.05 Å and labelled with the Stillinger–Weber potential:
 //!
 //! * `energy_f64`: forward only, positions untracked (`Graph::untracked`);
 //! * `energy_forces_f64`: forward + one backward (`Graph::new` +
@@ -26,7 +28,7 @@
 //! cargo bench --bench forces
 //! ```
 
-use eqv::zoo::nequip;
+use eqv::zoo::{mace, nequip};
 
 use criterion::{black_box, criterion_group, criterion_main, Criterion};
 use eqv::classical::{diamond_silicon, StillingerWeber};
@@ -34,7 +36,9 @@ use eqv::data::SpeciesMap;
 use eqv::graph::{
     forces_from_energy, loss_gradient, Batch, EnergyModel, Graph, Loss, LossWeights, Precision,
 };
+use eqv::param::Parameters;
 use eqv::prelude::*;
+use mace::{mace_config, Mace};
 use nequip::{nequip_config, Nequip};
 use std::time::{Duration, Instant};
 
@@ -56,23 +60,27 @@ fn silicon(r: usize) -> Batch {
     Batch::from_frames(&[frame], CUTOFF, &species).expect("a valid batch")
 }
 
-fn model() -> Nequip {
+fn nequip_model() -> Nequip {
     Nequip::new(&nequip_config(1, 16, 8, 2, CUTOFF), 0)
 }
 
-fn energy_f64(m: &Nequip, b: &Batch) -> f64 {
+fn mace_model() -> Mace {
+    Mace::new(&mace_config(1, 8, 2, CUTOFF), 0)
+}
+
+fn energy_f64<M: EnergyModel>(m: &M, b: &Batch) -> f64 {
     let tape = Tape::<f64>::inference();
     let g = Graph::untracked(&tape, b);
     m.energy(&g).data()[0]
 }
 
-fn energy_f32(m: &Nequip, b: &Batch) -> f32 {
+fn energy_f32<M: EnergyModel>(m: &M, b: &Batch) -> f32 {
     let tape = Tape::<f32>::inference();
     let g = Graph::untracked(&tape, b);
     m.energy(&g).data()[0]
 }
 
-fn energy_forces_f64(m: &Nequip, b: &Batch) -> (f64, Vec<[f64; 3]>) {
+fn energy_forces_f64<M: EnergyModel>(m: &M, b: &Batch) -> (f64, Vec<[f64; 3]>) {
     let tape = Tape::<f64>::inference();
     let g = Graph::new(&tape, b);
     let e = m.energy(&g);
@@ -80,7 +88,7 @@ fn energy_forces_f64(m: &Nequip, b: &Batch) -> (f64, Vec<[f64; 3]>) {
     (value, forces_from_energy(&g, e))
 }
 
-fn train_grad(m: &Nequip, b: &Batch, precision: Precision) -> f64 {
+fn train_grad<M: EnergyModel + Parameters>(m: &M, b: &Batch, precision: Precision) -> f64 {
     let weights = LossWeights {
         energy: 1.0,
         forces: 1.0,
@@ -91,25 +99,27 @@ fn train_grad(m: &Nequip, b: &Batch, precision: Precision) -> f64 {
     out.loss + out.grads[0].1[0]
 }
 
-type Variant = (&'static str, fn(&Nequip, &Batch));
+type Variant<M> = (&'static str, fn(&M, &Batch));
 
-const VARIANTS: [Variant; 5] = [
-    ("energy_f64", |m, b| {
-        black_box(energy_f64(m, b));
-    }),
-    ("energy_forces_f64", |m, b| {
-        black_box(energy_forces_f64(m, b));
-    }),
-    ("train_grad_f64", |m, b| {
-        black_box(train_grad(m, b, Precision::F64));
-    }),
-    ("train_grad_f32", |m, b| {
-        black_box(train_grad(m, b, Precision::F32));
-    }),
-    ("energy_f32", |m, b| {
-        black_box(energy_f32(m, b));
-    }),
-];
+fn variants<M: EnergyModel + Parameters>() -> [Variant<M>; 5] {
+    [
+        ("energy_f64", |m, b| {
+            black_box(energy_f64(m, b));
+        }),
+        ("energy_forces_f64", |m, b| {
+            black_box(energy_forces_f64(m, b));
+        }),
+        ("train_grad_f64", |m, b| {
+            black_box(train_grad(m, b, Precision::F64));
+        }),
+        ("train_grad_f32", |m, b| {
+            black_box(train_grad(m, b, Precision::F32));
+        }),
+        ("energy_f32", |m, b| {
+            black_box(energy_f32(m, b));
+        }),
+    ]
+}
 
 fn median(mut v: Vec<Duration>) -> Duration {
     v.sort();
@@ -118,13 +128,14 @@ fn median(mut v: Vec<Duration>) -> Duration {
 
 /// Runs the variants interleaved and prints the ratios of the medians to the
 /// f64 energy.
-fn interleaved_ratios(label: &str, m: &Nequip, b: &Batch, rounds: usize) {
-    let mut times = vec![Vec::with_capacity(rounds); VARIANTS.len()];
-    for (_, f) in &VARIANTS {
+fn interleaved_ratios<M: EnergyModel + Parameters>(label: &str, m: &M, b: &Batch, rounds: usize) {
+    let variants = variants::<M>();
+    let mut times = vec![Vec::with_capacity(rounds); variants.len()];
+    for (_, f) in &variants {
         f(m, b); // warm-up
     }
     for _ in 0..rounds {
-        for (k, (_, f)) in VARIANTS.iter().enumerate() {
+        for (k, (_, f)) in variants.iter().enumerate() {
             let start = Instant::now();
             f(m, b);
             times[k].push(start.elapsed());
@@ -140,7 +151,7 @@ fn interleaved_ratios(label: &str, m: &Nequip, b: &Batch, rounds: usize) {
         b.num_atoms(),
         b.num_edges()
     );
-    for (k, (name, _)) in VARIANTS.iter().enumerate() {
+    for (k, (name, _)) in variants.iter().enumerate() {
         println!(
             "  {name:<18} median {:>9.3} ms {:>6.2} x energy_f64 | min {:>9.3} ms {:>6.2} x energy_f64",
             1e3 * med[k],
@@ -151,26 +162,30 @@ fn interleaved_ratios(label: &str, m: &Nequip, b: &Batch, rounds: usize) {
     }
 }
 
-fn bench_forces(c: &mut Criterion) {
-    let m = model();
+fn bench_model<M: EnergyModel + Parameters>(c: &mut Criterion, name: &str, m: &M) {
     for (label, r, rounds) in [("si64", 2, 41), ("si216", 3, 21)] {
         let b = silicon(r);
-        let mut group = c.benchmark_group(format!("nequip_{label}"));
+        let mut group = c.benchmark_group(format!("{name}_{label}"));
         group
             .sample_size(10)
             .warm_up_time(Duration::from_millis(500))
             .measurement_time(Duration::from_secs(2));
-        for (name, f) in &VARIANTS {
-            group.bench_function(*name, |bench| bench.iter(|| f(&m, &b)));
+        for (variant, f) in &variants::<M>() {
+            group.bench_function(*variant, |bench| bench.iter(|| f(m, &b)));
         }
         group.finish();
-        interleaved_ratios(label, &m, &b, rounds);
+        interleaved_ratios(&format!("{name} {label}"), m, &b, rounds);
     }
+}
+
+fn bench_forces(c: &mut Criterion) {
+    bench_model(c, "mace", &mace_model());
+    bench_model(c, "nequip", &nequip_model());
 }
 
 fn sanity(_: &mut Criterion) {
     // The variants compute the same energy (f32 to single precision).
-    let (m, b) = (model(), silicon(1));
+    let (m, b) = (nequip_model(), silicon(1));
     let (e, f) = (energy_f64(&m, &b), energy_forces_f64(&m, &b));
     assert!((e - f.0).abs() <= 1e-12 * e.abs().max(1.0));
     assert!((f64::from(energy_f32(&m, &b)) - e).abs() <= 1e-4 * e.abs().max(1.0));
