@@ -204,10 +204,11 @@ pub struct Shape {
 
 /// Channels computed together: one number per channel in each lane, so
 /// every coupling is the same arithmetic on a whole lane array and the
-/// compiler vectorises it (one AVX-512 register of `f32`, the 16 channels
-/// of the main job's MACE in one step). In a profile of one main-job epoch
-/// the contraction took about half the samples with 16 lanes that it took
-/// with 8: each Clebsch-Gordan entry's index work is paid once per step.
+/// compiler vectorises it (one AVX-512 register of `f32`); lanes past the
+/// last channel hold zeros. In a perf profile of one main-job epoch (8
+/// channels, so half of the 16 lanes idle) the contraction took about half
+/// the samples with 16 lanes that it took with 8; the two runs were not
+/// interleaved on a quiet machine, so read that as "not slower".
 const LANES: usize = 16;
 
 /// One component of [`LANES`] consecutive channels.
