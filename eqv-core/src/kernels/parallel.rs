@@ -67,19 +67,11 @@ pub fn elementwise<T: Send>(out: &mut [T], f: impl Fn(usize, &mut [T]) + Sync) {
 /// Up to three per-row buffers, each with its numbers per row.
 pub type RowBufs<'a, T> = [Option<(&'a mut [T], usize)>; 3];
 
-/// Like [`rows_mut`] for up to three per-row output buffers at once (the
-/// gradients of several per-row inputs): `f(first row, rows, blocks)`.
-pub fn rows_mut3<T: Send>(
-    bufs: RowBufs<'_, T>,
-    rows: usize,
-    f: impl Fn(usize, usize, [Option<&mut [T]>; 3]) + Sync,
-) {
-    if !worth_splitting(rows) {
-        f(0, rows, bufs.map(|b| b.map(|(s, _)| s)));
-        return;
-    }
-    // (first row, rows, the block of each buffer)
-    type Task<'b, T> = (usize, usize, [Option<&'b mut [T]>; 3]);
+/// One row block's work: (first row, rows, the block of each buffer).
+type Task<'b, T> = (usize, usize, [Option<&'b mut [T]>; 3]);
+
+/// The row blocks of `rows` rows, each with its block of every buffer.
+fn row_block_tasks<T>(bufs: RowBufs<'_, T>, rows: usize) -> Vec<Task<'_, T>> {
     let mut tasks: Vec<Task<'_, T>> = blocks(rows)
         .map(|(r0, n)| (r0, n, [None, None, None]))
         .collect();
@@ -91,6 +83,21 @@ pub fn rows_mut3<T: Send>(
             }
         }
     }
+    tasks
+}
+
+/// Like [`rows_mut`] for up to three per-row output buffers at once (the
+/// gradients of several per-row inputs): `f(first row, rows, blocks)`.
+pub fn rows_mut3<T: Send>(
+    bufs: RowBufs<'_, T>,
+    rows: usize,
+    f: impl Fn(usize, usize, [Option<&mut [T]>; 3]) + Sync,
+) {
+    if !worth_splitting(rows) {
+        f(0, rows, bufs.map(|b| b.map(|(s, _)| s)));
+        return;
+    }
+    let tasks = row_block_tasks(bufs, rows);
     tasks
         .into_par_iter()
         .for_each(|(r0, n, chunks)| f(r0, n, chunks));
@@ -117,19 +124,7 @@ pub fn rows_mut3_and_sum<T: crate::real::Real>(
         return;
     }
     let len = sum.as_ref().map(|s| s.len());
-    // (first row, rows, the block of each buffer)
-    type Task<'b, T> = (usize, usize, [Option<&'b mut [T]>; 3]);
-    let mut tasks: Vec<Task<'_, T>> = blocks(rows)
-        .map(|(r0, n)| (r0, n, [None, None, None]))
-        .collect();
-    for (slot, buf) in bufs.into_iter().enumerate() {
-        if let Some((buf, row_len)) = buf {
-            let step = ROWS_PER_TASK * row_len.max(1);
-            for (task, chunk) in tasks.iter_mut().zip(buf.chunks_mut(step)) {
-                task.2[slot] = Some(chunk);
-            }
-        }
-    }
+    let tasks = row_block_tasks(bufs, rows);
     let partials: Vec<Option<Vec<T>>> = tasks
         .into_par_iter()
         .map(|(r0, n, chunks)| {
