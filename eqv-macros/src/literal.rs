@@ -157,7 +157,8 @@ pub fn parse(lit: &LitStr) -> syn::Result<IrrepsLit> {
                 "invalid irreps {text:?}: the config multiplicity {{{name}}} must be followed by 'x' and an irrep, like {{{name}}}x1o"
             )));
         }
-        let term_index = text[..offset + open].matches('+').count();
+        // Count the sums outside braces only: `{a + b}` is one multiplicity.
+        let term_index = plain.matches('+').count() + rest[..open].matches('+').count();
         names.push((term_index, mul));
         plain.push_str(&rest[..open]);
         let width = close + 1 - open;

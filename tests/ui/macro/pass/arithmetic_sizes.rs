@@ -1,5 +1,6 @@
 // Sizes may be simple arithmetic of config entries: `{2 * channels}` in an
 // irreps literal and in an Mlp's sizes; they follow the config at run time.
+// A sum inside braces is one multiplicity: the terms after it keep theirs.
 use eqv::equivariant;
 use eqv::graph::Batch;
 use eqv::prelude::*;
@@ -10,6 +11,7 @@ pub struct Wide {
     up: Linear<"{channels}x0e", "{2 * channels}x0e">,
     act: Activation<"{2 * channels}x0e", Silu>,
     down: Linear<"{(channels * 2) / 2 + 0}x0e", "1x0e">,
+    split: Linear<"{channels}x0e + {channels}x1o", "{hidden + channels}x0e + {hidden}x0e + {channels}x1o">,
 }
 
 impl Wide {
@@ -30,5 +32,12 @@ fn main() {
         assert!(r.max() < 1e-10, "{r}");
         let s = m.summary();
         assert!(s.contains(&format!("{}x0e", 2 * channels)), "{s}");
+        let tape = Tape::<f64>::new();
+        let x = (
+            Feat::<Scalar, f64>::zeros(&tape, 2, channels),
+            Feat::<Vector, f64>::zeros(&tape, 2, channels),
+        );
+        let (a, b, v) = m.split.forward(x);
+        assert_eq!((a.mul(), b.mul(), v.mul()), (3 + channels, 3, channels));
     }
 }
