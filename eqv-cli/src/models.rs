@@ -7,12 +7,13 @@ use crate::train::{run_interruptible, RunSummary, Setup};
 use eqv::train::StopFlag;
 use eqv::zoo::mace::{mace_config, Mace};
 use eqv::zoo::nequip::{nequip_config, Nequip};
-use eqv::zoo::trained::{mace_json, nequip_json};
+use eqv::zoo::nequip_l2::{nequip_l2_config, NequipL2};
+use eqv::zoo::trained::{mace_json, nequip_json, nequip_l2_json};
 use serde_json::Value;
 use std::error::Error;
 
 /// The names `--model` accepts.
-pub const NAMES: &[&str] = &["mace", "nequip"];
+pub const NAMES: &[&str] = &["mace", "nequip", "nequip-l2"];
 
 /// Trains the architecture `--model` names (default `mace`: its products of
 /// neighbour sums see three- and four-body angles in one layer, which the
@@ -28,6 +29,7 @@ pub fn train_selected(
     match name.to_ascii_lowercase().as_str() {
         "mace" => run_interruptible(args, "Mace", default_out, stop, build_mace),
         "nequip" => run_interruptible(args, "Nequip", default_out, stop, build_nequip),
+        "nequip-l2" => run_interruptible(args, "NequipL2", default_out, stop, build_nequip_l2),
         other => Err(format!(
             "--model {other}: unknown architecture; choose one of {}",
             NAMES.join(", ")
@@ -51,6 +53,36 @@ pub fn build_nequip(setup: &Setup) -> Result<(Nequip, Value), String> {
     cfg.scale = setup.force_rms;
     let json = nequip_json(&cfg);
     Ok((Nequip::new(&cfg, seed), json))
+}
+
+/// The NequIP-like model with rank-2 node features (`--tensors` 2e
+/// channels besides `--channels` scalars and `--vectors` vectors).
+pub fn build_nequip_l2(setup: &Setup) -> Result<(NequipL2, Value), String> {
+    let a = setup.args;
+    let (channels, vectors, tensors, layers) = if setup.smoke {
+        (4, 2, 2, 1)
+    } else {
+        (16, 8, 4, 2)
+    };
+    let channels = a.get_or("channels", channels)?;
+    let vectors = a.get_or("vectors", vectors)?;
+    let tensors = a.get_or("tensors", tensors)?;
+    let layers = a.get_or("layers", layers)?;
+    let n_basis = a.get_or("n-basis", 8)?;
+    let seed = a.get_or("seed", 0u64)?;
+    let mut cfg = nequip_l2_config(
+        setup.species,
+        channels,
+        vectors,
+        tensors,
+        layers,
+        setup.cutoff,
+    );
+    cfg.n_basis = n_basis;
+    cfg.interactions.n_basis = n_basis;
+    cfg.scale = setup.force_rms;
+    let json = nequip_l2_json(&cfg);
+    Ok((NequipL2::new(&cfg, seed), json))
 }
 
 /// The MACE-style model (correlation order 3) with the sizes given by the

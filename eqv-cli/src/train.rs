@@ -133,6 +133,7 @@ pub const OPTIONS: Spec = &[
     ("cutoff", true, "radial cutoff in Å (default 4.0)"),
     ("channels", true, "scalar channels (default 16)"),
     ("vectors", true, "vector channels (default 8)"),
+    ("tensors", true, "rank-2 (2e) channels of --model nequip-l2 (default 4)"),
     ("layers", true, "interaction layers (default 2)"),
     ("n-basis", true, "Bessel radial basis functions (default 8)"),
     ("lr", true, "learning rate (default 0.01)"),
@@ -189,7 +190,7 @@ pub const OPTIONS: Spec = &[
     (
         "model",
         true,
-        "mace (default: MACE-style, correlation order 3, --channels per irrep) or nequip (NequIP-like, --channels scalars, --vectors vectors)",
+        "mace (default: MACE-style, correlation order 3, --channels per irrep), nequip (NequIP-like, --channels scalars, --vectors vectors) or nequip-l2 (the same with --tensors rank-2 channels)",
     ),
     ("smoke", false, "a tiny, fast run (CI)"),
     ("quiet", false, "no per-epoch lines"),
@@ -260,6 +261,7 @@ pub fn check_options(args: &Args) -> Result<(), String> {
         "block-frames",
         "channels",
         "vectors",
+        "tensors",
         "layers",
         "n-basis",
     ] {

@@ -183,5 +183,6 @@ fn interaction_layers(model: &ZooModel) -> usize {
     match model {
         ZooModel::Mace(m) => m.config().blocks,
         ZooModel::Nequip(m) => m.config().layers,
+        ZooModel::NequipL2(m) => m.config().layers,
     }
 }

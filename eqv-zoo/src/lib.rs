@@ -5,6 +5,7 @@
 //! | model | output | what it is |
 //! |---|---|---|
 //! | [`nequip::Nequip`] | energy | NequIP-like message passing with gated vectors (`--model nequip`) |
+//! | [`nequip_l2::NequipL2`] | energy | the same with rank-2 (2e) node features, NequIP's `l_max = 2` (`--model nequip-l2`) |
 //! | [`mace::Mace`] | energy | MACE-style higher body order by symmetric contraction (the main job's default model) |
 //! | [`painn::Painn`] | energy | PaiNN: scalar and vector channels, no tensor products |
 //! | [`egnn::Egnn`] | energy | E(n)-equivariant graph network on distances |
@@ -21,6 +22,7 @@ pub mod egnn;
 pub mod local_frame;
 pub mod mace;
 pub mod nequip;
+pub mod nequip_l2;
 pub mod painn;
 pub mod trained;
 

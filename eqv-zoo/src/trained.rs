@@ -13,6 +13,7 @@
 
 use crate::mace::{mace_config, Mace, MaceConfig};
 use crate::nequip::{nequip_config, Nequip, NequipConfig};
+use crate::nequip_l2::{nequip_l2_config, NequipL2, NequipL2Config};
 use eqv::graph::{EnergyModel, Graph};
 use eqv::param::{Param, Parameters};
 use eqv::prelude::{Feat, Real, Scalar};
@@ -29,17 +30,20 @@ pub enum ZooModel {
     Mace(Mace),
     /// [`Nequip`].
     Nequip(Nequip),
+    /// [`NequipL2`].
+    NequipL2(NequipL2),
 }
 
 impl ZooModel {
     /// The names [`load`] knows, as checkpoints spell them.
-    pub const NAMES: &'static [&'static str] = &["Mace", "Nequip"];
+    pub const NAMES: &'static [&'static str] = &["Mace", "Nequip", "NequipL2"];
 
     /// The name the checkpoint stores.
     pub fn name(&self) -> &'static str {
         match self {
             ZooModel::Mace(_) => "Mace",
             ZooModel::Nequip(_) => "Nequip",
+            ZooModel::NequipL2(_) => "NequipL2",
         }
     }
 }
@@ -49,6 +53,7 @@ impl EnergyModel for ZooModel {
         match self {
             ZooModel::Mace(m) => m.energy(graph),
             ZooModel::Nequip(m) => m.energy(graph),
+            ZooModel::NequipL2(m) => m.energy(graph),
         }
     }
 }
@@ -58,12 +63,14 @@ impl Parameters for ZooModel {
         match self {
             ZooModel::Mace(m) => m.visit(prefix, f),
             ZooModel::Nequip(m) => m.visit(prefix, f),
+            ZooModel::NequipL2(m) => m.visit(prefix, f),
         }
     }
     fn visit_mut(&mut self, prefix: &str, f: &mut dyn FnMut(&str, &mut Param)) {
         match self {
             ZooModel::Mace(m) => m.visit_mut(prefix, f),
             ZooModel::Nequip(m) => m.visit_mut(prefix, f),
+            ZooModel::NequipL2(m) => m.visit_mut(prefix, f),
         }
     }
 }
@@ -129,6 +136,16 @@ pub fn from_checkpoint(trained: TrainedCheckpoint, path: &Path) -> Result<Traine
                 .map_err(|e| e.to_string())?;
             ZooModel::Nequip(model)
         }
+        "NequipL2" => {
+            let cfg = nequip_l2_from_json(&trained.config, trained.cutoff, path)?;
+            species(cfg.species)?;
+            let mut model = NequipL2::new(&cfg, 0);
+            trained
+                .checkpoint
+                .load_into(&mut model, "NequipL2")
+                .map_err(|e| e.to_string())?;
+            ZooModel::NequipL2(model)
+        }
         "Mace" => {
             let cfg = mace_from_json(&trained.config, trained.cutoff, path)?;
             species(cfg.species)?;
@@ -162,6 +179,15 @@ pub fn nequip_json(cfg: &NequipConfig) -> Value {
     json!({
         "species": cfg.species, "channels": cfg.channels, "vectors": cfg.vectors,
         "layers": cfg.layers, "n_basis": cfg.n_basis, "cutoff": cfg.cutoff, "scale": cfg.scale,
+    })
+}
+
+/// The config the trainer stores for a [`NequipL2`] (read back by [`load`]).
+pub fn nequip_l2_json(cfg: &NequipL2Config) -> Value {
+    json!({
+        "species": cfg.species, "channels": cfg.channels, "vectors": cfg.vectors,
+        "tensors": cfg.tensors, "layers": cfg.layers, "n_basis": cfg.n_basis,
+        "cutoff": cfg.cutoff, "scale": cfg.scale,
     })
 }
 
@@ -258,6 +284,29 @@ pub fn nequip_from_json(config: &Value, cutoff: f64, file: &Path) -> Result<Nequ
     Ok(cfg)
 }
 
+/// A [`NequipL2Config`] from its stored JSON, every value checked.
+pub fn nequip_l2_from_json(
+    config: &Value,
+    cutoff: f64,
+    file: &Path,
+) -> Result<NequipL2Config, String> {
+    let e = Entries { config, file };
+    let count = |k| e.count(k);
+    e.cutoff(cutoff)?;
+    let mut cfg = nequip_l2_config(
+        count("species")?,
+        count("channels")?,
+        count("vectors")?,
+        count("tensors")?,
+        count("layers")?,
+        cutoff,
+    );
+    cfg.n_basis = count("n_basis")?;
+    cfg.interactions.n_basis = cfg.n_basis;
+    cfg.scale = e.positive("scale")?;
+    Ok(cfg)
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -293,5 +342,21 @@ mod tests {
         assert!(err.contains("`channels`"), "{err}");
         let err = nequip_from_json(&json, 4.0, Path::new("m")).unwrap_err();
         assert!(err.contains("cutoff"), "{err}");
+    }
+
+    #[test]
+    fn nequip_l2_config_round_trips_and_damage_is_named() {
+        let mut cfg = nequip_l2_config(2, 8, 4, 3, 2, 3.5);
+        cfg.n_basis = 6;
+        cfg.interactions.n_basis = 6;
+        cfg.scale = 0.7;
+        let json = nequip_l2_json(&cfg);
+        let back = nequip_l2_from_json(&json, 3.5, Path::new("m")).unwrap();
+        assert_eq!(nequip_l2_json(&back), json);
+        assert_eq!(back.interactions.tensors, 3);
+        let mut broken = json.clone();
+        broken["tensors"] = json!(1.5);
+        let err = nequip_l2_from_json(&broken, 3.5, Path::new("m")).unwrap_err();
+        assert!(err.contains("`tensors`"), "{err}");
     }
 }
