@@ -3,7 +3,8 @@
 //! budget:
 //!
 //! 1. **NequIP-like** (tensor-field network, approach 4), declared with
-//!    `#[equivariant]`: exactly equivariant, sees angles;
+//!    `#[equivariant]`: exactly equivariant, sees angles; with node
+//!    features of l ≤ 1 and, second, of l ≤ 2;
 //! 2. **distance-only** invariant energy with gradient forces (approach 2):
 //!    exactly equivariant, blind to angles;
 //! 3. **non-equivariant MLP on raw edge components** trained with random
@@ -21,6 +22,7 @@ use eqv::rng::Rng;
 use eqv::zoo::augmented;
 use eqv::zoo::distance;
 use eqv::zoo::nequip;
+use eqv::zoo::nequip_l2;
 use eqv_cli::options::Args;
 use eqv_cli::train as run;
 use std::process::ExitCode;
@@ -62,6 +64,28 @@ fn run_all() -> Result<(), Box<dyn std::error::Error>> {
         ))
     })?;
     rows.push(("NequIP-like (tensor products, `#[equivariant]`)", nequip));
+
+    // The same with rank-2 node features: angles reach the next layer as
+    // 2e features, not only through vectors.
+    let nequip_l2 = run::run(&args, "NequipL2", "target/compare/nequip_l2", |s| {
+        let a = s.args;
+        let (c, v, t, l) = (
+            a.get_or("channels", 16)?,
+            a.get_or("vectors", 8)?,
+            a.get_or("tensors", 4)?,
+            a.get_or("layers", 2)?,
+        );
+        let mut cfg = nequip_l2::nequip_l2_config(s.species, c, v, t, l, s.cutoff);
+        cfg.scale = s.force_rms;
+        Ok((
+            nequip_l2::NequipL2::new(&cfg, 0),
+            serde_json::json!({"channels": c, "vectors": v, "tensors": t, "layers": l}),
+        ))
+    })?;
+    rows.push((
+        "NequIP-like with 2e node features (`--model nequip-l2`)",
+        nequip_l2,
+    ));
 
     let pair = run::run(&args, "PairPotential", "target/compare/distance", |s| {
         let cfg = distance::PairPotentialConfig {

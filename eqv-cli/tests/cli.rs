@@ -207,6 +207,44 @@ fn sigint_stops_with_a_checkpoint_that_evaluate_loads() {
     std::fs::remove_dir_all(&dir).ok();
 }
 
+/// Every architecture `--model` names trains, and `evaluate` rebuilds it
+/// from the checkpoint alone (the default, `mace`, is covered above).
+#[test]
+fn every_model_trains_and_its_checkpoint_evaluates() {
+    let dir = temp_dir("models");
+    for model in ["nequip", "nequip-l2"] {
+        let out = dir.join(model);
+        let o = run(
+            "train_potential",
+            &[
+                "--smoke",
+                "--quiet",
+                "--model",
+                model,
+                "--out",
+                out.to_str().unwrap(),
+            ],
+        );
+        assert!(o.status.success(), "{model}: {}", text(&o.stderr));
+        let o = run(
+            "evaluate_potential",
+            &[
+                "--model",
+                out.to_str().unwrap(),
+                "--data",
+                out.join("silicon_sw.extxyz").to_str().unwrap(),
+            ],
+        );
+        let printed = text(&o.stdout);
+        assert!(o.status.success(), "{model}: {printed}{}", text(&o.stderr));
+        assert!(
+            printed.contains("force  MAE") && !printed.contains("NaN"),
+            "{model}: {printed}"
+        );
+    }
+    std::fs::remove_dir_all(&dir).ok();
+}
+
 #[test]
 fn old_files_are_removed_and_mismatched_or_damaged_checkpoints_refused() {
     let dir = temp_dir("stale");
