@@ -287,7 +287,7 @@ fn two_passes<F: Real, M: EnergyModel + Parameters>(
             .collect();
         Graph::with_tangents(&dtape, batch, &tangent, &d)
     } else {
-        Graph::with_position_tangent(&dtape, batch, &tangent)
+        Graph::with_untracked_position_tangent(&dtape, batch, &tangent)
     };
     let e = model.energy(&dg);
     let seed: Vec<Dual<F>> = de

@@ -694,6 +694,38 @@ impl<'t, T: Real> Graph<'t, Dual<T>> {
         Self::from_positions(tape, batch, p)
     }
 
+    /// [`Graph::with_position_tangent`] with the positions an untracked
+    /// input: the tangents flow forward as there, but a backward pass stops
+    /// at the parameters. The force-training pass needs only parameter
+    /// gradients; with tracked positions it would also pull back through
+    /// the harmonics, the radial basis and the edge inputs of every
+    /// convolution, work whose result nobody reads.
+    ///
+    /// # Panics
+    /// If `direction.len() != batch.num_atoms()`.
+    pub(crate) fn with_untracked_position_tangent(
+        tape: &'t Tape<Dual<T>>,
+        batch: &Batch,
+        direction: &[[f64; 3]],
+    ) -> Self {
+        assert_eq!(
+            direction.len(),
+            batch.num_atoms(),
+            "Graph::with_untracked_position_tangent: {} directions for {} atoms",
+            direction.len(),
+            batch.num_atoms()
+        );
+        let p = batch
+            .positions()
+            .iter()
+            .flatten()
+            .zip(direction.iter().flatten())
+            .map(|(&x, &d)| Dual::new(T::from_f64(x), T::from_f64(d)))
+            .collect();
+        let pos = Feat::raw_input(tape, batch.num_atoms(), 1, p);
+        Self::build(tape, batch, pos)
+    }
+
     /// The batch on a dual-number tape with positions `Dual(R, direction)`
     /// and a strain `Dual(0, strain_direction)` of every structure (9
     /// numbers `[a][b]` per structure, the deformation `r → r (I + ε)`):
