@@ -30,6 +30,13 @@ use crate::tape::GradBufs;
 type Parts<'a, T> = (&'a [T], &'a [T]);
 /// The two parts of a mutable row block.
 type PartsMut<'a, T> = (&'a mut [T], &'a mut [T]);
+/// The gradient buffers of a block: the node features' split, the edge
+/// inputs' and the weights' dual (each when wanted).
+type SplitGrads<'a, T> = (
+    Option<PartsMut<'a, T>>,
+    Option<&'a mut [Dual<T>]>,
+    Option<&'a mut [Dual<T>]>,
+);
 
 /// `t0[r][k][u] = x[r][offset + u][k].re` and `t1` the same of `.eps`: the
 /// transpose of `channels_inner_at` into one array per part.
@@ -68,7 +75,7 @@ fn add_split_channels_outer<T: Real>(
         for u in 0..mul {
             for i in 0..d {
                 let v = &mut xr[u * d + i];
-                *v = *v + Dual::new(t0[i * mul + u], t1[i * mul + u]);
+                *v += Dual::new(t0[i * mul + u], t1[i * mul + u]);
             }
         }
     }
@@ -124,11 +131,11 @@ fn row_forward<T: Real, const DA: usize, const DC: usize>(
             }
             let o0 = lanes_mut::<T, L>(&mut o0r[k * n + u0..]);
             for l in 0..L {
-                o0[l] = o0[l] + w0[l] * a0[l];
+                o0[l] += w0[l] * a0[l];
             }
             let o1 = lanes_mut::<T, L>(&mut o1r[k * n + u0..]);
             for l in 0..L {
-                o1[l] = o1[l] + (w0[l] * a1[l] + w1[l] * a0[l]);
+                o1[l] += w0[l] * a1[l] + w1[l] * a0[l];
             }
         }
     });
@@ -295,11 +302,7 @@ fn backward_fixed<T: Real, const DA: usize, const DC: usize>(
     idx: EdgeIndex<'_>,
     edges: std::ops::Range<usize>,
     go: Parts<'_, T>,
-    (mut gx, mut gb, mut gw): (
-        Option<PartsMut<'_, T>>,
-        Option<&mut [Dual<T>]>,
-        Option<&mut [Dual<T>]>,
-    ),
+    (mut gx, mut gb, mut gw): SplitGrads<'_, T>,
 ) {
     let e0 = edges.start;
     let (db, mul) = (s.dims.1, s.mul);
@@ -342,11 +345,7 @@ fn backward_dyn<T: Real>(
     idx: EdgeIndex<'_>,
     edges: std::ops::Range<usize>,
     go: Parts<'_, T>,
-    (mut gx, mut gb, mut gw): (
-        Option<PartsMut<'_, T>>,
-        Option<&mut [Dual<T>]>,
-        Option<&mut [Dual<T>]>,
-    ),
+    (mut gx, mut gb, mut gw): SplitGrads<'_, T>,
 ) {
     let e0 = edges.start;
     let (da, db, dc) = s.dims;
