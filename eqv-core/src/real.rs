@@ -7,6 +7,7 @@
 //! ("forward-over-reverse"), without a second implementation of any op.
 
 use crate::dual::Dual;
+use crate::kernels::convolution::Convolve;
 use crate::kernels::gemm::Gemm;
 use std::fmt::{Debug, Display};
 use std::iter::Sum;
@@ -38,6 +39,7 @@ pub trait Real:
     + DivAssign
     + Sum
     + Gemm
+    + Convolve
 {
     /// Additive identity.
     const ZERO: Self;

@@ -285,9 +285,9 @@ fn two_passes<F: Real, M: EnergyModel + Parameters>(
                 _ => [[0.0; 3]; 3],
             })
             .collect();
-        Graph::with_tangents(&dtape, batch, &tangent, &d)
+        Graph::with_untracked_tangents(&dtape, batch, &tangent, &d)
     } else {
-        Graph::with_position_tangent(&dtape, batch, &tangent)
+        Graph::with_untracked_position_tangent(&dtape, batch, &tangent)
     };
     let e = model.energy(&dg);
     let seed: Vec<Dual<F>> = de

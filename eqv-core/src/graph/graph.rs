@@ -154,6 +154,17 @@ impl<'t, T: Real> Graph<'t, T> {
     /// # Panics
     /// If `positions.len() != 3 · atoms` or `strain.len() != 9 · structures`.
     pub fn strained(tape: &'t Tape<T>, batch: &Batch, positions: Vec<T>, strain: Vec<T>) -> Self {
+        Self::strained_leaves(tape, batch, (positions, strain), true)
+    }
+
+    /// [`Graph::strained`] with the positions and the strain tracked
+    /// leaves (`tracked`) or untracked inputs.
+    fn strained_leaves(
+        tape: &'t Tape<T>,
+        batch: &Batch,
+        (positions, strain): (Vec<T>, Vec<T>),
+        tracked: bool,
+    ) -> Self {
         let (n, ns) = (batch.num_atoms(), batch.num_structures());
         assert_eq!(
             positions.len(),
@@ -167,8 +178,13 @@ impl<'t, T: Real> Graph<'t, T> {
             "Graph::strained: {} strain numbers for {ns} structures (need 9 per structure)",
             strain.len()
         );
-        let leaf = Feat::<Vector, T>::raw_variable(tape, n, 1, positions);
-        let eid = tape.variable(strain);
+        let (leaf, eid) = if tracked {
+            let leaf = Feat::<Vector, T>::raw_variable(tape, n, 1, positions);
+            (leaf, tape.variable(strain))
+        } else {
+            let leaf = Feat::<Vector, T>::raw_input(tape, n, 1, positions);
+            (leaf, tape.constant(strain))
+        };
         let eps = tape.value(eid);
         let (pid, p) = (leaf.id(), leaf.data());
         let owner: Rc<[usize]> = Rc::from(batch.atom_structure());
@@ -694,6 +710,38 @@ impl<'t, T: Real> Graph<'t, Dual<T>> {
         Self::from_positions(tape, batch, p)
     }
 
+    /// [`Graph::with_position_tangent`] with the positions an untracked
+    /// input: the tangents flow forward as there, but a backward pass stops
+    /// at the parameters. The force-training pass needs only parameter
+    /// gradients; with tracked positions it would also pull back through
+    /// the harmonics, the radial basis and the edge inputs of every
+    /// convolution, work whose result nobody reads.
+    ///
+    /// # Panics
+    /// If `direction.len() != batch.num_atoms()`.
+    pub(crate) fn with_untracked_position_tangent(
+        tape: &'t Tape<Dual<T>>,
+        batch: &Batch,
+        direction: &[[f64; 3]],
+    ) -> Self {
+        assert_eq!(
+            direction.len(),
+            batch.num_atoms(),
+            "Graph::with_untracked_position_tangent: {} directions for {} atoms",
+            direction.len(),
+            batch.num_atoms()
+        );
+        let p = batch
+            .positions()
+            .iter()
+            .flatten()
+            .zip(direction.iter().flatten())
+            .map(|(&x, &d)| Dual::new(T::from_f64(x), T::from_f64(d)))
+            .collect();
+        let pos = Feat::raw_input(tape, batch.num_atoms(), 1, p);
+        Self::build(tape, batch, pos)
+    }
+
     /// The batch on a dual-number tape with positions `Dual(R, direction)`
     /// and a strain `Dual(0, strain_direction)` of every structure (9
     /// numbers `[a][b]` per structure, the deformation `r → r (I + ε)`):
@@ -711,6 +759,30 @@ impl<'t, T: Real> Graph<'t, Dual<T>> {
         batch: &Batch,
         direction: &[[f64; 3]],
         strain_direction: &[[[f64; 3]; 3]],
+    ) -> Self {
+        Self::tangent_leaves(tape, batch, (direction, strain_direction), true)
+    }
+
+    /// [`Graph::with_tangents`] with positions and strain untracked inputs
+    /// (see [`Graph::with_untracked_position_tangent`]).
+    ///
+    /// # Panics
+    /// As [`Graph::with_tangents`].
+    pub(crate) fn with_untracked_tangents(
+        tape: &'t Tape<Dual<T>>,
+        batch: &Batch,
+        direction: &[[f64; 3]],
+        strain_direction: &[[[f64; 3]; 3]],
+    ) -> Self {
+        Self::tangent_leaves(tape, batch, (direction, strain_direction), false)
+    }
+
+    /// The positions and strain of [`Graph::with_tangents`], tracked or not.
+    fn tangent_leaves(
+        tape: &'t Tape<Dual<T>>,
+        batch: &Batch,
+        (direction, strain_direction): (&[[f64; 3]], &[[[f64; 3]; 3]]),
+        tracked: bool,
     ) -> Self {
         assert_eq!(
             direction.len(),
@@ -739,6 +811,6 @@ impl<'t, T: Real> Graph<'t, Dual<T>> {
             .flatten()
             .map(|&d| Dual::new(T::ZERO, T::from_f64(d)))
             .collect();
-        Self::strained(tape, batch, p, e)
+        Self::strained_leaves(tape, batch, (p, e), tracked)
     }
 }

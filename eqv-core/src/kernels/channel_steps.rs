@@ -37,7 +37,7 @@ fn lanes_ref<T, const L: usize>(s: &[T]) -> &[T; L] {
 /// loops rather than `array::from_fn`, whose closures are not always
 /// inlined for dual numbers).
 #[inline(always)]
-fn lane_rows<T: Real, const D: usize, const L: usize>(
+pub(super) fn lane_rows<T: Real, const D: usize, const L: usize>(
     s: &[T],
     stride: usize,
     from: usize,
@@ -87,6 +87,7 @@ macro_rules! by_steps {
         }
     }};
 }
+pub(super) use by_steps;
 
 /// One row, channels innermost: `o[k][u] (+)= w[u] · Σ_i x[i][u] M[i][k]`
 /// (`ACC`: added into `o`, else written over it). Per `(u, k)` the very

@@ -109,8 +109,107 @@ fn forward_dyn<T: Real>(
     }
 }
 
+/// Number types with a fused convolution. Implemented for every [`Real`]:
+/// `f32` and `f64` run the kernels of this module, dual numbers split
+/// their primal and tangent parts into separate arrays
+/// (`kernels::convolution_dual`) so the dual pass of force training runs on
+/// the same SIMD lanes as the real one (duals of duals recurse).
+pub trait Convolve: Sized {
+    /// See [`forward`].
+    fn convolve_forward(
+        entries: &[Entry<Self>],
+        s: &ConvShape,
+        inputs: (&[Self], &[Self], &[Self]),
+        idx: EdgeIndex<'_>,
+        out: &mut [Self],
+    ) where
+        Self: Real,
+    {
+        forward_generic(entries, s, inputs, idx, out);
+    }
+
+    /// See [`backward`].
+    fn convolve_backward(
+        entries: &[Entry<Self>],
+        s: &ConvShape,
+        inputs: (&[Self], &[Self], &[Self]),
+        idx: EdgeIndex<'_>,
+        gout: &[Self],
+        grads: GradBufs<'_, Self>,
+    ) where
+        Self: Real,
+    {
+        backward_generic(entries, s, inputs, idx, gout, grads);
+    }
+}
+
+impl Convolve for f32 {}
+impl Convolve for f64 {}
+
 /// Adds the path's contribution into `out` (`[atoms][out_mul][dim C]`).
 pub fn forward<T: Real>(
+    entries: &[Entry<T>],
+    s: &ConvShape,
+    inputs: (&[T], &[T], &[T]),
+    idx: EdgeIndex<'_>,
+    out: &mut [T],
+) {
+    T::convolve_forward(entries, s, inputs, idx, out);
+}
+
+/// Adds the path's input gradients (those given) for the output gradient
+/// `gout` (`[atoms][out_mul][dim C]`).
+pub fn backward<T: Real>(
+    entries: &[Entry<T>],
+    s: &ConvShape,
+    inputs: (&[T], &[T], &[T]),
+    idx: EdgeIndex<'_>,
+    gout: &[T],
+    grads: GradBufs<'_, T>,
+) {
+    T::convolve_backward(entries, s, inputs, idx, gout, grads);
+}
+
+/// Runs `kernel(edges, first atom, partial)` over the edges in blocks and
+/// hands each block's partial output to `to_out(first atom, end atom,
+/// partial)`, in block order. A partial holds `per_atom` numbers for each
+/// atom of its block, zeroed before the kernel adds into it. With edges
+/// sorted by centre (as neighbour lists are) each block's atoms are the
+/// contiguous range `centers[first]..=centers[last]` and large blocks run
+/// in parallel; otherwise one block covers every edge and atom.
+pub(super) fn forward_blocks<N: Real>(
+    s: &ConvShape,
+    centers: &[usize],
+    per_atom: usize,
+    kernel: impl Fn(std::ops::Range<usize>, usize, &mut [N]) + Sync,
+    mut to_out: impl FnMut(usize, usize, &[N]),
+) {
+    let sorted = centers.windows(2).all(|p| p[0] <= p[1]);
+    if !sorted || !parallel::worth_splitting(s.edges) {
+        let mut part = pool::filled(s.atoms * per_atom, N::ZERO);
+        kernel(0..s.edges, 0, &mut part);
+        to_out(0, s.atoms, &part);
+        pool::recycle(part);
+        return;
+    }
+    let blocks: Vec<_> = parallel::blocks(s.edges).collect();
+    let partials: Vec<(usize, usize, Vec<N>)> = blocks
+        .into_par_iter()
+        .map(|(e0, n)| {
+            let (a0, a1) = (centers[e0], centers[e0 + n - 1] + 1);
+            let mut part = pool::filled((a1 - a0) * per_atom, N::ZERO);
+            kernel(e0..e0 + n, a0, &mut part);
+            (a0, a1, part)
+        })
+        .collect();
+    for (a0, a1, part) in partials {
+        to_out(a0, a1, &part);
+        pool::recycle(part);
+    }
+}
+
+/// The generic [`forward`]: transposes, then the block kernels.
+pub(super) fn forward_generic<T: Real>(
     entries: &[Entry<T>],
     s: &ConvShape,
     (x, b, w): (&[T], &[T], &[T]),
@@ -124,14 +223,8 @@ pub fn forward<T: Real>(
     let mut xt = pool::scratch(s.atoms * mul * da, T::ZERO);
     channels_inner(x, (s.atoms, mul, da), &mut xt);
     let inputs = (&xt[..], b, w);
-    let sorted = idx.centers.windows(2).all(|p| p[0] <= p[1]);
-    let to_out = |a0: usize, a1: usize, part: &[T], out: &mut [T]| {
-        let shape = (a1 - a0, s.out_mul, s.out_offset);
-        channels_outer_at::<T, true>(part, shape, (mul, dc), &mut out[a0 * s.out_mul * dc..]);
-    };
-    if !sorted || !parallel::worth_splitting(s.edges) {
-        let mut ot = pool::filled(s.atoms * mul * dc, T::ZERO);
-        let range = (0..s.edges, 0);
+    let kernel = |edges: std::ops::Range<usize>, atom0: usize, part: &mut [T]| {
+        let range = (edges, atom0);
         dispatch_dims!(
             da,
             dc,
@@ -142,40 +235,13 @@ pub fn forward<T: Real>(
             inputs,
             idx,
             range,
-            &mut ot
-        );
-        to_out(0, s.atoms, &ot, out);
-        pool::recycle(ot);
-        pool::recycle(xt);
-        return;
-    }
-    // Each block of edges covers the atoms centers[first]..=centers[last].
-    let blocks: Vec<_> = parallel::blocks(s.edges).collect();
-    let partials: Vec<(usize, usize, Vec<T>)> = blocks
-        .into_par_iter()
-        .map(|(e0, n)| {
-            let (a0, a1) = (idx.centers[e0], idx.centers[e0 + n - 1] + 1);
-            let mut part = pool::filled((a1 - a0) * mul * dc, T::ZERO);
-            let range = (e0..e0 + n, a0);
-            dispatch_dims!(
-                da,
-                dc,
-                forward_fixed,
-                forward_dyn,
-                entries,
-                s,
-                inputs,
-                idx,
-                range,
-                &mut part
-            );
-            (a0, a1, part)
-        })
-        .collect();
-    for (a0, a1, part) in partials {
-        to_out(a0, a1, &part, out);
-        pool::recycle(part);
-    }
+            part
+        )
+    };
+    forward_blocks(s, idx.centers, mul * dc, kernel, |a0, a1, part| {
+        let shape = (a1 - a0, s.out_mul, s.out_offset);
+        channels_outer_at::<T, true>(part, shape, (mul, dc), &mut out[a0 * s.out_mul * dc..]);
+    });
     pool::recycle(xt);
 }
 
@@ -260,59 +326,26 @@ fn backward_dyn<T: Real>(
     }
 }
 
-/// Adds the path's input gradients (those given) for the output gradient
-/// `gout` (`[atoms][out_mul][dim C]`).
-pub fn backward<T: Real>(
-    entries: &[Entry<T>],
+/// The edge gradients and the summed node-feature gradient of a pullback
+/// over edge blocks: `kernel(edges, node partial, gb block, gw block)`
+/// adds a block's gradients, the edge ones straight into their rows of
+/// `gb` and `gw` (sliced from the block's first edge), the node ones into a
+/// zeroed partial of `node_len` numbers (when `node_len` is given). The
+/// partials are summed in block order; the sum is returned (a pool
+/// buffer). Large edge counts run their blocks in parallel.
+pub(super) fn backward_blocks<T: Real, N: Real>(
     s: &ConvShape,
-    (x, b, w): (&[T], &[T], &[T]),
-    idx: EdgeIndex<'_>,
-    gout: &[T],
-    (gx, gb, gw): GradBufs<'_, T>,
-) {
-    let (da, db, dc) = s.dims;
-    let mul = s.mul;
-    let node_len = s.atoms * mul * da;
-    let mut xt = pool::scratch(node_len, T::ZERO);
-    channels_inner(x, (s.atoms, mul, da), &mut xt);
-    let mut gt_buf = pool::scratch(s.atoms * mul * dc, T::ZERO);
-    let shape = (s.atoms, s.out_mul, s.out_offset);
-    channels_inner_at(gout, shape, (mul, dc), &mut gt_buf);
-    let inputs = (&xt[..], b, w);
-    let gt = &gt_buf[..];
-    // The node-feature gradient back into `[atoms][mul][dim A]`, added.
-    let to_gx = |part: &[T], gx: &mut [T]| {
-        channels_outer_at::<T, true>(part, (s.atoms, mul, 0), (mul, da), gx);
-    };
+    node_len: Option<usize>,
+    (gb, gw): (Option<&mut [T]>, Option<&mut [T]>),
+    kernel: impl Fn(std::ops::Range<usize>, Option<&mut [N]>, Option<&mut [T]>, Option<&mut [T]>) + Sync,
+) -> Option<Vec<N>> {
     if !parallel::worth_splitting(s.edges) {
-        let mut part = gx.as_ref().map(|_| pool::filled(node_len, T::ZERO));
-        let grads = (part.as_deref_mut(), gb, gw);
-        dispatch_dims!(
-            da,
-            dc,
-            backward_fixed,
-            backward_dyn,
-            entries,
-            s,
-            inputs,
-            idx,
-            0..s.edges,
-            gt,
-            grads
-        );
-        if let (Some(gx), Some(part)) = (gx, part) {
-            to_gx(&part, gx);
-            pool::recycle(part);
-        }
-        pool::recycle(xt);
-        pool::recycle(gt_buf);
-        return;
+        let mut part = node_len.map(|n| pool::filled(n, N::ZERO));
+        kernel(0..s.edges, part.as_deref_mut(), gb, gw);
+        return part;
     }
-    // Edge gradients by edge block; node gradients from block partials,
-    // added in block order.
-    let want_x = gx.is_some();
     let step = parallel::ROWS_PER_TASK;
-    let mut gb_blocks = gb.map(|g| g.chunks_mut(step * db));
+    let mut gb_blocks = gb.map(|g| g.chunks_mut(step * s.dims.1));
     let mut gw_blocks = gw.map(|g| g.chunks_mut(step * s.w_row.max(1)));
     type Task<'g, T> = (usize, usize, Option<&'g mut [T]>, Option<&'g mut [T]>);
     let tasks: Vec<Task<'_, T>> = parallel::blocks(s.edges)
@@ -322,40 +355,65 @@ pub fn backward<T: Real>(
             (e0, n, gb, gw)
         })
         .collect();
-    let partials: Vec<Option<Vec<T>>> = tasks
+    let partials: Vec<Option<Vec<N>>> = tasks
         .into_par_iter()
         .map(|(e0, n, gb, gw)| {
-            let mut part = want_x.then(|| pool::filled(node_len, T::ZERO));
-            let grads = (part.as_deref_mut(), gb, gw);
-            let edges = e0..e0 + n;
-            dispatch_dims!(
-                da,
-                dc,
-                backward_fixed,
-                backward_dyn,
-                entries,
-                s,
-                inputs,
-                idx,
-                edges,
-                gt,
-                grads
-            );
+            let mut part = node_len.map(|n| pool::filled(n, N::ZERO));
+            kernel(e0..e0 + n, part.as_deref_mut(), gb, gw);
             part
         })
         .collect();
-    if let Some(gx) = gx {
-        let mut parts = partials.into_iter().flatten();
-        if let Some(mut sum) = parts.next() {
-            for part in parts {
-                for (g, &p) in sum.iter_mut().zip(&part) {
-                    *g += p;
-                }
-                pool::recycle(part);
-            }
-            to_gx(&sum, gx);
-            pool::recycle(sum);
+    let mut parts = partials.into_iter().flatten();
+    let mut sum = parts.next()?;
+    for part in parts {
+        for (g, &p) in sum.iter_mut().zip(&part) {
+            *g += p;
         }
+        pool::recycle(part);
+    }
+    Some(sum)
+}
+
+/// The generic [`backward`]: transposes, then the block kernels.
+pub(super) fn backward_generic<T: Real>(
+    entries: &[Entry<T>],
+    s: &ConvShape,
+    (x, b, w): (&[T], &[T], &[T]),
+    idx: EdgeIndex<'_>,
+    gout: &[T],
+    (gx, gb, gw): GradBufs<'_, T>,
+) {
+    let (da, _, dc) = s.dims;
+    let mul = s.mul;
+    let node_len = s.atoms * mul * da;
+    let mut xt = pool::scratch(node_len, T::ZERO);
+    channels_inner(x, (s.atoms, mul, da), &mut xt);
+    let mut gt_buf = pool::scratch(s.atoms * mul * dc, T::ZERO);
+    let shape = (s.atoms, s.out_mul, s.out_offset);
+    channels_inner_at(gout, shape, (mul, dc), &mut gt_buf);
+    let inputs = (&xt[..], b, w);
+    let gt = &gt_buf[..];
+    let kernel = |edges, gx: Option<&mut [T]>, gb: Option<&mut [T]>, gw: Option<&mut [T]>| {
+        let grads = (gx, gb, gw);
+        dispatch_dims!(
+            da,
+            dc,
+            backward_fixed,
+            backward_dyn,
+            entries,
+            s,
+            inputs,
+            idx,
+            edges,
+            gt,
+            grads
+        )
+    };
+    let sum = backward_blocks(s, gx.is_some().then_some(node_len), (gb, gw), kernel);
+    // The node-feature gradient back into `[atoms][mul][dim A]`, added.
+    if let (Some(gx), Some(sum)) = (gx, sum) {
+        channels_outer_at::<T, true>(&sum, (s.atoms, mul, 0), (mul, da), gx);
+        pool::recycle(sum);
     }
     pool::recycle(xt);
     pool::recycle(gt_buf);

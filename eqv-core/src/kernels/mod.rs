@@ -18,7 +18,8 @@
 //!   Clebsch-Gordan contraction of each edge folded into a small dense
 //!   matrix and fixed-size loops for every irrep dimension up to `L = 3`;
 //! * [`convolution`]: the channel-wise product fused with the graph's
-//!   gather and scatter (no per-edge copies or messages);
+//!   gather and scatter (no per-edge copies or messages), with
+//!   `convolution_dual` running it on dual numbers as two real arrays;
 //! * [`exp`]: a branch-free exponential, so activation loops vectorise;
 //! * [`fully_connected`]: the fully connected (`uvw`) product as
 //!   Clebsch-Gordan products per channel pair and one GEMM with the weights;
@@ -28,6 +29,7 @@
 mod channel_steps;
 pub mod channelwise;
 pub mod convolution;
+mod convolution_dual;
 pub mod coupling;
 pub mod exp;
 pub mod fully_connected;
