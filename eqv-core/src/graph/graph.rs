@@ -693,6 +693,12 @@ impl<'t, T: Real> Graph<'t, Dual<T>> {
         batch: &Batch,
         direction: &[[f64; 3]],
     ) -> Self {
+        let p = Self::tangent_positions(batch, direction);
+        Self::from_positions(tape, batch, p)
+    }
+
+    /// `Dual(R, direction)` for every coordinate, atom-major.
+    fn tangent_positions(batch: &Batch, direction: &[[f64; 3]]) -> Vec<Dual<T>> {
         assert_eq!(
             direction.len(),
             batch.num_atoms(),
@@ -700,14 +706,13 @@ impl<'t, T: Real> Graph<'t, Dual<T>> {
             direction.len(),
             batch.num_atoms()
         );
-        let p = batch
+        batch
             .positions()
             .iter()
             .flatten()
             .zip(direction.iter().flatten())
             .map(|(&x, &d)| Dual::new(T::from_f64(x), T::from_f64(d)))
-            .collect();
-        Self::from_positions(tape, batch, p)
+            .collect()
     }
 
     /// [`Graph::with_position_tangent`] with the positions an untracked
@@ -724,20 +729,7 @@ impl<'t, T: Real> Graph<'t, Dual<T>> {
         batch: &Batch,
         direction: &[[f64; 3]],
     ) -> Self {
-        assert_eq!(
-            direction.len(),
-            batch.num_atoms(),
-            "Graph::with_untracked_position_tangent: {} directions for {} atoms",
-            direction.len(),
-            batch.num_atoms()
-        );
-        let p = batch
-            .positions()
-            .iter()
-            .flatten()
-            .zip(direction.iter().flatten())
-            .map(|(&x, &d)| Dual::new(T::from_f64(x), T::from_f64(d)))
-            .collect();
+        let p = Self::tangent_positions(batch, direction);
         let pos = Feat::raw_input(tape, batch.num_atoms(), 1, p);
         Self::build(tape, batch, pos)
     }
