@@ -9,6 +9,7 @@
 use crate::dual::Dual;
 use crate::kernels::convolution::Convolve;
 use crate::kernels::gemm::Gemm;
+use crate::kernels::linear::RegisterLinear;
 use std::fmt::{Debug, Display};
 use std::iter::Sum;
 use std::ops::{Add, AddAssign, Div, DivAssign, Mul, MulAssign, Neg, Sub, SubAssign};
@@ -40,6 +41,7 @@ pub trait Real:
     + Sum
     + Gemm
     + Convolve
+    + RegisterLinear
 {
     /// Additive identity.
     const ZERO: Self;

@@ -21,10 +21,12 @@ use super::channel_steps::{
     channels_inner, channels_inner_at, channels_outer_at, row_backward, row_forward,
 };
 use super::channelwise::{dispatch_dims, row_matrix};
+use super::convolution_dual;
 use super::coupling::Entry;
 use super::parallel;
 use super::pool;
 use super::simd::vectorized;
+use crate::dual::Dual;
 use crate::real::Real;
 use crate::tape::GradBufs;
 use rayon::prelude::*;
@@ -141,10 +143,96 @@ pub trait Convolve: Sized {
     {
         backward_generic(entries, s, inputs, idx, gout, grads);
     }
+
+    /// [`Convolve::convolve_forward`] of `Dual<Self>`: the split kernel of
+    /// `kernels::convolution_dual`. A method of the primal type so that
+    /// `f32` and `f64` compile it here (see [`compiled_in_eqv_core`]).
+    fn convolve_dual_forward(
+        entries: &[Entry<Dual<Self>>],
+        s: &ConvShape,
+        inputs: (&[Dual<Self>], &[Dual<Self>], &[Dual<Self>]),
+        idx: EdgeIndex<'_>,
+        out: &mut [Dual<Self>],
+    ) where
+        Self: Real,
+    {
+        convolution_dual::forward(entries, s, inputs, idx, out);
+    }
+
+    /// [`Convolve::convolve_backward`] of `Dual<Self>`.
+    fn convolve_dual_backward(
+        entries: &[Entry<Dual<Self>>],
+        s: &ConvShape,
+        inputs: (&[Dual<Self>], &[Dual<Self>], &[Dual<Self>]),
+        idx: EdgeIndex<'_>,
+        gout: &[Dual<Self>],
+        grads: GradBufs<'_, Dual<Self>>,
+    ) where
+        Self: Real,
+    {
+        convolution_dual::backward(entries, s, inputs, idx, gout, grads);
+    }
 }
 
-impl Convolve for f32 {}
-impl Convolve for f64 {}
+/// `f32` and `f64` implement every method of [`Convolve`] themselves, out
+/// of line, rather than taking the trait's defaults: a default method is
+/// generic over `Self` and, like any generic, is compiled again in every
+/// crate that runs a model (release builds do not share generic instances
+/// across crates), while these are compiled once, here. The fixed-size
+/// kernels behind them are most of a model's machine code.
+macro_rules! compiled_in_eqv_core {
+    ($t:ty) => {
+        impl Convolve for $t {
+            #[inline(never)]
+            fn convolve_forward(
+                entries: &[Entry<Self>],
+                s: &ConvShape,
+                inputs: (&[Self], &[Self], &[Self]),
+                idx: EdgeIndex<'_>,
+                out: &mut [Self],
+            ) {
+                forward_generic(entries, s, inputs, idx, out);
+            }
+
+            #[inline(never)]
+            fn convolve_backward(
+                entries: &[Entry<Self>],
+                s: &ConvShape,
+                inputs: (&[Self], &[Self], &[Self]),
+                idx: EdgeIndex<'_>,
+                gout: &[Self],
+                grads: GradBufs<'_, Self>,
+            ) {
+                backward_generic(entries, s, inputs, idx, gout, grads);
+            }
+
+            #[inline(never)]
+            fn convolve_dual_forward(
+                entries: &[Entry<Dual<Self>>],
+                s: &ConvShape,
+                inputs: (&[Dual<Self>], &[Dual<Self>], &[Dual<Self>]),
+                idx: EdgeIndex<'_>,
+                out: &mut [Dual<Self>],
+            ) {
+                convolution_dual::forward(entries, s, inputs, idx, out);
+            }
+
+            #[inline(never)]
+            fn convolve_dual_backward(
+                entries: &[Entry<Dual<Self>>],
+                s: &ConvShape,
+                inputs: (&[Dual<Self>], &[Dual<Self>], &[Dual<Self>]),
+                idx: EdgeIndex<'_>,
+                gout: &[Dual<Self>],
+                grads: GradBufs<'_, Dual<Self>>,
+            ) {
+                convolution_dual::backward(entries, s, inputs, idx, gout, grads);
+            }
+        }
+    };
+}
+compiled_in_eqv_core!(f32);
+compiled_in_eqv_core!(f64);
 
 /// Adds the path's contribution into `out` (`[atoms][out_mul][dim C]`).
 pub fn forward<T: Real>(

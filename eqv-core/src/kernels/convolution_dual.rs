@@ -406,92 +406,117 @@ impl<T: Real> Convolve for Dual<T> {
     fn convolve_forward(
         entries: &[Entry<Self>],
         s: &ConvShape,
-        (x, b, w): (&[Self], &[Self], &[Self]),
+        inputs: (&[Self], &[Self], &[Self]),
         idx: EdgeIndex<'_>,
         out: &mut [Self],
     ) {
-        let (da, _, dc) = s.dims;
-        let mul = s.mul;
-        // Both parts of the transposed node features in one pool buffer
-        // (primal half, tangent half); the partial outputs likewise.
-        let node_len = s.atoms * mul * da;
-        let mut xt = pool::scratch(2 * node_len, T::ZERO);
-        let (x0, x1) = xt.split_at_mut(node_len);
-        split_channels_inner(x, (s.atoms, mul, 0), (mul, da), (x0, x1));
-        let xs = xt.split_at(node_len);
-        let kernel = |edges: std::ops::Range<usize>, atom0: usize, part: &mut [T]| {
-            let half = part.len() / 2;
-            let (o0, o1) = part.split_at_mut(half);
-            let block = Block { x: xs, o: (o0, o1) };
-            let range = (edges, atom0);
-            dispatch_split_dims!(
-                da,
-                dc,
-                forward_fixed,
-                forward_dyn,
-                entries,
-                s,
-                (b, w),
-                idx,
-                range,
-                block
-            )
-        };
-        forward_blocks(s, idx.centers, 2 * mul * dc, kernel, |a0, a1, part| {
-            let shape = (a1 - a0, s.out_mul, s.out_offset);
-            let out = &mut out[a0 * s.out_mul * dc..];
-            add_split_channels_outer(part.split_at(part.len() / 2), shape, (mul, dc), out);
-        });
-        pool::recycle(xt);
+        T::convolve_dual_forward(entries, s, inputs, idx, out);
     }
 
     fn convolve_backward(
         entries: &[Entry<Self>],
         s: &ConvShape,
-        (x, b, w): (&[Self], &[Self], &[Self]),
+        inputs: (&[Self], &[Self], &[Self]),
         idx: EdgeIndex<'_>,
         gout: &[Self],
-        (gx, gb, gw): GradBufs<'_, Self>,
+        grads: GradBufs<'_, Self>,
     ) {
-        let (da, _, dc) = s.dims;
-        let mul = s.mul;
-        let (node_len, out_len) = (s.atoms * mul * da, s.atoms * mul * dc);
-        let mut xt = pool::scratch(2 * node_len, T::ZERO);
-        let (x0, x1) = xt.split_at_mut(node_len);
-        split_channels_inner(x, (s.atoms, mul, 0), (mul, da), (x0, x1));
-        let mut gt = pool::scratch(2 * out_len, T::ZERO);
-        let (g0, g1) = gt.split_at_mut(out_len);
-        let shape = (s.atoms, s.out_mul, s.out_offset);
-        split_channels_inner(gout, shape, (mul, dc), (g0, g1));
-        let (xs, gs) = (xt.split_at(node_len), gt.split_at(out_len));
-        let kernel =
-            |edges, gx: Option<&mut [T]>, gb: Option<&mut [Self]>, gw: Option<&mut [Self]>| {
-                let gx = gx.map(|g| g.split_at_mut(node_len));
-                let grads = (gx, gb, gw);
-                dispatch_split_dims!(
-                    da,
-                    dc,
-                    backward_fixed,
-                    backward_dyn,
-                    entries,
-                    s,
-                    (xs, b, w),
-                    idx,
-                    edges,
-                    gs,
-                    grads
-                )
-            };
-        let want_x = gx.is_some().then_some(2 * node_len);
-        let sum = backward_blocks(s, want_x, (gb, gw), kernel);
-        if let (Some(gx), Some(sum)) = (gx, sum) {
-            let parts = sum.split_at(node_len);
-            add_split_channels_outer(parts, (s.atoms, mul, 0), (mul, da), gx);
-            pool::recycle(sum);
-        }
-        pool::recycle(xt);
-        pool::recycle(gt);
+        T::convolve_dual_backward(entries, s, inputs, idx, gout, grads);
     }
+}
+
+/// The convolution on `Dual<T>` ([`super::convolution::forward`]), primal
+/// and tangent parts split.
+pub(super) fn forward<T: Real>(
+    entries: &[Entry<Dual<T>>],
+    s: &ConvShape,
+    (x, b, w): (&[Dual<T>], &[Dual<T>], &[Dual<T>]),
+    idx: EdgeIndex<'_>,
+    out: &mut [Dual<T>],
+) {
+    let (da, _, dc) = s.dims;
+    let mul = s.mul;
+    // Both parts of the transposed node features in one pool buffer
+    // (primal half, tangent half); the partial outputs likewise.
+    let node_len = s.atoms * mul * da;
+    let mut xt = pool::scratch(2 * node_len, T::ZERO);
+    let (x0, x1) = xt.split_at_mut(node_len);
+    split_channels_inner(x, (s.atoms, mul, 0), (mul, da), (x0, x1));
+    let xs = xt.split_at(node_len);
+    let kernel = |edges: std::ops::Range<usize>, atom0: usize, part: &mut [T]| {
+        let half = part.len() / 2;
+        let (o0, o1) = part.split_at_mut(half);
+        let block = Block { x: xs, o: (o0, o1) };
+        let range = (edges, atom0);
+        dispatch_split_dims!(
+            da,
+            dc,
+            forward_fixed,
+            forward_dyn,
+            entries,
+            s,
+            (b, w),
+            idx,
+            range,
+            block
+        )
+    };
+    forward_blocks(s, idx.centers, 2 * mul * dc, kernel, |a0, a1, part| {
+        let shape = (a1 - a0, s.out_mul, s.out_offset);
+        let out = &mut out[a0 * s.out_mul * dc..];
+        add_split_channels_outer(part.split_at(part.len() / 2), shape, (mul, dc), out);
+    });
+    pool::recycle(xt);
+}
+
+/// The pullback of [`forward`] ([`super::convolution::backward`] on
+/// `Dual<T>`).
+pub(super) fn backward<T: Real>(
+    entries: &[Entry<Dual<T>>],
+    s: &ConvShape,
+    (x, b, w): (&[Dual<T>], &[Dual<T>], &[Dual<T>]),
+    idx: EdgeIndex<'_>,
+    gout: &[Dual<T>],
+    (gx, gb, gw): GradBufs<'_, Dual<T>>,
+) {
+    let (da, _, dc) = s.dims;
+    let mul = s.mul;
+    let (node_len, out_len) = (s.atoms * mul * da, s.atoms * mul * dc);
+    let mut xt = pool::scratch(2 * node_len, T::ZERO);
+    let (x0, x1) = xt.split_at_mut(node_len);
+    split_channels_inner(x, (s.atoms, mul, 0), (mul, da), (x0, x1));
+    let mut gt = pool::scratch(2 * out_len, T::ZERO);
+    let (g0, g1) = gt.split_at_mut(out_len);
+    let shape = (s.atoms, s.out_mul, s.out_offset);
+    split_channels_inner(gout, shape, (mul, dc), (g0, g1));
+    let (xs, gs) = (xt.split_at(node_len), gt.split_at(out_len));
+    let kernel =
+        |edges, gx: Option<&mut [T]>, gb: Option<&mut [Dual<T>]>, gw: Option<&mut [Dual<T>]>| {
+            let gx = gx.map(|g| g.split_at_mut(node_len));
+            let grads = (gx, gb, gw);
+            dispatch_split_dims!(
+                da,
+                dc,
+                backward_fixed,
+                backward_dyn,
+                entries,
+                s,
+                (xs, b, w),
+                idx,
+                edges,
+                gs,
+                grads
+            )
+        };
+    let want_x = gx.is_some().then_some(2 * node_len);
+    let sum = backward_blocks(s, want_x, (gb, gw), kernel);
+    if let (Some(gx), Some(sum)) = (gx, sum) {
+        let parts = sum.split_at(node_len);
+        add_split_channels_outer(parts, (s.atoms, mul, 0), (mul, da), gx);
+        pool::recycle(sum);
+    }
+    pool::recycle(xt);
+    pool::recycle(gt);
 }
 
 #[cfg(test)]

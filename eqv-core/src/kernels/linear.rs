@@ -21,8 +21,8 @@
 use super::gemm::{Mat, MatMut, Store};
 use super::parallel;
 use super::simd::{self, vectorized};
+use crate::dual::Dual;
 use crate::real::Real;
-use std::any::TypeId;
 
 /// Rows, input channels, output channels and components per channel.
 #[derive(Clone, Copy, Debug)]
@@ -41,12 +41,52 @@ pub struct LinearShape {
 /// register of `f32` (two of `f64`, two AVX2 registers of `f32`).
 const BLOCK: usize = 16;
 
-/// Whether `T` is a plain float (`f32`, `f64`), the types the register
-/// kernel is for.
-fn is_float<T: 'static>() -> bool {
-    let t = TypeId::of::<T>();
-    t == TypeId::of::<f32>() || t == TypeId::of::<f64>()
+/// Number types with the register kernel: `f32` and `f64`, whose
+/// instances are compiled here, once, out of line (as the convolution's,
+/// see `kernels::convolution`); dual numbers take the GEMM and never
+/// compile the kernel.
+pub trait RegisterLinear: Sized {
+    /// Whether the register kernel exists for this type.
+    const REGISTERS: bool = false;
+
+    /// `y (+)= s · x W` on every component with the register kernel, if
+    /// there is one for this type and shape; `false` (and nothing
+    /// written) otherwise.
+    fn linear_in_registers(
+        sh: &LinearShape,
+        muls: (usize, usize),
+        scale: Self,
+        xw: (&[Self], &[Self]),
+        store: Store,
+        y: &mut [Self],
+    ) -> bool {
+        let _ = (sh, muls, scale, xw, store, y);
+        false
+    }
 }
+
+macro_rules! register_kernel_for {
+    ($t:ty) => {
+        impl RegisterLinear for $t {
+            const REGISTERS: bool = true;
+
+            #[inline(never)]
+            fn linear_in_registers(
+                sh: &LinearShape,
+                muls: (usize, usize),
+                scale: Self,
+                xw: (&[Self], &[Self]),
+                store: Store,
+                y: &mut [Self],
+            ) -> bool {
+                try_registers(sh, muls, scale, xw, store, y)
+            }
+        }
+    };
+}
+register_kernel_for!(f32);
+register_kernel_for!(f64);
+impl<T> RegisterLinear for Dual<T> {}
 
 /// `y[r][o][m] (+)= s · Σ_i w[i][o] · x[r][i][m]` for `D` components (`ACC`:
 /// add into `y`, else overwrite it), `w` row-major `[mul_in, mul_out]`;
@@ -114,12 +154,11 @@ fn rows_in_registers<T: Real, const D: usize, const ACC: bool, const FUSED: bool
 /// NequIP's 64-atom structures: the register kernel made the energy 1.3×
 /// slower).
 fn registers_apply<T: Real>(sh: &LinearShape) -> bool {
-    is_float::<T>() && matches!(sh.dim, 3 | 5 | 7)
+    T::REGISTERS && matches!(sh.dim, 3 | 5 | 7)
 }
 
-/// `y (+)= s · x W` on every component with the register kernel, if `T` is
-/// a plain float and the dimension one it is compiled for; `false` (and
-/// nothing written) otherwise.
+/// [`RegisterLinear::linear_in_registers`] of `f32` and `f64`: the
+/// register kernel if the dimension is one it is compiled for.
 fn try_registers<T: Real>(
     sh: &LinearShape,
     (mi, mo): (usize, usize),
@@ -172,7 +211,7 @@ fn try_registers<T: Real>(
 
 /// `y ← s · x W` (`y` is overwritten; `w` is `[mul_in, mul_out]`).
 pub fn forward<T: Real>(sh: &LinearShape, scale: T, x: &[T], w: &[T], y: &mut [T]) {
-    if try_registers(
+    if T::linear_in_registers(
         sh,
         (sh.mul_in, sh.mul_out),
         scale,
@@ -227,7 +266,7 @@ pub fn backward_input<T: Real>(
                 wt[o * mi + i] = v;
             }
         }
-        let done = try_registers(sh, (mo, mi), scale, (gy, &wt), store, gx);
+        let done = T::linear_in_registers(sh, (mo, mi), scale, (gy, &wt), store, gx);
         super::pool::recycle(wt);
         if done {
             return;
