@@ -111,6 +111,10 @@ fn forward_dyn<T: Real>(
     }
 }
 
+/// The inputs of a convolution: node features, edge harmonics, per-edge
+/// path weights.
+pub type ConvInputs<'a, T> = (&'a [T], &'a [T], &'a [T]);
+
 /// Number types with a fused convolution. Implemented for every [`Real`]:
 /// `f32` and `f64` run the kernels of this module, dual numbers split
 /// their primal and tangent parts into separate arrays
@@ -150,7 +154,7 @@ pub trait Convolve: Sized {
     fn convolve_dual_forward(
         entries: &[Entry<Dual<Self>>],
         s: &ConvShape,
-        inputs: (&[Dual<Self>], &[Dual<Self>], &[Dual<Self>]),
+        inputs: ConvInputs<'_, Dual<Self>>,
         idx: EdgeIndex<'_>,
         out: &mut [Dual<Self>],
     ) where
@@ -163,7 +167,7 @@ pub trait Convolve: Sized {
     fn convolve_dual_backward(
         entries: &[Entry<Dual<Self>>],
         s: &ConvShape,
-        inputs: (&[Dual<Self>], &[Dual<Self>], &[Dual<Self>]),
+        inputs: ConvInputs<'_, Dual<Self>>,
         idx: EdgeIndex<'_>,
         gout: &[Dual<Self>],
         grads: GradBufs<'_, Dual<Self>>,
@@ -210,7 +214,7 @@ macro_rules! compiled_in_eqv_core {
             fn convolve_dual_forward(
                 entries: &[Entry<Dual<Self>>],
                 s: &ConvShape,
-                inputs: (&[Dual<Self>], &[Dual<Self>], &[Dual<Self>]),
+                inputs: ConvInputs<'_, Dual<Self>>,
                 idx: EdgeIndex<'_>,
                 out: &mut [Dual<Self>],
             ) {
@@ -221,7 +225,7 @@ macro_rules! compiled_in_eqv_core {
             fn convolve_dual_backward(
                 entries: &[Entry<Dual<Self>>],
                 s: &ConvShape,
-                inputs: (&[Dual<Self>], &[Dual<Self>], &[Dual<Self>]),
+                inputs: ConvInputs<'_, Dual<Self>>,
                 idx: EdgeIndex<'_>,
                 gout: &[Dual<Self>],
                 grads: GradBufs<'_, Dual<Self>>,

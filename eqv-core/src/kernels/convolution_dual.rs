@@ -18,7 +18,9 @@
 
 use super::channel_steps::{by_steps, lane_rows, lanes_mut, STEP, WIDE};
 use super::channelwise::row_matrix;
-use super::convolution::{backward_blocks, forward_blocks, ConvShape, Convolve, EdgeIndex};
+use super::convolution::{
+    backward_blocks, forward_blocks, ConvInputs, ConvShape, Convolve, EdgeIndex,
+};
 use super::coupling::Entry;
 use super::pool;
 use super::simd::vectorized;
@@ -430,7 +432,7 @@ impl<T: Real> Convolve for Dual<T> {
 pub(super) fn forward<T: Real>(
     entries: &[Entry<Dual<T>>],
     s: &ConvShape,
-    (x, b, w): (&[Dual<T>], &[Dual<T>], &[Dual<T>]),
+    (x, b, w): ConvInputs<'_, Dual<T>>,
     idx: EdgeIndex<'_>,
     out: &mut [Dual<T>],
 ) {
@@ -474,7 +476,7 @@ pub(super) fn forward<T: Real>(
 pub(super) fn backward<T: Real>(
     entries: &[Entry<Dual<T>>],
     s: &ConvShape,
-    (x, b, w): (&[Dual<T>], &[Dual<T>], &[Dual<T>]),
+    (x, b, w): ConvInputs<'_, Dual<T>>,
     idx: EdgeIndex<'_>,
     gout: &[Dual<T>],
     (gx, gb, gw): GradBufs<'_, Dual<T>>,
