@@ -150,7 +150,7 @@ pub trait Convolve: Sized {
 
     /// [`Convolve::convolve_forward`] of `Dual<Self>`: the split kernel of
     /// `kernels::convolution_dual`. A method of the primal type so that
-    /// `f32` and `f64` compile it here (see [`compiled_in_eqv_core`]).
+    /// `f32` and `f64` compile it here (see `compiled_in_eqv_core!` below).
     fn convolve_dual_forward(
         entries: &[Entry<Dual<Self>>],
         s: &ConvShape,
