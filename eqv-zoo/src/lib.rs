@@ -17,6 +17,8 @@
 #![warn(missing_docs)]
 
 pub mod augmented;
+#[cfg(test)]
+mod checks;
 pub mod distance;
 pub mod egnn;
 pub mod local_frame;

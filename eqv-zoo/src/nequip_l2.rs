@@ -147,23 +147,9 @@ pub fn nequip_l2_config(
 #[cfg(test)]
 mod tests {
     use super::*;
-    use eqv::dual::Dual;
-    use eqv::graph::{energy_and_forces, energy_force_gradient, Batch, LossTerms};
+    use crate::checks::{assert_f32_f64_and_dual_agree, assert_force_loss_gradient, molecule};
     use eqv::model::Model;
     use eqv::param::Parameters;
-
-    /// Two species, six atoms, every atom with neighbours.
-    fn molecule() -> Batch {
-        let positions = [
-            [0.0, 0.0, 0.0],
-            [1.52, 0.11, -0.07],
-            [-0.43, 1.61, 0.22],
-            [0.31, -0.58, 1.74],
-            [1.87, 1.45, 0.93],
-            [-1.21, -0.94, -1.02],
-        ];
-        Batch::from_positions(&positions, &[0, 1, 0, 1, 0, 0], 3.5).expect("a valid molecule")
-    }
 
     fn model() -> NequipL2 {
         NequipL2::new(&nequip_l2_config(2, 4, 3, 2, 2, 3.5), 5)
@@ -201,94 +187,23 @@ mod tests {
 
     #[test]
     fn predicts_in_f32_f64_and_dual() {
-        let (m, b) = (model(), molecule());
-        let tape = Tape::<f64>::new();
-        let g = Graph::new(&tape, &b);
-        let e = m.predict(&g);
-        let e64 = e.to_f64()[0];
-        let forces = energy_and_forces(&g, e).forces;
-        let tape32 = Tape::<f32>::new();
-        let e32 = m.predict(&Graph::new(&tape32, &b)).to_f64()[0];
-        assert!(
-            (e32 - e64).abs() <= 1e-4 * (1.0 + e64.abs()),
-            "f32 {e32} vs f64 {e64}"
-        );
-        let d: Vec<[f64; 3]> = (0..b.num_atoms())
-            .map(|i| [0.3 - 0.1 * i as f64, 0.2 * i as f64, -0.5 + 0.05 * i as f64])
-            .collect();
-        let tape_d = Tape::<Dual<f64>>::new();
-        let ed = m
-            .predict(&Graph::with_position_tangent(&tape_d, &b, &d))
-            .data()[0];
-        let want: f64 = -forces
-            .iter()
-            .zip(&d)
-            .map(|(f, d)| f[0] * d[0] + f[1] * d[1] + f[2] * d[2])
-            .sum::<f64>();
-        assert!((ed.re - e64).abs() <= 1e-12 * (1.0 + e64.abs()));
-        assert!(
-            (ed.eps - want).abs() <= 1e-9 * (1.0 + want.abs()),
-            "{} vs {want}",
-            ed.eps
-        );
+        assert_f32_f64_and_dual_agree(&model(), &molecule());
     }
 
-    /// The trainer's force-loss gradient (forward-over-reverse) against
-    /// central differences, on the weights that make the first layer's
-    /// tensors and on the second layer's radial network (which weights the
-    /// 2e ⊗ Y paths among others).
+    /// The trainer's force-loss gradient against central differences, on
+    /// the weights that make the first layer's tensors and on the second
+    /// layer's radial network (which weights the 2e ⊗ Y paths among
+    /// others).
     #[test]
     fn force_loss_gradient_matches_finite_differences() {
-        let (m, b) = (model(), molecule());
-        let c: Vec<[f64; 3]> = (0..b.num_atoms())
-            .map(|i| [0.2 + 0.1 * i as f64, -0.3, 0.05 * i as f64])
-            .collect();
-        let loss_of = |e: &[f64], f: &[[f64; 3]]| -> f64 {
-            e.iter().map(|e| e * e).sum::<f64>()
-                + f.iter()
-                    .zip(&c)
-                    .map(|(f, c)| f[0] * c[0] + f[1] * c[1] + f[2] * c[2])
-                    .sum::<f64>()
-        };
-        let grad = energy_force_gradient(&m, &b, |e, f| LossTerms {
-            value: loss_of(e, f),
-            d_energies: e.iter().map(|e| 2.0 * e).collect(),
-            d_forces: c.clone(),
-            d_stresses: Vec::new(),
-        });
-        let value = |m: &NequipL2| {
-            let tape = Tape::<f64>::new();
-            let g = Graph::new(&tape, &b);
-            let ef = energy_and_forces(&g, m.predict(&g));
-            loss_of(&ef.energies, &ef.forces)
-        };
-        let h = 1e-5;
-        let mut checked = 0;
-        for (path, g) in grad.grads.iter().filter(|(p, _)| {
-            p == "interactions.0.mix.3_2.weight" || p.starts_with("interactions.1.radial")
-        }) {
-            for k in [0, g.len() / 2, g.len() - 1] {
-                let shifted = |d: f64| {
-                    let mut m2 = model();
-                    m2.visit_mut("", &mut |p, param| {
-                        if p == path {
-                            param.data_mut()[k] += d;
-                        }
-                    });
-                    value(&m2)
-                };
-                let fd = (shifted(h) - shifted(-h)) / (2.0 * h);
-                assert!(
-                    (fd - g[k]).abs() <= 1e-6 * (1.0 + fd.abs()),
-                    "{path}[{k}]: finite difference {fd}, gradient {}",
-                    g[k]
-                );
-                checked += 1;
-            }
-        }
+        let (checked, grads) = assert_force_loss_gradient(
+            model,
+            &molecule(),
+            |p| p == "interactions.0.mix.3_2.weight" || p.starts_with("interactions.1.radial"),
+            |len| [0, len / 2, len - 1],
+        );
         assert_eq!(checked, 9);
-        let (_, tensor_mix) = grad
-            .grads
+        let (_, tensor_mix) = grads
             .iter()
             .find(|(p, _)| p == "interactions.0.mix.3_2.weight")
             .expect("the 2e mixing weights have a gradient");
