@@ -125,28 +125,22 @@ pub trait Convolve: Sized {
     fn convolve_forward(
         entries: &[Entry<Self>],
         s: &ConvShape,
-        inputs: (&[Self], &[Self], &[Self]),
+        inputs: ConvInputs<'_, Self>,
         idx: EdgeIndex<'_>,
         out: &mut [Self],
     ) where
-        Self: Real,
-    {
-        forward_generic(entries, s, inputs, idx, out);
-    }
+        Self: Real;
 
     /// See [`backward`].
     fn convolve_backward(
         entries: &[Entry<Self>],
         s: &ConvShape,
-        inputs: (&[Self], &[Self], &[Self]),
+        inputs: ConvInputs<'_, Self>,
         idx: EdgeIndex<'_>,
         gout: &[Self],
         grads: GradBufs<'_, Self>,
     ) where
-        Self: Real,
-    {
-        backward_generic(entries, s, inputs, idx, gout, grads);
-    }
+        Self: Real;
 
     /// [`Convolve::convolve_forward`] of `Dual<Self>`: the split kernel of
     /// `kernels::convolution_dual`. A method of the primal type so that
@@ -179,7 +173,8 @@ pub trait Convolve: Sized {
 }
 
 /// `f32` and `f64` implement every method of [`Convolve`] themselves, out
-/// of line, rather than taking the trait's defaults: a default method is
+/// of line, rather than taking the trait's defaults (the dual ones stay
+/// defaults for duals of duals): a default method is
 /// generic over `Self` and, like any generic, is compiled again in every
 /// crate that runs a model (release builds do not share generic instances
 /// across crates), while these are compiled once, here. The fixed-size
