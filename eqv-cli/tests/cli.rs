@@ -189,6 +189,13 @@ fn sigint_stops_with_a_checkpoint_that_evaluate_loads() {
     assert_eq!(report["stop_reason"], "interrupted");
     assert!(report["test"]["force_mae_mev_per_a"].as_f64().is_some());
 
+    assert_evaluates(&out);
+    std::fs::remove_dir_all(&dir).ok();
+}
+
+/// `evaluate` loads the run in `out` from its checkpoint alone and prints
+/// finite errors on the run's own data.
+fn assert_evaluates(out: &Path) {
     let o = run(
         "evaluate_potential",
         &[
@@ -199,12 +206,17 @@ fn sigint_stops_with_a_checkpoint_that_evaluate_loads() {
         ],
     );
     let printed = text(&o.stdout);
-    assert!(o.status.success(), "{}{}", printed, text(&o.stderr));
+    assert!(
+        o.status.success(),
+        "{}: {printed}{}",
+        out.display(),
+        text(&o.stderr)
+    );
     assert!(
         printed.contains("force  MAE") && !printed.contains("NaN"),
-        "{printed}"
+        "{}: {printed}",
+        out.display()
     );
-    std::fs::remove_dir_all(&dir).ok();
 }
 
 /// Every architecture `--model` names trains, and `evaluate` rebuilds it
@@ -226,21 +238,7 @@ fn every_model_trains_and_its_checkpoint_evaluates() {
             ],
         );
         assert!(o.status.success(), "{model}: {}", text(&o.stderr));
-        let o = run(
-            "evaluate_potential",
-            &[
-                "--model",
-                out.to_str().unwrap(),
-                "--data",
-                out.join("silicon_sw.extxyz").to_str().unwrap(),
-            ],
-        );
-        let printed = text(&o.stdout);
-        assert!(o.status.success(), "{model}: {printed}{}", text(&o.stderr));
-        assert!(
-            printed.contains("force  MAE") && !printed.contains("NaN"),
-            "{model}: {printed}"
-        );
+        assert_evaluates(&out);
     }
     std::fs::remove_dir_all(&dir).ok();
 }
