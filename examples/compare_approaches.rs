@@ -21,8 +21,7 @@ use eqv::data::Frame;
 use eqv::rng::Rng;
 use eqv::zoo::augmented;
 use eqv::zoo::distance;
-use eqv::zoo::nequip;
-use eqv::zoo::nequip_l2;
+use eqv_cli::models;
 use eqv_cli::options::Args;
 use eqv_cli::train as run;
 use std::process::ExitCode;
@@ -49,39 +48,24 @@ fn run_all() -> Result<(), Box<dyn std::error::Error>> {
     );
     let mut rows = Vec::new();
 
-    let nequip = run::run(&args, "Nequip", "target/compare/nequip", |s| {
-        let a = s.args;
-        let (c, v, l) = (
-            a.get_or("channels", 16)?,
-            a.get_or("vectors", 8)?,
-            a.get_or("layers", 2)?,
-        );
-        let mut cfg = nequip::nequip_config(s.species, c, v, l, s.cutoff);
-        cfg.scale = s.force_rms;
-        Ok((
-            nequip::Nequip::new(&cfg, 0),
-            serde_json::json!({"channels": c, "vectors": v, "layers": l}),
-        ))
-    })?;
+    // The main job's builders: the same sizes and checkpoints that
+    // `eqv::zoo::load` reads back.
+    let nequip = run::run(
+        &args,
+        "Nequip",
+        "target/compare/nequip",
+        models::build_nequip,
+    )?;
     rows.push(("NequIP-like (tensor products, `#[equivariant]`)", nequip));
 
     // The same with rank-2 node features: angles reach the next layer as
     // 2e features, not only through vectors.
-    let nequip_l2 = run::run(&args, "NequipL2", "target/compare/nequip_l2", |s| {
-        let a = s.args;
-        let (c, v, t, l) = (
-            a.get_or("channels", 16)?,
-            a.get_or("vectors", 8)?,
-            a.get_or("tensors", 4)?,
-            a.get_or("layers", 2)?,
-        );
-        let mut cfg = nequip_l2::nequip_l2_config(s.species, c, v, t, l, s.cutoff);
-        cfg.scale = s.force_rms;
-        Ok((
-            nequip_l2::NequipL2::new(&cfg, 0),
-            serde_json::json!({"channels": c, "vectors": v, "tensors": t, "layers": l}),
-        ))
-    })?;
+    let nequip_l2 = run::run(
+        &args,
+        "NequipL2",
+        "target/compare/nequip_l2",
+        models::build_nequip_l2,
+    )?;
     rows.push((
         "NequIP-like with 2e node features (`--model nequip-l2`)",
         nequip_l2,
