@@ -81,7 +81,7 @@ fn summary(records: &[ThermoRecord], atoms: usize) -> Value {
 /// `md_reference.log` and `rdf.svg` into `out`, prints a summary and
 /// returns the report's `md_check` entry. A model that breaks down in MD
 /// is reported, not an error: the training run has still succeeded.
-pub fn run<M: EnergyModel>(
+pub fn run<M: EnergyModel + Sync>(
     model: M,
     cutoff: f64,
     reference: &ReferenceEnergies,

@@ -10,6 +10,27 @@
 
 use rayon::prelude::*;
 
+/// Runs `f` on a worker thread of the thread pool and returns its result.
+///
+/// A large op splits its rows across the pool; called from a thread outside
+/// the pool (a program's main thread), every such op hands its work over
+/// and sleeps until it is done, a wake-up per op (measured: 10 % of a
+/// 1000-atom NequIP energy), and the op's buffers come from one thread's
+/// pool and go back to another's. Running a whole evaluation through this
+/// pays the hand-over once: inside, the ops split onto the pool directly
+/// and the buffers stay with the worker. Already on a worker, `f` just runs.
+///
+/// ```
+/// let sum = eqv::kernels::parallel::on_pool(|| (1..=4).sum::<i32>());
+/// assert_eq!(sum, 10);
+/// ```
+pub fn on_pool<R: Send>(f: impl FnOnce() -> R + Send) -> R {
+    if rayon::current_thread_index().is_some() {
+        return f();
+    }
+    rayon::scope(|_| f())
+}
+
 /// Rows per parallel task: fixed, so the arithmetic never depends on the
 /// machine.
 pub const ROWS_PER_TASK: usize = 1024;

@@ -14,6 +14,7 @@
 use crate::classical::{Evaluation, Potential};
 use crate::data::{DataError, Frame, SpeciesMap};
 use crate::graph::{energy_and_forces, energy_forces_stress, Batch, EnergyModel, Graph};
+use crate::kernels::parallel::on_pool;
 use crate::tape::Tape;
 
 /// A trained energy model, its cutoff, its species and E0, as a
@@ -89,7 +90,9 @@ impl<M: EnergyModel> ModelPotential<M> {
     pub fn species(&self) -> &SpeciesMap {
         &self.species
     }
+}
 
+impl<M: EnergyModel + Sync> ModelPotential<M> {
     fn run(&self, frame: &Frame, with_stress: bool) -> Result<Evaluation, DataError> {
         frame.validate()?;
         let idx = self.species.indices(frame)?;
@@ -101,12 +104,23 @@ impl<M: EnergyModel> ModelPotential<M> {
             self.cutoff,
         )?;
         let offset: f64 = idx.iter().map(|&s| self.e0[s]).sum();
+        on_pool(|| self.evaluate_batch(&batch, with_stress, offset))
+    }
+
+    /// The model on one structure's graph: energy, forces and (periodic
+    /// cells, when asked) stress, with E0 added back.
+    fn evaluate_batch(
+        &self,
+        batch: &Batch,
+        with_stress: bool,
+        offset: f64,
+    ) -> Result<Evaluation, DataError> {
         let tape = Tape::<f64>::inference();
         let periodic = with_stress && batch.volume(0).is_some();
         let g = if periodic {
-            Graph::with_strain(&tape, &batch)
+            Graph::with_strain(&tape, batch)
         } else {
-            Graph::new(&tape, &batch)
+            Graph::new(&tape, batch)
         };
         let e = self.model.energy(&g);
         if e.rows() * e.mul() != 1 {
@@ -135,7 +149,7 @@ impl<M: EnergyModel> ModelPotential<M> {
     }
 }
 
-impl<M: EnergyModel> Potential for ModelPotential<M> {
+impl<M: EnergyModel + Sync> Potential for ModelPotential<M> {
     fn energy_forces(&self, frame: &Frame) -> Result<(f64, Vec<[f64; 3]>), DataError> {
         let out = self.run(frame, false)?;
         Ok((out.energy, out.forces))
