@@ -202,6 +202,18 @@ mod tests {
     use super::*;
 
     #[test]
+    fn on_pool_runs_on_a_worker_and_nests() {
+        // From outside the pool the closure moves onto a worker; from a
+        // worker it runs in place (no second hand-over, same thread).
+        let (outer, inner) = on_pool(|| {
+            let here = rayon::current_thread_index();
+            (here, on_pool(rayon::current_thread_index))
+        });
+        assert!(outer.is_some());
+        assert_eq!(outer, inner);
+    }
+
+    #[test]
     fn blocks_cover_every_row_once() {
         for rows in [0, 1, 1023, 1024, 2048, 5000] {
             let mut out = vec![0u32; rows * 2];

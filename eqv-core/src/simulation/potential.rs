@@ -14,7 +14,7 @@
 use crate::classical::{Evaluation, Potential};
 use crate::data::{DataError, Frame, SpeciesMap};
 use crate::graph::{energy_and_forces, energy_forces_stress, Batch, EnergyModel, Graph};
-use crate::kernels::parallel::on_pool;
+use crate::kernels::parallel;
 use crate::tape::Tape;
 
 /// A trained energy model, its cutoff, its species and E0, as a
@@ -104,7 +104,14 @@ impl<M: EnergyModel + Sync> ModelPotential<M> {
             self.cutoff,
         )?;
         let offset: f64 = idx.iter().map(|&s| self.e0[s]).sum();
-        on_pool(|| self.evaluate_batch(&batch, with_stress, offset))
+        let run = || self.evaluate_batch(&batch, with_stress, offset);
+        // A structure whose ops stay on one thread gains nothing from the
+        // pool but would pay the hand-over (an MD step of 64 atoms).
+        if parallel::worth_splitting(batch.num_edges()) {
+            parallel::on_pool(run)
+        } else {
+            run()
+        }
     }
 
     /// The model on one structure's graph: energy, forces and (periodic
