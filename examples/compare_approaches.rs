@@ -48,24 +48,16 @@ fn run_all() -> Result<(), Box<dyn std::error::Error>> {
     );
     let mut rows = Vec::new();
 
-    // The main job's builders: the same sizes and checkpoints that
-    // `eqv::zoo::load` reads back.
-    let nequip = run::run(
-        &args,
-        "Nequip",
-        "target/compare/nequip",
-        models::build_nequip,
-    )?;
+    // The main job's architectures, trained as the tool trains them (the
+    // same sizes and checkpoints that `eqv::zoo::load` reads back; the
+    // trainer for them is compiled in eqv-cli, not again here).
+    let nequip = models::train_architecture(&args, "nequip", "target/compare/nequip", None)?;
     rows.push(("NequIP-like (tensor products, `#[equivariant]`)", nequip));
 
     // The same with rank-2 node features: angles reach the next layer as
     // 2e features, not only through vectors.
-    let nequip_l2 = run::run(
-        &args,
-        "NequipL2",
-        "target/compare/nequip_l2",
-        models::build_nequip_l2,
-    )?;
+    let nequip_l2 =
+        models::train_architecture(&args, "nequip-l2", "target/compare/nequip_l2", None)?;
     rows.push((
         "NequIP-like with 2e node features (`--model nequip-l2`)",
         nequip_l2,

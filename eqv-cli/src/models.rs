@@ -3,7 +3,7 @@
 //! `eqv::zoo::load` reads back.
 
 use crate::options::Args;
-use crate::train::{run_interruptible, RunSummary, Setup};
+use crate::train::{run, run_interruptible, RunSummary, Setup};
 use eqv::train::StopFlag;
 use eqv::zoo::mace::{mace_config, Mace};
 use eqv::zoo::nequip::{nequip_config, Nequip};
@@ -27,10 +27,24 @@ pub fn train_selected(
     stop: StopFlag,
 ) -> Result<RunSummary, Box<dyn Error>> {
     let name: String = args.get_or("model", "mace".to_string())?;
-    // Every architecture trains as a `ZooModel`, so the trainer is compiled
-    // once (for the enum, whose energy the evaluate and md commands compile
-    // anyway) rather than once per architecture: that halved the build
-    // time of this crate.
+    train_architecture(args, &name, default_out, Some(stop))
+}
+
+/// Trains the architecture `name` (one of [`NAMES`]) with the sizes the
+/// options give; with `stop`, a set flag ends the run cleanly (checkpoint,
+/// report), without, it runs to the end (programs that train several in a
+/// row, like `compare_approaches`).
+///
+/// Every architecture trains as a `ZooModel`, so the trainer is compiled
+/// once, here (for the enum, whose energy the evaluate and md commands
+/// compile anyway), rather than once per architecture and again in every
+/// program that trains one: that halved the build time of this crate.
+pub fn train_architecture(
+    args: &Args,
+    name: &str,
+    default_out: &str,
+    stop: Option<StopFlag>,
+) -> Result<RunSummary, Box<dyn Error>> {
     let (checkpoint_name, build): (&str, fn(&Setup) -> Built) =
         match name.to_ascii_lowercase().as_str() {
             "mace" => ("Mace", |s| {
@@ -50,7 +64,10 @@ pub fn train_selected(
                 .into())
             }
         };
-    run_interruptible(args, checkpoint_name, default_out, stop, build)
+    match stop {
+        Some(stop) => run_interruptible(args, checkpoint_name, default_out, stop, build),
+        None => run(args, checkpoint_name, default_out, build),
+    }
 }
 
 /// A model as the trainer gets it, with the config its checkpoint stores.
