@@ -95,6 +95,30 @@ fn model_potential_adds_e0_and_gives_the_tapes_forces_and_stress() {
     assert!(ModelPotential::new(Toy::new(1), CUTOFF, silicon(), vec![f64::NAN]).is_err());
 }
 
+#[test]
+fn a_large_structure_evaluated_on_the_pool_gives_the_same_numbers() {
+    // 1000 atoms: enough edges that the potential evaluates on a worker of
+    // the thread pool (`on_pool`); the numbers must be those of the same
+    // graph evaluated here, to the bit.
+    let mut f = diamond_silicon(5.431, [5; 3]);
+    let mut rng = Rng::new(3);
+    for p in &mut f.positions {
+        for x in p.iter_mut() {
+            *x += 0.1 * rng.normal();
+        }
+    }
+    let b = Batch::from_frames(std::slice::from_ref(&f), CUTOFF, &silicon()).unwrap();
+    assert!(eqv_core::kernels::parallel::worth_splitting(b.num_edges()));
+    let pot = ModelPotential::new(Toy::new(4), CUTOFF, silicon(), vec![0.0]).unwrap();
+    let out = pot.evaluate(&f).unwrap();
+    let tape = Tape::<f64>::inference();
+    let g = Graph::with_strain(&tape, &b);
+    let want = energy_forces_stress(&g, Toy::new(4).energy(&g));
+    assert_eq!(out.energy, want.energies[0]);
+    assert_eq!(out.forces, want.forces);
+    assert_eq!(out.stress, want.stresses[0]);
+}
+
 fn nve(
     potential: impl Potential,
     repeats: usize,
