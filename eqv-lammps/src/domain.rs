@@ -158,18 +158,13 @@ impl DomainModel {
         let batch = Batch::from_positions(positions, species, self.cutoff)
             .and_then(|b| b.with_ghosts((0..n).map(|i| i >= n_owned).collect()))
             .map_err(|e| e.to_string())?;
-        let run = || {
+        // A big domain on a worker of the pool: its large ops split across
+        // the cores without a hand-over each. A small one stays here.
+        let out = parallel::on_pool_if_split(batch.num_edges(), || {
             let tape = Tape::<f64>::inference();
             let g = Graph::new(&tape, &batch);
             energy_and_forces(&g, self.model.energy(&g))
-        };
-        // A big domain on a worker of the pool: its large ops split across
-        // the cores without a hand-over each. A small one stays here.
-        let out = if parallel::worth_splitting(batch.num_edges()) {
-            parallel::on_pool(run)
-        } else {
-            run()
-        };
+        });
         let offset: f64 = species[..n_owned].iter().map(|&s| self.e0[s]).sum();
         let energy = out.energies[0] + offset;
         if !energy.is_finite() || out.forces.iter().flatten().any(|x| !x.is_finite()) {

@@ -31,6 +31,18 @@ pub fn on_pool<R: Send>(f: impl FnOnce() -> R + Send) -> R {
     rayon::scope(|_| f())
 }
 
+/// [`on_pool`] for a computation whose largest op has `rows` rows, when
+/// that op would split ([`worth_splitting`]); otherwise `f` runs here: a
+/// small structure (an MD step of 64 atoms) stays on one thread anyway and
+/// would only pay the hand-over.
+pub fn on_pool_if_split<R: Send>(rows: usize, f: impl FnOnce() -> R + Send) -> R {
+    if worth_splitting(rows) {
+        on_pool(f)
+    } else {
+        f()
+    }
+}
+
 /// Rows per parallel task: fixed, so the arithmetic never depends on the
 /// machine.
 pub const ROWS_PER_TASK: usize = 1024;

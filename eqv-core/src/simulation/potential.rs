@@ -104,14 +104,9 @@ impl<M: EnergyModel + Sync> ModelPotential<M> {
             self.cutoff,
         )?;
         let offset: f64 = idx.iter().map(|&s| self.e0[s]).sum();
-        let run = || self.evaluate_batch(&batch, with_stress, offset);
-        // A structure whose ops stay on one thread gains nothing from the
-        // pool but would pay the hand-over (an MD step of 64 atoms).
-        if parallel::worth_splitting(batch.num_edges()) {
-            parallel::on_pool(run)
-        } else {
-            run()
-        }
+        parallel::on_pool_if_split(batch.num_edges(), || {
+            self.evaluate_batch(&batch, with_stress, offset)
+        })
     }
 
     /// The model on one structure's graph: energy, forces and (periodic
