@@ -20,6 +20,7 @@ pub use eqv_core::graph::LossWeights;
 use eqv_core::graph::{
     energy_and_forces, energy_forces_stress, Batch, EnergyModel, Graph, Loss, LossNormalisers,
 };
+use eqv_core::kernels::parallel::on_pool;
 use eqv_core::tape::Tape;
 use rayon::prelude::*;
 
@@ -128,7 +129,8 @@ pub fn evaluate_dataset<M: EnergyModel + Sync>(
     let raw: Vec<Result<SamplePrediction, TrainError>> = if parallel {
         (0..data.len()).into_par_iter().map(one).collect()
     } else {
-        (0..data.len()).map(one).collect()
+        // In order, on a worker of the pool (as in the trainer).
+        on_pool(|| (0..data.len()).map(one).collect())
     };
     let raw = raw.into_iter().collect::<Result<Vec<_>, _>>()?;
     let samples = (0..data.len())

@@ -46,6 +46,7 @@ use eqv_core::graph::{
     loss_gradient, EnergyModel, Graph, Loss, LossGradient, LossNormalisers, LossTerms, Precision,
 };
 use eqv_core::irrep::Scalar;
+use eqv_core::kernels::parallel::on_pool;
 use eqv_core::model::{kind, Model};
 use eqv_core::param::{Param, Parameters};
 use eqv_core::real::Real;
@@ -505,7 +506,10 @@ fn batch_gradient<M: EnergyModel + Parameters + Sync>(
     let results: Vec<Result<LossGradient, TrainError>> = if parallel && parts.len() > 1 {
         parts.par_iter().map(run).collect()
     } else {
-        parts.iter().map(run).collect()
+        // In order, but on a worker of the pool all the same: the large ops
+        // of a big structure then split across the cores without a
+        // hand-over from this thread per op (`parallel::on_pool`).
+        on_pool(|| parts.iter().map(run).collect())
     };
     let mut loss = 0.0;
     let mut grads: Vec<Vec<f64>> = Vec::new();
