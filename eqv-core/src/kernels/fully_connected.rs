@@ -362,8 +362,78 @@ pub fn backward<T: Real>(
     gb: Option<&mut [T]>,
     gw: Option<&mut [T]>,
 ) {
+    if swap_for_backward::<T>(s, gb.is_some()) {
+        return backward_swapped(entries, s, (a, b), w, gout, (ga, gb, gw));
+    }
     let way = a_gradient_way::<T>(s, ga.is_some());
     backward_by(entries, s, (a, b), w, gout, (ga, gb, gw), way);
+}
+
+/// Whether the backward runs with the inputs swapped: when the second
+/// input has fewer components than the first and, as the first, its
+/// gradient would be formed the folded way ([`AGradient::Folded`]), as
+/// for a `0e ⊗ 1o` path. Unswapped, a `1o ⊗ 0e` path forms it from `gt`,
+/// which for a one-component input is read once per number it costs.
+fn swap_for_backward<T: Real>(s: &FcShape, grad_b: bool) -> bool {
+    let (da, db, dc) = s.dims;
+    let (ma, mb, mc) = s.muls;
+    let swapped = FcShape {
+        rows: s.rows,
+        muls: (mb, ma, mc),
+        dims: (db, da, dc),
+    };
+    db < da && a_gradient_way::<T>(&swapped, grad_b) == AGradient::Folded
+}
+
+/// [`backward`] of the same product written with `a` and `b` swapped:
+/// the coupling with `i` and `j` exchanged, `W`'s rows `(u, v)` reordered
+/// `(v, u)` (and its gradient reordered back).
+fn backward_swapped<T: Real>(
+    entries: &[Entry<T>],
+    s: &FcShape,
+    (a, b): (&[T], &[T]),
+    w: &[T],
+    gout: &[T],
+    (ga, gb, gw): Grads<'_, T>,
+) {
+    let ((ma, mb, mc), (da, db, dc)) = (s.muls, s.dims);
+    let swapped: Vec<Entry<T>> = entries
+        .iter()
+        .map(|e| Entry {
+            i: e.j,
+            j: e.i,
+            ..*e
+        })
+        .collect();
+    let s2 = FcShape {
+        rows: s.rows,
+        muls: (mb, ma, mc),
+        dims: (db, da, dc),
+    };
+    // `(u, v)` ↔ `(v, u)` on rows of `mc` numbers.
+    let reorder = |from: &[T], to: &mut [T], (m1, m2): (usize, usize)| {
+        for (uv, row) in from.chunks_exact(mc).enumerate() {
+            let (u, v) = (uv / m2, uv % m2);
+            to[(v * m1 + u) * mc..][..mc].copy_from_slice(row);
+        }
+    };
+    let mut w_vu = pool::scratch(w.len(), T::ZERO);
+    reorder(w, &mut w_vu, (ma, mb));
+    let mut gw_vu = gw.as_ref().map(|g| pool::filled(g.len(), T::ZERO));
+    let way = a_gradient_way::<T>(&s2, gb.is_some());
+    let grads = (gb, ga, gw_vu.as_deref_mut());
+    backward_by(&swapped, &s2, (b, a), &w_vu, gout, grads, way);
+    if let (Some(gw), Some(gw_vu)) = (gw, gw_vu) {
+        let mut back = w_vu;
+        reorder(&gw_vu, &mut back, (mb, ma));
+        for (g, d) in gw.iter_mut().zip(&back) {
+            *g += *d;
+        }
+        pool::recycle(back);
+        pool::recycle(gw_vu);
+    } else {
+        pool::recycle(w_vu);
+    }
 }
 
 /// [`backward`] with the gradient of `a` formed the given way.
@@ -872,6 +942,31 @@ mod tests {
             for (rows, muls) in [(3, (18, 20, 5)), (2100, (3, 5, 2))] {
                 check(&entries, &FcShape { rows, muls, dims }, 1e-12);
             }
+        }
+    }
+
+    #[test]
+    fn a_smaller_second_input_swaps_the_inputs_of_the_backward() {
+        // `1o ⊗ 0e → 1o` and `2e ⊗ 0e → 2e` run swapped (the scalar
+        // input's gradient folded), `0e ⊗ 1o → 1o` and `1o ⊗ 1o → 1o` not;
+        // the swapped ones still match the defining sums, `W`'s gradient
+        // reordered back, with non-square channel counts.
+        let shape = |la: usize, lb: usize, lc: usize| FcShape {
+            rows: 2100,
+            muls: (7, 5, 3),
+            dims: (2 * la + 1, 2 * lb + 1, 2 * lc + 1),
+        };
+        for t in [(1, 0, 1), (2, 0, 2)] {
+            assert!(swap_for_backward::<f32>(&shape(t.0, t.1, t.2), true));
+            assert!(swap_for_backward::<f64>(&shape(t.0, t.1, t.2), true));
+            assert!(!swap_for_backward::<f64>(&shape(t.0, t.1, t.2), false));
+            let entries = coupling::<f64>(t.0 as u32, t.1 as u32, t.2 as u32, 0.3);
+            check(&entries, &shape(t.0, t.1, t.2), 1e-12);
+            let entries = coupling::<f32>(t.0 as u32, t.1 as u32, t.2 as u32, 0.3);
+            check(&entries, &shape(t.0, t.1, t.2), 1e-4);
+        }
+        for t in [(0, 1, 1), (1, 1, 1)] {
+            assert!(!swap_for_backward::<f32>(&shape(t.0, t.1, t.2), true));
         }
     }
 
