@@ -111,12 +111,32 @@ fn to_k_major<T: Copy>(rows: &[T], n: usize, mc: usize, dc: usize, kmajor: &mut 
 
 /// `xt[i][u] = x[r, u, i]`: row `r` of a feature of `mul` channels of
 /// `dim` components, components outer.
+/// The irrep dimensions up to `l = 3` are constants here, so that the
+/// compiler reads the row as interleaved groups of `dim` numbers
+/// (vector loads and shuffles) instead of moving one number at a time.
 #[inline(always)]
 fn transpose_row<T: Real>(x: &[T], r: usize, mul: usize, dim: usize, xt: &mut [T]) {
+    #[inline(always)]
+    fn fixed<T: Real, const D: usize>(xr: &[T], mul: usize, xt: &mut [T]) {
+        let xt = &mut xt[..D * mul];
+        for (u, xu) in xr.chunks_exact(D).enumerate() {
+            for (i, &y) in xu.iter().enumerate() {
+                xt[i * mul + u] = y;
+            }
+        }
+    }
     let xr = &x[r * mul * dim..][..mul * dim];
-    for (u, xu) in xr.chunks_exact(dim).enumerate() {
-        for (i, &y) in xu.iter().enumerate() {
-            xt[i * mul + u] = y;
+    match dim {
+        1 => xt[..mul].copy_from_slice(xr),
+        3 => fixed::<T, 3>(xr, mul, xt),
+        5 => fixed::<T, 5>(xr, mul, xt),
+        7 => fixed::<T, 7>(xr, mul, xt),
+        _ => {
+            for (u, xu) in xr.chunks_exact(dim).enumerate() {
+                for (i, &y) in xu.iter().enumerate() {
+                    xt[i * mul + u] = y;
+                }
+            }
         }
     }
 }
