@@ -42,6 +42,18 @@ pub struct FcShape {
     pub dims: (usize, usize, usize),
 }
 
+impl FcShape {
+    /// The same product with `a` and `b` exchanged.
+    fn inputs_swapped(&self) -> FcShape {
+        let ((ma, mb, mc), (da, db, dc)) = (self.muls, self.dims);
+        FcShape {
+            rows: self.rows,
+            muls: (mb, ma, mc),
+            dims: (db, da, dc),
+        }
+    }
+}
+
 /// Rows per block: `t` of a block is `BLOCK · dim C · mul_a · mul_b`
 /// numbers, at most 32 768 (128 KiB of `f32`, within L2 next to the
 /// packed GEMM panels).
@@ -395,14 +407,8 @@ pub fn backward<T: Real>(
 /// for a `0e ⊗ 1o` path. Unswapped, a `1o ⊗ 0e` path forms it from `gt`,
 /// which for a one-component input is read once per number it costs.
 fn swap_for_backward<T: Real>(s: &FcShape, grad_b: bool) -> bool {
-    let (da, db, dc) = s.dims;
-    let (ma, mb, mc) = s.muls;
-    let swapped = FcShape {
-        rows: s.rows,
-        muls: (mb, ma, mc),
-        dims: (db, da, dc),
-    };
-    db < da && a_gradient_way::<T>(&swapped, grad_b) == AGradient::Folded
+    let (da, db, _) = s.dims;
+    db < da && a_gradient_way::<T>(&s.inputs_swapped(), grad_b) == AGradient::Folded
 }
 
 /// [`backward`] of the same product written with `a` and `b` swapped:
@@ -416,7 +422,7 @@ fn backward_swapped<T: Real>(
     gout: &[T],
     (ga, gb, gw): Grads<'_, T>,
 ) {
-    let ((ma, mb, mc), (da, db, dc)) = (s.muls, s.dims);
+    let (ma, mb, mc) = s.muls;
     let swapped: Vec<Entry<T>> = entries
         .iter()
         .map(|e| Entry {
@@ -425,11 +431,7 @@ fn backward_swapped<T: Real>(
             ..*e
         })
         .collect();
-    let s2 = FcShape {
-        rows: s.rows,
-        muls: (mb, ma, mc),
-        dims: (db, da, dc),
-    };
+    let s2 = s.inputs_swapped();
     // `(u, v)` ↔ `(v, u)` on rows of `mc` numbers.
     let reorder = |from: &[T], to: &mut [T], (m1, m2): (usize, usize)| {
         for (uv, row) in from.chunks_exact(mc).enumerate() {
