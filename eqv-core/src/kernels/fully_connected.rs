@@ -432,22 +432,15 @@ fn backward_swapped<T: Real>(
         })
         .collect();
     let s2 = s.inputs_swapped();
-    // `(u, v)` ↔ `(v, u)` on rows of `mc` numbers.
-    let reorder = |from: &[T], to: &mut [T], (m1, m2): (usize, usize)| {
-        for (uv, row) in from.chunks_exact(mc).enumerate() {
-            let (u, v) = (uv / m2, uv % m2);
-            to[(v * m1 + u) * mc..][..mc].copy_from_slice(row);
-        }
-    };
     let mut w_vu = pool::scratch(w.len(), T::ZERO);
-    reorder(w, &mut w_vu, (ma, mb));
+    swap_pair_rows(w, (ma, mb), mc, &mut w_vu);
     let mut gw_vu = gw.as_ref().map(|g| pool::filled(g.len(), T::ZERO));
     let way = a_gradient_way::<T>(&s2, gb.is_some());
     let grads = (gb, ga, gw_vu.as_deref_mut());
     backward_by(&swapped, &s2, (b, a), &w_vu, gout, grads, way);
     if let (Some(gw), Some(gw_vu)) = (gw, gw_vu) {
         let mut back = w_vu;
-        reorder(&gw_vu, &mut back, (mb, ma));
+        swap_pair_rows(&gw_vu, (mb, ma), mc, &mut back);
         for (g, d) in gw.iter_mut().zip(&back) {
             *g += *d;
         }
@@ -455,6 +448,16 @@ fn backward_swapped<T: Real>(
         pool::recycle(gw_vu);
     } else {
         pool::recycle(w_vu);
+    }
+}
+
+/// `to[(v, u), :] = from[(u, v), :]`: a matrix whose rows are the pairs
+/// `(u, v)` of `mu × mv` channels, `width` numbers each, with its rows
+/// reordered `(v, u)` (`W` or its gradient with the inputs exchanged).
+fn swap_pair_rows<T: Copy>(from: &[T], (mu, mv): (usize, usize), width: usize, to: &mut [T]) {
+    for (uv, row) in from.chunks_exact(width).enumerate() {
+        let (u, v) = (uv / mv, uv % mv);
+        to[(v * mu + u) * width..][..width].copy_from_slice(row);
     }
 }
 
@@ -478,10 +481,7 @@ fn backward_by<T: Real>(
     let vu = way == AGradient::ReorderedGemm;
     let mut w_vu = pool::scratch(if vu { w.len() } else { 0 }, T::ZERO);
     if vu {
-        for (uv, row) in w.chunks_exact(mc).enumerate() {
-            let (u, v) = (uv / mb, uv % mb);
-            w_vu[(v * ma + u) * mc..][..mc].copy_from_slice(row);
-        }
+        swap_pair_rows(w, (ma, mb), mc, &mut w_vu);
     }
     let bufs = [ga.map(|g| (g, ma * da)), gb.map(|g| (g, mb * db)), None];
     parallel::rows_mut3_and_sum(bufs, s.rows, gw, |r0, n, [ga, gb, _], gw| {
