@@ -144,12 +144,18 @@ impl<T: Real> Tape<T> {
         inputs: &[NodeId],
         vjp: impl Fn(&[T], &mut Grads<T>) + 'static,
     ) -> NodeId {
-        let tracked = inputs.iter().any(|&i| self.is_tracked(i));
-        if tracked {
+        if self.any_tracked(inputs) {
             self.push(value, true, Some(Box::new(vjp)))
         } else {
             self.push(value, false, None)
         }
+    }
+
+    /// Whether gradients flow to any of `inputs` (out of [`Tape::op`], which
+    /// is compiled once per op closure, so this is compiled once per type).
+    fn any_tracked(&self, inputs: &[NodeId]) -> bool {
+        let nodes = self.nodes.borrow();
+        inputs.iter().any(|&i| nodes[i.index()].tracked)
     }
 
     /// Whether gradients flow to this value.
@@ -298,6 +304,12 @@ impl<T: Real> Grads<T> {
     /// If two of the ids are one node (a product `x ⊗ x`), `f` runs once
     /// per wanted input with only that buffer, so nothing is aliased.
     pub fn with_three(&mut self, ids: [NodeId; 3], mut f: impl FnMut(GradBufs<'_, T>)) {
+        self.with_three_dyn(ids, &mut f);
+    }
+
+    /// [`Grads::with_three`] compiled once per number type rather than once
+    /// per VJP.
+    fn with_three_dyn(&mut self, ids: [NodeId; 3], f: &mut dyn FnMut(GradBufs<'_, T>)) {
         let [a, b, c] = ids;
         if a != b && a != c && b != c {
             let mut bufs = ids.map(|id| self.wants(id).then(|| self.take(id)));

@@ -169,6 +169,40 @@ fn add_rows<T: Real>(
     )
 }
 
+/// The numbers of [`reduce`], `w` per row: generic over the number type
+/// only, so it is compiled once per type, not once per irrep.
+fn reduce_rows<T: Real>(
+    xv: &[T],
+    idx: &[usize],
+    n_out: usize,
+    w: usize,
+    weight: Option<&[T]>,
+) -> Vec<T> {
+    let mut y = crate::kernels::pool::filled(n_out * w, T::ZERO);
+    let sorted = idx.windows(2).all(|p| p[0] <= p[1]);
+    if sorted && parallel::worth_splitting(idx.len()) && w > 0 {
+        y.par_chunks_mut(GROUPS_PER_TASK * w)
+            .enumerate()
+            .for_each(|(b, yb)| {
+                let g0 = b * GROUPS_PER_TASK;
+                let g1 = g0 + yb.len() / w;
+                let k0 = idx.partition_point(|&g| g < g0);
+                let k1 = idx.partition_point(|&g| g < g1);
+                add_rows(xv, idx, k0..k1, g0, w, yb);
+            });
+    } else {
+        add_rows(xv, idx, 0..idx.len(), 0, w, &mut y);
+    }
+    if let Some(wt) = weight {
+        for (g, &c) in wt.iter().enumerate() {
+            for a in &mut y[g * w..(g + 1) * w] {
+                *a *= c;
+            }
+        }
+    }
+    y
+}
+
 /// `y[g] = w[g] · Σ_{index[k] = g} x[k]` (`w = 1` if `None`). Indices checked.
 ///
 /// Each group is summed in row order, so the result does not depend on how
@@ -182,30 +216,7 @@ pub(crate) fn reduce<'t, I: Irrep, T: Real>(
     weight: Option<Rc<[T]>>,
 ) -> Feat<'t, I, T> {
     let w = x.row_len();
-    let xv = x.data();
-    let mut y = crate::kernels::pool::filled(n_out * w, T::ZERO);
-    let sorted = index.windows(2).all(|p| p[0] <= p[1]);
-    if sorted && parallel::worth_splitting(index.len()) && w > 0 {
-        let (xs, idx): (&[T], &[usize]) = (&xv, &index);
-        y.par_chunks_mut(GROUPS_PER_TASK * w)
-            .enumerate()
-            .for_each(|(b, yb)| {
-                let g0 = b * GROUPS_PER_TASK;
-                let g1 = g0 + yb.len() / w;
-                let k0 = idx.partition_point(|&g| g < g0);
-                let k1 = idx.partition_point(|&g| g < g1);
-                add_rows(xs, idx, k0..k1, g0, w, yb);
-            });
-    } else {
-        add_rows(&xv, &index, 0..index.len(), 0, w, &mut y);
-    }
-    if let Some(wt) = &weight {
-        for (g, &c) in wt.iter().enumerate() {
-            for a in &mut y[g * w..(g + 1) * w] {
-                *a *= c;
-            }
-        }
-    }
+    let y = reduce_rows(&x.data(), &index, n_out, w, weight.as_deref());
     let xid = x.id();
     Feat::from_op(x.tape(), n_out, x.mul(), y, &[xid], move |gy, g| {
         if g.wants(xid) {

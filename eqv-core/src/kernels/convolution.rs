@@ -279,8 +279,25 @@ pub(super) fn forward_blocks<N: Real>(
         pool::recycle(part);
         return;
     }
+    for (a0, a1, part) in forward_partials(s, centers, per_atom, &kernel) {
+        to_out(a0, a1, &part);
+        pool::recycle(part);
+    }
+}
+
+/// The parallel blocks of [`forward_blocks`]: each block's (first atom,
+/// end atom, partial). A `dyn` kernel, so rayon's job machinery is
+/// compiled once per number type rather than once per kernel shape.
+type BlockKernel<'k, N> = dyn Fn(std::ops::Range<usize>, usize, &mut [N]) + Sync + 'k;
+
+fn forward_partials<N: Real>(
+    s: &ConvShape,
+    centers: &[usize],
+    per_atom: usize,
+    kernel: &BlockKernel<'_, N>,
+) -> Vec<(usize, usize, Vec<N>)> {
     let blocks: Vec<_> = parallel::blocks(s.edges).collect();
-    let partials: Vec<(usize, usize, Vec<N>)> = blocks
+    blocks
         .into_par_iter()
         .map(|(e0, n)| {
             let (a0, a1) = (centers[e0], centers[e0 + n - 1] + 1);
@@ -288,12 +305,13 @@ pub(super) fn forward_blocks<N: Real>(
             kernel(e0..e0 + n, a0, &mut part);
             (a0, a1, part)
         })
-        .collect();
-    for (a0, a1, part) in partials {
-        to_out(a0, a1, &part);
-        pool::recycle(part);
-    }
+        .collect()
 }
+
+/// A block of a pullback: (edges, node partial, gb block, gw block).
+type GradKernel<'k, T, N> = dyn Fn(std::ops::Range<usize>, Option<&mut [N]>, Option<&mut [T]>, Option<&mut [T]>)
+    + Sync
+    + 'k;
 
 /// The generic [`forward`]: transposes, then the block kernels.
 pub(super) fn forward_generic<T: Real>(
@@ -431,6 +449,17 @@ pub(super) fn backward_blocks<T: Real, N: Real>(
         kernel(0..s.edges, part.as_deref_mut(), gb, gw);
         return part;
     }
+    backward_split(s, node_len, (gb, gw), &kernel)
+}
+
+/// The parallel path of [`backward_blocks`], with a `dyn` kernel (one copy
+/// of rayon's machinery per number type).
+fn backward_split<T: Real, N: Real>(
+    s: &ConvShape,
+    node_len: Option<usize>,
+    (gb, gw): (Option<&mut [T]>, Option<&mut [T]>),
+    kernel: &GradKernel<'_, T, N>,
+) -> Option<Vec<N>> {
     let step = parallel::ROWS_PER_TASK;
     let mut gb_blocks = gb.map(|g| g.chunks_mut(step * s.dims.1));
     let mut gw_blocks = gw.map(|g| g.chunks_mut(step * s.w_row.max(1)));

@@ -28,7 +28,17 @@ pub fn on_pool<R: Send>(f: impl FnOnce() -> R + Send) -> R {
     if rayon::current_thread_index().is_some() {
         return f();
     }
-    rayon::scope(|_| f())
+    let (mut f, mut result) = (Some(f), None);
+    hand_over(&mut || result = f.take().map(|f| f()));
+    result.expect("the pool ran the closure")
+}
+
+/// The hand-over of [`on_pool`], compiled once: rayon's job machinery is
+/// generic over the closure it runs, and every call site of a generic
+/// wrapper would otherwise compile its own copy of it (the split paths
+/// below take `dyn` closures for the same reason).
+fn hand_over(f: &mut (dyn FnMut() + Send)) {
+    rayon::scope(|_| f());
 }
 
 /// [`on_pool`] for a computation whose largest op has `rows` rows, when
@@ -71,13 +81,18 @@ pub fn rows_mut<T: Send>(
         f(0, rows, out);
         return;
     }
-    out[..rows * row_len]
-        .par_chunks_mut(ROWS_PER_TASK * row_len)
+    rows_mut_split(&mut out[..rows * row_len], row_len, &f);
+}
+
+/// The split path of [`rows_mut`], one copy per number type.
+fn rows_mut_split<T: Send>(
+    out: &mut [T],
+    row_len: usize,
+    f: &(dyn Fn(usize, usize, &mut [T]) + Sync),
+) {
+    out.par_chunks_mut(ROWS_PER_TASK * row_len)
         .enumerate()
-        .for_each(|(b, chunk)| {
-            let r0 = b * ROWS_PER_TASK;
-            f(r0, chunk.len() / row_len, chunk)
-        });
+        .for_each(|(b, chunk)| f(b * ROWS_PER_TASK, chunk.len() / row_len, chunk));
 }
 
 /// Numbers per task of an elementwise map: cheap work per number, so a
@@ -92,6 +107,11 @@ pub fn elementwise<T: Send>(out: &mut [T], f: impl Fn(usize, &mut [T]) + Sync) {
         f(0, out);
         return;
     }
+    elementwise_split(out, &f);
+}
+
+/// The split path of [`elementwise`], one copy per number type.
+fn elementwise_split<T: Send>(out: &mut [T], f: &(dyn Fn(usize, &mut [T]) + Sync)) {
     out.par_chunks_mut(ELEMS_PER_TASK)
         .enumerate()
         .for_each(|(b, chunk)| f(b * ELEMS_PER_TASK, chunk));
@@ -99,6 +119,11 @@ pub fn elementwise<T: Send>(out: &mut [T], f: impl Fn(usize, &mut [T]) + Sync) {
 
 /// Up to three per-row buffers, each with its numbers per row.
 pub type RowBufs<'a, T> = [Option<(&'a mut [T], usize)>; 3];
+
+/// The buffers themselves, for the path that does not split.
+fn whole<T>(bufs: RowBufs<'_, T>) -> [Option<&mut [T]>; 3] {
+    bufs.map(|b| b.map(|(s, _)| s))
+}
 
 /// One row block's work: (first row, rows, the block of each buffer).
 type Task<'b, T> = (usize, usize, [Option<&'b mut [T]>; 3]);
@@ -127,14 +152,26 @@ pub fn rows_mut3<T: Send>(
     f: impl Fn(usize, usize, [Option<&mut [T]>; 3]) + Sync,
 ) {
     if !worth_splitting(rows) {
-        f(0, rows, bufs.map(|b| b.map(|(s, _)| s)));
+        f(0, rows, whole(bufs));
         return;
     }
-    let tasks = row_block_tasks(bufs, rows);
-    tasks
+    rows_mut3_split(bufs, rows, &f);
+}
+
+/// The split path of [`rows_mut3`], one copy per number type.
+fn rows_mut3_split<T: Send>(bufs: RowBufs<'_, T>, rows: usize, f: &BlockTask<'_, T>) {
+    row_block_tasks(bufs, rows)
         .into_par_iter()
         .for_each(|(r0, n, chunks)| f(r0, n, chunks));
 }
+
+/// A block's work on its per-row buffers: (first row, rows, the block of
+/// each buffer).
+type BlockTask<'f, T> = dyn Fn(usize, usize, [Option<&mut [T]>; 3]) + Sync + 'f;
+
+/// A block's share of a reduction over rows: (first row, rows, the block
+/// of each per-row buffer, the partial sum).
+type BlockSum<'f, T> = dyn Fn(usize, usize, [Option<&mut [T]>; 3], Option<&mut [T]>) + Sync + 'f;
 
 /// [`rows_mut3`] and [`sum_over_rows`] in one pass over the row blocks:
 /// `f(first row, rows, blocks of bufs, partial)` writes the per-row
@@ -153,9 +190,19 @@ pub fn rows_mut3_and_sum<T: crate::real::Real>(
     f: impl Fn(usize, usize, [Option<&mut [T]>; 3], Option<&mut [T]>) + Sync,
 ) {
     if !worth_splitting(rows) {
-        f(0, rows, bufs.map(|b| b.map(|(s, _)| s)), sum);
+        f(0, rows, whole(bufs), sum);
         return;
     }
+    rows_mut3_and_sum_split(bufs, rows, sum, &f);
+}
+
+/// The split path of [`rows_mut3_and_sum`], one copy per number type.
+fn rows_mut3_and_sum_split<T: crate::real::Real>(
+    bufs: RowBufs<'_, T>,
+    rows: usize,
+    sum: Option<&mut [T]>,
+    f: &BlockSum<'_, T>,
+) {
     let len = sum.as_ref().map(|s| s.len());
     let tasks = row_block_tasks(bufs, rows);
     let partials: Vec<Option<Vec<T>>> = tasks
@@ -191,6 +238,15 @@ pub fn sum_over_rows<T: crate::real::Real>(
     if !worth_splitting(rows) {
         return None;
     }
+    Some(sum_over_rows_split(rows, len, &f))
+}
+
+/// The split path of [`sum_over_rows`], one copy per number type.
+fn sum_over_rows_split<T: crate::real::Real>(
+    rows: usize,
+    len: usize,
+    f: &(dyn Fn(usize, usize, &mut [T]) + Sync),
+) -> Vec<T> {
     let partials: Vec<Vec<T>> = blocks(rows)
         .collect::<Vec<_>>()
         .into_par_iter()
@@ -206,7 +262,7 @@ pub fn sum_over_rows<T: crate::real::Real>(
             *t += x;
         }
     }
-    Some(total)
+    total
 }
 
 #[cfg(test)]
