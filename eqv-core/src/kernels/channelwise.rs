@@ -9,8 +9,9 @@
 //! once per row: `M_v[i, k] = Σ_j c_ijk b[r, v, j]`, a dense
 //! `dim A × dim C` matrix. What is left per channel is a fixed-size
 //! matrix-vector product, `out[u] = Σ_v w[u, v] · a[u] M_v`, whose trip
-//! counts are constants for every irrep up to `L = 3` (the loops unroll and
-//! no index is loaded from memory), with a run-time-sized fallback above.
+//! counts are constants for every irrep up to `L = 2` (the loops unroll and
+//! no index is loaded from memory), with a run-time-sized fallback above
+//! (see `dispatch_dims_to_l2`).
 //! The gradients reuse the same `M_v`.
 //!
 //! Weights and outputs are addressed by channel offsets, so the paths of a
@@ -355,6 +356,33 @@ macro_rules! dispatch_dims {
 }
 pub(super) use dispatch_dims;
 
+/// [`dispatch_dims`] up to `L = 2`: the fixed-size shapes of kernels whose
+/// callers carry features up to `L = 2` (this file's stand-alone product,
+/// which no model of the zoo uses, and the dual convolution of force
+/// training). A fixed-size kernel's code grows with its shape, and the
+/// seven shapes with `L = 3` were 43 % of the dual convolution's LLVM IR
+/// and, unrolled, most of the compile time of a crate that runs the
+/// stand-alone product. Those products run through the run-time-sized
+/// kernel: the same sums to rounding, about 1.6× the time (f32, forward +
+/// backward, 20 000 rows of 16 channels).
+macro_rules! dispatch_dims_to_l2 {
+    ($da:expr, $dc:expr, $f:ident, $dyn:ident, $($arg:expr),*) => {
+        match ($da, $dc) {
+            (1, 1) => $f::<T, 1, 1>($($arg),*),
+            (1, 3) => $f::<T, 1, 3>($($arg),*),
+            (1, 5) => $f::<T, 1, 5>($($arg),*),
+            (3, 1) => $f::<T, 3, 1>($($arg),*),
+            (3, 3) => $f::<T, 3, 3>($($arg),*),
+            (3, 5) => $f::<T, 3, 5>($($arg),*),
+            (5, 1) => $f::<T, 5, 1>($($arg),*),
+            (5, 3) => $f::<T, 5, 3>($($arg),*),
+            (5, 5) => $f::<T, 5, 5>($($arg),*),
+            _ => $dyn::<T>($($arg),*),
+        }
+    };
+}
+pub(super) use dispatch_dims_to_l2;
+
 /// Writes the path's output channels of `out` (see the module docs for the
 /// layout); what was there is overwritten.
 pub fn forward<T: Real>(
@@ -373,7 +401,7 @@ pub fn forward<T: Real>(
             &b[r0 * s.mul_b * db..],
             &w[r0 * s.w_row..],
         );
-        dispatch_dims!(da, dc, forward_fixed, forward_dyn, entries, s, inputs, out)
+        dispatch_dims_to_l2!(da, dc, forward_fixed, forward_dyn, entries, s, inputs, out)
     })
 }
 
@@ -400,7 +428,7 @@ pub fn backward<T: Real>(
             &w[r0 * s.w_row..],
         );
         let gout = &gout[r0 * s.out_mul * dc..];
-        dispatch_dims!(
+        dispatch_dims_to_l2!(
             da,
             dc,
             backward_fixed,
