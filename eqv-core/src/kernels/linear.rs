@@ -11,10 +11,12 @@
 //! pack each strided `rows × mul` view into a contiguous copy (with
 //! `K = N = 32` that packing cost as much as the product itself) and write
 //! its result back through strides. Scalars (dimension 1) are contiguous
-//! rows that the GEMM takes as they are, and it is faster there. Dual
-//! numbers keep the GEMM (three real
-//! products each, see [`super::gemm`]), and so does the weight gradient,
-//! a reduction over all rows where the product is large. On AVX2/AVX-512
+//! rows that the GEMM takes as they are, and it is faster there. The
+//! weight gradient, a sum over every row and component, has a register
+//! kernel of its own (`weight_gradient_rows`: per row, `gy` transposed to
+//! components-outer, then sums of blocks of output channels over the input
+//! channels). Dual numbers keep the GEMM (three real products each, see
+//! [`super::gemm`]). On AVX2/AVX-512
 //! the kernel uses fused multiply-adds, as the GEMM's micro-kernels do, so
 //! the last bits of a result depend on the CPU as they did before.
 
@@ -63,6 +65,20 @@ pub trait RegisterLinear: Sized {
         let _ = (sh, muls, scale, xw, store, y);
         false
     }
+
+    /// `gw (+)= s · Σ_r Σ_m x[r][i][m] gy[r][o][m]` with the register
+    /// kernel, if there is one for this type and shape; `false` (and
+    /// nothing written) otherwise.
+    fn weight_gradient_in_registers(
+        sh: &LinearShape,
+        scale: Self,
+        xg: (&[Self], &[Self]),
+        store: Store,
+        gw: &mut [Self],
+    ) -> bool {
+        let _ = (sh, scale, xg, store, gw);
+        false
+    }
 }
 
 macro_rules! register_kernel_for {
@@ -80,6 +96,17 @@ macro_rules! register_kernel_for {
                 y: &mut [Self],
             ) -> bool {
                 try_registers(sh, muls, scale, xw, store, y)
+            }
+
+            #[inline(never)]
+            fn weight_gradient_in_registers(
+                sh: &LinearShape,
+                scale: Self,
+                xg: (&[Self], &[Self]),
+                store: Store,
+                gw: &mut [Self],
+            ) -> bool {
+                try_weight_gradient(sh, scale, xg, store, gw)
             }
         }
     };
@@ -146,6 +173,142 @@ fn rows_in_registers<T: Real, const D: usize, const ACC: bool, const FUSED: bool
             block::<T, D, 1, ACC, FUSED>((mi, mo, o0), scale, xr, w, yr);
         }
     }
+}
+
+/// `acc[i][o] += Σ_r Σ_m x[r][i][m] gy[r][o][m]` over the rows of `x` and
+/// `gy` (`acc` row-major `[mul_in, mul_out]`), for `D` components.
+///
+/// Per row, `gy`'s channels are first transposed to components-outer
+/// (`gt[m][o]`, one row: it stays in L1), so that a block of `O` output
+/// channels of one component is one contiguous load. Then for each block
+/// of output channels its `D` loads stay in registers while every input
+/// channel adds `D` broadcast features times them into its `O` sums of
+/// `acc` (a 4 KB array for 32 × 32: in L1). The GEMM per component this
+/// replaces first packs each strided `rows × mul` view (a stride of `D`)
+/// into a contiguous copy, which cost twice its arithmetic.
+#[inline(always)]
+fn weight_gradient_rows<T: Real, const D: usize, const B: usize, const FUSED: bool>(
+    (mi, mo): (usize, usize),
+    (x, gy): (&[T], &[T]),
+    gt: &mut [T],
+    acc: &mut [T],
+) {
+    #[inline(always)]
+    fn block<T: Real, const D: usize, const O: usize, const FUSED: bool>(
+        (mi, mo, o0): (usize, usize, usize),
+        xr: &[T],
+        gt: &[T],
+        acc: &mut [T],
+    ) {
+        let mut g = [[T::ZERO; O]; D];
+        for m in 0..D {
+            g[m].copy_from_slice(&gt[m * mo + o0..][..O]);
+        }
+        for (xi, ai) in xr.chunks_exact(D).zip(acc.chunks_exact_mut(mo)).take(mi) {
+            // Local copies: the sums and features in registers, not read
+            // back from memory after every store.
+            let xi: [T; D] = xi.try_into().expect("D features");
+            let ai: &mut [T; O] = (&mut ai[o0..o0 + O]).try_into().expect("O sums");
+            let mut a = *ai;
+            for m in 0..D {
+                for o in 0..O {
+                    a[o] = if FUSED {
+                        xi[m].fused_mul_add(g[m][o], a[o])
+                    } else {
+                        a[o] + xi[m] * g[m][o]
+                    };
+                }
+            }
+            *ai = a;
+        }
+    }
+    let whole = mo / B * B;
+    for (xr, gr) in x.chunks_exact(mi * D).zip(gy.chunks_exact(mo * D)) {
+        for o in 0..mo {
+            for m in 0..D {
+                gt[m * mo + o] = gr[o * D + m];
+            }
+        }
+        for o0 in (0..whole).step_by(B) {
+            block::<T, D, B, FUSED>((mi, mo, o0), xr, gt, acc);
+        }
+        for o0 in whole..mo {
+            block::<T, D, 1, FUSED>((mi, mo, o0), xr, gt, acc);
+        }
+    }
+}
+
+/// [`RegisterLinear::weight_gradient_in_registers`] of `f32` and `f64`.
+/// Rows are summed in blocks of [`parallel::ROWS_PER_TASK`], each block's
+/// partial sum in row order and the blocks in block order (as
+/// [`parallel::sum_over_rows`] does for the GEMM), so the result does not
+/// depend on the number of cores.
+fn try_weight_gradient<T: Real>(
+    sh: &LinearShape,
+    scale: T,
+    (x, gy): (&[T], &[T]),
+    store: Store,
+    gw: &mut [T],
+) -> bool {
+    let (mi, mo, d) = (sh.mul_in, sh.mul_out, sh.dim);
+    if !registers_apply::<T>(sh) || mi == 0 || mo == 0 {
+        return false;
+    }
+    let fused = simd::level() != simd::Level::Baseline;
+    let block = |r0: usize, n: usize, acc: &mut [T]| {
+        let (x, gy) = (
+            &x[r0 * mi * d..][..n * mi * d],
+            &gy[r0 * mo * d..][..n * mo * d],
+        );
+        let mut gt = super::pool::scratch(mo * d, T::ZERO);
+        let t = &mut gt[..];
+        // A block of output channels is one 512-bit register: 16 `f32`,
+        // 8 `f64` (with 16, the `f64` sums and loads spill: measured slower
+        // than the GEMM).
+        let wide = std::mem::size_of::<T>() <= 4;
+        vectorized(
+            #[inline(always)]
+            || {
+                macro_rules! run {
+                    ($d:literal) => {
+                        match (wide, fused) {
+                            (true, true) => {
+                                weight_gradient_rows::<T, $d, 16, true>((mi, mo), (x, gy), t, acc)
+                            }
+                            (true, false) => {
+                                weight_gradient_rows::<T, $d, 16, false>((mi, mo), (x, gy), t, acc)
+                            }
+                            (false, true) => {
+                                weight_gradient_rows::<T, $d, 8, true>((mi, mo), (x, gy), t, acc)
+                            }
+                            (false, false) => {
+                                weight_gradient_rows::<T, $d, 8, false>((mi, mo), (x, gy), t, acc)
+                            }
+                        }
+                    };
+                }
+                match d {
+                    3 => run!(3),
+                    5 => run!(5),
+                    _ => run!(7),
+                }
+            },
+        );
+        super::pool::recycle(gt);
+    };
+    let total = parallel::sum_over_rows(sh.rows, mi * mo, block).unwrap_or_else(|| {
+        let mut acc = super::pool::filled(mi * mo, T::ZERO);
+        block(0, sh.rows, &mut acc);
+        acc
+    });
+    for (g, &t) in gw.iter_mut().zip(&total) {
+        *g = match store {
+            Store::Overwrite => scale * t,
+            Store::Accumulate => *g + scale * t,
+        };
+    }
+    super::pool::recycle(total);
+    true
 }
 
 /// Whether the register kernel runs for `T` and this shape: plain floats
@@ -310,6 +473,21 @@ pub fn backward_weight<T: Real>(
     store: Store,
     gw: &mut [T],
 ) {
+    if T::weight_gradient_in_registers(sh, scale, (x, gy), store, gw) {
+        return;
+    }
+    backward_weight_gemm(sh, scale, x, gy, store, gw);
+}
+
+/// [`backward_weight`] as one GEMM per component.
+fn backward_weight_gemm<T: Real>(
+    sh: &LinearShape,
+    scale: T,
+    x: &[T],
+    gy: &[T],
+    store: Store,
+    gw: &mut [T],
+) {
     let LinearShape {
         mul_in: mi,
         mul_out: mo,
@@ -350,8 +528,8 @@ mod tests {
             .collect()
     }
 
-    /// The register kernel (forward and input gradient, overwriting and
-    /// adding) against the GEMM per component, on every compiled dimension,
+    /// The register kernels (forward, input and weight gradients,
+    /// overwriting and adding) against the GEMM per component, on every compiled dimension,
     /// one that is not (9, the GEMM itself), channel counts with and
     /// without a remainder block, and enough rows to split across cores.
     fn registers_match_gemm<T: Real>(tol: f64) {
@@ -388,6 +566,21 @@ mod tests {
                         backward_input(&sh, s, &gy, &w, store, &mut fast);
                         backward_input_gemm(&sh, s, &gy, &w, store, &mut slow);
                         close(&fast, &slow, "input gradient");
+                        let mut fast = data::<T>(mul_in * mul_out, 5.0);
+                        let mut slow = fast.clone();
+                        backward_weight(&sh, s, &x, &gy, store, &mut fast);
+                        backward_weight_gemm(&sh, s, &x, &gy, store, &mut slow);
+                        // A sum over every row and component: its rounding
+                        // grows with the sum of the terms' sizes (at most
+                        // `s · rows · dim`), not with the result's.
+                        let bound = 0.3 * (rows * dim) as f64;
+                        for (p, q) in fast.iter().zip(&slow) {
+                            let (p, q) = (p.value(), q.value());
+                            assert!(
+                                (p - q).abs() <= tol * bound,
+                                "weight gradient dim {dim} {mul_in}->{mul_out} rows {rows}: {p} vs {q}"
+                            );
+                        }
                     }
                 }
             }
