@@ -81,8 +81,10 @@ pub trait RegisterLinear: Sized {
     }
 }
 
+/// `$lanes`: the numbers of one 512-bit register, the width of the weight
+/// gradient's blocks of output channels for this type.
 macro_rules! register_kernel_for {
-    ($t:ty) => {
+    ($t:ty, $lanes:literal) => {
         impl RegisterLinear for $t {
             const REGISTERS: bool = true;
 
@@ -106,13 +108,13 @@ macro_rules! register_kernel_for {
                 store: Store,
                 gw: &mut [Self],
             ) -> bool {
-                try_weight_gradient(sh, scale, xg, store, gw)
+                try_weight_gradient::<Self, $lanes>(sh, scale, xg, store, gw)
             }
         }
     };
 }
-register_kernel_for!(f32);
-register_kernel_for!(f64);
+register_kernel_for!(f32, 16);
+register_kernel_for!(f64, 8);
 impl<T> RegisterLinear for Dual<T> {}
 
 /// `y[r][o][m] (+)= s · Σ_i w[i][o] · x[r][i][m]` for `D` components (`ACC`:
@@ -243,7 +245,7 @@ fn weight_gradient_rows<T: Real, const D: usize, const B: usize, const FUSED: bo
 /// partial sum in row order and the blocks in block order (as
 /// [`parallel::sum_over_rows`] does for the GEMM), so the result does not
 /// depend on the number of cores.
-fn try_weight_gradient<T: Real>(
+fn try_weight_gradient<T: Real, const B: usize>(
     sh: &LinearShape,
     scale: T,
     (x, gy): (&[T], &[T]),
@@ -262,28 +264,17 @@ fn try_weight_gradient<T: Real>(
         );
         let mut gt = super::pool::scratch(mo * d, T::ZERO);
         let t = &mut gt[..];
-        // A block of output channels is one 512-bit register: 16 `f32`,
-        // 8 `f64` (with 16, the `f64` sums and loads spill: measured slower
-        // than the GEMM).
-        let wide = std::mem::size_of::<T>() <= 4;
+        // A block of `B` output channels is one 512-bit register (with 16
+        // `f64`, the sums and loads spill: measured slower than the GEMM).
         vectorized(
             #[inline(always)]
             || {
                 macro_rules! run {
                     ($d:literal) => {
-                        match (wide, fused) {
-                            (true, true) => {
-                                weight_gradient_rows::<T, $d, 16, true>((mi, mo), (x, gy), t, acc)
-                            }
-                            (true, false) => {
-                                weight_gradient_rows::<T, $d, 16, false>((mi, mo), (x, gy), t, acc)
-                            }
-                            (false, true) => {
-                                weight_gradient_rows::<T, $d, 8, true>((mi, mo), (x, gy), t, acc)
-                            }
-                            (false, false) => {
-                                weight_gradient_rows::<T, $d, 8, false>((mi, mo), (x, gy), t, acc)
-                            }
+                        if fused {
+                            weight_gradient_rows::<T, $d, B, true>((mi, mo), (x, gy), t, acc)
+                        } else {
+                            weight_gradient_rows::<T, $d, B, false>((mi, mo), (x, gy), t, acc)
                         }
                     };
                 }
