@@ -381,7 +381,7 @@ pub fn backward_ones<T: Real>(
 /// made with the inputs, outside the timed call: e3nn's side makes its
 /// `gout` once, before timing.
 fn ones_like<T: Real>(blocks: &[Vec<T>; 3]) -> [Vec<T>; 3] {
-    [0, 1, 2].map(|i| vec![T::ONE; blocks[i].len()])
+    blocks.each_ref().map(|b| vec![T::ONE; b.len()])
 }
 
 /// Inputs of the fully connected product: both operands, block by block.

@@ -513,7 +513,9 @@ mod tests {
     }
 
     /// The fixed-size kernels agree with the sparse fallback on every path
-    /// up to L = 3, forward and backward, with offsets and mul_b > 1.
+    /// up to L = 2, forward and backward, with offsets and mul_b > 1; the
+    /// paths with an L = 3 input or output take the fallback through
+    /// `forward`/`backward` too (`dispatch_dims_to_l2`).
     #[test]
     fn fixed_kernels_match_the_sparse_fallback() {
         for (la, lb, lc) in [

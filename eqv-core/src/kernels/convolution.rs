@@ -285,11 +285,12 @@ pub(super) fn forward_blocks<N: Real>(
     }
 }
 
+/// A block of a forward: (edges, first atom, partial).
+type BlockKernel<'k, N> = dyn Fn(std::ops::Range<usize>, usize, &mut [N]) + Sync + 'k;
+
 /// The parallel blocks of [`forward_blocks`]: each block's (first atom,
 /// end atom, partial). A `dyn` kernel, so rayon's job machinery is
 /// compiled once per number type rather than once per kernel shape.
-type BlockKernel<'k, N> = dyn Fn(std::ops::Range<usize>, usize, &mut [N]) + Sync + 'k;
-
 fn forward_partials<N: Real>(
     s: &ConvShape,
     centers: &[usize],
@@ -307,11 +308,6 @@ fn forward_partials<N: Real>(
         })
         .collect()
 }
-
-/// A block of a pullback: (edges, node partial, gb block, gw block).
-type GradKernel<'k, T, N> = dyn Fn(std::ops::Range<usize>, Option<&mut [N]>, Option<&mut [T]>, Option<&mut [T]>)
-    + Sync
-    + 'k;
 
 /// The generic [`forward`]: transposes, then the block kernels.
 pub(super) fn forward_generic<T: Real>(
@@ -451,6 +447,11 @@ pub(super) fn backward_blocks<T: Real, N: Real>(
     }
     backward_split(s, node_len, (gb, gw), &kernel)
 }
+
+/// A block of a pullback: (edges, node partial, gb block, gw block).
+type GradKernel<'k, T, N> = dyn Fn(std::ops::Range<usize>, Option<&mut [N]>, Option<&mut [T]>, Option<&mut [T]>)
+    + Sync
+    + 'k;
 
 /// The parallel path of [`backward_blocks`], with a `dyn` kernel (one copy
 /// of rayon's machinery per number type).

@@ -520,9 +520,10 @@ mod tests {
     }
 
     /// The register kernels (forward, input and weight gradients,
-    /// overwriting and adding) against the GEMM per component, on every compiled dimension,
-    /// one that is not (9, the GEMM itself), channel counts with and
-    /// without a remainder block, and enough rows to split across cores.
+    /// overwriting and adding) against the GEMM per component, on every
+    /// compiled dimension, one that is not (9, the GEMM itself), channel
+    /// counts with and without a remainder block, and enough rows to split
+    /// across cores.
     fn registers_match_gemm<T: Real>(tol: f64) {
         for dim in [1, 3, 5, 7, 9] {
             for (mul_in, mul_out) in [(32, 32), (20, 37), (3, 1), (17, 16)] {

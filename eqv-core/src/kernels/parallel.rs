@@ -85,11 +85,7 @@ pub fn rows_mut<T: Send>(
 }
 
 /// The split path of [`rows_mut`], one copy per number type.
-fn rows_mut_split<T: Send>(
-    out: &mut [T],
-    row_len: usize,
-    f: &(dyn Fn(usize, usize, &mut [T]) + Sync),
-) {
+fn rows_mut_split<T: Send>(out: &mut [T], row_len: usize, f: &BlockFn<'_, T>) {
     out.par_chunks_mut(ROWS_PER_TASK * row_len)
         .enumerate()
         .for_each(|(b, chunk)| f(b * ROWS_PER_TASK, chunk.len() / row_len, chunk));
@@ -128,6 +124,20 @@ fn whole<T>(bufs: RowBufs<'_, T>) -> [Option<&mut [T]>; 3] {
 /// One row block's work: (first row, rows, the block of each buffer).
 type Task<'b, T> = (usize, usize, [Option<&'b mut [T]>; 3]);
 
+// The closures of the split paths are `dyn`, so that rayon's job machinery
+// is compiled once per number type, not once per caller's closure.
+
+/// A block's work on one buffer: (first row, rows, its buffer).
+type BlockFn<'f, T> = dyn Fn(usize, usize, &mut [T]) + Sync + 'f;
+
+/// A block's work on up to three per-row buffers: (first row, rows, the
+/// block of each buffer).
+type BlockTask<'f, T> = dyn Fn(usize, usize, [Option<&mut [T]>; 3]) + Sync + 'f;
+
+/// A block's work on its per-row buffers and its share of a reduction over
+/// rows: (first row, rows, the block of each buffer, the partial sum).
+type BlockSum<'f, T> = dyn Fn(usize, usize, [Option<&mut [T]>; 3], Option<&mut [T]>) + Sync + 'f;
+
 /// The row blocks of `rows` rows, each with its block of every buffer.
 fn row_block_tasks<T>(bufs: RowBufs<'_, T>, rows: usize) -> Vec<Task<'_, T>> {
     let mut tasks: Vec<Task<'_, T>> = blocks(rows)
@@ -164,14 +174,6 @@ fn rows_mut3_split<T: Send>(bufs: RowBufs<'_, T>, rows: usize, f: &BlockTask<'_,
         .into_par_iter()
         .for_each(|(r0, n, chunks)| f(r0, n, chunks));
 }
-
-/// A block's work on its per-row buffers: (first row, rows, the block of
-/// each buffer).
-type BlockTask<'f, T> = dyn Fn(usize, usize, [Option<&mut [T]>; 3]) + Sync + 'f;
-
-/// A block's share of a reduction over rows: (first row, rows, the block
-/// of each per-row buffer, the partial sum).
-type BlockSum<'f, T> = dyn Fn(usize, usize, [Option<&mut [T]>; 3], Option<&mut [T]>) + Sync + 'f;
 
 /// [`rows_mut3`] and [`sum_over_rows`] in one pass over the row blocks:
 /// `f(first row, rows, blocks of bufs, partial)` writes the per-row
@@ -245,7 +247,7 @@ pub fn sum_over_rows<T: crate::real::Real>(
 fn sum_over_rows_split<T: crate::real::Real>(
     rows: usize,
     len: usize,
-    f: &(dyn Fn(usize, usize, &mut [T]) + Sync),
+    f: &BlockFn<'_, T>,
 ) -> Vec<T> {
     let partials: Vec<Vec<T>> = blocks(rows)
         .collect::<Vec<_>>()
