@@ -17,14 +17,16 @@
 //! dimensions 1, 3, 5, 7 are monomorphised): the products are
 //! `t[k, u, :] = Σ_j ca[k, j, u] · b[:, j]` or `Σ_i a[u, i] · cb[k, i, :]`,
 //! whichever input has fewer components; the gradient of `b` is
-//! `Σ_(k,u) ca[k, j, u] · gt[k, u, :]`; that of `a` is formed one of three
-//! ways chosen per path and number type (`AGradient`): where `a` has few
-//! components (the `0e ⊗ X` paths), `cb` is contracted with the output
-//! gradient first and two matrix products of `dim A` rows give the
-//! gradients of `a` and `W`. The backward computes `ca` and `cb` once per
-//! row and uses them for the products (the weight gradient) and both input
-//! gradients. The loops over `v` run in chunks of `LANES` inside
-//! [`simd::vectorized`]: with 16 channels one step is one AVX-512 register.
+//! `Σ_(k,u) ca[k, j, u] · gt[k, u, :]`; that of `a` is formed one of two
+//! ways chosen per path (`AGradient`): lane sums of `cb · gt` over `v`, or,
+//! where `a` has few components (the `0e ⊗ X` paths), `cb` contracted with
+//! the output gradient first and two matrix products of `dim A` rows for
+//! the gradients of `a` and `W`. The backward computes `ca` and `cb` once
+//! per row and uses them for the products (the weight gradient) and both
+//! input gradients. The loops over `v` run in blocks of `LANES` inside
+//! [`simd::vectorized`] (with 16 channels one step is one AVX-512
+//! register), with the block width a constant and every slice cut to its
+//! length before the loop, so that the sums stay in registers.
 
 use super::coupling::Entry;
 use super::gemm::{Mat, MatMut, Store};
@@ -164,6 +166,8 @@ struct RowScratch<T> {
     ca: Vec<T>,
     /// `Σ_j c_ijk b[v, j]`, `[k][i][v]`.
     cb: Vec<T>,
+    /// `ca` with the channel outer, `[k][u][j]` ([`channel_outer`]).
+    ct: Vec<T>,
 }
 
 impl<T: Real> RowScratch<T> {
@@ -174,6 +178,7 @@ impl<T: Real> RowScratch<T> {
             bt: vec![T::ZERO; db * mb],
             ca: vec![T::ZERO; dc * db * ma],
             cb: vec![T::ZERO; dc * da * mb],
+            ct: vec![T::ZERO; dc * db * ma],
         }
     }
 
@@ -394,10 +399,10 @@ pub fn backward<T: Real>(
     gb: Option<&mut [T]>,
     gw: Option<&mut [T]>,
 ) {
-    if swap_for_backward::<T>(s, gb.is_some()) {
+    if swap_for_backward(s, gb.is_some()) {
         return backward_swapped(entries, s, (a, b), w, gout, (ga, gb, gw));
     }
-    let way = a_gradient_way::<T>(s, ga.is_some());
+    let way = a_gradient_way(s, ga.is_some());
     backward_by(entries, s, (a, b), w, gout, (ga, gb, gw), way);
 }
 
@@ -406,9 +411,9 @@ pub fn backward<T: Real>(
 /// gradient would be formed the folded way ([`AGradient::Folded`]), as
 /// for a `0e ⊗ 1o` path. Unswapped, a `1o ⊗ 0e` path forms it from `gt`,
 /// which for a one-component input is read once per number it costs.
-fn swap_for_backward<T: Real>(s: &FcShape, grad_b: bool) -> bool {
+fn swap_for_backward(s: &FcShape, grad_b: bool) -> bool {
     let (da, db, _) = s.dims;
-    db < da && a_gradient_way::<T>(&s.inputs_swapped(), grad_b) == AGradient::Folded
+    db < da && a_gradient_way(&s.inputs_swapped(), grad_b) == AGradient::Folded
 }
 
 /// [`backward`] of the same product written with `a` and `b` swapped:
@@ -435,7 +440,7 @@ fn backward_swapped<T: Real>(
     let mut w_vu = pool::scratch(w.len(), T::ZERO);
     swap_pair_rows(w, (ma, mb), mc, &mut w_vu);
     let mut gw_vu = gw.as_ref().map(|g| pool::filled(g.len(), T::ZERO));
-    let way = a_gradient_way::<T>(&s2, gb.is_some());
+    let way = a_gradient_way(&s2, gb.is_some());
     let grads = (gb, ga, gw_vu.as_deref_mut());
     backward_by(&swapped, &s2, (b, a), &w_vu, gout, grads, way);
     if let (Some(gw), Some(gw_vu)) = (gw, gw_vu) {
@@ -476,26 +481,17 @@ fn backward_by<T: Real>(
     // and its share of `W`'s gradient come from the same pass (`gout`
     // rearranged once, the coupling folded into each row once), `W`'s
     // shares summed in block order.
-    // W with its rows `(u, v)` reordered `(v, u)`, for the gradient of `a`
-    // vectorised over `u`.
-    let vu = way == AGradient::ReorderedGemm;
-    let mut w_vu = pool::scratch(if vu { w.len() } else { 0 }, T::ZERO);
-    if vu {
-        swap_pair_rows(w, (ma, mb), mc, &mut w_vu);
-    }
     let bufs = [ga.map(|g| (g, ma * da)), gb.map(|g| (g, mb * db)), None];
     parallel::rows_mut3_and_sum(bufs, s.rows, gw, |r0, n, [ga, gb, _], gw| {
         let inputs = (&a[r0 * ma * da..], &b[r0 * mb * db..]);
         let s = FcShape { rows: n, ..*s };
-        let ws = (w, &w_vu[..]);
         let grads = (ga, gb, gw);
-        backward_rows(entries, &s, inputs, ws, &gout[r0 * mc * dc..], grads, way);
+        backward_rows(entries, &s, inputs, w, &gout[r0 * mc * dc..], grads, way);
     });
-    pool::recycle(w_vu);
 }
 
-/// How the gradient of `a` is formed (a fixed function of the shapes and
-/// the number type, see [`a_gradient_way`]).
+/// How the gradient of `a` is formed (a fixed function of the shapes, see
+/// [`a_gradient_way`]).
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
 enum AGradient {
     /// Not asked for.
@@ -504,9 +500,6 @@ enum AGradient {
     /// `gt = gY Wᵀ` (shared with `b`'s gradient), summed lane by lane over
     /// `v` and reduced once per `(u, i)`: no matrix product of its own.
     LaneSums,
-    /// The same vectorised over `u` from a second `gt` with `u` and `v`
-    /// swapped: one more matrix product of `dim C` rows per row.
-    ReorderedGemm,
     /// The small input first: `q[i, v, w] = Σ_k cb[k, i, v] · gY[k, w]`
     /// per row, then `ga[u, i] = Σ_(v,w) W[u, v, w] · q[i, v, w]` and
     /// `gW[u, v, w] += Σ_i a[u, i] · q[i, v, w]`, two matrix products of
@@ -519,18 +512,10 @@ enum AGradient {
 /// loops (dense but short, with reductions) three times a matrix
 /// product's multiply-add: `Folded` when `2·dim A` rows of matrix products
 /// cost less than `dim C` rows plus the products `t` and the lane sums.
-fn a_gradient_way<T: Real>(s: &FcShape, wanted: bool) -> AGradient {
+fn a_gradient_way(s: &FcShape, wanted: bool) -> AGradient {
     if !wanted {
         return AGradient::None;
     }
-    // Where `dim A` rows are not cheaper: f32 takes the reordered matrix
-    // product (its GEMM runs twice the f64 rate, the lane sums do not
-    // gain as much), f64 and dual numbers the lane sums.
-    let otherwise = if std::mem::size_of::<T>() == 4 {
-        AGradient::ReorderedGemm
-    } else {
-        AGradient::LaneSums
-    };
     let ((ma, mb, mc), (da, db, dc)) = (s.muls, s.dims);
     const LOOP_WEIGHT: usize = 3;
     let np = ma * mb;
@@ -539,7 +524,7 @@ fn a_gradient_way<T: Real>(s: &FcShape, wanted: bool) -> AGradient {
     if folded < lanes {
         AGradient::Folded
     } else {
-        otherwise
+        AGradient::LaneSums
     }
 }
 
@@ -554,7 +539,7 @@ fn backward_rows<T: Real>(
     entries: &[Entry<T>],
     s: &FcShape,
     ab: (&[T], &[T]),
-    (w, w_vu): (&[T], &[T]),
+    w: &[T],
     gout: &[T],
     (mut ga, mut gb, mut gw): Grads<'_, T>,
     way: AGradient,
@@ -570,7 +555,6 @@ fn backward_rows<T: Real>(
     let sized = |yes: bool, len: usize| pool::scratch(if yes { len } else { 0 }, T::ZERO);
     let mut t = sized(w_from_t, block * dc * np);
     let mut gt = sized(need_gt, block * dc * np);
-    let mut gt_vu = sized(way == AGradient::ReorderedGemm, block * dc * np);
     let mut q = sized(folded, block * da * mb * mc);
     let mut gyk = pool::scratch(block * dc * mc, T::ZERO);
     let mut sc = RowScratch::new(s);
@@ -585,13 +569,6 @@ fn backward_rows<T: Real>(
             // gt = gY Wᵀ: the gradient of the products, `[k][u][v]`.
             let out = MatMut::row_major(&mut gt[..n * dc * np], n * dc, np);
             let wt = Mat::row_major(w, np, mc).t();
-            T::gemm(T::ONE, gym, wt, Store::Overwrite, out);
-        }
-        if way == AGradient::ReorderedGemm {
-            // The same with `u` and `v` swapped, `[k][v][u]`, so that the
-            // gradient of `a` is vectorised over `u` as that of `b` over `v`.
-            let out = MatMut::row_major(&mut gt_vu[..n * dc * np], n * dc, np);
-            let wt = Mat::row_major(w_vu, np, mc).t();
             T::gemm(T::ONE, gym, wt, Store::Overwrite, out);
         }
         let (mut ga_r, mut gb_r) = (ga.as_deref_mut(), gb.as_deref_mut());
@@ -626,10 +603,6 @@ fn backward_rows<T: Real>(
                             AGradient::LaneSums => {
                                 by_dim!(da, grad_a_lane_sums(&sc.cb, gtr, (ma, mb, da, dc), gar));
                             }
-                            AGradient::ReorderedGemm => {
-                                let gtr = &gt_vu[rr * dc * np..][..dc * np];
-                                by_dim!(da, grad_input_row(&sc.cb, gtr, (mb, ma, da, dc), gar));
-                            }
                             AGradient::Folded | AGradient::None => {}
                         }
                     }
@@ -644,7 +617,8 @@ fn backward_rows<T: Real>(
                     }
                     if let Some(gb) = gb_r.as_deref_mut() {
                         let gbr = &mut gb[r * mb * db..][..mb * db];
-                        by_dim!(db, grad_input_row(&sc.ca, gtr, (ma, mb, db, dc), gbr));
+                        channel_outer(&sc.ca, (ma, db, dc), &mut sc.ct);
+                        by_dim!(db, grad_input_row(&sc.ct, gtr, (ma, mb, db, dc), gbr));
                     }
                 }
             },
@@ -679,7 +653,6 @@ fn backward_rows<T: Real>(
     }
     pool::recycle(t);
     pool::recycle(gt);
-    pool::recycle(gt_vu);
     pool::recycle(q);
     pool::recycle(gyk);
 }
@@ -714,11 +687,11 @@ fn fold_output_gradient<T: Real>(
     );
 }
 
-/// The sum of the lanes of `x` (`w` of them), by halves: log₂(w) vector
-/// steps instead of one serial chain.
+/// The sum of the `W` lanes of `x`, by halves: log₂(W) vector steps
+/// instead of one serial chain.
 #[inline(always)]
-fn sum_lanes<T: Real>(mut x: [T; LANES], w: usize) -> T {
-    let mut n = w;
+fn sum_lanes<T: Real, const W: usize>(mut x: [T; W]) -> T {
+    let mut n = W;
     while n > 1 {
         let half = n / 2;
         let keep = n - half;
@@ -727,7 +700,7 @@ fn sum_lanes<T: Real>(mut x: [T; LANES], w: usize) -> T {
         }
         n = keep;
     }
-    if w == 0 {
+    if W == 0 {
         T::ZERO
     } else {
         x[0]
@@ -736,38 +709,80 @@ fn sum_lanes<T: Real>(mut x: [T; LANES], w: usize) -> T {
 
 /// The gradient of `a` of one row, `g[u, i] += Σ_k Σ_v cb[k, i, v] ·
 /// gt[k, u, v]` for `i ∈ i0..i0 + N`: lane sums over `v` (one `gt` load
-/// shared by the `N` components), reduced once per `(u, i)`.
+/// shared by the `N` components), reduced once per `(u, i)` and block of
+/// lanes; blocks of [`LANES`], then of 8, then single channels.
 #[inline(always)]
 fn grad_a_lane_sums<T: Real, const N: usize>(
     i0: usize,
     cb: &[T],
     gt: &[T],
-    (ma, mb, da, dc): (usize, usize, usize, usize),
+    sizes: (usize, usize, usize, usize),
     g: &mut [T],
 ) {
+    let (ma, mb, da, _) = sizes;
     for u in 0..ma {
         let mut total = [T::ZERO; N];
-        for_chunks(
-            mb,
-            #[inline(always)]
-            |v0, w| {
-                let mut acc = [[T::ZERO; LANES]; N];
-                for k in 0..dc {
-                    let gk = &gt[(k * ma + u) * mb + v0..][..w];
-                    for (q, acc) in acc.iter_mut().enumerate() {
-                        let c = &cb[(k * da + i0 + q) * mb + v0..][..w];
-                        for ((y, &x), &z) in acc[..w].iter_mut().zip(c).zip(gk) {
-                            *y += x * z;
-                        }
-                    }
-                }
-                for (t, acc) in total.iter_mut().zip(acc) {
-                    *t += sum_lanes(acc, w);
-                }
-            },
-        );
+        let mut add = |part: [T; N]| {
+            for (t, p) in total.iter_mut().zip(part) {
+                *t += p;
+            }
+        };
+        let mut v0 = 0;
+        while v0 + LANES <= mb {
+            add(lane_sums::<T, N, LANES>((i0, u, v0), cb, gt, sizes));
+            v0 += LANES;
+        }
+        while v0 + 8 <= mb {
+            add(lane_sums::<T, N, 8>((i0, u, v0), cb, gt, sizes));
+            v0 += 8;
+        }
+        while v0 < mb {
+            add(lane_sums::<T, N, 1>((i0, u, v0), cb, gt, sizes));
+            v0 += 1;
+        }
         for (q, t) in total.into_iter().enumerate() {
             g[u * da + i0 + q] += t;
+        }
+    }
+}
+
+/// `Σ_k Σ_v cb[k, i, v] · gt[k, u, v]` for `i ∈ i0..i0 + N` and the `W`
+/// channels `v0..v0 + W`: `N × W` sums in registers, reduced at the end.
+#[inline(always)]
+fn lane_sums<T: Real, const N: usize, const W: usize>(
+    (i0, u, v0): (usize, usize, usize),
+    cb: &[T],
+    gt: &[T],
+    (ma, mb, da, dc): (usize, usize, usize, usize),
+) -> [T; N] {
+    let mut acc = [[T::ZERO; W]; N];
+    for k in 0..dc {
+        let gk: &[T; W] = gt[(k * ma + u) * mb + v0..][..W]
+            .try_into()
+            .expect("W lanes");
+        let ck = &cb[(k * da + i0) * mb..][..N * mb];
+        for (acc, cq) in acc.iter_mut().zip(ck.chunks_exact(mb)) {
+            let cq: &[T; W] = cq[v0..v0 + W].try_into().expect("W lanes");
+            for ((y, &c), &g) in acc.iter_mut().zip(cq).zip(gk) {
+                *y += c * g;
+            }
+        }
+    }
+    acc.map(sum_lanes)
+}
+
+/// `ct[k, u, j] = c[k, j, u]` for `dc` components `k`, `d` components `j`
+/// and `nu` channels `u`: the folded coupling of one row with the channel
+/// outer, so that [`grad_input_row`] reads the `N` numbers of one channel
+/// as one array.
+#[inline(always)]
+fn channel_outer<T: Real>(c: &[T], (nu, d, dc): (usize, usize, usize), ct: &mut [T]) {
+    let (c, ct) = (&c[..dc * d * nu], &mut ct[..dc * d * nu]);
+    for (ck, ctk) in c.chunks_exact(d * nu).zip(ct.chunks_exact_mut(d * nu)) {
+        for (j, cj) in ck.chunks_exact(nu).enumerate() {
+            for (u, &x) in cj.iter().enumerate() {
+                ctk[u * d + j] = x;
+            }
         }
     }
 }
@@ -775,63 +790,82 @@ fn grad_a_lane_sums<T: Real, const N: usize>(
 /// The gradient of one input of one row from the other input with the
 /// coupling folded in: `g[v, j] += Σ_k Σ_u c[k, j, u] · gt[k, u, v]` for
 /// `j ∈ j0..j0 + N` (`nu` channels `u` summed, `nv` channels `v` of the
-/// input, `d` its components), vectorised over `v`. For `b` this is `ca`
-/// and `gt`; for `a`, `cb` and `gt` with `u` and `v` swapped. Two chains of
-/// additions (even and odd `u`) so that a single `j` is not one long
-/// dependent chain.
+/// input, `d` its components), from `ct` = `c` channel outer
+/// ([`channel_outer`]). For `b` this is `ca` and `gt`; for `a`, `cb` and
+/// `gt` with `u` and `v` swapped. Vectorised over `v`: blocks of
+/// [`LANES`], then of 8, then single channels.
 #[inline(always)]
 fn grad_input_row<T: Real, const N: usize>(
     j0: usize,
-    c: &[T],
+    ct: &[T],
+    gt: &[T],
+    sizes: (usize, usize, usize, usize),
+    g: &mut [T],
+) {
+    let nv = sizes.1;
+    let mut v0 = 0;
+    while v0 + LANES <= nv {
+        grad_input_lanes::<T, N, LANES>((j0, v0), ct, gt, sizes, g);
+        v0 += LANES;
+    }
+    while v0 + 8 <= nv {
+        grad_input_lanes::<T, N, 8>((j0, v0), ct, gt, sizes, g);
+        v0 += 8;
+    }
+    while v0 < nv {
+        grad_input_lanes::<T, N, 1>((j0, v0), ct, gt, sizes, g);
+        v0 += 1;
+    }
+}
+
+/// [`grad_input_row`] for the `W` channels `v0..v0 + W`: `N × W` sums in
+/// registers, in two chains (even and odd `u`) so that a single `j` is not
+/// one long dependent chain. Every slice is cut to its length before the
+/// loop, so the loop body is loads, products and sums only.
+#[inline(always)]
+fn grad_input_lanes<T: Real, const N: usize, const W: usize>(
+    (j0, v0): (usize, usize),
+    ct: &[T],
     gt: &[T],
     (nu, nv, d, dc): (usize, usize, usize, usize),
     g: &mut [T],
 ) {
-    for_chunks(
-        nv,
-        #[inline(always)]
-        |v0, w| {
-            let mut even = [[T::ZERO; LANES]; N];
-            let mut odd = [[T::ZERO; LANES]; N];
-            // A closure (compiled on its own, the accumulators of both
-            // chains in registers): measured faster than the loop inlined.
-            let step = |acc: &mut [[T; LANES]; N], k: usize, u: usize| {
-                let gt = &gt[(k * nu + u) * nv + v0..][..w];
-                accumulate(acc, &c[(k * d + j0) * nu + u..], nu, gt);
-            };
-            for k in 0..dc {
-                let mut u = 0;
-                while u + 1 < nu {
-                    step(&mut even, k, u);
-                    step(&mut odd, k, u + 1);
-                    u += 2;
-                }
-                if u < nu {
-                    step(&mut even, k, u);
-                }
+    #[inline(always)]
+    fn step<T: Real, const N: usize, const W: usize>(
+        mut acc: [[T; W]; N],
+        c: &[T; N],
+        g: &[T; W],
+    ) -> [[T; W]; N] {
+        for (acc, &c) in acc.iter_mut().zip(c) {
+            for (y, &g) in acc.iter_mut().zip(g) {
+                *y += c * g;
             }
-            for q in 0..N {
-                for vv in 0..w {
-                    g[(v0 + vv) * d + j0 + q] += even[q][vv] + odd[q][vv];
-                }
-            }
-        },
-    );
-}
-
-/// `acc[q][..] += c[q · stride] · gt[..]` for `q < N`: one channel `u`
-/// of [`grad_input_row`].
-#[inline(always)]
-fn accumulate<T: Real, const N: usize>(
-    acc: &mut [[T; LANES]; N],
-    c: &[T],
-    stride: usize,
-    gt: &[T],
-) {
-    for (q, acc) in acc.iter_mut().enumerate() {
-        let c = c[q * stride];
-        for (y, &g) in acc[..gt.len()].iter_mut().zip(gt) {
-            *y += c * g;
+        }
+        acc
+    }
+    let lanes = |x: &[T]| -> [T; W] { x[v0..v0 + W].try_into().expect("W lanes") };
+    let coefs = |x: &[T]| -> [T; N] { x[j0..j0 + N].try_into().expect("N coefficients") };
+    let mut even = [[T::ZERO; W]; N];
+    let mut odd = [[T::ZERO; W]; N];
+    for k in 0..dc {
+        let ck = &ct[k * nu * d..][..nu * d];
+        let gk = &gt[k * nu * nv..][..nu * nv];
+        let mut cu = ck.chunks_exact(2 * d);
+        let mut gu = gk.chunks_exact(2 * nv);
+        for (c2, g2) in (&mut cu).zip(&mut gu) {
+            let (ce, co) = c2.split_at(d);
+            let (ge, go) = g2.split_at(nv);
+            even = step(even, &coefs(ce), &lanes(ge));
+            odd = step(odd, &coefs(co), &lanes(go));
+        }
+        if nu % 2 == 1 {
+            even = step(even, &coefs(cu.remainder()), &lanes(gu.remainder()));
+        }
+    }
+    let gv = &mut g[v0 * d..][..W * d];
+    for (v, gv) in gv.chunks_exact_mut(d).enumerate() {
+        for q in 0..N {
+            gv[j0 + q] += even[q][v] + odd[q][v];
         }
     }
 }
@@ -979,29 +1013,25 @@ mod tests {
             dims: (2 * la + 1, 2 * lb + 1, 2 * lc + 1),
         };
         for t in [(1, 0, 1), (2, 0, 2)] {
-            assert!(swap_for_backward::<f32>(&shape(t.0, t.1, t.2), true));
-            assert!(swap_for_backward::<f64>(&shape(t.0, t.1, t.2), true));
-            assert!(!swap_for_backward::<f64>(&shape(t.0, t.1, t.2), false));
+            assert!(swap_for_backward(&shape(t.0, t.1, t.2), true));
+            assert!(!swap_for_backward(&shape(t.0, t.1, t.2), false));
             let entries = coupling::<f64>(t.0 as u32, t.1 as u32, t.2 as u32, 0.3);
             check(&entries, &shape(t.0, t.1, t.2), 1e-12);
             let entries = coupling::<f32>(t.0 as u32, t.1 as u32, t.2 as u32, 0.3);
             check(&entries, &shape(t.0, t.1, t.2), 1e-4);
         }
         for t in [(0, 1, 1), (1, 1, 1)] {
-            assert!(!swap_for_backward::<f32>(&shape(t.0, t.1, t.2), true));
+            assert!(!swap_for_backward(&shape(t.0, t.1, t.2), true));
         }
     }
 
     #[test]
     fn every_way_of_the_gradient_of_a() {
         // Each way on paths where `a` has fewer, as many and more
-        // components than the output, partial lane chunks, and 2100 rows
-        // split across cores.
-        let ways = [
-            AGradient::LaneSums,
-            AGradient::ReorderedGemm,
-            AGradient::Folded,
-        ];
+        // components than the output; channel counts that leave blocks of
+        // 8 lanes and single lanes after the full blocks (27 = 16 + 8 + 3,
+        // 9 = 8 + 1, 18, 20, 17); 2100 rows split across cores.
+        let ways = [AGradient::LaneSums, AGradient::Folded];
         for (la, lb, lc) in [(0, 2, 2), (1, 1, 1), (2, 1, 1)] {
             let entries = coupling::<f64>(la, lb, lc, 0.3);
             let dims = (
@@ -1009,7 +1039,7 @@ mod tests {
                 2 * lb as usize + 1,
                 2 * lc as usize + 1,
             );
-            for (rows, muls) in [(3, (18, 20, 17)), (2100, (3, 5, 2))] {
+            for (rows, muls) in [(3, (18, 20, 17)), (3, (9, 27, 5)), (2100, (3, 5, 2))] {
                 for way in ways {
                     check_by(&entries, &FcShape { rows, muls, dims }, 1e-12, Some(way));
                 }
