@@ -990,14 +990,33 @@ mod tests {
     #[test]
     fn either_input_contracted_first_and_partial_lane_chunks() {
         // 1 ⊗ 2 → 1 folds the coupling into `b` (fewer components in `a`),
-        // 2 ⊗ 1 → 1 into `a`; 18 and 20 channels leave partial chunks of
-        // lanes, 2100 rows are split across cores.
+        // 2 ⊗ 1 → 1 into `a`; 18, 20, 27 and 9 channels leave partial
+        // blocks of lanes, 2100 rows are split across cores.
         for (la, lb) in [(1, 2), (2, 1)] {
             let entries = coupling::<f64>(la, lb, 1, 0.3);
             let dims = (2 * la as usize + 1, 2 * lb as usize + 1, 3);
-            for (rows, muls) in [(3, (18, 20, 5)), (2100, (3, 5, 2))] {
+            for (rows, muls) in [(3, (18, 20, 5)), (3, (9, 27, 5)), (2100, (3, 5, 2))] {
                 check(&entries, &FcShape { rows, muls, dims }, 1e-12);
             }
+        }
+        // `4 ⊗ 4 → 2` and `5 ⊗ 4 → 3` contract over 9 components, above
+        // the constant trip counts; 27 channels: blocks of 16, 8 and 1.
+        for (la, lb, lc) in [(4, 4, 2), (5, 4, 3)] {
+            let entries = coupling::<f64>(la, lb, lc, 0.3);
+            let dims = (
+                2 * la as usize + 1,
+                2 * lb as usize + 1,
+                2 * lc as usize + 1,
+            );
+            check(
+                &entries,
+                &FcShape {
+                    rows: 3,
+                    muls: (4, 27, 3),
+                    dims,
+                },
+                1e-12,
+            );
         }
     }
 
