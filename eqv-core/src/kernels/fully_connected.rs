@@ -728,13 +728,16 @@ fn grad_a_lane_sums<T: Real, const N: usize>(
             }
         };
         let mut v0 = 0;
-        while v0 + LANES <= mb {
-            add(lane_sums::<T, N, LANES>((i0, u, v0), cb, gt, sizes));
-            v0 += LANES;
-        }
-        while v0 + 8 <= mb {
-            add(lane_sums::<T, N, 8>((i0, u, v0), cb, gt, sizes));
-            v0 += 8;
+        // As in `grad_input_row`: single channels for dual numbers.
+        if T::REGISTERS {
+            while v0 + LANES <= mb {
+                add(lane_sums::<T, N, LANES>((i0, u, v0), cb, gt, sizes));
+                v0 += LANES;
+            }
+            while v0 + 8 <= mb {
+                add(lane_sums::<T, N, 8>((i0, u, v0), cb, gt, sizes));
+                v0 += 8;
+            }
         }
         while v0 < mb {
             add(lane_sums::<T, N, 1>((i0, u, v0), cb, gt, sizes));
@@ -804,13 +807,17 @@ fn grad_input_row<T: Real, const N: usize>(
 ) {
     let nv = sizes.1;
     let mut v0 = 0;
-    while v0 + LANES <= nv {
-        grad_input_lanes::<T, N, LANES>((j0, v0), ct, gt, sizes, g);
-        v0 += LANES;
-    }
-    while v0 + 8 <= nv {
-        grad_input_lanes::<T, N, 8>((j0, v0), ct, gt, sizes, g);
-        v0 += 8;
+    // Dual numbers gain nothing from blocks of lanes: single channels only,
+    // and no code compiled for the blocks (`REGISTERS` is a constant).
+    if T::REGISTERS {
+        while v0 + LANES <= nv {
+            grad_input_lanes::<T, N, LANES>((j0, v0), ct, gt, sizes, g);
+            v0 += LANES;
+        }
+        while v0 + 8 <= nv {
+            grad_input_lanes::<T, N, 8>((j0, v0), ct, gt, sizes, g);
+            v0 += 8;
+        }
     }
     while v0 < nv {
         grad_input_lanes::<T, N, 1>((j0, v0), ct, gt, sizes, g);
