@@ -794,9 +794,9 @@ fn channel_outer<T: Real>(c: &[T], (nu, d, dc): (usize, usize, usize), ct: &mut 
 /// coupling folded in: `g[v, j] += Σ_k Σ_u c[k, j, u] · gt[k, u, v]` for
 /// `j ∈ j0..j0 + N` (`nu` channels `u` summed, `nv` channels `v` of the
 /// input, `d` its components), from `ct` = `c` channel outer
-/// ([`channel_outer`]). For `b` this is `ca` and `gt`; for `a`, `cb` and
-/// `gt` with `u` and `v` swapped. Vectorised over `v`: blocks of
-/// [`LANES`], then of 8, then single channels.
+/// ([`channel_outer`]): the gradient of `b`, from `ca` and `gt` (that of
+/// `a` takes [`grad_a_lane_sums`] or the folded way). Vectorised over `v`:
+/// blocks of [`LANES`], then of 8, then single channels.
 #[inline(always)]
 fn grad_input_row<T: Real, const N: usize>(
     j0: usize,
