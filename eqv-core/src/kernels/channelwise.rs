@@ -18,8 +18,9 @@
 //! whole layer read one weight array and write one output array without
 //! slicing or concatenating copies.
 
-use super::coupling::Entry;
+use super::coupling::{self, Entry, PathCoupling};
 use super::parallel;
+use super::pool;
 use crate::real::Real;
 use crate::tape::GradBufs;
 
@@ -53,34 +54,45 @@ impl PathShape {
 }
 
 /// `M[i, k] = Σ_j c_ijk b[j]` for one row and one `v`, as a fixed-size
-/// array the channel loop keeps in registers. Any order of the entries is
-/// right; sorted by `(i, k)` (as [`sort_for_rows`] leaves them) each
-/// `(i, k)` is summed in a register and stored once.
+/// array the channel loop keeps in registers, from the path's dense
+/// coupling (`[dim B][DA][DC]`, see [`coupling::dense`]): one multiply-add of the
+/// whole matrix per component of `b`, branch-free, every sum in a
+/// register. (Summed from the sparse entries, each entry cost a compare
+/// and a store at a run-time index, and the matrix's first read waited on
+/// those stores: about a quarter of the convolution's time.)
 #[inline(always)]
 pub(super) fn row_matrix<T: Real, const DA: usize, const DC: usize>(
-    entries: &[Entry<T>],
+    dense: &[T],
     b: &[T],
 ) -> [[T; DC]; DA] {
     let mut m = [[T::ZERO; DC]; DA];
-    let Some(first) = entries.first() else {
-        return m;
-    };
-    let (mut ik, mut acc) = ((first.i, first.k), T::ZERO);
-    for e in entries {
-        if (e.i, e.k) != ik {
-            m[ik.0][ik.1] += acc;
-            ik = (e.i, e.k);
-            acc = T::ZERO;
+    for (cj, &bj) in dense.chunks_exact(DA * DC).zip(b) {
+        for i in 0..DA {
+            for k in 0..DC {
+                m[i][k] += cj[i * DC + k] * bj;
+            }
         }
-        acc += e.c * b[e.j];
     }
-    m[ik.0][ik.1] += acc;
     m
 }
 
-/// Orders a path's entries as the row kernels read them (by `(i, k)`).
-pub fn sort_for_rows<T>(entries: &mut [Entry<T>]) {
-    entries.sort_by_key(|e| (e.i, e.k));
+/// `g[j] += Σ_ik c_ijk gM[i, k]`: the pullback of [`row_matrix`] to the
+/// row's `b`, from the same dense coupling.
+#[inline(always)]
+pub(super) fn row_matrix_pullback<T: Real, const DA: usize, const DC: usize>(
+    dense: &[T],
+    gm: &[[T; DC]; DA],
+    g: &mut [T],
+) {
+    for (cj, gj) in dense.chunks_exact(DA * DC).zip(g) {
+        let mut dot = T::ZERO;
+        for i in 0..DA {
+            for k in 0..DC {
+                dot += cj[i * DC + k] * gm[i][k];
+            }
+        }
+        *gj += dot;
+    }
 }
 
 /// `M_v[i, k] = Σ_j c_ijk b[r, v, j]` for every `v` of row `r`, into `m`
@@ -99,7 +111,7 @@ fn row_matrices<T: Real>(entries: &[Entry<T>], s: &PathShape, b: &[T], r: usize,
 
 /// The forward pass of one path with constant dimensions.
 fn forward_fixed<T: Real, const DA: usize, const DC: usize>(
-    entries: &[Entry<T>],
+    c: PathCoupling<'_, T>,
     s: &PathShape,
     (a, b, w): (&[T], &[T], &[T]),
     out: &mut [T],
@@ -113,11 +125,11 @@ fn forward_fixed<T: Real, const DA: usize, const DC: usize>(
         if s.mul_b == 1 {
             // The common case (edge harmonics): M in registers, one weight
             // per channel.
-            let mr = row_matrix::<T, DA, DC>(entries, &b[r * db..][..db]);
+            let mr = row_matrix::<T, DA, DC>(c.dense, &b[r * db..][..db]);
             forward_row_single::<T, DA, DC, false>(&mr, ar, wr, or);
             continue;
         }
-        row_matrices(entries, s, b, r, &mut m);
+        row_matrices(c.entries, s, b, r, &mut m);
         for ((x, o), wu) in ar
             .chunks_exact(DA)
             .zip(or.chunks_exact_mut(DC))
@@ -163,7 +175,7 @@ pub(super) fn forward_row_single<T: Real, const DA: usize, const DC: usize, cons
 /// `a`, `b` and `w` into the buffers given (each optional).
 #[allow(clippy::too_many_arguments)]
 fn backward_fixed<T: Real, const DA: usize, const DC: usize>(
-    entries: &[Entry<T>],
+    c: PathCoupling<'_, T>,
     s: &PathShape,
     (a, b, w): (&[T], &[T], &[T]),
     gout: &[T],
@@ -182,7 +194,7 @@ fn backward_fixed<T: Real, const DA: usize, const DC: usize>(
         let gr = &gout[(r * s.out_mul + s.out_offset) * DC..][..s.mul * DC];
         if s.mul_b == 1 {
             backward_row_single::<T, DA, DC>(
-                row_matrix::<T, DA, DC>(entries, &b[r * db..][..db]),
+                row_matrix::<T, DA, DC>(c.dense, &b[r * db..][..db]),
                 (ar, wr, gr),
                 ga.as_deref_mut()
                     .map(|ga| &mut ga[r * s.mul * DA..][..s.mul * DA]),
@@ -191,7 +203,7 @@ fn backward_fixed<T: Real, const DA: usize, const DC: usize>(
                 gb.is_some().then_some(&mut gm[..n]),
             );
         } else {
-            row_matrices(entries, s, b, r, &mut m);
+            row_matrices(c.entries, s, b, r, &mut m);
             backward_row_general::<T, DA, DC>(
                 s,
                 &m,
@@ -208,7 +220,7 @@ fn backward_fixed<T: Real, const DA: usize, const DC: usize>(
             for v in 0..s.mul_b {
                 let gmv = &gm[v * n..][..n];
                 let g = &mut gb[(r * s.mul_b + v) * db..][..db];
-                for e in entries {
+                for e in c.entries {
                     g[e.j] += e.c * gmv[e.i * DC + e.k];
                 }
             }
@@ -393,6 +405,11 @@ pub fn forward<T: Real>(
 ) {
     let (da, db, dc) = s.dims;
     let (a, b, w) = inputs;
+    let dense = coupling::dense(entries, s.dims);
+    let c = PathCoupling {
+        entries,
+        dense: &dense,
+    };
     // Rows are independent: large products are split across cores.
     parallel::rows_mut(out, s.out_mul * dc, s.rows, |r0, n, out| {
         let s = &s.rows_from(n);
@@ -401,8 +418,9 @@ pub fn forward<T: Real>(
             &b[r0 * s.mul_b * db..],
             &w[r0 * s.w_row..],
         );
-        dispatch_dims_to_l2!(da, dc, forward_fixed, forward_dyn, entries, s, inputs, out)
-    })
+        dispatch_dims_to_l2!(da, dc, forward_fixed, forward_dyn, c, s, inputs, out)
+    });
+    pool::recycle(dense);
 }
 
 /// Adds the path's input gradients into `ga`, `gb`, `gw` (those given).
@@ -414,6 +432,11 @@ pub fn backward<T: Real>(
     (ga, gb, gw): GradBufs<'_, T>,
 ) {
     let (da, db, dc) = s.dims;
+    let dense = coupling::dense(entries, s.dims);
+    let c = PathCoupling {
+        entries,
+        dense: &dense,
+    };
     // Every gradient is per row (edge): large products split across cores.
     let bufs = [
         ga.map(|g| (g, s.mul * da)),
@@ -433,7 +456,7 @@ pub fn backward<T: Real>(
             dc,
             backward_fixed,
             backward_dyn,
-            entries,
+            c,
             s,
             inputs,
             gout,
@@ -441,12 +464,13 @@ pub fn backward<T: Real>(
             gb,
             gw
         )
-    })
+    });
+    pool::recycle(dense);
 }
 
 /// The same contraction for any dimensions: entries looped sparsely.
 fn forward_dyn<T: Real>(
-    entries: &[Entry<T>],
+    c: PathCoupling<'_, T>,
     s: &PathShape,
     (a, b, w): (&[T], &[T], &[T]),
     out: &mut [T],
@@ -460,7 +484,7 @@ fn forward_dyn<T: Real>(
             for v in 0..s.mul_b {
                 let wuv = w[r * s.w_row + s.w_offset + u * s.mul_b + v];
                 let y = &b[(r * s.mul_b + v) * db..][..db];
-                for e in entries {
+                for e in c.entries {
                     o[e.k] += wuv * e.c * x[e.i] * y[e.j];
                 }
             }
@@ -470,7 +494,7 @@ fn forward_dyn<T: Real>(
 
 #[allow(clippy::too_many_arguments)]
 fn backward_dyn<T: Real>(
-    entries: &[Entry<T>],
+    c: PathCoupling<'_, T>,
     s: &PathShape,
     (a, b, w): (&[T], &[T], &[T]),
     gout: &[T],
@@ -486,7 +510,7 @@ fn backward_dyn<T: Real>(
             for v in 0..s.mul_b {
                 let wi = r * s.w_row + s.w_offset + u * s.mul_b + v;
                 let y = &b[(r * s.mul_b + v) * db..][..db];
-                for e in entries {
+                for e in c.entries {
                     let t = e.c * go[e.k];
                     if let Some(ga) = ga.as_deref_mut() {
                         ga[(r * s.mul + u) * da + e.i] += w[wi] * t * y[e.j];
@@ -544,10 +568,12 @@ mod tests {
                     out_mul: 6,
                     out_offset: 1,
                 };
-                let mut e = coupling::<f64>(la, lb, lc, 0.7);
-                if mul_b == 1 {
-                    sort_for_rows(&mut e);
-                }
+                let e = coupling::<f64>(la, lb, lc, 0.7);
+                let dense = crate::kernels::coupling::dense(&e, dims);
+                let c = PathCoupling {
+                    entries: &e,
+                    dense: &dense,
+                };
                 let a = data(s.rows * s.mul * dims.0, 1.0);
                 let b = data(s.rows * s.mul_b * dims.1, 2.0);
                 let w = data(s.rows * s.w_row, 3.0);
@@ -555,7 +581,7 @@ mod tests {
                 let mut o1 = data(s.rows * s.out_mul * dims.2, 5.0);
                 let mut o2 = o1.clone();
                 forward(&e, &s, (&a, &b, &w), &mut o1);
-                forward_dyn(&e, &s, (&a, &b, &w), &mut o2);
+                forward_dyn(c, &s, (&a, &b, &w), &mut o2);
                 let close =
                     |x: &[f64], y: &[f64]| x.iter().zip(y).all(|(p, q)| (p - q).abs() < 1e-13);
                 assert!(close(&o1, &o2), "forward {la}{lb}{lc}");
@@ -569,7 +595,7 @@ mod tests {
                     (Some(&mut ga1), Some(&mut gb1), Some(&mut gw1)),
                 );
                 backward_dyn(
-                    &e,
+                    c,
                     &s,
                     (&a, &b, &w),
                     &g,

@@ -20,9 +20,9 @@
 use super::channel_steps::{
     channels_inner, channels_inner_at, channels_outer_at, row_backward, row_forward,
 };
-use super::channelwise::{dispatch_dims, row_matrix};
+use super::channelwise::{dispatch_dims, row_matrix, row_matrix_pullback};
 use super::convolution_dual;
-use super::coupling::Entry;
+use super::coupling::{self, Entry, PathCoupling};
 use super::parallel;
 use super::pool;
 use super::simd::vectorized;
@@ -66,7 +66,7 @@ pub struct EdgeIndex<'a> {
 /// (`[atoms][DA][mul]`), `ot` the output of the block's atoms from `atom0`
 /// (`[atoms][DC][mul]`).
 fn forward_fixed<T: Real, const DA: usize, const DC: usize>(
-    entries: &[Entry<T>],
+    c: PathCoupling<'_, T>,
     s: &ConvShape,
     (xt, b, w): (&[T], &[T], &[T]),
     idx: EdgeIndex<'_>,
@@ -78,7 +78,7 @@ fn forward_fixed<T: Real, const DA: usize, const DC: usize>(
         #[inline(always)]
         || {
             for e in edges {
-                let mr = row_matrix::<T, DA, DC>(entries, &b[e * db..][..db]);
+                let mr = row_matrix::<T, DA, DC>(c.dense, &b[e * db..][..db]);
                 let xr = &xt[idx.neighbors[e] * mul * DA..][..mul * DA];
                 let wr = &w[e * s.w_row + s.w_offset..][..mul];
                 let o = &mut ot[(idx.centers[e] - atom0) * mul * DC..][..mul * DC];
@@ -90,7 +90,7 @@ fn forward_fixed<T: Real, const DA: usize, const DC: usize>(
 
 /// [`forward_fixed`] for any dimensions.
 fn forward_dyn<T: Real>(
-    entries: &[Entry<T>],
+    c: PathCoupling<'_, T>,
     s: &ConvShape,
     (xt, b, w): (&[T], &[T], &[T]),
     idx: EdgeIndex<'_>,
@@ -104,7 +104,7 @@ fn forward_dyn<T: Real>(
         let x = idx.neighbors[e] * mul * da;
         for u in 0..mul {
             let wu = w[e * s.w_row + s.w_offset + u];
-            for en in entries {
+            for en in c.entries {
                 ot[o + en.k * mul + u] += wu * en.c * xt[x + en.i * mul + u] * b[e * db + en.j];
             }
         }
@@ -323,6 +323,11 @@ pub(super) fn forward_generic<T: Real>(
     // calls this on the same sizes every time.
     let mut xt = pool::scratch(s.atoms * mul * da, T::ZERO);
     channels_inner(x, (s.atoms, mul, da), &mut xt);
+    let dense = coupling::dense(entries, s.dims);
+    let c = PathCoupling {
+        entries,
+        dense: &dense,
+    };
     let inputs = (&xt[..], b, w);
     let kernel = |edges: std::ops::Range<usize>, atom0: usize, part: &mut [T]| {
         let range = (edges, atom0);
@@ -331,7 +336,7 @@ pub(super) fn forward_generic<T: Real>(
             dc,
             forward_fixed,
             forward_dyn,
-            entries,
+            c,
             s,
             inputs,
             idx,
@@ -344,6 +349,7 @@ pub(super) fn forward_generic<T: Real>(
         channels_outer_at::<T, true>(part, shape, (mul, dc), &mut out[a0 * s.out_mul * dc..]);
     });
     pool::recycle(xt);
+    pool::recycle(dense);
 }
 
 /// The pullback over the edges of a block, channels innermost: `xt` and
@@ -353,7 +359,7 @@ pub(super) fn forward_generic<T: Real>(
 /// first edge.
 #[allow(clippy::too_many_arguments)]
 fn backward_fixed<T: Real, const DA: usize, const DC: usize>(
-    entries: &[Entry<T>],
+    c: PathCoupling<'_, T>,
     s: &ConvShape,
     (xt, b, w): (&[T], &[T], &[T]),
     idx: EdgeIndex<'_>,
@@ -367,7 +373,7 @@ fn backward_fixed<T: Real, const DA: usize, const DC: usize>(
         #[inline(always)]
         || {
             for e in edges {
-                let mr = row_matrix::<T, DA, DC>(entries, &b[e * db..][..db]);
+                let mr = row_matrix::<T, DA, DC>(c.dense, &b[e * db..][..db]);
                 let nb = idx.neighbors[e] * mul * DA;
                 let xr = &xt[nb..][..mul * DA];
                 let wr = &w[e * s.w_row + s.w_offset..][..mul];
@@ -381,10 +387,7 @@ fn backward_fixed<T: Real, const DA: usize, const DC: usize>(
                     gb.is_some(),
                 );
                 if let Some(gb) = gb.as_deref_mut() {
-                    let g = &mut gb[(e - e0) * db..][..db];
-                    for en in entries {
-                        g[en.j] += en.c * gm[en.i][en.k];
-                    }
+                    row_matrix_pullback(c.dense, &gm, &mut gb[(e - e0) * db..][..db]);
                 }
             }
         },
@@ -394,7 +397,7 @@ fn backward_fixed<T: Real, const DA: usize, const DC: usize>(
 /// [`backward_fixed`] for any dimensions.
 #[allow(clippy::too_many_arguments)]
 fn backward_dyn<T: Real>(
-    entries: &[Entry<T>],
+    c: PathCoupling<'_, T>,
     s: &ConvShape,
     (xt, b, w): (&[T], &[T], &[T]),
     idx: EdgeIndex<'_>,
@@ -406,11 +409,11 @@ fn backward_dyn<T: Real>(
     let (da, db, dc) = s.dims;
     let mul = s.mul;
     for e in edges {
-        let (c, nb) = (idx.centers[e] * mul * dc, idx.neighbors[e] * mul * da);
+        let (ca, nb) = (idx.centers[e] * mul * dc, idx.neighbors[e] * mul * da);
         for u in 0..mul {
             let wi = e * s.w_row + s.w_offset + u;
-            for en in entries {
-                let t = en.c * gt[c + en.k * mul + u];
+            for en in c.entries {
+                let t = en.c * gt[ca + en.k * mul + u];
                 let be = b[e * db + en.j];
                 let xi = xt[nb + en.i * mul + u];
                 if let Some(gx) = gx.as_deref_mut() {
@@ -508,6 +511,11 @@ pub(super) fn backward_generic<T: Real>(
     let mut gt_buf = pool::scratch(s.atoms * mul * dc, T::ZERO);
     let shape = (s.atoms, s.out_mul, s.out_offset);
     channels_inner_at(gout, shape, (mul, dc), &mut gt_buf);
+    let dense = coupling::dense(entries, s.dims);
+    let c = PathCoupling {
+        entries,
+        dense: &dense,
+    };
     let inputs = (&xt[..], b, w);
     let gt = &gt_buf[..];
     let kernel = |edges, gx: Option<&mut [T]>, gb: Option<&mut [T]>, gw: Option<&mut [T]>| {
@@ -517,7 +525,7 @@ pub(super) fn backward_generic<T: Real>(
             dc,
             backward_fixed,
             backward_dyn,
-            entries,
+            c,
             s,
             inputs,
             idx,
@@ -534,4 +542,5 @@ pub(super) fn backward_generic<T: Real>(
     }
     pool::recycle(xt);
     pool::recycle(gt_buf);
+    pool::recycle(dense);
 }

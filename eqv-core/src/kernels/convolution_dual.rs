@@ -20,11 +20,11 @@
 //! its outer level and recurses.
 
 use super::channel_steps::{by_steps, lane_rows, lanes_mut, STEP, WIDE};
-use super::channelwise::{dispatch_dims_to_l2, row_matrix};
+use super::channelwise::{dispatch_dims_to_l2, row_matrix, row_matrix_pullback};
 use super::convolution::{
     backward_blocks, forward_blocks, ConvInputs, ConvShape, Convolve, EdgeIndex,
 };
-use super::coupling::Entry;
+use super::coupling::{self, Entry, PathCoupling};
 use super::pool;
 use super::simd::vectorized;
 use crate::dual::Dual;
@@ -238,7 +238,7 @@ struct Block<'a, T> {
 
 /// The edges of a block with constant dimensions.
 fn forward_fixed<T: Real, const DA: usize, const DC: usize>(
-    entries: &[Entry<Dual<T>>],
+    c: PathCoupling<'_, Dual<T>>,
     s: &ConvShape,
     (b, w): (&[Dual<T>], &[Dual<T>]),
     idx: EdgeIndex<'_>,
@@ -254,7 +254,7 @@ fn forward_fixed<T: Real, const DA: usize, const DC: usize>(
         || {
             for e in edges {
                 let (m0, m1) =
-                    split_matrix(&row_matrix::<Dual<T>, DA, DC>(entries, &b[e * db..][..db]));
+                    split_matrix(&row_matrix::<Dual<T>, DA, DC>(c.dense, &b[e * db..][..db]));
                 let xa = idx.neighbors[e] * mul * DA;
                 let xr = (&x0[xa..][..mul * DA], &x1[xa..][..mul * DA]);
                 let wr = &w[e * s.w_row + s.w_offset..][..mul];
@@ -268,7 +268,7 @@ fn forward_fixed<T: Real, const DA: usize, const DC: usize>(
 
 /// [`forward_fixed`] for any dimensions, in dual arithmetic.
 fn forward_dyn<T: Real>(
-    entries: &[Entry<Dual<T>>],
+    c: PathCoupling<'_, Dual<T>>,
     s: &ConvShape,
     (b, w): (&[Dual<T>], &[Dual<T>]),
     idx: EdgeIndex<'_>,
@@ -285,7 +285,7 @@ fn forward_dyn<T: Real>(
         let x = idx.neighbors[e] * mul * da;
         for u in 0..mul {
             let wu = w[e * s.w_row + s.w_offset + u];
-            for en in entries {
+            for en in c.entries {
                 let xi = x + en.i * mul + u;
                 let v = wu * en.c * Dual::new(x0[xi], x1[xi]) * b[e * db + en.j];
                 let at = o + en.k * mul + u;
@@ -301,7 +301,7 @@ fn forward_dyn<T: Real>(
 /// node-feature gradient; `gb`, `gw` dual, from the block's first edge.
 #[allow(clippy::too_many_arguments)]
 fn backward_fixed<T: Real, const DA: usize, const DC: usize>(
-    entries: &[Entry<Dual<T>>],
+    c: PathCoupling<'_, Dual<T>>,
     s: &ConvShape,
     (x, b, w): (Parts<'_, T>, &[Dual<T>], &[Dual<T>]),
     idx: EdgeIndex<'_>,
@@ -316,7 +316,7 @@ fn backward_fixed<T: Real, const DA: usize, const DC: usize>(
         || {
             for e in edges {
                 let (m0, m1) =
-                    split_matrix(&row_matrix::<Dual<T>, DA, DC>(entries, &b[e * db..][..db]));
+                    split_matrix(&row_matrix::<Dual<T>, DA, DC>(c.dense, &b[e * db..][..db]));
                 let (na, ca) = (idx.neighbors[e] * mul * DA, idx.centers[e] * mul * DC);
                 let xr = (&x.0[na..][..mul * DA], &x.1[na..][..mul * DA]);
                 let wr = &w[e * s.w_row + s.w_offset..][..mul];
@@ -331,10 +331,7 @@ fn backward_fixed<T: Real, const DA: usize, const DC: usize>(
                     gb.is_some(),
                 );
                 if let Some(gb) = gb.as_deref_mut() {
-                    let g = &mut gb[(e - e0) * db..][..db];
-                    for en in entries {
-                        g[en.j] += en.c * gm[en.i][en.k];
-                    }
+                    row_matrix_pullback(c.dense, &gm, &mut gb[(e - e0) * db..][..db]);
                 }
             }
         },
@@ -344,7 +341,7 @@ fn backward_fixed<T: Real, const DA: usize, const DC: usize>(
 /// [`backward_fixed`] for any dimensions, in dual arithmetic.
 #[allow(clippy::too_many_arguments)]
 fn backward_dyn<T: Real>(
-    entries: &[Entry<Dual<T>>],
+    c: PathCoupling<'_, Dual<T>>,
     s: &ConvShape,
     (x, b, w): (Parts<'_, T>, &[Dual<T>], &[Dual<T>]),
     idx: EdgeIndex<'_>,
@@ -356,11 +353,11 @@ fn backward_dyn<T: Real>(
     let (da, db, dc) = s.dims;
     let mul = s.mul;
     for e in edges {
-        let (c, nb) = (idx.centers[e] * mul * dc, idx.neighbors[e] * mul * da);
+        let (ca, nb) = (idx.centers[e] * mul * dc, idx.neighbors[e] * mul * da);
         for u in 0..mul {
             let wi = e * s.w_row + s.w_offset + u;
-            for en in entries {
-                let (gi, xi) = (c + en.k * mul + u, nb + en.i * mul + u);
+            for en in c.entries {
+                let (gi, xi) = (ca + en.k * mul + u, nb + en.i * mul + u);
                 let t = en.c * Dual::new(go.0[gi], go.1[gi]);
                 let be = b[e * db + en.j];
                 let xv = Dual::new(x.0[xi], x.1[xi]);
@@ -421,6 +418,11 @@ pub(super) fn forward<T: Real>(
     let (x0, x1) = xt.split_at_mut(node_len);
     split_channels_inner(x, (s.atoms, mul, 0), (mul, da), (x0, x1));
     let xs = xt.split_at(node_len);
+    let dense = coupling::dense(entries, s.dims);
+    let c = PathCoupling {
+        entries,
+        dense: &dense,
+    };
     let kernel = |edges: std::ops::Range<usize>, atom0: usize, part: &mut [T]| {
         let half = part.len() / 2;
         let (o0, o1) = part.split_at_mut(half);
@@ -431,7 +433,7 @@ pub(super) fn forward<T: Real>(
             dc,
             forward_fixed,
             forward_dyn,
-            entries,
+            c,
             s,
             (b, w),
             idx,
@@ -445,6 +447,7 @@ pub(super) fn forward<T: Real>(
         add_split_channels_outer(part.split_at(part.len() / 2), shape, (mul, dc), out);
     });
     pool::recycle(xt);
+    pool::recycle(dense);
 }
 
 /// The pullback of [`forward`] ([`super::convolution::backward`] on
@@ -468,6 +471,11 @@ pub(super) fn backward<T: Real>(
     let shape = (s.atoms, s.out_mul, s.out_offset);
     split_channels_inner(gout, shape, (mul, dc), (g0, g1));
     let (xs, gs) = (xt.split_at(node_len), gt.split_at(out_len));
+    let dense = coupling::dense(entries, s.dims);
+    let c = PathCoupling {
+        entries,
+        dense: &dense,
+    };
     let kernel =
         |edges, gx: Option<&mut [T]>, gb: Option<&mut [Dual<T>]>, gw: Option<&mut [Dual<T>]>| {
             let gx = gx.map(|g| g.split_at_mut(node_len));
@@ -477,7 +485,7 @@ pub(super) fn backward<T: Real>(
                 dc,
                 backward_fixed,
                 backward_dyn,
-                entries,
+                c,
                 s,
                 (xs, b, w),
                 idx,
@@ -495,11 +503,11 @@ pub(super) fn backward<T: Real>(
     }
     pool::recycle(xt);
     pool::recycle(gt);
+    pool::recycle(dense);
 }
 
 #[cfg(test)]
 mod tests {
-    use super::super::channelwise::sort_for_rows;
     use super::super::convolution::{backward_generic, forward_generic};
     use super::super::coupling::coupling;
     use super::*;
@@ -581,8 +589,7 @@ mod tests {
             out_mul,
             out_offset: 1,
         };
-        let mut entries = coupling::<Dual<T>>(la, lb, lc, 0.7);
-        sort_for_rows(&mut entries);
+        let entries = coupling::<Dual<T>>(la, lb, lc, 0.7);
         let x = Dual::<T>::from_parts(1.0, atoms * mul * dims.0);
         let b = Dual::<T>::from_parts(2.0, s.edges * dims.1);
         let w = Dual::<T>::from_parts(3.0, s.edges * w_row);

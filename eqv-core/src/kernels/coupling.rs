@@ -52,3 +52,28 @@ pub fn contract<T: Real>(entries: &[Entry<T>], x1: &[T], x2: &[T], out: &mut [T]
     }
     out[k] += acc;
 }
+
+/// `c[j][i][k]` of a path as a dense `dim B × dim A × dim C` array, zeros
+/// included (a pool buffer: recycle it). The per-row kernels with
+/// constant dimensions fold a row's second input into the coupling from
+/// it ([`super::channelwise::row_matrix`]) with whole-matrix
+/// multiply-adds, branch-free, where summing the sparse entries needs a
+/// compare and a store at a run-time index per entry.
+pub fn dense<T: Real>(entries: &[Entry<T>], (da, db, dc): (usize, usize, usize)) -> Vec<T> {
+    let mut c = super::pool::filled(db * da * dc, T::ZERO);
+    for e in entries {
+        c[(e.j * da + e.i) * dc + e.k] += e.c;
+    }
+    c
+}
+
+/// One path's coupling in both forms the kernels read: the sparse entries
+/// (kernels with run-time dimensions) and the dense array of [`dense`]
+/// (kernels with constant ones).
+#[derive(Clone, Copy, Debug)]
+pub struct PathCoupling<'a, T> {
+    /// The nonzero entries.
+    pub entries: &'a [Entry<T>],
+    /// `c[j][i][k]`, zeros included.
+    pub dense: &'a [T],
+}

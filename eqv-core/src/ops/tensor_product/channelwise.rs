@@ -291,8 +291,7 @@ fn plan<C: Irrep, T: Real>(
     let mut plan = Vec::with_capacity(paths.len());
     for p in paths {
         let (la, lb) = (p.a.2, p.b.2);
-        let mut entries: Vec<Entry<T>> = coupling(la, lb, C::L, path_weight);
-        channelwise::sort_for_rows(&mut entries);
+        let entries: Vec<Entry<T>> = coupling(la, lb, C::L, path_weight);
         plan.push(PlannedPath {
             a: p.a.0,
             b: p.b.0,
