@@ -20,7 +20,6 @@
 
 use super::coupling::{self, Entry, PathCoupling};
 use super::parallel;
-use super::pool;
 use crate::real::Real;
 use crate::tape::GradBufs;
 
@@ -76,20 +75,20 @@ pub(super) fn row_matrix<T: Real, const DA: usize, const DC: usize>(
     m
 }
 
-/// `g[j] += Σ_ik c_ijk gM[i, k]`: the pullback of [`row_matrix`] to the
-/// row's `b`, from the same dense coupling.
+/// `g[j] += Σ_ik c_ijk gM[i, k]` (`gM` row-major, `DA × DC`): the
+/// pullback of [`row_matrix`] to the row's `b`, from the same dense
+/// coupling.
 #[inline(always)]
 pub(super) fn row_matrix_pullback<T: Real, const DA: usize, const DC: usize>(
     dense: &[T],
-    gm: &[[T; DC]; DA],
+    gm: &[T],
     g: &mut [T],
 ) {
+    let gm = &gm[..DA * DC];
     for (cj, gj) in dense.chunks_exact(DA * DC).zip(g) {
         let mut dot = T::ZERO;
-        for i in 0..DA {
-            for k in 0..DC {
-                dot += cj[i * DC + k] * gm[i][k];
-            }
+        for (&c, &x) in cj.iter().zip(gm) {
+            dot += c * x;
         }
         *gj += dot;
     }
@@ -218,11 +217,8 @@ fn backward_fixed<T: Real, const DA: usize, const DC: usize>(
         if let Some(gb) = gb.as_deref_mut() {
             // gb[r, v, j] = Σ_ik c_ijk gM_v[i, k]
             for v in 0..s.mul_b {
-                let gmv = &gm[v * n..][..n];
                 let g = &mut gb[(r * s.mul_b + v) * db..][..db];
-                for e in c.entries {
-                    g[e.j] += e.c * gmv[e.i * DC + e.k];
-                }
+                row_matrix_pullback::<T, DA, DC>(c.dense, &gm[v * n..], g);
             }
         }
     }
@@ -405,22 +401,18 @@ pub fn forward<T: Real>(
 ) {
     let (da, db, dc) = s.dims;
     let (a, b, w) = inputs;
-    let dense = coupling::dense(entries, s.dims);
-    let c = PathCoupling {
-        entries,
-        dense: &dense,
-    };
-    // Rows are independent: large products are split across cores.
-    parallel::rows_mut(out, s.out_mul * dc, s.rows, |r0, n, out| {
-        let s = &s.rows_from(n);
-        let inputs = (
-            &a[r0 * s.mul * da..],
-            &b[r0 * s.mul_b * db..],
-            &w[r0 * s.w_row..],
-        );
-        dispatch_dims_to_l2!(da, dc, forward_fixed, forward_dyn, c, s, inputs, out)
+    coupling::with_both_forms(entries, s.dims, |c| {
+        // Rows are independent: large products are split across cores.
+        parallel::rows_mut(out, s.out_mul * dc, s.rows, |r0, n, out| {
+            let s = &s.rows_from(n);
+            let inputs = (
+                &a[r0 * s.mul * da..],
+                &b[r0 * s.mul_b * db..],
+                &w[r0 * s.w_row..],
+            );
+            dispatch_dims_to_l2!(da, dc, forward_fixed, forward_dyn, c, s, inputs, out)
+        });
     });
-    pool::recycle(dense);
 }
 
 /// Adds the path's input gradients into `ga`, `gb`, `gw` (those given).
@@ -432,40 +424,36 @@ pub fn backward<T: Real>(
     (ga, gb, gw): GradBufs<'_, T>,
 ) {
     let (da, db, dc) = s.dims;
-    let dense = coupling::dense(entries, s.dims);
-    let c = PathCoupling {
-        entries,
-        dense: &dense,
-    };
-    // Every gradient is per row (edge): large products split across cores.
-    let bufs = [
-        ga.map(|g| (g, s.mul * da)),
-        gb.map(|g| (g, s.mul_b * db)),
-        gw.map(|g| (g, s.w_row)),
-    ];
-    parallel::rows_mut3(bufs, s.rows, |r0, n, [ga, gb, gw]| {
-        let s = &s.rows_from(n);
-        let inputs = (
-            &a[r0 * s.mul * da..],
-            &b[r0 * s.mul_b * db..],
-            &w[r0 * s.w_row..],
-        );
-        let gout = &gout[r0 * s.out_mul * dc..];
-        dispatch_dims_to_l2!(
-            da,
-            dc,
-            backward_fixed,
-            backward_dyn,
-            c,
-            s,
-            inputs,
-            gout,
-            ga,
-            gb,
-            gw
-        )
+    coupling::with_both_forms(entries, s.dims, |c| {
+        // Every gradient is per row (edge): large products split across cores.
+        let bufs = [
+            ga.map(|g| (g, s.mul * da)),
+            gb.map(|g| (g, s.mul_b * db)),
+            gw.map(|g| (g, s.w_row)),
+        ];
+        parallel::rows_mut3(bufs, s.rows, |r0, n, [ga, gb, gw]| {
+            let s = &s.rows_from(n);
+            let inputs = (
+                &a[r0 * s.mul * da..],
+                &b[r0 * s.mul_b * db..],
+                &w[r0 * s.w_row..],
+            );
+            let gout = &gout[r0 * s.out_mul * dc..];
+            dispatch_dims_to_l2!(
+                da,
+                dc,
+                backward_fixed,
+                backward_dyn,
+                c,
+                s,
+                inputs,
+                gout,
+                ga,
+                gb,
+                gw
+            )
+        });
     });
-    pool::recycle(dense);
 }
 
 /// The same contraction for any dimensions: entries looped sparsely.

@@ -323,33 +323,29 @@ pub(super) fn forward_generic<T: Real>(
     // calls this on the same sizes every time.
     let mut xt = pool::scratch(s.atoms * mul * da, T::ZERO);
     channels_inner(x, (s.atoms, mul, da), &mut xt);
-    let dense = coupling::dense(entries, s.dims);
-    let c = PathCoupling {
-        entries,
-        dense: &dense,
-    };
-    let inputs = (&xt[..], b, w);
-    let kernel = |edges: std::ops::Range<usize>, atom0: usize, part: &mut [T]| {
-        let range = (edges, atom0);
-        dispatch_dims!(
-            da,
-            dc,
-            forward_fixed,
-            forward_dyn,
-            c,
-            s,
-            inputs,
-            idx,
-            range,
-            part
-        )
-    };
-    forward_blocks(s, idx.centers, mul * dc, kernel, |a0, a1, part| {
-        let shape = (a1 - a0, s.out_mul, s.out_offset);
-        channels_outer_at::<T, true>(part, shape, (mul, dc), &mut out[a0 * s.out_mul * dc..]);
+    coupling::with_both_forms(entries, s.dims, |c| {
+        let inputs = (&xt[..], b, w);
+        let kernel = |edges: std::ops::Range<usize>, atom0: usize, part: &mut [T]| {
+            let range = (edges, atom0);
+            dispatch_dims!(
+                da,
+                dc,
+                forward_fixed,
+                forward_dyn,
+                c,
+                s,
+                inputs,
+                idx,
+                range,
+                part
+            )
+        };
+        forward_blocks(s, idx.centers, mul * dc, kernel, |a0, a1, part| {
+            let shape = (a1 - a0, s.out_mul, s.out_offset);
+            channels_outer_at::<T, true>(part, shape, (mul, dc), &mut out[a0 * s.out_mul * dc..]);
+        });
     });
     pool::recycle(xt);
-    pool::recycle(dense);
 }
 
 /// The pullback over the edges of a block, channels innermost: `xt` and
@@ -387,7 +383,11 @@ fn backward_fixed<T: Real, const DA: usize, const DC: usize>(
                     gb.is_some(),
                 );
                 if let Some(gb) = gb.as_deref_mut() {
-                    row_matrix_pullback(c.dense, &gm, &mut gb[(e - e0) * db..][..db]);
+                    row_matrix_pullback::<_, DA, DC>(
+                        c.dense,
+                        gm.as_flattened(),
+                        &mut gb[(e - e0) * db..][..db],
+                    );
                 }
             }
         },
@@ -511,36 +511,32 @@ pub(super) fn backward_generic<T: Real>(
     let mut gt_buf = pool::scratch(s.atoms * mul * dc, T::ZERO);
     let shape = (s.atoms, s.out_mul, s.out_offset);
     channels_inner_at(gout, shape, (mul, dc), &mut gt_buf);
-    let dense = coupling::dense(entries, s.dims);
-    let c = PathCoupling {
-        entries,
-        dense: &dense,
-    };
-    let inputs = (&xt[..], b, w);
-    let gt = &gt_buf[..];
-    let kernel = |edges, gx: Option<&mut [T]>, gb: Option<&mut [T]>, gw: Option<&mut [T]>| {
-        let grads = (gx, gb, gw);
-        dispatch_dims!(
-            da,
-            dc,
-            backward_fixed,
-            backward_dyn,
-            c,
-            s,
-            inputs,
-            idx,
-            edges,
-            gt,
-            grads
-        )
-    };
-    let sum = backward_blocks(s, gx.is_some().then_some(node_len), (gb, gw), kernel);
-    // The node-feature gradient back into `[atoms][mul][dim A]`, added.
-    if let (Some(gx), Some(sum)) = (gx, sum) {
-        channels_outer_at::<T, true>(&sum, (s.atoms, mul, 0), (mul, da), gx);
-        pool::recycle(sum);
-    }
+    coupling::with_both_forms(entries, s.dims, |c| {
+        let inputs = (&xt[..], b, w);
+        let gt = &gt_buf[..];
+        let kernel = |edges, gx: Option<&mut [T]>, gb: Option<&mut [T]>, gw: Option<&mut [T]>| {
+            let grads = (gx, gb, gw);
+            dispatch_dims!(
+                da,
+                dc,
+                backward_fixed,
+                backward_dyn,
+                c,
+                s,
+                inputs,
+                idx,
+                edges,
+                gt,
+                grads
+            )
+        };
+        let sum = backward_blocks(s, gx.is_some().then_some(node_len), (gb, gw), kernel);
+        // The node-feature gradient back into `[atoms][mul][dim A]`, added.
+        if let (Some(gx), Some(sum)) = (gx, sum) {
+            channels_outer_at::<T, true>(&sum, (s.atoms, mul, 0), (mul, da), gx);
+            pool::recycle(sum);
+        }
+    });
     pool::recycle(xt);
     pool::recycle(gt_buf);
-    pool::recycle(dense);
 }

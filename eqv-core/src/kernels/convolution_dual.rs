@@ -331,7 +331,11 @@ fn backward_fixed<T: Real, const DA: usize, const DC: usize>(
                     gb.is_some(),
                 );
                 if let Some(gb) = gb.as_deref_mut() {
-                    row_matrix_pullback(c.dense, &gm, &mut gb[(e - e0) * db..][..db]);
+                    row_matrix_pullback::<_, DA, DC>(
+                        c.dense,
+                        gm.as_flattened(),
+                        &mut gb[(e - e0) * db..][..db],
+                    );
                 }
             }
         },
@@ -418,36 +422,32 @@ pub(super) fn forward<T: Real>(
     let (x0, x1) = xt.split_at_mut(node_len);
     split_channels_inner(x, (s.atoms, mul, 0), (mul, da), (x0, x1));
     let xs = xt.split_at(node_len);
-    let dense = coupling::dense(entries, s.dims);
-    let c = PathCoupling {
-        entries,
-        dense: &dense,
-    };
-    let kernel = |edges: std::ops::Range<usize>, atom0: usize, part: &mut [T]| {
-        let half = part.len() / 2;
-        let (o0, o1) = part.split_at_mut(half);
-        let block = Block { x: xs, o: (o0, o1) };
-        let range = (edges, atom0);
-        dispatch_dims_to_l2!(
-            da,
-            dc,
-            forward_fixed,
-            forward_dyn,
-            c,
-            s,
-            (b, w),
-            idx,
-            range,
-            block
-        )
-    };
-    forward_blocks(s, idx.centers, 2 * mul * dc, kernel, |a0, a1, part| {
-        let shape = (a1 - a0, s.out_mul, s.out_offset);
-        let out = &mut out[a0 * s.out_mul * dc..];
-        add_split_channels_outer(part.split_at(part.len() / 2), shape, (mul, dc), out);
+    coupling::with_both_forms(entries, s.dims, |c| {
+        let kernel = |edges: std::ops::Range<usize>, atom0: usize, part: &mut [T]| {
+            let half = part.len() / 2;
+            let (o0, o1) = part.split_at_mut(half);
+            let block = Block { x: xs, o: (o0, o1) };
+            let range = (edges, atom0);
+            dispatch_dims_to_l2!(
+                da,
+                dc,
+                forward_fixed,
+                forward_dyn,
+                c,
+                s,
+                (b, w),
+                idx,
+                range,
+                block
+            )
+        };
+        forward_blocks(s, idx.centers, 2 * mul * dc, kernel, |a0, a1, part| {
+            let shape = (a1 - a0, s.out_mul, s.out_offset);
+            let out = &mut out[a0 * s.out_mul * dc..];
+            add_split_channels_outer(part.split_at(part.len() / 2), shape, (mul, dc), out);
+        });
     });
     pool::recycle(xt);
-    pool::recycle(dense);
 }
 
 /// The pullback of [`forward`] ([`super::convolution::backward`] on
@@ -471,13 +471,11 @@ pub(super) fn backward<T: Real>(
     let shape = (s.atoms, s.out_mul, s.out_offset);
     split_channels_inner(gout, shape, (mul, dc), (g0, g1));
     let (xs, gs) = (xt.split_at(node_len), gt.split_at(out_len));
-    let dense = coupling::dense(entries, s.dims);
-    let c = PathCoupling {
-        entries,
-        dense: &dense,
-    };
-    let kernel =
-        |edges, gx: Option<&mut [T]>, gb: Option<&mut [Dual<T>]>, gw: Option<&mut [Dual<T>]>| {
+    coupling::with_both_forms(entries, s.dims, |c| {
+        let kernel = |edges,
+                      gx: Option<&mut [T]>,
+                      gb: Option<&mut [Dual<T>]>,
+                      gw: Option<&mut [Dual<T>]>| {
             let gx = gx.map(|g| g.split_at_mut(node_len));
             let grads = (gx, gb, gw);
             dispatch_dims_to_l2!(
@@ -494,16 +492,16 @@ pub(super) fn backward<T: Real>(
                 grads
             )
         };
-    let want_x = gx.is_some().then_some(2 * node_len);
-    let sum = backward_blocks(s, want_x, (gb, gw), kernel);
-    if let (Some(gx), Some(sum)) = (gx, sum) {
-        let parts = sum.split_at(node_len);
-        add_split_channels_outer(parts, (s.atoms, mul, 0), (mul, da), gx);
-        pool::recycle(sum);
-    }
+        let want_x = gx.is_some().then_some(2 * node_len);
+        let sum = backward_blocks(s, want_x, (gb, gw), kernel);
+        if let (Some(gx), Some(sum)) = (gx, sum) {
+            let parts = sum.split_at(node_len);
+            add_split_channels_outer(parts, (s.atoms, mul, 0), (mul, da), gx);
+            pool::recycle(sum);
+        }
+    });
     pool::recycle(xt);
     pool::recycle(gt);
-    pool::recycle(dense);
 }
 
 #[cfg(test)]

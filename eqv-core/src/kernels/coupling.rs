@@ -69,11 +69,28 @@ pub fn dense<T: Real>(entries: &[Entry<T>], (da, db, dc): (usize, usize, usize))
 
 /// One path's coupling in both forms the kernels read: the sparse entries
 /// (kernels with run-time dimensions) and the dense array of [`dense`]
-/// (kernels with constant ones).
+/// (kernels with constant ones). Made by [`with_both_forms`].
 #[derive(Clone, Copy, Debug)]
 pub struct PathCoupling<'a, T> {
     /// The nonzero entries.
     pub entries: &'a [Entry<T>],
     /// `c[j][i][k]`, zeros included.
     pub dense: &'a [T],
+}
+
+/// Runs `f` on the path's coupling in both forms (the dense array built
+/// for the call from the entries, a few hundred numbers at most, then
+/// returned to the pool).
+pub fn with_both_forms<T: Real, R>(
+    entries: &[Entry<T>],
+    dims: (usize, usize, usize),
+    f: impl FnOnce(PathCoupling<'_, T>) -> R,
+) -> R {
+    let dense = dense(entries, dims);
+    let r = f(PathCoupling {
+        entries,
+        dense: &dense,
+    });
+    super::pool::recycle(dense);
+    r
 }
