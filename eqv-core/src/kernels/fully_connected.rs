@@ -90,6 +90,42 @@ fn for_chunks(mb: usize, mut f: impl FnMut(usize, usize)) {
     }
 }
 
+/// Runs the body with `$w` a constant number of channels from `$v0`,
+/// covering `0..$n`: blocks of [`LANES`], then of 8, then single channels,
+/// so that a block's sums stay in vector registers. Numbers of the type
+/// `$t` without register kernels (dual numbers, `REGISTERS` is a
+/// constant) take single channels only, and no code is compiled for the
+/// blocks they would gain nothing from.
+macro_rules! by_lane_blocks {
+    ($t:ty, $n:expr, |$v0:ident, $w:ident| $body:expr) => {{
+        let n = $n;
+        let mut $v0 = 0;
+        if <$t>::REGISTERS {
+            while $v0 + LANES <= n {
+                {
+                    const $w: usize = LANES;
+                    $body;
+                }
+                $v0 += LANES;
+            }
+            while $v0 + 8 <= n {
+                {
+                    const $w: usize = 8;
+                    $body;
+                }
+                $v0 += 8;
+            }
+        }
+        while $v0 < n {
+            {
+                const $w: usize = 1;
+                $body;
+            }
+            $v0 += 1;
+        }
+    }};
+}
+
 /// Calls `$f::<N>($i0, $args…)` for blocks of `N` consecutive components
 /// covering `0..$n`: one call with `N = $n` for the irrep dimensions 1, 3,
 /// 5 and 7 (loops with constant trip counts, accumulators in registers),
@@ -710,7 +746,7 @@ fn sum_lanes<T: Real, const W: usize>(mut x: [T; W]) -> T {
 /// The gradient of `a` of one row, `g[u, i] += Σ_k Σ_v cb[k, i, v] ·
 /// gt[k, u, v]` for `i ∈ i0..i0 + N`: lane sums over `v` (one `gt` load
 /// shared by the `N` components), reduced once per `(u, i)` and block of
-/// lanes; blocks of [`LANES`], then of 8, then single channels.
+/// lanes ([`by_lane_blocks`]).
 #[inline(always)]
 fn grad_a_lane_sums<T: Real, const N: usize>(
     i0: usize,
@@ -727,22 +763,12 @@ fn grad_a_lane_sums<T: Real, const N: usize>(
                 *t += p;
             }
         };
-        let mut v0 = 0;
-        // As in `grad_input_row`: single channels for dual numbers.
-        if T::REGISTERS {
-            while v0 + LANES <= mb {
-                add(lane_sums::<T, N, LANES>((i0, u, v0), cb, gt, sizes));
-                v0 += LANES;
-            }
-            while v0 + 8 <= mb {
-                add(lane_sums::<T, N, 8>((i0, u, v0), cb, gt, sizes));
-                v0 += 8;
-            }
-        }
-        while v0 < mb {
-            add(lane_sums::<T, N, 1>((i0, u, v0), cb, gt, sizes));
-            v0 += 1;
-        }
+        by_lane_blocks!(T, mb, |v0, W| add(lane_sums::<T, N, W>(
+            (i0, u, v0),
+            cb,
+            gt,
+            sizes
+        )));
         for (q, t) in total.into_iter().enumerate() {
             g[u * da + i0 + q] += t;
         }
@@ -795,8 +821,8 @@ fn channel_outer<T: Real>(c: &[T], (nu, d, dc): (usize, usize, usize), ct: &mut 
 /// `j ∈ j0..j0 + N` (`nu` channels `u` summed, `nv` channels `v` of the
 /// input, `d` its components), from `ct` = `c` channel outer
 /// ([`channel_outer`]): the gradient of `b`, from `ca` and `gt` (that of
-/// `a` takes [`grad_a_lane_sums`] or the folded way). Vectorised over `v`:
-/// blocks of [`LANES`], then of 8, then single channels.
+/// `a` takes [`grad_a_lane_sums`] or the folded way). Vectorised over `v`
+/// ([`by_lane_blocks`]).
 #[inline(always)]
 fn grad_input_row<T: Real, const N: usize>(
     j0: usize,
@@ -805,24 +831,13 @@ fn grad_input_row<T: Real, const N: usize>(
     sizes: (usize, usize, usize, usize),
     g: &mut [T],
 ) {
-    let nv = sizes.1;
-    let mut v0 = 0;
-    // Dual numbers gain nothing from blocks of lanes: single channels only,
-    // and no code compiled for the blocks (`REGISTERS` is a constant).
-    if T::REGISTERS {
-        while v0 + LANES <= nv {
-            grad_input_lanes::<T, N, LANES>((j0, v0), ct, gt, sizes, g);
-            v0 += LANES;
-        }
-        while v0 + 8 <= nv {
-            grad_input_lanes::<T, N, 8>((j0, v0), ct, gt, sizes, g);
-            v0 += 8;
-        }
-    }
-    while v0 < nv {
-        grad_input_lanes::<T, N, 1>((j0, v0), ct, gt, sizes, g);
-        v0 += 1;
-    }
+    by_lane_blocks!(T, sizes.1, |v0, W| grad_input_lanes::<T, N, W>(
+        (j0, v0),
+        ct,
+        gt,
+        sizes,
+        g
+    ));
 }
 
 /// [`grad_input_row`] for the `W` channels `v0..v0 + W`: `N × W` sums in
