@@ -59,7 +59,7 @@ pub fn contract<T: Real>(entries: &[Entry<T>], x1: &[T], x2: &[T], out: &mut [T]
 /// it ([`super::channelwise::row_matrix`]) with whole-matrix
 /// multiply-adds, branch-free, where summing the sparse entries needs a
 /// compare and a store at a run-time index per entry.
-pub fn dense<T: Real>(entries: &[Entry<T>], (da, db, dc): (usize, usize, usize)) -> Vec<T> {
+pub(crate) fn dense<T: Real>(entries: &[Entry<T>], (da, db, dc): (usize, usize, usize)) -> Vec<T> {
     let mut c = super::pool::filled(db * da * dc, T::ZERO);
     for e in entries {
         c[(e.j * da + e.i) * dc + e.k] += e.c;
@@ -71,7 +71,7 @@ pub fn dense<T: Real>(entries: &[Entry<T>], (da, db, dc): (usize, usize, usize))
 /// (kernels with run-time dimensions) and the dense array of [`dense`]
 /// (kernels with constant ones). Made by [`with_both_forms`].
 #[derive(Clone, Copy, Debug)]
-pub struct PathCoupling<'a, T> {
+pub(crate) struct PathCoupling<'a, T> {
     /// The nonzero entries.
     pub entries: &'a [Entry<T>],
     /// `c[j][i][k]`, zeros included.
@@ -81,7 +81,7 @@ pub struct PathCoupling<'a, T> {
 /// Runs `f` on the path's coupling in both forms (the dense array built
 /// for the call from the entries, a few hundred numbers at most, then
 /// returned to the pool).
-pub fn with_both_forms<T: Real, R>(
+pub(crate) fn with_both_forms<T: Real, R>(
     entries: &[Entry<T>],
     dims: (usize, usize, usize),
     f: impl FnOnce(PathCoupling<'_, T>) -> R,
