@@ -94,17 +94,19 @@ pub(super) fn row_matrix_pullback<T: Real, const DA: usize, const DC: usize>(
     }
 }
 
-/// `M_v[i, k] = Σ_j c_ijk b[r, v, j]` for every `v` of row `r`, into `m`
-/// (`[mul_b][dim A][dim C]`).
-fn row_matrices<T: Real>(entries: &[Entry<T>], s: &PathShape, b: &[T], r: usize, m: &mut [T]) {
-    let (da, db, dc) = s.dims;
-    m.fill(T::ZERO);
-    for v in 0..s.mul_b {
-        let bv = &b[(r * s.mul_b + v) * db..][..db];
-        let mv = &mut m[v * da * dc..][..da * dc];
-        for e in entries {
-            mv[e.i * dc + e.k] += e.c * bv[e.j];
-        }
+/// [`row_matrix`] for every `v` of row `r`, into `m` (`[mul_b][DA][DC]`,
+/// every number written).
+fn row_matrices<T: Real, const DA: usize, const DC: usize>(
+    dense: &[T],
+    s: &PathShape,
+    b: &[T],
+    r: usize,
+    m: &mut [T],
+) {
+    let db = s.dims.1;
+    let bs = &b[r * s.mul_b * db..][..s.mul_b * db];
+    for (mv, bv) in m.chunks_exact_mut(DA * DC).zip(bs.chunks_exact(db)) {
+        mv.copy_from_slice(row_matrix::<T, DA, DC>(dense, bv).as_flattened());
     }
 }
 
@@ -128,7 +130,7 @@ fn forward_fixed<T: Real, const DA: usize, const DC: usize>(
             forward_row_single::<T, DA, DC, false>(&mr, ar, wr, or);
             continue;
         }
-        row_matrices(c.entries, s, b, r, &mut m);
+        row_matrices::<T, DA, DC>(c.dense, s, b, r, &mut m);
         for ((x, o), wu) in ar
             .chunks_exact(DA)
             .zip(or.chunks_exact_mut(DC))
@@ -202,7 +204,7 @@ fn backward_fixed<T: Real, const DA: usize, const DC: usize>(
                 gb.is_some().then_some(&mut gm[..n]),
             );
         } else {
-            row_matrices(c.entries, s, b, r, &mut m);
+            row_matrices::<T, DA, DC>(c.dense, s, b, r, &mut m);
             backward_row_general::<T, DA, DC>(
                 s,
                 &m,
