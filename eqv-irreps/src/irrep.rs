@@ -48,7 +48,7 @@ impl Parity {
     }
     /// The parity `(-1)^l` of the spherical harmonic of degree `l` (e3nn's `y`).
     pub const fn of_harmonic(l: u32) -> Parity {
-        if l % 2 == 0 {
+        if l.is_multiple_of(2) {
             Parity::Even
         } else {
             Parity::Odd

@@ -30,7 +30,7 @@ fn with_metadata(bytes: &[u8], edit: impl FnOnce(&mut serde_json::Map<String, Va
     let mut header: Value = serde_json::from_slice(&bytes[8..8 + n]).unwrap();
     edit(header["__metadata__"].as_object_mut().unwrap());
     let mut head = header.to_string().into_bytes();
-    while head.len() % 8 != 0 {
+    while !head.len().is_multiple_of(8) {
         head.push(b' ');
     }
     let mut out = (head.len() as u64).to_le_bytes().to_vec();

@@ -201,7 +201,7 @@ impl<P: Potential> MdRun<P> {
         outputs: &mut MdOutputs,
         records: &mut Vec<ThermoRecord>,
     ) -> Result<(), DataError> {
-        let logged = k % self.cfg.log_every == 0;
+        let logged = k.is_multiple_of(self.cfg.log_every);
         if logged {
             let r = ThermoRecord::of(&self.md);
             if !r.total_ev.is_finite() {
@@ -215,7 +215,7 @@ impl<P: Potential> MdRun<P> {
             records.push(r);
         }
         let every = self.cfg.trajectory_every;
-        let framed = if every > 0 { k % every == 0 } else { logged };
+        let framed = if every > 0 { k.is_multiple_of(every) } else { logged };
         if framed && every > 0 {
             if let Some(t) = outputs.trajectory.as_mut() {
                 t.write(&self.md)?;

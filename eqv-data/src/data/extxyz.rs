@@ -397,7 +397,7 @@ fn interpret(raw: &RawValue) -> Value {
 
 fn parse_properties(text: &str) -> Result<Vec<PropSpec>, String> {
     let fields: Vec<&str> = text.split(':').collect();
-    if fields.len() % 3 != 0 {
+    if !fields.len().is_multiple_of(3) {
         return Err(format!(
             "Properties must be name:type:count triples, found {} fields in '{text}'",
             fields.len()
