@@ -4,7 +4,10 @@
 //! [mul_in, mul_out]`, e3nn's einsum ends in the same GEMM), and so are its
 //! gradients. For `f32` and `f64` the product runs in `matrixmultiply`
 //! (packed micro-kernels, CPU features detected at run time, so a baseline
-//! x86-64 build still uses AVX2/AVX-512 where present). For a dual number
+//! x86-64 build still uses AVX2/AVX-512 where present), except products
+//! whose right factor is narrow (multiples of 16 columns, small), which on
+//! AVX-512 run unpacked in `narrow` (the fully connected product's weight
+//! contraction and its weight gradient, `Linear` on scalars). For a dual number
 //! `a + b·ε` the product of two dual matrices is three real products,
 //! `A·B = A₀B₀ + ε(A₀B₁ + A₁B₀)`, so the dual pass of force training runs on
 //! the same micro-kernels instead of a scalar loop (and nested duals recurse).
@@ -15,6 +18,8 @@
 
 use crate::dual::Dual;
 use crate::real::Real;
+
+mod narrow;
 
 /// A read-only strided matrix view: element `(i, j)` is
 /// `data[offset + i·row_stride + j·col_stride]`.
@@ -211,6 +216,9 @@ macro_rules! gemm_float {
                     }
                     return;
                 }
+                if narrow::product(alpha, &a, &b, into, &mut c) {
+                    return;
+                }
                 let (rsa, csa) = strides(a.row_stride, a.col_stride);
                 let (rsb, csb) = strides(b.row_stride, b.col_stride);
                 let (rsc, csc) = strides(c.row_stride, c.col_stride);
@@ -374,6 +382,75 @@ mod tests {
                 "overwrite ignores NaN in C: {g} vs {w}"
             );
         }
+    }
+
+    /// Narrow right factors (multiples of 16 columns, run without packing
+    /// on AVX-512) and their neighbours that take the packed GEMM: every
+    /// layout of `A` (rows contiguous, columns contiguous, neither), `B`
+    /// with contiguous rows or not, row counts leaving single rows after
+    /// the tiles of 12, inner dimensions leaving single steps after the
+    /// blocks of 4, both store modes.
+    fn narrow_products_match_the_triple_loop<T: Real>(tol: f64) {
+        let shapes = [
+            (29, 256, 16),
+            (13, 18, 32),
+            (12, 7, 48),
+            (3, 33, 16),
+            (1, 1, 16),
+            (25, 5, 40),
+            (8, 7, 8),
+        ];
+        for (m, k, n) in shapes {
+            let ad = data(2 * m * k + 3, 1.0);
+            let bd = data(2 * k * n + 3, 2.0);
+            let (ad, bd): (Vec<T>, Vec<T>) = (
+                ad.iter().map(|&x| T::from_f64(x)).collect(),
+                bd.iter().map(|&x| T::from_f64(x)).collect(),
+            );
+            let a_views = [
+                Mat::new(&ad, 3, (m, k), (k, 1)),
+                Mat::new(&ad, 1, (m, k), (1, m)),
+                Mat::new(&ad, 2, (m, k), (2 * k, 2)),
+            ];
+            let b_views = [
+                Mat::new(&bd, 3, (k, n), (n, 1)),
+                Mat::new(&bd, 0, (k, n), (1, k)),
+            ];
+            for a in a_views {
+                for b in b_views {
+                    for into in [Store::Overwrite, Store::Accumulate] {
+                        let alpha = T::from_f64(0.75);
+                        let start: Vec<T> =
+                            data(m * n, 3.0).iter().map(|&x| T::from_f64(x)).collect();
+                        let mut want = start.clone();
+                        let mut got = start.clone();
+                        if into == Store::Overwrite {
+                            want.fill(T::ZERO);
+                            got.fill(T::from_f64(f64::NAN));
+                        }
+                        naive(alpha, &a, &b, &mut want, n);
+                        T::gemm(alpha, a, b, into, MatMut::row_major(&mut got, m, n));
+                        for (i, (g, w)) in got.iter().zip(&want).enumerate() {
+                            let (g, w) = (g.value(), w.value());
+                            assert!(
+                                (g - w).abs() <= tol * (1.0 + w.abs()),
+                                "{m}x{k}x{n} {into:?} at {i}: {g} vs {w}"
+                            );
+                        }
+                    }
+                }
+            }
+        }
+    }
+
+    #[test]
+    fn narrow_products_f64() {
+        narrow_products_match_the_triple_loop::<f64>(1e-12);
+    }
+
+    #[test]
+    fn narrow_products_f32() {
+        narrow_products_match_the_triple_loop::<f32>(1e-4);
     }
 
     #[test]

@@ -1,0 +1,264 @@
+//! Products `C (+)= α·A·B` whose right factor `B` is narrow (16 columns
+//! or a few blocks of 16) and short, read where they lie: no packing.
+//!
+//! A packed GEMM (`matrixmultiply`) first copies `A` into panels of a few
+//! rows and `B` into panels of a few columns, then runs a micro-kernel on
+//! the panels. That pays when each number of `A` is used many times, i.e.
+//! when `B` has many columns. The products of the equivariant layers have
+//! narrow `B`s: the fully connected product's `t · W` has 16 columns, its
+//! weight gradient `tᵀ · gY` too. There each number of `A` meets one
+//! register of `B`, and copying it into a panel costs as much as the
+//! multiply-add it feeds (measured: `pack_avx512` as much time as the
+//! micro-kernel on the fully connected forward).
+//!
+//! Here a tile of [`MR`] rows of `C` and 16 columns stays in AVX-512
+//! registers while `l` runs over the inner dimension: each step loads one
+//! row of `B` and multiplies it by `MR` numbers of `A` broadcast from
+//! where `A` lies, whatever its strides. Every sum runs over `l` in order
+//! with fused multiply-adds, as the packed micro-kernels do.
+//!
+//! This one kernel is written with AVX-512 intrinsics rather than as plain
+//! loops: written as loops, the compiler's vectoriser turned the tile
+//! around (vectorising over the rows of `A` with gathers, or keeping the
+//! sums in memory) in every variant tried, and the product ran 1.3–8×
+//! slower than the packed GEMM. Other CPUs take the packed GEMM.
+
+// AVX-512 intrinsics on raw pointers; each block states why it is sound.
+#![allow(unsafe_code)]
+
+use super::{Mat, MatMut, Store};
+use crate::kernels::simd;
+
+/// Rows of one tile: `MR` registers of sums (two per row for `f64`), one
+/// or two of `B`, of the 32 AVX-512 registers. Not a power of two, which
+/// also keeps the vectoriser from grouping the rows.
+const MR: usize = 12;
+
+/// `B` at most this many numbers: its panels (`k × 16`) stay in L1/L2
+/// while every row tile of `A` passes over them.
+const MAX_B: usize = 32_768;
+
+/// Computes the product here and returns `true` if it is of the narrow
+/// kind (`n` a multiple of 16, `B` and `C` with contiguous rows, `B`
+/// small) and this CPU has AVX-512; `false` (nothing written) otherwise.
+/// Shapes are checked by the caller.
+pub(super) fn product<T: NarrowGemm>(
+    alpha: T,
+    a: &Mat<'_, T>,
+    b: &Mat<'_, T>,
+    into: Store,
+    c: &mut MatMut<'_, T>,
+) -> bool {
+    let (m, k, n) = (a.rows, a.cols, b.cols);
+    let usable = m > 0
+        && k > 0
+        && n > 0
+        && n % 16 == 0
+        && k * n <= MAX_B
+        && b.col_stride == 1
+        && c.col_stride == 1
+        && simd::level() == simd::Level::Avx512;
+    if !usable {
+        return false;
+    }
+    #[cfg(target_arch = "x86_64")]
+    {
+        T::narrow_avx512(alpha, a, b, into, c)
+    }
+    #[cfg(not(target_arch = "x86_64"))]
+    {
+        let _ = (alpha, into);
+        false
+    }
+}
+
+/// The number types with the AVX-512 kernel (`f32`, `f64`).
+pub(super) trait NarrowGemm: Sized {
+    /// The product with the AVX-512 kernel, if this type has one.
+    fn narrow_avx512(
+        alpha: Self,
+        a: &Mat<'_, Self>,
+        b: &Mat<'_, Self>,
+        into: Store,
+        c: &mut MatMut<'_, Self>,
+    ) -> bool {
+        let _ = (alpha, a, b, into, c);
+        false
+    }
+}
+
+/// Pointers and strides of one product, in elements.
+#[derive(Clone, Copy)]
+struct Operands<T> {
+    a: *const T,
+    rsa: usize,
+    csa: usize,
+    k: usize,
+    b: *const T,
+    ldb: usize,
+    c: *mut T,
+    ldc: usize,
+}
+
+macro_rules! narrow_kernel {
+    ($t:ty, $vec:ty, $per:literal, $zero:ident, $set1:ident, $load:ident,
+     $fma:ident, $mul:ident, $add:ident, $store:ident) => {
+        impl NarrowGemm for $t {
+            fn narrow_avx512(
+                alpha: Self,
+                a: &Mat<'_, Self>,
+                b: &Mat<'_, Self>,
+                into: Store,
+                c: &mut MatMut<'_, Self>,
+            ) -> bool {
+                let ops = Operands {
+                    // SAFETY: offsets of views `Mat::new`/`MatMut::new`
+                    // checked to lie inside their slices.
+                    a: unsafe { a.data.as_ptr().add(a.offset) },
+                    rsa: a.row_stride,
+                    csa: a.col_stride,
+                    k: a.cols,
+                    b: unsafe { b.data.as_ptr().add(b.offset) },
+                    ldb: b.row_stride,
+                    c: unsafe { c.data.as_mut_ptr().add(c.offset) },
+                    ldc: c.row_stride,
+                };
+                let (m, n) = (a.rows, b.cols);
+                let accumulate = into == Store::Accumulate;
+                // SAFETY: the caller checked that the CPU has AVX-512
+                // (`simd::level`). Every tile reads `A[i][l]`, `B[l][j]`
+                // and writes `C[i][j]` for `i < m`, `l < k`, `j < n` only,
+                // which `Mat::new`/`MatMut::new` checked lie inside the
+                // slices; `c` is borrowed mutably, so it aliases neither.
+                unsafe { all_tiles(ops, m, n, alpha, accumulate) };
+                true
+            }
+        }
+
+        /// Every tile of `C`: column blocks of 16, row tiles of [`MR`],
+        /// then single rows.
+        #[target_feature(enable = "avx512f")]
+        unsafe fn all_tiles(ops: Operands<$t>, m: usize, n: usize, alpha: $t, acc: bool) {
+            for j0 in (0..n).step_by(16) {
+                let mut i0 = 0;
+                while i0 + MR <= m {
+                    unsafe { tile::<MR>(ops, i0, j0, alpha, acc) };
+                    i0 += MR;
+                }
+                while i0 < m {
+                    unsafe { tile::<1>(ops, i0, j0, alpha, acc) };
+                    i0 += 1;
+                }
+            }
+        }
+
+        /// `C[i0 + r][j0 .. j0 + 16] (+)= α Σ_l A[i0 + r][l] B[l][j0 ..]`
+        /// for `r < R`, the sums in registers.
+        #[target_feature(enable = "avx512f")]
+        #[inline]
+        unsafe fn tile<const R: usize>(
+            ops: Operands<$t>,
+            i0: usize,
+            j0: usize,
+            alpha: $t,
+            accumulate: bool,
+        ) {
+            use std::arch::x86_64::*;
+            let mut sums: [[$vec; $per]; R] = [[$zero(); $per]; R];
+            // SAFETY (every pointer below): inside the views, see
+            // `narrow_avx512`.
+            let a0 = unsafe { ops.a.add(i0 * ops.rsa) };
+            let mut b_row = unsafe { ops.b.add(j0) };
+            let b_at = |p: *const $t| -> [$vec; $per] {
+                std::array::from_fn(|h| unsafe { $load(p.add(h * (16 / $per))) })
+            };
+            let mut l = 0;
+            if ops.csa == 1 {
+                // Rows of `A` contiguous: four steps at a time, each row's
+                // address formed once for four reads at fixed offsets
+                // (one step at a time, the address arithmetic of the
+                // strided rows took as many instructions as the sums).
+                while l + 4 <= ops.k {
+                    let bv: [[$vec; $per]; 4] =
+                        std::array::from_fn(|q| b_at(unsafe { b_row.add(q * ops.ldb) }));
+                    for r in 0..R {
+                        let p = unsafe { a0.add(r * ops.rsa + l) };
+                        for q in 0..4 {
+                            let x = $set1(unsafe { *p.add(q) });
+                            for h in 0..$per {
+                                sums[r][h] = $fma(x, bv[q][h], sums[r][h]);
+                            }
+                        }
+                    }
+                    b_row = unsafe { b_row.add(4 * ops.ldb) };
+                    l += 4;
+                }
+            }
+            while l < ops.k {
+                let bv = b_at(b_row);
+                let a_l = unsafe { a0.add(l * ops.csa) };
+                for r in 0..R {
+                    let x = $set1(unsafe { *a_l.add(r * ops.rsa) });
+                    for h in 0..$per {
+                        sums[r][h] = $fma(x, bv[h], sums[r][h]);
+                    }
+                }
+                b_row = unsafe { b_row.add(ops.ldb) };
+                l += 1;
+            }
+            let al = $set1(alpha);
+            for (r, row) in sums.iter().enumerate() {
+                let c_row = unsafe { ops.c.add((i0 + r) * ops.ldc + j0) };
+                for (h, &s) in row.iter().enumerate() {
+                    let p = unsafe { c_row.add(h * (16 / $per)) };
+                    let v = $mul(al, s);
+                    let v = if accumulate {
+                        $add(unsafe { $load(p) }, v)
+                    } else {
+                        v
+                    };
+                    unsafe { $store(p, v) };
+                }
+            }
+        }
+    };
+}
+
+#[cfg(target_arch = "x86_64")]
+mod f32_kernel {
+    use super::*;
+    narrow_kernel!(
+        f32,
+        __m512,
+        1,
+        _mm512_setzero_ps,
+        _mm512_set1_ps,
+        _mm512_loadu_ps,
+        _mm512_fmadd_ps,
+        _mm512_mul_ps,
+        _mm512_add_ps,
+        _mm512_storeu_ps
+    );
+}
+
+#[cfg(target_arch = "x86_64")]
+mod f64_kernel {
+    use super::*;
+    narrow_kernel!(
+        f64,
+        __m512d,
+        2,
+        _mm512_setzero_pd,
+        _mm512_set1_pd,
+        _mm512_loadu_pd,
+        _mm512_fmadd_pd,
+        _mm512_mul_pd,
+        _mm512_add_pd,
+        _mm512_storeu_pd
+    );
+}
+
+#[cfg(not(target_arch = "x86_64"))]
+impl NarrowGemm for f32 {}
+#[cfg(not(target_arch = "x86_64"))]
+impl NarrowGemm for f64 {}
