@@ -215,7 +215,11 @@ impl<P: Potential> MdRun<P> {
             records.push(r);
         }
         let every = self.cfg.trajectory_every;
-        let framed = if every > 0 { k.is_multiple_of(every) } else { logged };
+        let framed = if every > 0 {
+            k.is_multiple_of(every)
+        } else {
+            logged
+        };
         if framed && every > 0 {
             if let Some(t) = outputs.trajectory.as_mut() {
                 t.write(&self.md)?;
