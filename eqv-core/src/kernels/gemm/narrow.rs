@@ -27,7 +27,7 @@
 #![allow(unsafe_code)]
 
 use super::{Mat, MatMut, Store};
-use crate::kernels::simd;
+use crate::kernels::{pool, simd};
 
 /// Rows of one tile: `MR` registers of sums (two per row for `f64`), one
 /// or two of `B`, of the 32 AVX-512 registers. Not a power of two, which
@@ -39,8 +39,8 @@ const MR: usize = 12;
 const MAX_B: usize = 32_768;
 
 /// Computes the product here and returns `true` if it is of the narrow
-/// kind (`n` a multiple of 16, `B` and `C` with contiguous rows, `B`
-/// small) and this CPU has AVX-512; `false` (nothing written) otherwise.
+/// kind (`n` a multiple of 16, `C` with contiguous rows, `B` small) and
+/// this CPU has AVX-512; `false` (nothing written) otherwise.
 /// Shapes are checked by the caller.
 pub(super) fn product<T: NarrowGemm>(
     alpha: T,
@@ -53,27 +53,32 @@ pub(super) fn product<T: NarrowGemm>(
     let usable = m > 0
         && k > 0
         && n > 0
-        && n % 16 == 0
+        && n.is_multiple_of(16)
         && k * n <= MAX_B
-        && b.col_stride == 1
         && c.col_stride == 1
         && simd::level() == simd::Level::Avx512;
     if !usable {
         return false;
     }
-    #[cfg(target_arch = "x86_64")]
-    {
-        T::narrow_avx512(alpha, a, b, into, c)
+    if b.col_stride == 1 {
+        return T::narrow_avx512(alpha, a, b, into, c);
     }
-    #[cfg(not(target_arch = "x86_64"))]
-    {
-        let _ = (alpha, into);
-        false
+    // `B` with strided rows (a transposed weight matrix): copied once into
+    // a row-major buffer, a few thousand numbers against `m·k·n`
+    // multiply-adds.
+    let mut rows = pool::scratch(k * n, T::default());
+    for (l, row) in rows.chunks_exact_mut(n).enumerate() {
+        for (j, y) in row.iter_mut().enumerate() {
+            *y = b.data[b.offset + l * b.row_stride + j * b.col_stride];
+        }
     }
+    let done = T::narrow_avx512(alpha, a, &Mat::row_major(&rows, k, n), into, c);
+    pool::recycle(rows);
+    done
 }
 
 /// The number types with the AVX-512 kernel (`f32`, `f64`).
-pub(super) trait NarrowGemm: Sized {
+pub(super) trait NarrowGemm: Copy + Default + 'static {
     /// The product with the AVX-512 kernel, if this type has one.
     fn narrow_avx512(
         alpha: Self,
@@ -169,9 +174,17 @@ macro_rules! narrow_kernel {
             // `narrow_avx512`.
             let a0 = unsafe { ops.a.add(i0 * ops.rsa) };
             let mut b_row = unsafe { ops.b.add(j0) };
-            let b_at = |p: *const $t| -> [$vec; $per] {
-                std::array::from_fn(|h| unsafe { $load(p.add(h * (16 / $per))) })
-            };
+            // Plain loops, not `array::from_fn`: its closures are not
+            // compiled with AVX-512 and ran out of line.
+            #[target_feature(enable = "avx512f")]
+            #[inline]
+            unsafe fn b_at(p: *const $t) -> [$vec; $per] {
+                let mut v = [$zero(); $per];
+                for (h, v) in v.iter_mut().enumerate() {
+                    *v = unsafe { $load(p.add(h * (16 / $per))) };
+                }
+                v
+            }
             let mut l = 0;
             if ops.csa == 1 {
                 // Rows of `A` contiguous: four steps at a time, each row's
@@ -179,8 +192,10 @@ macro_rules! narrow_kernel {
                 // (one step at a time, the address arithmetic of the
                 // strided rows took as many instructions as the sums).
                 while l + 4 <= ops.k {
-                    let bv: [[$vec; $per]; 4] =
-                        std::array::from_fn(|q| b_at(unsafe { b_row.add(q * ops.ldb) }));
+                    let mut bv = [[$zero(); $per]; 4];
+                    for (q, bv) in bv.iter_mut().enumerate() {
+                        *bv = unsafe { b_at(b_row.add(q * ops.ldb)) };
+                    }
                     for r in 0..R {
                         let p = unsafe { a0.add(r * ops.rsa + l) };
                         for q in 0..4 {
@@ -195,7 +210,7 @@ macro_rules! narrow_kernel {
                 }
             }
             while l < ops.k {
-                let bv = b_at(b_row);
+                let bv = unsafe { b_at(b_row) };
                 let a_l = unsafe { a0.add(l * ops.csa) };
                 for r in 0..R {
                     let x = $set1(unsafe { *a_l.add(r * ops.rsa) });
