@@ -593,6 +593,16 @@ fn backward_rows<T: Real>(
     let mut gt = sized(need_gt, block * dc * np);
     let mut q = sized(folded, block * da * mb * mc);
     let mut gyk = pool::scratch(block * dc * mc, T::ZERO);
+    // `Wᵀ` row-major, once: every block's `gY Wᵀ` reads it with
+    // contiguous rows (the narrow GEMM copies a strided right factor).
+    let mut wt = sized(need_gt, np * mc);
+    if need_gt {
+        for (uv, row) in w.chunks_exact(mc).enumerate() {
+            for (c, &x) in row.iter().enumerate() {
+                wt[c * np + uv] = x;
+            }
+        }
+    }
     let mut sc = RowScratch::new(s);
     let over_b = contract_over_b(s);
     let mut r0 = 0;
@@ -604,7 +614,7 @@ fn backward_rows<T: Real>(
         if need_gt {
             // gt = gY Wᵀ: the gradient of the products, `[k][u][v]`.
             let out = MatMut::row_major(&mut gt[..n * dc * np], n * dc, np);
-            let wt = Mat::row_major(w, np, mc).t();
+            let wt = Mat::row_major(&wt[..mc * np], mc, np);
             T::gemm(T::ONE, gym, wt, Store::Overwrite, out);
         }
         let (mut ga_r, mut gb_r) = (ga.as_deref_mut(), gb.as_deref_mut());
@@ -689,6 +699,7 @@ fn backward_rows<T: Real>(
     }
     pool::recycle(t);
     pool::recycle(gt);
+    pool::recycle(wt);
     pool::recycle(q);
     pool::recycle(gyk);
 }
