@@ -60,8 +60,9 @@ pub(super) fn product<T: NarrowGemm>(
     if !usable {
         return false;
     }
+    // SAFETY (both calls): `usable` checked the level.
     if b.col_stride == 1 {
-        return T::narrow_avx512(alpha, a, b, into, c);
+        return unsafe { T::narrow_avx512(alpha, a, b, into, c) };
     }
     // `B` with strided rows (a transposed weight matrix): copied once into
     // a row-major buffer, a few thousand numbers against `m·k·n`
@@ -72,7 +73,7 @@ pub(super) fn product<T: NarrowGemm>(
             *y = b.data[b.offset + l * b.row_stride + j * b.col_stride];
         }
     }
-    let done = T::narrow_avx512(alpha, a, &Mat::row_major(&rows, k, n), into, c);
+    let done = unsafe { T::narrow_avx512(alpha, a, &Mat::row_major(&rows, k, n), into, c) };
     pool::recycle(rows);
     done
 }
@@ -80,7 +81,10 @@ pub(super) fn product<T: NarrowGemm>(
 /// The number types with the AVX-512 kernel (`f32`, `f64`).
 pub(super) trait NarrowGemm: Copy + Default + 'static {
     /// The product with the AVX-512 kernel, if this type has one.
-    fn narrow_avx512(
+    ///
+    /// # Safety
+    /// The CPU must have AVX-512F ([`simd::level`] is `Avx512`).
+    unsafe fn narrow_avx512(
         alpha: Self,
         a: &Mat<'_, Self>,
         b: &Mat<'_, Self>,
@@ -109,7 +113,7 @@ macro_rules! narrow_kernel {
     ($t:ty, $vec:ty, $per:literal, $zero:ident, $set1:ident, $load:ident,
      $fma:ident, $mul:ident, $add:ident, $store:ident) => {
         impl NarrowGemm for $t {
-            fn narrow_avx512(
+            unsafe fn narrow_avx512(
                 alpha: Self,
                 a: &Mat<'_, Self>,
                 b: &Mat<'_, Self>,
@@ -130,8 +134,8 @@ macro_rules! narrow_kernel {
                 };
                 let (m, n) = (a.rows, b.cols);
                 let accumulate = into == Store::Accumulate;
-                // SAFETY: the caller checked that the CPU has AVX-512
-                // (`simd::level`). Every tile reads `A[i][l]`, `B[l][j]`
+                // SAFETY: the CPU has AVX-512 (this function's contract).
+                // Every tile reads `A[i][l]`, `B[l][j]`
                 // and writes `C[i][j]` for `i < m`, `l < k`, `j < n` only,
                 // which `Mat::new`/`MatMut::new` checked lie inside the
                 // slices; `c` is borrowed mutably, so it aliases neither.
