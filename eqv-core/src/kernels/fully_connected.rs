@@ -202,8 +202,6 @@ struct RowScratch<T> {
     ca: Vec<T>,
     /// `Σ_j c_ijk b[v, j]`, `[k][i][v]`.
     cb: Vec<T>,
-    /// `ca` with the channel outer, `[k][u][j]` ([`channel_outer`]).
-    ct: Vec<T>,
 }
 
 impl<T: Real> RowScratch<T> {
@@ -214,7 +212,6 @@ impl<T: Real> RowScratch<T> {
             bt: vec![T::ZERO; db * mb],
             ca: vec![T::ZERO; dc * db * ma],
             cb: vec![T::ZERO; dc * da * mb],
-            ct: vec![T::ZERO; dc * db * ma],
         }
     }
 
@@ -256,10 +253,37 @@ fn fold<T: Real>(
     rows: impl Fn(&Entry<T>) -> (usize, usize),
 ) {
     out.fill(T::ZERO);
+    // Channel counts of one or two vector registers as constants (each
+    // entry one or two vector operations, no trip count to test).
+    match mul {
+        8 => fold_fixed::<T, 8>(entries, x, out, rows),
+        16 => fold_fixed::<T, 16>(entries, x, out, rows),
+        32 => fold_fixed::<T, 32>(entries, x, out, rows),
+        _ => {
+            for e in entries {
+                let (from, to) = rows(e);
+                let src = &x[from * mul..][..mul];
+                for (y, &x) in out[to * mul..][..mul].iter_mut().zip(src) {
+                    *y += e.c * x;
+                }
+            }
+        }
+    }
+}
+
+/// [`fold`] for `M` channels.
+#[inline(always)]
+fn fold_fixed<T: Real, const M: usize>(
+    entries: &[Entry<T>],
+    x: &[T],
+    out: &mut [T],
+    rows: impl Fn(&Entry<T>) -> (usize, usize),
+) {
     for e in entries {
         let (from, to) = rows(e);
-        let src = &x[from * mul..][..mul];
-        for (y, &x) in out[to * mul..][..mul].iter_mut().zip(src) {
+        let src: &[T; M] = x[from * M..][..M].try_into().expect("M channels");
+        let dst: &mut [T; M] = (&mut out[to * M..][..M]).try_into().expect("M channels");
+        for (y, &x) in dst.iter_mut().zip(src) {
             *y += e.c * x;
         }
     }
@@ -273,7 +297,8 @@ fn contract_over_b(s: &FcShape) -> bool {
 
 /// `t[k, u, :] = Σ_x left[k][x][u] · right[k][x][:]` for `x < n` (`n` the
 /// dimension contracted over), `left` and `right` advancing by their step
-/// per `k` (0: the same for every `k`). Inlined where `n` is a constant.
+/// per `k` (0: the same for every `k`). The run-time-sized form, for
+/// contracted dimensions above `l = 3` ([`products_fixed`] below).
 #[inline(always)]
 fn products_row<T: Real>(
     n: usize,
@@ -306,6 +331,54 @@ fn products_row<T: Real>(
     }
 }
 
+/// [`products_row`] with `n` a constant: per `k` and block of `W`
+/// channels `v`, the `n` vectors of `right` are loaded once and kept in
+/// registers for every channel `u`, so each number of `t` costs `n`
+/// broadcast multiply-adds and its store.
+#[inline(always)]
+fn products_fixed<T: Real, const NX: usize>(
+    (left, l_step): (&[T], usize),
+    (right, r_step): (&[T], usize),
+    (ma, mb, dc): (usize, usize, usize),
+    t: &mut [T],
+) {
+    for k in 0..dc {
+        let lk = &left[k * l_step..][..NX * ma];
+        let rk = &right[k * r_step..][..NX * mb];
+        let tk = &mut t[k * ma * mb..][..ma * mb];
+        // The rows of `left`, each cut to `ma` numbers once.
+        let mut l = [&lk[..0]; NX];
+        for (x, l) in l.iter_mut().enumerate() {
+            *l = &lk[x * ma..][..ma];
+        }
+        by_lane_blocks!(T, mb, |v0, W| {
+            let mut r = [[T::ZERO; W]; NX];
+            for (x, r) in r.iter_mut().enumerate() {
+                *r = rk[x * mb + v0..][..W].try_into().expect("W lanes");
+            }
+            for (u, tu) in tk.chunks_exact_mut(mb).enumerate() {
+                // The first term starts the sum (no addition of zeros).
+                let l0 = l[0][u];
+                let mut acc = [T::ZERO; W];
+                for (y, &z) in acc.iter_mut().zip(&r[0]) {
+                    *y = l0 * z;
+                }
+                // An index loop: with a constant range the compiler
+                // unrolls it and keeps `r` in registers (an iterator with
+                // `skip` kept it on the stack).
+                #[allow(clippy::needless_range_loop)]
+                for x in 1..NX {
+                    let lx = l[x][u];
+                    for (y, &z) in acc.iter_mut().zip(&r[x]) {
+                        *y += lx * z;
+                    }
+                }
+                tu[v0..v0 + W].copy_from_slice(&acc);
+            }
+        });
+    }
+}
+
 /// `t[k, u, :]` of one row (`dc · ma · mb` numbers) from the loaded and
 /// folded scratch.
 #[inline(always)]
@@ -319,10 +392,10 @@ fn products_of_row<T: Real>(s: &FcShape, sc: &RowScratch<T>, t: &mut [T]) {
     };
     // Constant trip counts for the irrep dimensions up to l = 3.
     match n {
-        1 => products_row(1, left, right, sizes, t),
-        3 => products_row(3, left, right, sizes, t),
-        5 => products_row(5, left, right, sizes, t),
-        7 => products_row(7, left, right, sizes, t),
+        1 => products_fixed::<T, 1>(left, right, sizes, t),
+        3 => products_fixed::<T, 3>(left, right, sizes, t),
+        5 => products_fixed::<T, 5>(left, right, sizes, t),
+        7 => products_fixed::<T, 7>(left, right, sizes, t),
         n => products_row(n, left, right, sizes, t),
     }
 }
@@ -663,8 +736,7 @@ fn backward_rows<T: Real>(
                     }
                     if let Some(gb) = gb_r.as_deref_mut() {
                         let gbr = &mut gb[r * mb * db..][..mb * db];
-                        channel_outer(&sc.ca, (ma, db, dc), &mut sc.ct);
-                        by_dim!(db, grad_input_row(&sc.ct, gtr, (ma, mb, db, dc), gbr));
+                        by_dim!(db, grad_input_row(&sc.ca, gtr, (ma, mb, db, dc), gbr));
                     }
                 }
             },
@@ -811,40 +883,24 @@ fn lane_sums<T: Real, const N: usize, const W: usize>(
     acc.map(sum_lanes)
 }
 
-/// `ct[k, u, j] = c[k, j, u]` for `dc` components `k`, `d` components `j`
-/// and `nu` channels `u`: the folded coupling of one row with the channel
-/// outer, so that [`grad_input_row`] reads the `N` numbers of one channel
-/// as one array.
-#[inline(always)]
-fn channel_outer<T: Real>(c: &[T], (nu, d, dc): (usize, usize, usize), ct: &mut [T]) {
-    let (c, ct) = (&c[..dc * d * nu], &mut ct[..dc * d * nu]);
-    for (ck, ctk) in c.chunks_exact(d * nu).zip(ct.chunks_exact_mut(d * nu)) {
-        for (j, cj) in ck.chunks_exact(nu).enumerate() {
-            for (u, &x) in cj.iter().enumerate() {
-                ctk[u * d + j] = x;
-            }
-        }
-    }
-}
-
 /// The gradient of one input of one row from the other input with the
 /// coupling folded in: `g[v, j] += Σ_k Σ_u c[k, j, u] · gt[k, u, v]` for
 /// `j ∈ j0..j0 + N` (`nu` channels `u` summed, `nv` channels `v` of the
-/// input, `d` its components), from `ct` = `c` channel outer
-/// ([`channel_outer`]): the gradient of `b`, from `ca` and `gt` (that of
-/// `a` takes [`grad_a_lane_sums`] or the folded way). Vectorised over `v`
-/// ([`by_lane_blocks`]).
+/// input, `d` its components): the gradient of `b`, from `ca` and `gt`
+/// (that of `a` takes [`grad_a_lane_sums`] or the folded way).
+/// Vectorised over `v` ([`by_lane_blocks`]); each coefficient `c[k, j, u]`
+/// is one broadcast, so `ca` is read in its own layout, with no copy.
 #[inline(always)]
 fn grad_input_row<T: Real, const N: usize>(
     j0: usize,
-    ct: &[T],
+    c: &[T],
     gt: &[T],
     sizes: (usize, usize, usize, usize),
     g: &mut [T],
 ) {
     by_lane_blocks!(T, sizes.1, |v0, W| grad_input_lanes::<T, N, W>(
         (j0, v0),
-        ct,
+        c,
         gt,
         sizes,
         g
@@ -858,7 +914,7 @@ fn grad_input_row<T: Real, const N: usize>(
 #[inline(always)]
 fn grad_input_lanes<T: Real, const N: usize, const W: usize>(
     (j0, v0): (usize, usize),
-    ct: &[T],
+    c: &[T],
     gt: &[T],
     (nu, nv, d, dc): (usize, usize, usize, usize),
     g: &mut [T],
@@ -866,10 +922,10 @@ fn grad_input_lanes<T: Real, const N: usize, const W: usize>(
     #[inline(always)]
     fn step<T: Real, const N: usize, const W: usize>(
         mut acc: [[T; W]; N],
-        c: &[T; N],
+        c: [T; N],
         g: &[T; W],
     ) -> [[T; W]; N] {
-        for (acc, &c) in acc.iter_mut().zip(c) {
+        for (acc, c) in acc.iter_mut().zip(c) {
             for (y, &g) in acc.iter_mut().zip(g) {
                 *y += c * g;
             }
@@ -877,22 +933,29 @@ fn grad_input_lanes<T: Real, const N: usize, const W: usize>(
         acc
     }
     let lanes = |x: &[T]| -> [T; W] { x[v0..v0 + W].try_into().expect("W lanes") };
-    let coefs = |x: &[T]| -> [T; N] { x[j0..j0 + N].try_into().expect("N coefficients") };
     let mut even = [[T::ZERO; W]; N];
     let mut odd = [[T::ZERO; W]; N];
     for k in 0..dc {
-        let ck = &ct[k * nu * d..][..nu * d];
+        // c[k, j0 + q, :] for the N components, each `nu` long.
+        let ck = &c[(k * d + j0) * nu..][..N * nu];
+        let coefs = |u: usize| -> [T; N] {
+            let mut x = [T::ZERO; N];
+            for (q, x) in x.iter_mut().enumerate() {
+                *x = ck[q * nu + u];
+            }
+            x
+        };
         let gk = &gt[k * nu * nv..][..nu * nv];
-        let mut cu = ck.chunks_exact(2 * d);
         let mut gu = gk.chunks_exact(2 * nv);
-        for (c2, g2) in (&mut cu).zip(&mut gu) {
-            let (ce, co) = c2.split_at(d);
+        let mut u = 0;
+        for g2 in &mut gu {
             let (ge, go) = g2.split_at(nv);
-            even = step(even, &coefs(ce), &lanes(ge));
-            odd = step(odd, &coefs(co), &lanes(go));
+            even = step(even, coefs(u), &lanes(ge));
+            odd = step(odd, coefs(u + 1), &lanes(go));
+            u += 2;
         }
         if nu % 2 == 1 {
-            even = step(even, &coefs(cu.remainder()), &lanes(gu.remainder()));
+            even = step(even, coefs(u), &lanes(gu.remainder()));
         }
     }
     let gv = &mut g[v0 * d..][..W * d];
@@ -1050,6 +1113,27 @@ mod tests {
                 },
                 1e-12,
             );
+        }
+    }
+
+    #[test]
+    fn channel_counts_of_whole_registers() {
+        // 8, 16 and 32 channels take the folds with constant widths and
+        // whole lane blocks only, in either input; both contraction
+        // orders, f64 and f32.
+        for (la, lb, lc) in [(1, 2, 1), (2, 1, 3), (2, 2, 2)] {
+            let dims = (2 * la + 1, 2 * lb + 1, 2 * lc + 1);
+            for muls in [(16, 8, 32), (32, 16, 8), (8, 32, 16)] {
+                let s = FcShape {
+                    rows: 40,
+                    muls,
+                    dims,
+                };
+                let entries = coupling::<f64>(la as u32, lb as u32, lc as u32, 0.3);
+                check(&entries, &s, 1e-12);
+                let entries = coupling::<f32>(la as u32, lb as u32, lc as u32, 0.3);
+                check(&entries, &s, 1e-4);
+            }
         }
     }
 
