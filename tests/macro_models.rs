@@ -8,6 +8,7 @@ use eqv::equivariant;
 use eqv::graph::{forces_from_energy, Batch};
 use eqv::layer::Layer;
 use eqv::model::Model;
+use eqv::non_equivariant::input;
 use eqv::param::Parameters;
 use eqv::prelude::*;
 use std::collections::HashSet;
@@ -439,4 +440,73 @@ fn a_nested_config_that_disagrees_is_an_error_at_new() {
         ..Default::default()
     };
     let _ = Small::new(&cfg, 1);
+}
+
+/// A fully connected product whose outputs have one or two paths with
+/// unequal fan-ins.
+#[equivariant(config(channels = 2))]
+pub struct Products {
+    tp: FullTp<"{channels}x0e + 3x1o", "1x0e + 2x1o", "2x0e + 2x1o + 1x1e">,
+}
+
+#[test]
+fn full_tp_normalises_each_output_over_its_paths() {
+    // Each path is `FullyConnectedTp::new` (`1/√(mul_a·mul_b)`) on the
+    // same weights, its output scaled by `√(fan_in / Σ fan_in)` of the
+    // paths into that output, then summed: the macro folds the product of
+    // both factors into the path weight, and must give the same numbers.
+    let m = Products::new(&ProductsConfig::default(), 3);
+    let tape = Tape::<f64>::new();
+    let rows = 4;
+    let data = |n: usize, s: f64| (0..n).map(|i| ((i as f64 + s) * 0.613).sin()).collect();
+    // Test numbers, not a physical structure: the named trust door.
+    let x0 = input::<Scalar, f64>(&tape, rows, 2, data(rows * 2, 0.5));
+    let x1 = input::<Vector, f64>(&tape, rows, 3, data(rows * 9, 1.5));
+    let y0 = input::<Scalar, f64>(&tape, rows, 1, data(rows, 2.5));
+    let y1 = input::<Vector, f64>(&tape, rows, 2, data(rows * 6, 3.5));
+    let (o0, o1, o2) = m.tp.forward((x0, x1), (y0, y1));
+    let tp = &m.tp;
+    // A path's output as `new` would give it, times `√(fan / total)`.
+    let scale = |out: Vec<f64>, path_weight: f64, fan: f64, total: f64| -> Vec<f64> {
+        let k = (1.0 / fan.sqrt()) / path_weight * (fan / total).sqrt();
+        out.iter().map(|v| v * k).collect::<Vec<f64>>()
+    };
+    macro_rules! path {
+        ($p:ident($x:expr, $y:expr), $fan:expr, $total:expr) => {
+            scale(
+                tp.$p.forward($x, $y).to_f64(),
+                tp.$p.path_weight,
+                $fan,
+                $total,
+            )
+        };
+    }
+    let sum =
+        |a: Vec<f64>, b: Vec<f64>| -> Vec<f64> { a.iter().zip(&b).map(|(a, b)| a + b).collect() };
+    // 0e ← 0e⊗0e (fan 2), 1o⊗1o (fan 6): total 8.
+    let want0 = sum(
+        path!(p0_0_0(x0, y0), 2.0, 8.0),
+        path!(p0_1_1(x1, y1), 6.0, 8.0),
+    );
+    // 1o ← 0e⊗1o (fan 4), 1o⊗0e (fan 3): total 7.
+    let want1 = sum(
+        path!(p1_0_1(x0, y1), 4.0, 7.0),
+        path!(p1_1_0(x1, y0), 3.0, 7.0),
+    );
+    // 1e ← 1o⊗1o alone (fan 6).
+    let want2 = path!(p2_1_1(x1, y1), 6.0, 6.0);
+    for (got, want) in [
+        (o0.to_f64(), want0),
+        (o1.to_f64(), want1),
+        (o2.to_f64(), want2),
+    ] {
+        assert_eq!(got.len(), want.len());
+        for (g, w) in got.iter().zip(&want) {
+            assert!((g - w).abs() < 1e-12, "{g} vs {w}");
+        }
+    }
+    // The path weights themselves: `1/√(Σ fan_in)` of each output.
+    assert!((tp.p0_0_0.path_weight - 1.0 / 8f64.sqrt()).abs() < 1e-15);
+    assert!((tp.p1_1_0.path_weight - 1.0 / 7f64.sqrt()).abs() < 1e-15);
+    assert!((tp.p2_1_1.path_weight - 1.0 / 6f64.sqrt()).abs() < 1e-15);
 }

@@ -233,7 +233,8 @@ pub type Blocks<'t, T> = (
 /// built path by path from [`FullyConnectedTp`] exactly as `#[equivariant]`
 /// expands a `FullTp` field: every path's output scaled by
 /// `√(fan_in / Σ fan_in of the paths into that output)` on top of the
-/// path's own `1/√(mul_a·mul_b)`, then summed — e3nn's 'component' /
+/// path's own `1/√(mul_a·mul_b)`, that is by `1/√(Σ fan_in)` (the path
+/// weight, folded into its coupling), then summed — e3nn's 'component' /
 /// 'element' normalisation of `o3.FullyConnectedTensorProduct`.
 ///
 /// Paths `(i, j) → o` (block indices 0 = 0e, 1 = 1o, 2 = 2e), grouped by
@@ -260,18 +261,21 @@ impl FullTp {
     pub fn new(mul: usize, seed: u64) -> Self {
         let rng = &mut Rng::new(seed);
         let m = mul;
+        // Three paths of m² fan-in into 0e, four into 1o and into 2e.
+        let fan = (m * m).max(1) as f64;
+        let (w3, w4) = (1.0 / (3.0 * fan).sqrt(), 1.0 / (4.0 * fan).sqrt());
         FullTp {
-            p0_00: FullyConnectedTp::new(m, m, m, rng),
-            p0_11: FullyConnectedTp::new(m, m, m, rng),
-            p0_22: FullyConnectedTp::new(m, m, m, rng),
-            p1_01: FullyConnectedTp::new(m, m, m, rng),
-            p1_10: FullyConnectedTp::new(m, m, m, rng),
-            p1_12: FullyConnectedTp::new(m, m, m, rng),
-            p1_21: FullyConnectedTp::new(m, m, m, rng),
-            p2_02: FullyConnectedTp::new(m, m, m, rng),
-            p2_11: FullyConnectedTp::new(m, m, m, rng),
-            p2_20: FullyConnectedTp::new(m, m, m, rng),
-            p2_22: FullyConnectedTp::new(m, m, m, rng),
+            p0_00: FullyConnectedTp::with_path_weight(m, m, m, w3, rng),
+            p0_11: FullyConnectedTp::with_path_weight(m, m, m, w3, rng),
+            p0_22: FullyConnectedTp::with_path_weight(m, m, m, w3, rng),
+            p1_01: FullyConnectedTp::with_path_weight(m, m, m, w4, rng),
+            p1_10: FullyConnectedTp::with_path_weight(m, m, m, w4, rng),
+            p1_12: FullyConnectedTp::with_path_weight(m, m, m, w4, rng),
+            p1_21: FullyConnectedTp::with_path_weight(m, m, m, w4, rng),
+            p2_02: FullyConnectedTp::with_path_weight(m, m, m, w4, rng),
+            p2_11: FullyConnectedTp::with_path_weight(m, m, m, w4, rng),
+            p2_20: FullyConnectedTp::with_path_weight(m, m, m, w4, rng),
+            p2_22: FullyConnectedTp::with_path_weight(m, m, m, w4, rng),
             mul,
         }
     }
@@ -314,19 +318,17 @@ impl FullTp {
     pub fn forward<'t, T: Real>(&self, x: Blocks<'t, T>, y: Blocks<'t, T>) -> Blocks<'t, T> {
         let (x0, x1, x2) = x;
         let (y0, y1, y2) = y;
-        // Equal fan-ins: each of the n paths into an output gets √(1/n).
-        let (s3, s4) = ((1.0f64 / 3.0).sqrt(), 0.5);
-        let o0 = self.p0_00.forward(x0, y0).scale_by(s3)
-            + self.p0_11.forward(x1, y1).scale_by(s3)
-            + self.p0_22.forward(x2, y2).scale_by(s3);
-        let o1 = self.p1_01.forward(x0, y1).scale_by(s4)
-            + self.p1_10.forward(x1, y0).scale_by(s4)
-            + self.p1_12.forward(x1, y2).scale_by(s4)
-            + self.p1_21.forward(x2, y1).scale_by(s4);
-        let o2 = self.p2_02.forward(x0, y2).scale_by(s4)
-            + self.p2_11.forward(x1, y1).scale_by(s4)
-            + self.p2_20.forward(x2, y0).scale_by(s4)
-            + self.p2_22.forward(x2, y2).scale_by(s4);
+        // The normalisation is in each path's weight ([`FullTp::new`]).
+        let o0 =
+            self.p0_00.forward(x0, y0) + self.p0_11.forward(x1, y1) + self.p0_22.forward(x2, y2);
+        let o1 = self.p1_01.forward(x0, y1)
+            + self.p1_10.forward(x1, y0)
+            + self.p1_12.forward(x1, y2)
+            + self.p1_21.forward(x2, y1);
+        let o2 = self.p2_02.forward(x0, y2)
+            + self.p2_11.forward(x1, y1)
+            + self.p2_20.forward(x2, y0)
+            + self.p2_22.forward(x2, y2);
         (o0, o1, o2)
     }
 }

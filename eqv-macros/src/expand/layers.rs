@@ -618,23 +618,23 @@ fn full_tp(in1: &IrrepsLit, in2: &IrrepsLit, out: &IrrepsLit) -> Parts {
     for (o, p) in paths.iter().enumerate() {
         let c = ir_type(out.terms[o].ir);
         let mut terms = Vec::new();
+        // Each path's `1/√(mul_a·mul_b)` times the share of its fan-in
+        // among the paths into the output, `√(mul_a·mul_b / Σ fan-in)`:
+        // `1/√(Σ fan-in)`, folded into the path's coupling (no pass over
+        // each path's output to scale it).
         let fans: Vec<TokenStream> = p
             .iter()
-            .map(|&(i, j)| quote!((self.muls1[#i] * self.muls2[#j])))
+            .map(|&(i, j)| quote!((muls1[#i] * muls2[#j])))
             .collect();
         for &(i, j) in p {
             let name = format_ident!("p{}_{}_{}", o, i, j);
             let (a, b) = (ir_type(in1.terms[i].ir), ir_type(in2.terms[j].ir));
             fields.push(quote!(pub #name: ::eqv::__private::FullyConnectedTp<#a, #b, #c>,));
-            inits.push(quote_spanned!(span=> #name: ::eqv::__private::FullyConnectedTp::<#a, #b, #c>::new(muls1[#i], muls2[#j], muls_out[#o], rng),));
+            inits.push(quote_spanned!(span=> #name: ::eqv::__private::FullyConnectedTp::<#a, #b, #c>::with_path_weight(muls1[#i], muls2[#j], muls_out[#o], 1.0 / (((#(#fans)+*).max(1)) as f64).sqrt(), rng),));
             let key = format!("{o}_{i}_{j}");
             visits.push((name.clone(), Some(key)));
             let (x, y) = (&xs[i], &ys[j]);
-            if p.len() == 1 {
-                terms.push(quote_spanned!(span=> self.#name.forward(#x, #y)));
-            } else {
-                terms.push(quote_spanned!(span=> self.#name.forward(#x, #y).scale_by((((self.muls1[#i] * self.muls2[#j]) as f64) / ((#(#fans)+*) as f64)).sqrt())));
-            }
+            terms.push(quote_spanned!(span=> self.#name.forward(#x, #y)));
         }
         outs.push(if terms.is_empty() {
             quote!(::std::unreachable!())
