@@ -202,6 +202,8 @@ struct RowScratch<T> {
     ca: Vec<T>,
     /// `Σ_j c_ijk b[v, j]`, `[k][i][v]`.
     cb: Vec<T>,
+    /// `Σ_w gY[k, w] · (a·W)[w, v]`, `[k][v]` ([`grad_b_from_aw`]).
+    gkv: Vec<T>,
 }
 
 impl<T: Real> RowScratch<T> {
@@ -212,6 +214,7 @@ impl<T: Real> RowScratch<T> {
             bt: vec![T::ZERO; db * mb],
             ca: vec![T::ZERO; dc * db * ma],
             cb: vec![T::ZERO; dc * da * mb],
+            gkv: vec![T::ZERO; dc * mb],
         }
     }
 
@@ -660,7 +663,11 @@ fn backward_rows<T: Real>(
     let folded = way == AGradient::Folded;
     // `q` feeds both `a`'s and `W`'s gradients when it is formed.
     let w_from_t = gw.is_some() && !folded;
-    let need_gt = gb.is_some() || way == AGradient::LaneSums;
+    // With a one-component `a`, `b`'s gradient comes from `a · W` (one
+    // matrix product of one row per row, [`grad_b_from_aw`]) rather than
+    // from `gt` (`dim C` rows), unless the lane sums need `gt` anyway.
+    let b_from_aw = gb.is_some() && da == 1 && way != AGradient::LaneSums;
+    let need_gt = (gb.is_some() && !b_from_aw) || way == AGradient::LaneSums;
     let sized = |yes: bool, len: usize| pool::scratch(if yes { len } else { 0 }, T::ZERO);
     let mut t = sized(w_from_t, block * dc * np);
     let mut gt = sized(need_gt, block * dc * np);
@@ -673,6 +680,19 @@ fn backward_rows<T: Real>(
         for (uv, row) in w.chunks_exact(mc).enumerate() {
             for (c, &x) in row.iter().enumerate() {
                 wt[c * np + uv] = x;
+            }
+        }
+    }
+    // `W` as `[u][w][v]` and the block's `a · W` in that layout, so that
+    // each row's `Σ_w gY[k, w] · aw[w, :]` runs over `v` in lanes.
+    let mut w_wv = sized(b_from_aw, ma * mc * mb);
+    let mut aw = sized(b_from_aw, block * mc * mb);
+    if b_from_aw {
+        for (u, wu) in w.chunks_exact(mb * mc).enumerate() {
+            for (v, row) in wu.chunks_exact(mc).enumerate() {
+                for (c, &x) in row.iter().enumerate() {
+                    w_wv[(u * mc + c) * mb + v] = x;
+                }
             }
         }
     }
@@ -690,8 +710,15 @@ fn backward_rows<T: Real>(
             let wt = Mat::row_major(&wt[..mc * np], mc, np);
             T::gemm(T::ONE, gym, wt, Store::Overwrite, out);
         }
+        if b_from_aw {
+            // aw[r, (w, v)] = Σ_u a[r, u] · W[u, v, w] (`a` one component).
+            let am = Mat::row_major(&ab.0[r0 * ma..][..n * ma], n, ma);
+            let wm = Mat::row_major(&w_wv, ma, mc * mb);
+            let out = MatMut::row_major(&mut aw[..n * mc * mb], n, mc * mb);
+            T::gemm(T::ONE, am, wm, Store::Overwrite, out);
+        }
         let (mut ga_r, mut gb_r) = (ga.as_deref_mut(), gb.as_deref_mut());
-        let fold_a = gb_r.is_some() || (w_from_t && over_b);
+        let fold_a = (gb_r.is_some() && !b_from_aw) || (w_from_t && over_b);
         let fold_b = way != AGradient::None || (w_from_t && !over_b);
         simd::vectorized(
             #[inline(always)]
@@ -736,7 +763,13 @@ fn backward_rows<T: Real>(
                     }
                     if let Some(gb) = gb_r.as_deref_mut() {
                         let gbr = &mut gb[r * mb * db..][..mb * db];
-                        by_dim!(db, grad_input_row(&sc.ca, gtr, (ma, mb, db, dc), gbr));
+                        if b_from_aw {
+                            let gy = &gyk[rr * dc * mc..][..dc * mc];
+                            let awr = &aw[rr * mc * mb..][..mc * mb];
+                            grad_b_from_aw(entries, awr, gy, (mb, mc, db, dc), &mut sc.gkv, gbr);
+                        } else {
+                            by_dim!(db, grad_input_row(&sc.ca, gtr, (ma, mb, db, dc), gbr));
+                        }
                     }
                 }
             },
@@ -774,6 +807,46 @@ fn backward_rows<T: Real>(
     pool::recycle(wt);
     pool::recycle(q);
     pool::recycle(gyk);
+    pool::recycle(w_wv);
+    pool::recycle(aw);
+}
+
+/// The gradient of `b` of one row when `a` has one component:
+/// `ca[k, j, u] = c_0jk a[u]`, so `g[v, j] += Σ_k c_0jk Σ_u a[u] gt[k, u, v]
+/// = Σ_k c_0jk G[k, v]` with `G[k, v] = Σ_w gY[k, w] · aw[w, v]` and
+/// `aw[w, v] = Σ_u a[u] W[u, v, w]` (formed for the block by one matrix
+/// product). `dim C · mb · mc` multiply-adds per row, where the route
+/// through `gt = gY Wᵀ` costs `dim C · ma · mb · mc` in its matrix
+/// product alone.
+#[inline(always)]
+fn grad_b_from_aw<T: Real>(
+    entries: &[Entry<T>],
+    aw: &[T],
+    gy: &[T],
+    (mb, mc, db, dc): (usize, usize, usize, usize),
+    gkv: &mut [T],
+    g: &mut [T],
+) {
+    for k in 0..dc {
+        let gk = &gy[k * mc..][..mc];
+        let out = &mut gkv[k * mb..][..mb];
+        by_lane_blocks!(T, mb, |v0, W| {
+            let mut acc = [T::ZERO; W];
+            for (c, &y) in gk.iter().enumerate() {
+                let row: &[T; W] = aw[c * mb + v0..][..W].try_into().expect("W lanes");
+                for (s, &z) in acc.iter_mut().zip(row) {
+                    *s += y * z;
+                }
+            }
+            out[v0..v0 + W].copy_from_slice(&acc);
+        });
+    }
+    for e in entries {
+        let gk = &gkv[e.k * mb..][..mb];
+        for (v, &x) in gk.iter().enumerate() {
+            g[v * db + e.j] += e.c * x;
+        }
+    }
 }
 
 /// `q[v, :] = Σ_k c[k · step + v] · gy[k, :]` for `nv` channels `v` and
@@ -1121,7 +1194,7 @@ mod tests {
         // 8, 16 and 32 channels take the folds with constant widths and
         // whole lane blocks only, in either input; both contraction
         // orders, f64 and f32.
-        for (la, lb, lc) in [(1, 2, 1), (2, 1, 3), (2, 2, 2)] {
+        for (la, lb, lc) in [(0, 2, 2), (1, 2, 1), (2, 1, 3), (2, 2, 2)] {
             let dims = (2 * la + 1, 2 * lb + 1, 2 * lc + 1);
             for muls in [(16, 8, 32), (32, 16, 8), (8, 32, 16)] {
                 let s = FcShape {
@@ -1215,5 +1288,29 @@ mod tests {
             assert!(worst_error(&re, p) < 1e-12);
         }
         assert!(dual[0].iter().any(|x| x.eps != 0.0), "tangents carried");
+        // A one-component `a` (b's gradient from `a · W`), entries that
+        // skip k = 2 and meet k = 1 twice.
+        let raw = [
+            (0, 1, 0, 0.5),
+            (0, 0, 1, 2.0),
+            (0, 1, 1, -1.25),
+            (0, 1, 3, 0.75),
+        ];
+        let entries: Vec<Entry<Dual<f64>>> = raw
+            .iter()
+            .map(|&(i, j, k, c)| Entry {
+                i,
+                j,
+                k,
+                c: Dual::new(c, 0.1 * c),
+            })
+            .collect();
+        let s = FcShape {
+            rows: 30,
+            muls: (4, 3, 2),
+            dims: (1, 2, 4),
+        };
+        assert_eq!(a_gradient_way(&s, true), AGradient::Folded);
+        check(&entries, &s, 1e-12);
     }
 }
