@@ -17,7 +17,9 @@
 //! dimensions 1, 3, 5, 7 are monomorphised): the products are
 //! `t[k, u, :] = Σ_j ca[k, j, u] · b[:, j]` or `Σ_i a[u, i] · cb[k, i, :]`,
 //! whichever input has fewer components; the gradient of `b` is
-//! `Σ_(k,u) ca[k, j, u] · gt[k, u, :]`; that of `a` is formed one of two
+//! `Σ_(k,u) ca[k, j, u] · gt[k, u, :]`, or, where `a` has one component,
+//! `Σ_k c_0jk Σ_w gY[k, w] · (a·W)[:, w]` with `a·W` one matrix product
+//! of one row per row (no `gt` of `dim C` rows); that of `a` is formed one of two
 //! ways chosen per path (`AGradient`): lane sums of `cb · gt` over `v`, or,
 //! where `a` has few components (the `0e ⊗ X` paths), `cb` contracted with
 //! the output gradient first and two matrix products of `dim A` rows for
