@@ -698,6 +698,22 @@ fn backward_rows<T: Real>(
             }
         }
     }
+    // For the folded way: `W` as `(v, w) × u` row-major, once, so that
+    // each block's `q · Wᵀ` reads a contiguous right factor (a strided one
+    // is copied by the narrow GEMM on every call), and a block's gradient
+    // of one component of `a` when its view in `ga` is strided (`dim A` >
+    // 1: a strided output would take the packed GEMM).
+    let nvw = mb * mc;
+    let fold_ga = folded && ga.is_some();
+    let mut w_vw_u = sized(fold_ga, nvw * ma);
+    if fold_ga {
+        for (u, wu) in w.chunks_exact(nvw).enumerate() {
+            for (vw, &x) in wu.iter().enumerate() {
+                w_vw_u[vw * ma + u] = x;
+            }
+        }
+    }
+    let mut ga_i = sized(fold_ga && da > 1, block * ma);
     let mut sc = RowScratch::new(s);
     let over_b = contract_over_b(s);
     let mut r0 = 0;
@@ -777,14 +793,27 @@ fn backward_rows<T: Real>(
             },
         );
         if folded {
-            let nvw = mb * mc;
             for i in 0..da {
                 let qi = Mat::row_major(&q[i * n * nvw..][..n * nvw], n, nvw);
                 if let Some(ga) = ga.as_deref_mut() {
                     // ga[r, u, i] += Σ_(v,w) q[i, r, (v, w)] · W[u, (v, w)].
-                    let wm = Mat::row_major(w, ma, nvw).t();
-                    let into = MatMut::component(&mut ga[r0 * ma * da..], (n, ma, da), i);
-                    T::gemm(T::ONE, qi, wm, Store::Accumulate, into);
+                    let wm = Mat::row_major(&w_vw_u, nvw, ma);
+                    let ga = &mut ga[r0 * ma * da..][..n * ma * da];
+                    if da == 1 {
+                        T::gemm(
+                            T::ONE,
+                            qi,
+                            wm,
+                            Store::Accumulate,
+                            MatMut::row_major(ga, n, ma),
+                        );
+                    } else {
+                        let into = MatMut::row_major(&mut ga_i[..n * ma], n, ma);
+                        T::gemm(T::ONE, qi, wm, Store::Overwrite, into);
+                        for (g, &x) in ga.iter_mut().skip(i).step_by(da).zip(&ga_i[..n * ma]) {
+                            *g += x;
+                        }
+                    }
                 }
                 if let Some(gw) = gw.as_deref_mut() {
                     // gW[u, (v, w)] += Σ_r a[r, u, i] · q[i, r, (v, w)].
@@ -811,6 +840,8 @@ fn backward_rows<T: Real>(
     pool::recycle(gyk);
     pool::recycle(w_wv);
     pool::recycle(aw);
+    pool::recycle(w_vw_u);
+    pool::recycle(ga_i);
 }
 
 /// The gradient of `b` of one row when `a` has one component:
