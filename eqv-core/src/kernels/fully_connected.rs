@@ -150,14 +150,11 @@ macro_rules! by_dim {
 
 /// `kmajor[(rr·dc + k)·mc + w] = rows[rr·mc·dc + w·dc + k]` for `n` rows:
 /// a block of `[row][w][k]` features with the component `k` moved before
-/// the channel, so that `(row, k)` pairs are the rows of one matrix.
-fn to_k_major<T: Copy>(rows: &[T], n: usize, mc: usize, dc: usize, kmajor: &mut [T]) {
-    for rr in 0..n {
-        for w in 0..mc {
-            for k in 0..dc {
-                kmajor[(rr * dc + k) * mc + w] = rows[(rr * mc + w) * dc + k];
-            }
-        }
+/// the channel, so that `(row, k)` pairs are the rows of one matrix
+/// (each row by [`transpose_row`], with its dimension a constant).
+fn to_k_major<T: Real>(rows: &[T], n: usize, mc: usize, dc: usize, kmajor: &mut [T]) {
+    for (rr, kr) in kmajor[..n * dc * mc].chunks_exact_mut(dc * mc).enumerate() {
+        transpose_row(rows, rr, mc, dc, kr);
     }
 }
 
@@ -187,6 +184,35 @@ fn transpose_row<T: Real>(x: &[T], r: usize, mul: usize, dim: usize, xt: &mut [T
             for (u, xu) in xr.chunks_exact(dim).enumerate() {
                 for (i, &y) in xu.iter().enumerate() {
                     xt[i * mul + u] = y;
+                }
+            }
+        }
+    }
+}
+
+/// `x[u, i] = xt[i][u]`: the inverse of [`transpose_row`] for one row of
+/// `mul` channels of `dim` components, with the irrep dimensions up to
+/// `l = 3` constants for the same reason.
+#[inline(always)]
+fn untranspose_row<T: Real>(xt: &[T], mul: usize, dim: usize, x: &mut [T]) {
+    #[inline(always)]
+    fn fixed<T: Real, const D: usize>(xt: &[T], mul: usize, x: &mut [T]) {
+        let xt = &xt[..D * mul];
+        for (u, xu) in x[..D * mul].chunks_exact_mut(D).enumerate() {
+            for (i, y) in xu.iter_mut().enumerate() {
+                *y = xt[i * mul + u];
+            }
+        }
+    }
+    match dim {
+        1 => x[..mul].copy_from_slice(&xt[..mul]),
+        3 => fixed::<T, 3>(xt, mul, x),
+        5 => fixed::<T, 5>(xt, mul, x),
+        7 => fixed::<T, 7>(xt, mul, x),
+        _ => {
+            for (u, xu) in x[..mul * dim].chunks_exact_mut(dim).enumerate() {
+                for (i, y) in xu.iter_mut().enumerate() {
+                    *y = xt[i * mul + u];
                 }
             }
         }
@@ -442,12 +468,9 @@ fn weight_product<T: Real>(s: &FcShape, w: &[T], t: &[T], n: usize, yk: &mut [T]
     let tm = Mat::row_major(&t[..n * dc * np], n * dc, np);
     let ym = MatMut::row_major(&mut yk[..n * dc * mc], n * dc, mc);
     T::gemm(T::ONE, tm, Mat::row_major(w, np, mc), Store::Overwrite, ym);
-    for rr in 0..n {
-        for k in 0..dc {
-            for c in 0..mc {
-                out[(rr * mc + c) * dc + k] = yk[(rr * dc + k) * mc + c];
-            }
-        }
+    let rows = out[..n * mc * dc].chunks_exact_mut(mc * dc);
+    for (yr, or) in yk[..n * dc * mc].chunks_exact(dc * mc).zip(rows) {
+        untranspose_row(yr, mc, dc, or);
     }
 }
 
