@@ -627,6 +627,18 @@ fn backward_by<T: Real>(
     });
 }
 
+/// `dst[c · rows + r] = src[r · cols + c]`: a row-major `rows × cols`
+/// matrix transposed into `dst`. The backward makes its layouts of `W`
+/// with it, once per call, so that each block's matrix products read
+/// contiguous rows.
+fn transpose_into<T: Copy>(src: &[T], rows: usize, cols: usize, dst: &mut [T]) {
+    for (r, row) in src[..rows * cols].chunks_exact(cols).enumerate() {
+        for (c, &x) in row.iter().enumerate() {
+            dst[c * rows + r] = x;
+        }
+    }
+}
+
 /// How the gradient of `a` is formed (a fixed function of the shapes, see
 /// [`a_gradient_way`]).
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
@@ -702,23 +714,15 @@ fn backward_rows<T: Real>(
     // contiguous rows (the narrow GEMM copies a strided right factor).
     let mut wt = sized(need_gt, np * mc);
     if need_gt {
-        for (uv, row) in w.chunks_exact(mc).enumerate() {
-            for (c, &x) in row.iter().enumerate() {
-                wt[c * np + uv] = x;
-            }
-        }
+        transpose_into(w, np, mc, &mut wt);
     }
     // `W` as `[u][w][v]` and the block's `a · W` in that layout, so that
     // each row's `Σ_w gY[k, w] · aw[w, :]` runs over `v` in lanes.
     let mut w_wv = sized(b_from_aw, ma * mc * mb);
     let mut aw = sized(b_from_aw, block * mc * mb);
     if b_from_aw {
-        for (u, wu) in w.chunks_exact(mb * mc).enumerate() {
-            for (v, row) in wu.chunks_exact(mc).enumerate() {
-                for (c, &x) in row.iter().enumerate() {
-                    w_wv[(u * mc + c) * mb + v] = x;
-                }
-            }
+        for (wu, out) in w.chunks_exact(mb * mc).zip(w_wv.chunks_exact_mut(mc * mb)) {
+            transpose_into(wu, mb, mc, out);
         }
     }
     // For the folded way: `W` as `(v, w) × u` row-major, once, so that
@@ -730,11 +734,7 @@ fn backward_rows<T: Real>(
     let fold_ga = folded && ga.is_some();
     let mut w_vw_u = sized(fold_ga, nvw * ma);
     if fold_ga {
-        for (u, wu) in w.chunks_exact(nvw).enumerate() {
-            for (vw, &x) in wu.iter().enumerate() {
-                w_vw_u[vw * ma + u] = x;
-            }
-        }
+        transpose_into(w, ma, nvw, &mut w_vw_u);
     }
     let mut ga_i = sized(fold_ga && da > 1, block * ma);
     let mut sc = RowScratch::new(s);
