@@ -198,6 +198,36 @@ pub(super) fn row_backward<T: Real, const DA: usize, const DC: usize>(
     gm
 }
 
+/// `xt[i][u] = x[u][i]` for one row of `x.len() / D` channels of `D`
+/// components: the channels innermost. With `D` a constant the compiler
+/// reads the row as interleaved groups of `D` numbers (vector loads and
+/// shuffles) instead of moving one number at a time.
+#[inline(always)]
+pub(super) fn row_channels_inner<T: Copy, const D: usize>(x: &[T], xt: &mut [T]) {
+    let mul = x.len() / D;
+    let xt = &mut xt[..D * mul];
+    for (u, xu) in x.chunks_exact(D).enumerate() {
+        for (i, &y) in xu.iter().enumerate() {
+            xt[i * mul + u] = y;
+        }
+    }
+}
+
+/// `x[u][i] (+)= xt[i][u]` for one row of `x.len() / D` channels: the
+/// inverse of [`row_channels_inner`], adding into `x` when `ADD`, else
+/// writing over it.
+#[inline(always)]
+pub(super) fn row_channels_outer<T: Real, const D: usize, const ADD: bool>(xt: &[T], x: &mut [T]) {
+    let mul = x.len() / D;
+    let xt = &xt[..D * mul];
+    for (u, xu) in x.chunks_exact_mut(D).enumerate() {
+        for (i, y) in xu.iter_mut().enumerate() {
+            let v = xt[i * mul + u];
+            *y = if ADD { *y + v } else { v };
+        }
+    }
+}
+
 /// `t[r][i][u] = x[r][u][i]` for `rows` rows of `mul` channels of `d`
 /// components: the channel innermost.
 pub(super) fn channels_inner<T: Copy>(x: &[T], (rows, mul, d): (usize, usize, usize), t: &mut [T]) {

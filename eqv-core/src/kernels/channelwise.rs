@@ -19,12 +19,16 @@
 //! rather than for baseline SSE2. Moving each row's channels innermost, as
 //! the fused convolution does, was tried and doubled the forward's
 //! instructions: with 8–32 channels per path the per-row transposes cost
-//! more than the lanes they fill.
+//! more than the lanes they fill. The exception is the pullback when `a`
+//! has one component (`backward_row_single`): such a row already is in
+//! that layout, and there the lanes turn the sums over the channels from
+//! chains of dependent additions into vector operations.
 //!
 //! Weights and outputs are addressed by channel offsets, so the paths of a
 //! whole layer read one weight array and write one output array without
 //! slicing or concatenating copies.
 
+use super::channel_steps::{row_backward, row_channels_inner};
 use super::coupling::{self, Entry, PathCoupling};
 use super::parallel;
 use super::simd::vectorized;
@@ -228,34 +232,40 @@ fn backward_fixed_body<T: Real, const DA: usize, const DC: usize>(
     let n = DA * DC;
     let mut m = vec![T::ZERO; s.mul_b * n];
     let mut gm = vec![T::ZERO; s.mul_b * n];
+    let mut go_inner = vec![T::ZERO; s.mul * DC];
     for r in 0..s.rows {
-        gm.fill(T::ZERO);
         let wr = &w[r * s.w_row + s.w_offset..][..s.mul * s.mul_b];
         let ar = &a[r * s.mul * DA..][..s.mul * DA];
         let gr = &gout[(r * s.out_mul + s.out_offset) * DC..][..s.mul * DC];
         if s.mul_b == 1 {
-            backward_row_single::<T, DA, DC>(
-                row_matrix::<T, DA, DC>(c.dense, &b[r * db..][..db]),
+            let gmr = backward_row_single::<T, DA, DC>(
+                &row_matrix::<T, DA, DC>(c.dense, &b[r * db..][..db]),
                 (ar, wr, gr),
                 ga.as_deref_mut()
                     .map(|ga| &mut ga[r * s.mul * DA..][..s.mul * DA]),
                 gw.as_deref_mut()
                     .map(|gw| &mut gw[r * s.w_row + s.w_offset..][..s.mul]),
-                gb.is_some().then_some(&mut gm[..n]),
+                gb.is_some(),
+                &mut go_inner,
             );
-        } else {
-            row_matrices::<T, DA, DC>(c.dense, s, b, r, &mut m);
-            backward_row_general::<T, DA, DC>(
-                s,
-                &m,
-                (ar, wr, gr),
-                ga.as_deref_mut()
-                    .map(|ga| &mut ga[r * s.mul * DA..][..s.mul * DA]),
-                gw.as_deref_mut()
-                    .map(|gw| &mut gw[r * s.w_row + s.w_offset..][..s.mul * s.mul_b]),
-                gb.is_some().then_some(&mut gm[..]),
-            );
+            if let Some(gb) = gb.as_deref_mut() {
+                let g = &mut gb[r * db..][..db];
+                row_matrix_pullback::<T, DA, DC>(c.dense, gmr.as_flattened(), g);
+            }
+            continue;
         }
+        gm.fill(T::ZERO);
+        row_matrices::<T, DA, DC>(c.dense, s, b, r, &mut m);
+        backward_row_general::<T, DA, DC>(
+            s,
+            &m,
+            (ar, wr, gr),
+            ga.as_deref_mut()
+                .map(|ga| &mut ga[r * s.mul * DA..][..s.mul * DA]),
+            gw.as_deref_mut()
+                .map(|gw| &mut gw[r * s.w_row + s.w_offset..][..s.mul * s.mul_b]),
+            gb.is_some().then_some(&mut gm[..]),
+        );
         if let Some(gb) = gb.as_deref_mut() {
             // gb[r, v, j] = Σ_ik c_ijk gM_v[i, k]
             for v in 0..s.mul_b {
@@ -266,16 +276,53 @@ fn backward_fixed_body<T: Real, const DA: usize, const DC: usize>(
     }
 }
 
-/// One row of the pullback with one weight per channel (`mul_b = 1`): `M`
-/// in registers, each gradient's loop separate so none has a branch inside.
+/// One row of the pullback with one weight per channel (`mul_b = 1`):
+/// adds the gradients of `a` and `w` and returns `gM[i, k] = Σ_u w[u]
+/// a[u, i] go[u, k]` (zeros unless `want_gm`).
+///
+/// With a one-component `a`, the row is already in `a`'s channels-innermost
+/// layout, so the channels-innermost step of the convolution
+/// ([`row_backward`]) runs on it directly (the output gradient moved into
+/// that layout when it has more than one component): every sum over the
+/// channels runs in vector lanes. In the rows' own layout `gM`'s sum over
+/// the channels is one chain of dependent additions per entry (32
+/// channels: 32 additions in turn, for `f32` as for `f64`). With more
+/// components, `a` and its gradient would be moved too, and for the 8
+/// channels typical of `l ≥ 1` features the moves cost more than the lanes
+/// gain (measured: the three row transposes took more time than the whole
+/// pullback of a `1o ⊗ 2e → 1o` path), so those rows run
+/// [`backward_row_outer`].
 #[inline(always)]
 fn backward_row_single<T: Real, const DA: usize, const DC: usize>(
-    mr: [[T; DC]; DA],
+    mr: &[[T; DC]; DA],
     (ar, wr, gr): (&[T], &[T], &[T]),
     ga: Option<&mut [T]>,
     gw: Option<&mut [T]>,
-    gm: Option<&mut [T]>,
-) {
+    want_gm: bool,
+    go_inner: &mut [T],
+) -> [[T; DC]; DA] {
+    if DA > 1 {
+        return backward_row_outer::<T, DA, DC>(mr, (ar, wr, gr), ga, gw, want_gm);
+    }
+    let go = if DC == 1 {
+        gr
+    } else {
+        row_channels_inner::<T, DC>(gr, go_inner);
+        &go_inner[..gr.len()]
+    };
+    row_backward::<T, DA, DC>(mr, (ar, wr, go), ga, gw, want_gm)
+}
+
+/// [`backward_row_single`] in the rows' own layout: `M` in registers, each
+/// gradient's loop separate so none has a branch inside.
+#[inline(always)]
+fn backward_row_outer<T: Real, const DA: usize, const DC: usize>(
+    mr: &[[T; DC]; DA],
+    (ar, wr, gr): (&[T], &[T], &[T]),
+    ga: Option<&mut [T]>,
+    gw: Option<&mut [T]>,
+    want_gm: bool,
+) -> [[T; DC]; DA] {
     // h[u, i] = Σ_k M[i, k] go[u, k]: the pullback through M, needed by a and w.
     let h = |go: &[T]| {
         let mut h = [T::ZERO; DA];
@@ -308,9 +355,9 @@ fn backward_row_single<T: Real, const DA: usize, const DC: usize>(
             *g += dot;
         }
     }
-    if let Some(gm) = gm {
-        // gM[i, k] = Σ_u w[u] x[u, i] go[u, k]
-        let mut acc = [[T::ZERO; DC]; DA];
+    // gM[i, k] = Σ_u w[u] x[u, i] go[u, k]
+    let mut acc = [[T::ZERO; DC]; DA];
+    if want_gm {
         for ((x, go), &wu) in ar.chunks_exact(DA).zip(gr.chunks_exact(DC)).zip(wr) {
             for i in 0..DA {
                 let xi = wu * x[i];
@@ -319,12 +366,8 @@ fn backward_row_single<T: Real, const DA: usize, const DC: usize>(
                 }
             }
         }
-        for i in 0..DA {
-            for k in 0..DC {
-                gm[i * DC + k] += acc[i][k];
-            }
-        }
     }
+    acc
 }
 
 /// One row of the pullback for any number of weights per channel.
@@ -593,9 +636,9 @@ mod tests {
                 2 * lb as usize + 1,
                 2 * lc as usize + 1,
             );
-            for (mul, mul_b) in [(4, 1), (4, 2), (27, 1), (9, 3)] {
+            for (mul, mul_b, rows) in [(4, 1, 3), (4, 2, 3), (27, 1, 3), (9, 3, 3), (5, 1, 37)] {
                 let s = PathShape {
-                    rows: 3,
+                    rows,
                     mul,
                     mul_b,
                     dims,
@@ -623,7 +666,7 @@ mod tests {
                         .zip(y)
                         .all(|(p, q)| (p.value() - q.value()).abs() < tol)
                 };
-                let at = format!("{la}{lb}{lc} mul {mul} mul_b {mul_b}");
+                let at = format!("{la}{lb}{lc} mul {mul} mul_b {mul_b} rows {rows}");
                 assert!(close(&o1, &o2), "forward {at}");
                 for wanted in [
                     [true; 3],

@@ -30,6 +30,7 @@
 //! register), with the block width a constant and every slice cut to its
 //! length before the loop, so that the sums stay in registers.
 
+use super::channel_steps::{row_channels_inner, row_channels_outer};
 use super::coupling::Entry;
 use super::gemm::{Mat, MatMut, Store};
 use super::{parallel, pool, simd};
@@ -165,21 +166,12 @@ fn to_k_major<T: Real>(rows: &[T], n: usize, mc: usize, dc: usize, kmajor: &mut 
 /// (vector loads and shuffles) instead of moving one number at a time.
 #[inline(always)]
 fn transpose_row<T: Real>(x: &[T], r: usize, mul: usize, dim: usize, xt: &mut [T]) {
-    #[inline(always)]
-    fn fixed<T: Real, const D: usize>(xr: &[T], mul: usize, xt: &mut [T]) {
-        let xt = &mut xt[..D * mul];
-        for (u, xu) in xr.chunks_exact(D).enumerate() {
-            for (i, &y) in xu.iter().enumerate() {
-                xt[i * mul + u] = y;
-            }
-        }
-    }
     let xr = &x[r * mul * dim..][..mul * dim];
     match dim {
         1 => xt[..mul].copy_from_slice(xr),
-        3 => fixed::<T, 3>(xr, mul, xt),
-        5 => fixed::<T, 5>(xr, mul, xt),
-        7 => fixed::<T, 7>(xr, mul, xt),
+        3 => row_channels_inner::<T, 3>(xr, xt),
+        5 => row_channels_inner::<T, 5>(xr, xt),
+        7 => row_channels_inner::<T, 7>(xr, xt),
         _ => {
             for (u, xu) in xr.chunks_exact(dim).enumerate() {
                 for (i, &y) in xu.iter().enumerate() {
@@ -195,22 +187,14 @@ fn transpose_row<T: Real>(x: &[T], r: usize, mul: usize, dim: usize, xt: &mut [T
 /// `l = 3` constants for the same reason.
 #[inline(always)]
 fn untranspose_row<T: Real>(xt: &[T], mul: usize, dim: usize, x: &mut [T]) {
-    #[inline(always)]
-    fn fixed<T: Real, const D: usize>(xt: &[T], mul: usize, x: &mut [T]) {
-        let xt = &xt[..D * mul];
-        for (u, xu) in x[..D * mul].chunks_exact_mut(D).enumerate() {
-            for (i, y) in xu.iter_mut().enumerate() {
-                *y = xt[i * mul + u];
-            }
-        }
-    }
+    let x = &mut x[..mul * dim];
     match dim {
-        1 => x[..mul].copy_from_slice(&xt[..mul]),
-        3 => fixed::<T, 3>(xt, mul, x),
-        5 => fixed::<T, 5>(xt, mul, x),
-        7 => fixed::<T, 7>(xt, mul, x),
+        1 => x.copy_from_slice(&xt[..mul]),
+        3 => row_channels_outer::<T, 3, false>(xt, x),
+        5 => row_channels_outer::<T, 5, false>(xt, x),
+        7 => row_channels_outer::<T, 7, false>(xt, x),
         _ => {
-            for (u, xu) in x[..mul * dim].chunks_exact_mut(dim).enumerate() {
+            for (u, xu) in x.chunks_exact_mut(dim).enumerate() {
                 for (i, y) in xu.iter_mut().enumerate() {
                     *y = xt[i * mul + u];
                 }
