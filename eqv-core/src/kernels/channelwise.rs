@@ -29,7 +29,7 @@
 //! slicing or concatenating copies.
 
 use super::channel_steps::{row_backward, row_channels_inner};
-use super::coupling::{self, Entry, PathCoupling};
+use super::coupling::{self, Entry, PathCoupling, BY_B_LANES};
 use super::parallel;
 use super::simd::vectorized;
 use crate::real::Real;
@@ -88,19 +88,47 @@ pub(super) fn row_matrix<T: Real, const DA: usize, const DC: usize>(
 }
 
 /// `g[j] += Σ_ik c_ijk gM[i, k]` (`gM` row-major, `DA × DC`): the
-/// pullback of [`row_matrix`] to the row's `b`, from the same dense
-/// coupling.
+/// pullback of [`row_matrix`] to the row's `b`, from the coupling with
+/// `b`'s component innermost ([`coupling::dense_by_b`]): for up to
+/// [`BY_B_LANES`] components of `b`, one multiply-add of a whole register
+/// per `(i, k)`, summed over `k` for each `i` (`dim A` independent
+/// chains of additions rather than one of `dim A · dim C`), then over `i`.
 #[inline(always)]
 pub(super) fn row_matrix_pullback<T: Real, const DA: usize, const DC: usize>(
-    dense: &[T],
+    dense_by_b: &[T],
     gm: &[T],
     g: &mut [T],
 ) {
+    let db = g.len();
     let gm = &gm[..DA * DC];
-    for (cj, gj) in dense.chunks_exact(DA * DC).zip(g) {
+    if db <= BY_B_LANES {
+        let c = &dense_by_b[..DA * DC * BY_B_LANES];
+        let mut acc = [[T::ZERO; BY_B_LANES]; DA];
+        for (i, acc) in acc.iter_mut().enumerate() {
+            for k in 0..DC {
+                let (row, x) = (
+                    &c[(i * DC + k) * BY_B_LANES..][..BY_B_LANES],
+                    gm[i * DC + k],
+                );
+                for (a, &c) in acc.iter_mut().zip(row) {
+                    *a += c * x;
+                }
+            }
+        }
+        for (j, gj) in g.iter_mut().enumerate() {
+            let mut sum = acc[0][j];
+            for acc in &acc[1..] {
+                sum += acc[j];
+            }
+            *gj += sum;
+        }
+        return;
+    }
+    let c = &dense_by_b[..DA * DC * db];
+    for (j, gj) in g.iter_mut().enumerate() {
         let mut dot = T::ZERO;
-        for (&c, &x) in cj.iter().zip(gm) {
-            dot += c * x;
+        for (ik, &x) in gm.iter().enumerate() {
+            dot += c[ik * db + j] * x;
         }
         *gj += dot;
     }
@@ -250,7 +278,7 @@ fn backward_fixed_body<T: Real, const DA: usize, const DC: usize>(
             );
             if let Some(gb) = gb.as_deref_mut() {
                 let g = &mut gb[r * db..][..db];
-                row_matrix_pullback::<T, DA, DC>(c.dense, gmr.as_flattened(), g);
+                row_matrix_pullback::<T, DA, DC>(c.dense_by_b, gmr.as_flattened(), g);
             }
             continue;
         }
@@ -270,7 +298,7 @@ fn backward_fixed_body<T: Real, const DA: usize, const DC: usize>(
             // gb[r, v, j] = Σ_ik c_ijk gM_v[i, k]
             for v in 0..s.mul_b {
                 let g = &mut gb[(r * s.mul_b + v) * db..][..db];
-                row_matrix_pullback::<T, DA, DC>(c.dense, &gm[v * n..], g);
+                row_matrix_pullback::<T, DA, DC>(c.dense_by_b, &gm[v * n..], g);
             }
         }
     }
@@ -649,9 +677,11 @@ mod tests {
                 };
                 let e = coupling::<T>(la, lb, lc, 0.7);
                 let dense = crate::kernels::coupling::dense(&e, dims);
+                let by_b = crate::kernels::coupling::dense_by_b(&e, dims);
                 let c = PathCoupling {
                     entries: &e,
                     dense: &dense,
+                    dense_by_b: &by_b,
                 };
                 let a = data::<T>(s.rows * s.mul * dims.0, 1.0);
                 let b = data::<T>(s.rows * s.mul_b * dims.1, 2.0);
@@ -719,5 +749,35 @@ mod tests {
     #[test]
     fn fixed_kernels_match_the_sparse_fallback_dual() {
         fixed_kernels_match_the_sparse_fallback::<crate::dual::Dual<f64>>(1e-13);
+    }
+
+    /// The pullback to `b` from the padded coupling equals the sum over
+    /// the sparse entries, for second inputs of up to `BY_B_LANES`
+    /// components (one register) and beyond (`l = 4`: nine).
+    #[test]
+    fn pullback_to_b_matches_the_entries() {
+        for (la, lb, lc) in [(1, 1, 1), (1, 2, 1), (2, 3, 1), (1, 4, 3), (2, 4, 2)] {
+            let dims = (2 * la + 1, 2 * lb + 1, 2 * lc + 1);
+            let e = coupling::<f64>(la as u32, lb as u32, lc as u32, 0.9);
+            let by_b = crate::kernels::coupling::dense_by_b(&e, dims);
+            let gm = data::<f64>(dims.0 * dims.2, 6.0);
+            let start = data::<f64>(dims.1, 7.0);
+            let mut want = start.clone();
+            for x in &e {
+                want[x.j] += x.c * gm[x.i * dims.2 + x.k];
+            }
+            let mut got = start.clone();
+            match (dims.0, dims.2) {
+                (3, 3) => row_matrix_pullback::<f64, 3, 3>(&by_b, &gm, &mut got),
+                (3, 5) => row_matrix_pullback::<f64, 3, 5>(&by_b, &gm, &mut got),
+                (5, 3) => row_matrix_pullback::<f64, 5, 3>(&by_b, &gm, &mut got),
+                (5, 5) => row_matrix_pullback::<f64, 5, 5>(&by_b, &gm, &mut got),
+                (3, 7) => row_matrix_pullback::<f64, 3, 7>(&by_b, &gm, &mut got),
+                other => unreachable!("{other:?}"),
+            }
+            for (g, w) in got.iter().zip(&want) {
+                assert!((g - w).abs() < 1e-13, "{la}{lb}{lc}: {g} vs {w}");
+            }
+        }
     }
 }

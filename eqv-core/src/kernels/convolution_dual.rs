@@ -332,7 +332,7 @@ fn backward_fixed<T: Real, const DA: usize, const DC: usize>(
                 );
                 if let Some(gb) = gb.as_deref_mut() {
                     row_matrix_pullback::<_, DA, DC>(
-                        c.dense,
+                        c.dense_by_b,
                         gm.as_flattened(),
                         &mut gb[(e - e0) * db..][..db],
                     );

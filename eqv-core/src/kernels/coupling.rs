@@ -67,30 +67,65 @@ pub(crate) fn dense<T: Real>(entries: &[Entry<T>], (da, db, dc): (usize, usize, 
     c
 }
 
-/// One path's coupling in both forms the kernels read: the sparse entries
-/// (kernels with run-time dimensions) and the dense array of [`dense`]
-/// (kernels with constant ones). Made by [`with_both_forms`].
+/// Numbers per `(i, k)` row of [`dense_by_b`] for a second input of at
+/// most this many components: its rows padded with zeros to this length,
+/// one vector register (`f32` AVX2, `f64` AVX-512).
+pub(crate) const BY_B_LANES: usize = 8;
+
+/// The length of one `(i, k)` row of [`dense_by_b`] for `db` components of
+/// the second input: [`BY_B_LANES`], or `db` when more.
+pub(crate) fn by_b_row(db: usize) -> usize {
+    db.max(BY_B_LANES)
+}
+
+/// `c[i][k][j]`: the dense coupling of [`dense`] with the second input's
+/// component innermost (each `(i, k)` row padded with zeros to
+/// [`by_b_row`] numbers), as the pullback to that input reads it
+/// ([`super::channelwise::row_matrix_pullback`]: `g[j] += Σ_ik c_ijk
+/// gM[i, k]`, every `j` at once in the lanes of one register). From
+/// `dense`, the numbers of consecutive `j` lie `dim A · dim C` apart: the
+/// compiler gathered them (`f32`) or summed each `j` alone.
+pub(crate) fn dense_by_b<T: Real>(
+    entries: &[Entry<T>],
+    (da, db, dc): (usize, usize, usize),
+) -> Vec<T> {
+    let row = by_b_row(db);
+    let mut c = super::pool::filled(da * dc * row, T::ZERO);
+    for e in entries {
+        c[(e.i * dc + e.k) * row + e.j] += e.c;
+    }
+    c
+}
+
+/// One path's coupling in the forms the kernels read: the sparse entries
+/// (kernels with run-time dimensions) and the dense arrays of [`dense`]
+/// and [`dense_by_b`] (kernels with constant ones). Made by
+/// [`with_both_forms`].
 #[derive(Clone, Copy, Debug)]
 pub(crate) struct PathCoupling<'a, T> {
     /// The nonzero entries.
     pub entries: &'a [Entry<T>],
     /// `c[j][i][k]`, zeros included.
     pub dense: &'a [T],
+    /// `c[i][k][j]`, zeros included.
+    pub dense_by_b: &'a [T],
 }
 
-/// Runs `f` on the path's coupling in both forms (the dense array built
-/// for the call from the entries, a few hundred numbers at most, then
-/// returned to the pool).
+/// Runs `f` on the path's coupling in its sparse and dense forms (the
+/// dense arrays built for the call from the entries, a few hundred
+/// numbers at most, then returned to the pool).
 pub(crate) fn with_both_forms<T: Real, R>(
     entries: &[Entry<T>],
     dims: (usize, usize, usize),
     f: impl FnOnce(PathCoupling<'_, T>) -> R,
 ) -> R {
-    let dense = dense(entries, dims);
+    let (dense, by_b) = (dense(entries, dims), dense_by_b(entries, dims));
     let r = f(PathCoupling {
         entries,
         dense: &dense,
+        dense_by_b: &by_b,
     });
     super::pool::recycle(dense);
+    super::pool::recycle(by_b);
     r
 }
