@@ -124,6 +124,7 @@ pub(super) fn row_matrix_pullback<T: Real, const DA: usize, const DC: usize>(
         }
         return;
     }
+    // Above `BY_B_LANES` components the rows are `db` long, unpadded.
     let c = &dense_by_b[..DA * DC * db];
     for (j, gj) in g.iter_mut().enumerate() {
         let mut dot = T::ZERO;
