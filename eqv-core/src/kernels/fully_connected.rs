@@ -30,7 +30,9 @@
 //! register), with the block width a constant and every slice cut to its
 //! length before the loop, so that the sums stay in registers.
 
-use super::channel_steps::{row_channels_inner, row_channels_outer};
+use super::channel_steps::{
+    channels_inner, channels_outer_at, row_channels_inner, row_channels_outer,
+};
 use super::coupling::Entry;
 use super::gemm::{Mat, MatMut, Store};
 use super::{parallel, pool, simd};
@@ -172,13 +174,7 @@ fn transpose_row<T: Real>(x: &[T], r: usize, mul: usize, dim: usize, xt: &mut [T
         3 => row_channels_inner::<T, 3>(xr, xt),
         5 => row_channels_inner::<T, 5>(xr, xt),
         7 => row_channels_inner::<T, 7>(xr, xt),
-        _ => {
-            for (u, xu) in xr.chunks_exact(dim).enumerate() {
-                for (i, &y) in xu.iter().enumerate() {
-                    xt[i * mul + u] = y;
-                }
-            }
-        }
+        _ => channels_inner(xr, (1, mul, dim), xt),
     }
 }
 
@@ -193,13 +189,7 @@ fn untranspose_row<T: Real>(xt: &[T], mul: usize, dim: usize, x: &mut [T]) {
         3 => row_channels_outer::<T, 3, false>(xt, x),
         5 => row_channels_outer::<T, 5, false>(xt, x),
         7 => row_channels_outer::<T, 7, false>(xt, x),
-        _ => {
-            for (u, xu) in x.chunks_exact_mut(dim).enumerate() {
-                for (i, y) in xu.iter_mut().enumerate() {
-                    *y = xt[i * mul + u];
-                }
-            }
-        }
+        _ => channels_outer_at::<T, false>(xt, (1, mul, 0), (mul, dim), x),
     }
 }
 
