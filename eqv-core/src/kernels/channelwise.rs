@@ -31,7 +31,7 @@
 use super::channel_steps::{row_backward, row_channels_inner};
 use super::coupling::{self, Entry, PathCoupling, BY_B_LANES};
 use super::parallel;
-use super::simd::vectorized;
+use super::simd::vectorized_or;
 use crate::real::Real;
 use crate::tape::GradBufs;
 
@@ -152,16 +152,19 @@ fn row_matrices<T: Real, const DA: usize, const DC: usize>(
 }
 
 /// The forward pass of one path with constant dimensions, compiled for the
-/// widest vector instructions the CPU has ([`vectorized`]).
+/// widest vector instructions the CPU has, or [`forward_dyn`] on a CPU
+/// without AVX2 ([`vectorized_or`]).
 fn forward_fixed<T: Real, const DA: usize, const DC: usize>(
     c: PathCoupling<'_, T>,
     s: &PathShape,
     inputs: (&[T], &[T], &[T]),
     out: &mut [T],
 ) {
-    vectorized(
+    vectorized_or(
+        out,
         #[inline(always)]
-        || forward_fixed_body::<T, DA, DC>(c, s, inputs, out),
+        |out| forward_fixed_body::<T, DA, DC>(c, s, inputs, out),
+        |out| forward_dyn(c, s, inputs, out),
     )
 }
 
@@ -229,7 +232,7 @@ fn forward_row_single<T: Real, const DA: usize, const DC: usize, const ACC: bool
 
 /// The pullback of one path with constant dimensions: adds the gradients of
 /// `a`, `b` and `w` into the buffers given (each optional), compiled as
-/// [`forward_fixed`].
+/// [`forward_fixed`] ([`backward_dyn`] on a CPU without AVX2).
 #[allow(clippy::too_many_arguments)]
 fn backward_fixed<T: Real, const DA: usize, const DC: usize>(
     c: PathCoupling<'_, T>,
@@ -240,9 +243,11 @@ fn backward_fixed<T: Real, const DA: usize, const DC: usize>(
     gb: Option<&mut [T]>,
     gw: Option<&mut [T]>,
 ) {
-    vectorized(
+    vectorized_or(
+        (ga, gb, gw),
         #[inline(always)]
-        || backward_fixed_body::<T, DA, DC>(c, s, inputs, gout, ga, gb, gw),
+        |(ga, gb, gw)| backward_fixed_body::<T, DA, DC>(c, s, inputs, gout, ga, gb, gw),
+        |(ga, gb, gw)| backward_dyn(c, s, inputs, gout, ga, gb, gw),
     )
 }
 

@@ -25,7 +25,7 @@ use super::convolution_dual;
 use super::coupling::{self, Entry, PathCoupling};
 use super::parallel;
 use super::pool;
-use super::simd::vectorized;
+use super::simd::vectorized_or;
 use crate::dual::Dual;
 use crate::real::Real;
 use crate::tape::GradBufs;
@@ -68,15 +68,17 @@ pub struct EdgeIndex<'a> {
 fn forward_fixed<T: Real, const DA: usize, const DC: usize>(
     c: PathCoupling<'_, T>,
     s: &ConvShape,
-    (xt, b, w): (&[T], &[T], &[T]),
+    inputs: (&[T], &[T], &[T]),
     idx: EdgeIndex<'_>,
-    (edges, atom0): (std::ops::Range<usize>, usize),
+    block: (std::ops::Range<usize>, usize),
     ot: &mut [T],
 ) {
+    let (xt, b, w) = inputs;
     let (db, mul) = (s.dims.1, s.mul);
-    vectorized(
+    vectorized_or(
+        (block, ot),
         #[inline(always)]
-        || {
+        |((edges, atom0), ot)| {
             for e in edges {
                 let mr = row_matrix::<T, DA, DC>(c.dense, &b[e * db..][..db]);
                 let xr = &xt[idx.neighbors[e] * mul * DA..][..mul * DA];
@@ -85,6 +87,7 @@ fn forward_fixed<T: Real, const DA: usize, const DC: usize>(
                 row_forward::<T, DA, DC, true>(&mr, xr, wr, o);
             }
         },
+        |(block, ot)| forward_dyn(c, s, inputs, idx, block, ot),
     )
 }
 
@@ -357,17 +360,19 @@ pub(super) fn forward_generic<T: Real>(
 fn backward_fixed<T: Real, const DA: usize, const DC: usize>(
     c: PathCoupling<'_, T>,
     s: &ConvShape,
-    (xt, b, w): (&[T], &[T], &[T]),
+    inputs: (&[T], &[T], &[T]),
     idx: EdgeIndex<'_>,
     edges: std::ops::Range<usize>,
     gt: &[T],
-    (mut gx, mut gb, mut gw): GradBufs<'_, T>,
+    grads: GradBufs<'_, T>,
 ) {
+    let (xt, b, w) = inputs;
     let e0 = edges.start;
     let (db, mul) = (s.dims.1, s.mul);
-    vectorized(
+    vectorized_or(
+        (edges, grads),
         #[inline(always)]
-        || {
+        |(edges, (mut gx, mut gb, mut gw))| {
             for e in edges {
                 let mr = row_matrix::<T, DA, DC>(c.dense, &b[e * db..][..db]);
                 let nb = idx.neighbors[e] * mul * DA;
@@ -391,6 +396,7 @@ fn backward_fixed<T: Real, const DA: usize, const DC: usize>(
                 }
             }
         },
+        |(edges, grads)| backward_dyn(c, s, inputs, idx, edges, gt, grads),
     )
 }
 

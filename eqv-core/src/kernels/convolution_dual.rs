@@ -26,7 +26,7 @@ use super::convolution::{
 };
 use super::coupling::{self, Entry, PathCoupling};
 use super::pool;
-use super::simd::vectorized;
+use super::simd::vectorized_or;
 use crate::dual::Dual;
 use crate::real::Real;
 use crate::tape::GradBufs;
@@ -240,18 +240,23 @@ struct Block<'a, T> {
 fn forward_fixed<T: Real, const DA: usize, const DC: usize>(
     c: PathCoupling<'_, Dual<T>>,
     s: &ConvShape,
-    (b, w): (&[Dual<T>], &[Dual<T>]),
+    inputs: (&[Dual<T>], &[Dual<T>]),
     idx: EdgeIndex<'_>,
-    (edges, atom0): (std::ops::Range<usize>, usize),
-    Block {
-        x: (x0, x1),
-        o: (o0, o1),
-    }: Block<'_, T>,
+    edges: (std::ops::Range<usize>, usize),
+    block: Block<'_, T>,
 ) {
+    let (b, w) = inputs;
     let (db, mul) = (s.dims.1, s.mul);
-    vectorized(
+    vectorized_or(
+        (edges, block),
         #[inline(always)]
-        || {
+        |(
+            (edges, atom0),
+            Block {
+                x: (x0, x1),
+                o: (o0, o1),
+            },
+        )| {
             for e in edges {
                 let (m0, m1) =
                     split_matrix(&row_matrix::<Dual<T>, DA, DC>(c.dense, &b[e * db..][..db]));
@@ -263,6 +268,7 @@ fn forward_fixed<T: Real, const DA: usize, const DC: usize>(
                 row_forward::<T, DA, DC>((&m0, &m1), xr, wr, or);
             }
         },
+        |(edges, block)| forward_dyn(c, s, inputs, idx, edges, block),
     )
 }
 
@@ -303,17 +309,19 @@ fn forward_dyn<T: Real>(
 fn backward_fixed<T: Real, const DA: usize, const DC: usize>(
     c: PathCoupling<'_, Dual<T>>,
     s: &ConvShape,
-    (x, b, w): (Parts<'_, T>, &[Dual<T>], &[Dual<T>]),
+    inputs: (Parts<'_, T>, &[Dual<T>], &[Dual<T>]),
     idx: EdgeIndex<'_>,
     edges: std::ops::Range<usize>,
     go: Parts<'_, T>,
-    (mut gx, mut gb, mut gw): SplitGrads<'_, T>,
+    grads: SplitGrads<'_, T>,
 ) {
+    let (x, b, w) = inputs;
     let e0 = edges.start;
     let (db, mul) = (s.dims.1, s.mul);
-    vectorized(
+    vectorized_or(
+        (edges, grads),
         #[inline(always)]
-        || {
+        |(edges, (mut gx, mut gb, mut gw))| {
             for e in edges {
                 let (m0, m1) =
                     split_matrix(&row_matrix::<Dual<T>, DA, DC>(c.dense, &b[e * db..][..db]));
@@ -339,6 +347,7 @@ fn backward_fixed<T: Real, const DA: usize, const DC: usize>(
                 }
             }
         },
+        |(edges, grads)| backward_dyn(c, s, inputs, idx, edges, go, grads),
     )
 }
 

@@ -16,13 +16,14 @@
 //! kernel of its own (`weight_gradient_rows`: per row, `gy` transposed to
 //! components-outer, then sums of blocks of output channels over the input
 //! channels). Dual numbers keep the GEMM (three real products each, see
-//! [`super::gemm`]). On AVX2/AVX-512
-//! the kernel uses fused multiply-adds, as the GEMM's micro-kernels do, so
-//! the last bits of a result depend on the CPU as they did before.
+//! [`super::gemm`]). The register kernels run on CPUs with AVX2 or
+//! AVX-512 and use fused multiply-adds, as the GEMM's micro-kernels do, so
+//! the last bits of a result depend on the CPU as they did before; CPUs
+//! without AVX2 take the GEMM (the kernels are not compiled for them).
 
 use super::gemm::{Mat, MatMut, Store};
 use super::parallel;
-use super::simd::{self, vectorized};
+use super::simd::{self, vectorized_or};
 use crate::dual::Dual;
 use crate::real::Real;
 
@@ -119,14 +120,15 @@ impl<T> RegisterLinear for Dual<T> {}
 
 /// `y[r][o][m] (+)= s · Σ_i w[i][o] · x[r][i][m]` for `D` components (`ACC`:
 /// add into `y`, else overwrite it), `w` row-major `[mul_in, mul_out]`;
-/// `FUSED`: each step a fused multiply-add (only where the CPU has them).
+/// each step a fused multiply-add (the kernel runs only where the CPU has
+/// them, inside [`vectorized_or`]).
 ///
 /// Output channels go in blocks of `O` ([`BLOCK`], then single channels
 /// for the rest); a block's `D × O` sums stay in registers over the whole
 /// loop over input channels, each step one load of `O` weights and `D`
 /// broadcast features. The sum over `i` runs in input-channel order.
 #[inline(always)]
-fn rows_in_registers<T: Real, const D: usize, const ACC: bool, const FUSED: bool>(
+fn rows_in_registers<T: Real, const D: usize, const ACC: bool>(
     (mi, mo): (usize, usize),
     scale: T,
     x: &[T],
@@ -134,7 +136,7 @@ fn rows_in_registers<T: Real, const D: usize, const ACC: bool, const FUSED: bool
     y: &mut [T],
 ) {
     #[inline(always)]
-    fn block<T: Real, const D: usize, const O: usize, const ACC: bool, const FUSED: bool>(
+    fn block<T: Real, const D: usize, const O: usize, const ACC: bool>(
         (mi, mo, o0): (usize, usize, usize),
         scale: T,
         xr: &[T],
@@ -146,11 +148,7 @@ fn rows_in_registers<T: Real, const D: usize, const ACC: bool, const FUSED: bool
             let wi: &[T; O] = wi[o0..o0 + O].try_into().expect("O weights");
             for m in 0..D {
                 for o in 0..O {
-                    acc[m][o] = if FUSED {
-                        xi[m].fused_mul_add(wi[o], acc[m][o])
-                    } else {
-                        acc[m][o] + xi[m] * wi[o]
-                    };
+                    acc[m][o] = xi[m].fused_mul_add(wi[o], acc[m][o]);
                 }
             }
         }
@@ -169,10 +167,10 @@ fn rows_in_registers<T: Real, const D: usize, const ACC: bool, const FUSED: bool
     let whole = mo / BLOCK * BLOCK;
     for (xr, yr) in x.chunks_exact(mi * D).zip(y.chunks_exact_mut(mo * D)) {
         for o0 in (0..whole).step_by(BLOCK) {
-            block::<T, D, BLOCK, ACC, FUSED>((mi, mo, o0), scale, xr, w, yr);
+            block::<T, D, BLOCK, ACC>((mi, mo, o0), scale, xr, w, yr);
         }
         for o0 in whole..mo {
-            block::<T, D, 1, ACC, FUSED>((mi, mo, o0), scale, xr, w, yr);
+            block::<T, D, 1, ACC>((mi, mo, o0), scale, xr, w, yr);
         }
     }
 }
@@ -189,14 +187,14 @@ fn rows_in_registers<T: Real, const D: usize, const ACC: bool, const FUSED: bool
 /// replaces first packs each strided `rows × mul` view (a stride of `D`)
 /// into a contiguous copy, which cost twice its arithmetic.
 #[inline(always)]
-fn weight_gradient_rows<T: Real, const D: usize, const B: usize, const FUSED: bool>(
+fn weight_gradient_rows<T: Real, const D: usize, const B: usize>(
     (mi, mo): (usize, usize),
     (x, gy): (&[T], &[T]),
     gt: &mut [T],
     acc: &mut [T],
 ) {
     #[inline(always)]
-    fn block<T: Real, const D: usize, const O: usize, const FUSED: bool>(
+    fn block<T: Real, const D: usize, const O: usize>(
         (mi, mo, o0): (usize, usize, usize),
         xr: &[T],
         gt: &[T],
@@ -214,11 +212,7 @@ fn weight_gradient_rows<T: Real, const D: usize, const B: usize, const FUSED: bo
             let mut a = *ai;
             for m in 0..D {
                 for o in 0..O {
-                    a[o] = if FUSED {
-                        xi[m].fused_mul_add(g[m][o], a[o])
-                    } else {
-                        a[o] + xi[m] * g[m][o]
-                    };
+                    a[o] = xi[m].fused_mul_add(g[m][o], a[o]);
                 }
             }
             *ai = a;
@@ -232,10 +226,10 @@ fn weight_gradient_rows<T: Real, const D: usize, const B: usize, const FUSED: bo
             }
         }
         for o0 in (0..whole).step_by(B) {
-            block::<T, D, B, FUSED>((mi, mo, o0), xr, gt, acc);
+            block::<T, D, B>((mi, mo, o0), xr, gt, acc);
         }
         for o0 in whole..mo {
-            block::<T, D, 1, FUSED>((mi, mo, o0), xr, gt, acc);
+            block::<T, D, 1>((mi, mo, o0), xr, gt, acc);
         }
     }
 }
@@ -256,34 +250,23 @@ fn try_weight_gradient<T: Real, const B: usize>(
     if !registers_apply::<T>(sh) || mi == 0 || mo == 0 {
         return false;
     }
-    let fused = simd::level() != simd::Level::Baseline;
     let block = |r0: usize, n: usize, acc: &mut [T]| {
         let (x, gy) = (
             &x[r0 * mi * d..][..n * mi * d],
             &gy[r0 * mo * d..][..n * mo * d],
         );
         let mut gt = super::pool::scratch(mo * d, T::ZERO);
-        let t = &mut gt[..];
         // A block of `B` output channels is one 512-bit register (with 16
         // `f64`, the sums and loads spill: measured slower than the GEMM).
-        vectorized(
+        vectorized_or(
+            (&mut gt[..], acc),
             #[inline(always)]
-            || {
-                macro_rules! run {
-                    ($d:literal) => {
-                        if fused {
-                            weight_gradient_rows::<T, $d, B, true>((mi, mo), (x, gy), t, acc)
-                        } else {
-                            weight_gradient_rows::<T, $d, B, false>((mi, mo), (x, gy), t, acc)
-                        }
-                    };
-                }
-                match d {
-                    3 => run!(3),
-                    5 => run!(5),
-                    _ => run!(7),
-                }
+            |(t, acc)| match d {
+                3 => weight_gradient_rows::<T, 3, B>((mi, mo), (x, gy), t, acc),
+                5 => weight_gradient_rows::<T, 5, B>((mi, mo), (x, gy), t, acc),
+                _ => weight_gradient_rows::<T, 7, B>((mi, mo), (x, gy), t, acc),
             },
+            |_| unreachable!("registers_apply: the CPU has AVX2"),
         );
         super::pool::recycle(gt);
     };
@@ -306,9 +289,11 @@ fn try_weight_gradient<T: Real, const B: usize>(
 /// and irreps of dimension 3, 5 or 7. Scalars (dimension 1) are contiguous
 /// rows: the GEMM needs no strided packing there and is faster (measured on
 /// NequIP's 64-atom structures: the register kernel made the energy 1.3×
-/// slower).
+/// slower). CPUs without AVX2 take the GEMM too, so that the register
+/// kernels are compiled only for the wide instruction sets (and only with
+/// fused multiply-adds).
 fn registers_apply<T: Real>(sh: &LinearShape) -> bool {
-    T::REGISTERS && matches!(sh.dim, 3 | 5 | 7)
+    T::REGISTERS && matches!(sh.dim, 3 | 5 | 7) && simd::level() != simd::Level::Baseline
 }
 
 /// [`RegisterLinear::linear_in_registers`] of `f32` and `f64`: the
@@ -328,26 +313,18 @@ fn try_registers<T: Real>(
     parallel::rows_mut(y, mo * d, sh.rows, |r0, n, y| {
         let x = &x[r0 * mi * d..][..n * mi * d];
         let dims = (mi, mo);
-        // Fused multiply-adds where `vectorized` compiles for AVX2/AVX-512
-        // (which include FMA), plain ones on the baseline.
-        let fused = simd::level() != simd::Level::Baseline;
-        vectorized(
+        vectorized_or(
+            y,
             #[inline(always)]
-            || {
+            |y| {
                 macro_rules! run {
                     ($d:literal) => {
-                        match (store, fused) {
-                            (Store::Overwrite, true) => {
-                                rows_in_registers::<T, $d, false, true>(dims, scale, x, w, y)
+                        match store {
+                            Store::Overwrite => {
+                                rows_in_registers::<T, $d, false>(dims, scale, x, w, y)
                             }
-                            (Store::Overwrite, false) => {
-                                rows_in_registers::<T, $d, false, false>(dims, scale, x, w, y)
-                            }
-                            (Store::Accumulate, true) => {
-                                rows_in_registers::<T, $d, true, true>(dims, scale, x, w, y)
-                            }
-                            (Store::Accumulate, false) => {
-                                rows_in_registers::<T, $d, true, false>(dims, scale, x, w, y)
+                            Store::Accumulate => {
+                                rows_in_registers::<T, $d, true>(dims, scale, x, w, y)
                             }
                         }
                     };
@@ -358,6 +335,7 @@ fn try_registers<T: Real>(
                     _ => run!(7),
                 }
             },
+            |_| unreachable!("registers_apply: the CPU has AVX2"),
         )
     });
     true
@@ -587,23 +565,6 @@ mod tests {
     #[test]
     fn register_kernel_matches_gemm_f32() {
         registers_match_gemm::<f32>(1e-5);
-    }
-
-    /// Plain multiply-adds (the baseline build's kernel) agree with the
-    /// fused ones to rounding.
-    #[test]
-    fn unfused_kernel_matches_fused() {
-        let (rows, mi, mo) = (9, 19, 33);
-        let x = data::<f64>(rows * mi * 3, 1.0);
-        let w = data::<f64>(mi * mo, 2.0);
-        let mut fused = vec![0.5; rows * mo * 3];
-        let mut plain = fused.clone();
-        rows_in_registers::<f64, 3, true, true>((mi, mo), 0.7, &x, &w, &mut fused);
-        rows_in_registers::<f64, 3, true, false>((mi, mo), 0.7, &x, &w, &mut plain);
-        for (a, b) in fused.iter().zip(&plain) {
-            assert!((a - b).abs() < 1e-13, "{a} vs {b}");
-        }
-        assert!(fused.iter().all(|v| *v != 0.5), "every output written");
     }
 
     /// The weight gradient is `Σ_r Σ_m x[r,i,m] gy[r,o,m]`, written out.

@@ -91,6 +91,36 @@ pub fn vectorized<R>(f: impl FnOnce() -> R) -> R {
     f()
 }
 
+/// Runs `wide` as [`vectorized`] does on a CPU with AVX2 or AVX-512, and
+/// `fallback` on one with neither: for kernels whose wide body is large
+/// (fixed sizes for every irrep pair, unrolled) and has a run-time-sized
+/// counterpart. The wide body is then compiled twice instead of three
+/// times: the baseline copy was about a third of eqv-core's code (the
+/// convolutions) and of the comparison benchmark's (the stand-alone
+/// channel-wise product), and the build of the examples exceeded twice
+/// the time it took before the kernel layer. CPUs without AVX2 (x86-64
+/// from before 2013) run the fallback: the same sums in another order, so
+/// their results differ from the wide ones in the last bits.
+/// Both take the kernel's arguments `args` (so that both may borrow the
+/// same buffers mutably); mark `wide` `#[inline(always)]`.
+#[inline(always)]
+pub fn vectorized_or<A, R>(args: A, wide: impl FnOnce(A) -> R, fallback: impl FnOnce(A) -> R) -> R {
+    #[cfg(target_arch = "x86_64")]
+    {
+        match level() {
+            // SAFETY: as in `vectorized`.
+            Level::Avx512 => unsafe { x86::avx512(move || wide(args)) },
+            Level::Avx2 => unsafe { x86::avx2(move || wide(args)) },
+            Level::Baseline => fallback(args),
+        }
+    }
+    #[cfg(not(target_arch = "x86_64"))]
+    {
+        let _ = fallback;
+        wide(args)
+    }
+}
+
 #[cfg(target_arch = "x86_64")]
 mod x86 {
     #[target_feature(enable = "avx512f,avx512vl,avx512dq,avx512bw,avx2,fma")]

@@ -14,7 +14,7 @@
 //! `|v|^l Y^l(v/|v|)`, a homogeneous harmonic polynomial, as in e3nn-jax.
 
 use crate::dual::Dual;
-use crate::kernels::simd::vectorized;
+use crate::kernels::simd::vectorized_or;
 use crate::real::Real;
 use std::ops::{Add, Mul, Sub};
 use std::sync::OnceLock;
@@ -561,20 +561,26 @@ pub fn spherical_harmonics_batch<T: Real>(
         out.len() >= n * width,
         "spherical_harmonics_batch: output too short"
     );
-    if l_hi > BATCH_L {
+    // One vector at a time: above the unrolled degrees, and on CPUs
+    // without AVX2 (see `vectorized_or`).
+    let by_vector = |out: &mut [T]| {
         let mut buf = vec![T::ZERO; full];
         for (v, o) in vectors.chunks_exact(3).zip(out.chunks_exact_mut(width)) {
             spherical_harmonics_into(l_hi, [v[0], v[1], v[2]], normalize, normalization, &mut buf);
             o.copy_from_slice(&buf[lo..]);
         }
+    };
+    if l_hi > BATCH_L {
+        by_vector(out);
         return;
     }
     let c = Coefs::<T>::new();
     let run = |lmax: u32, out: &mut [T]| {
         let mut buf = [Lanes([T::ZERO; LANES]); 16];
-        vectorized(
+        vectorized_or(
+            out,
             #[inline(always)]
-            || {
+            |out| {
                 blocks(
                     vectors,
                     #[inline(always)]
@@ -589,6 +595,7 @@ pub fn spherical_harmonics_batch<T: Real>(
                     },
                 )
             },
+            by_vector,
         );
     };
     // A literal degree per arm: `sh_poly` is inlined with it and unrolled.
@@ -627,7 +634,9 @@ pub fn spherical_harmonics_batch_vjp<T: Real>(
         "spherical_harmonics_batch_vjp: gradient too short"
     );
     let seed = |x: T, on: bool| Dual::new(x, if on { T::ONE } else { T::ZERO });
-    if l_hi > BATCH_L {
+    // One vector at a time, in dual numbers seeded along each axis: above
+    // the unrolled degrees, and on CPUs without AVX2.
+    let by_vector = |gv: &mut [T]| {
         let mut buf = vec![Dual::<T>::ZERO; full];
         for (k, v) in vectors.chunks_exact(3).enumerate() {
             for a in 0..3 {
@@ -638,6 +647,9 @@ pub fn spherical_harmonics_batch_vjp<T: Real>(
                 gv[3 * k + a] += dot;
             }
         }
+    };
+    if l_hi > BATCH_L {
+        by_vector(gv);
         return;
     }
     let c = Coefs::<T>::new();
@@ -647,9 +659,10 @@ pub fn spherical_harmonics_batch_vjp<T: Real>(
             d: [Lanes([T::ZERO; LANES]); 3],
         };
         let mut buf = [zero; 16];
-        vectorized(
+        vectorized_or(
+            gv,
             #[inline(always)]
-            || {
+            |gv| {
                 blocks(
                     vectors,
                     #[inline(always)]
@@ -666,6 +679,7 @@ pub fn spherical_harmonics_batch_vjp<T: Real>(
                     },
                 )
             },
+            by_vector,
         );
     };
     match l_hi {
