@@ -14,12 +14,15 @@
 //! (see `dispatch_dims_to_l2`).
 //! The gradients reuse the same `M_v`.
 //!
-//! The fixed-size kernels run inside [`vectorized`], so they are compiled
-//! for the widest vector instructions the CPU has (with fused multiply-add)
-//! rather than for baseline SSE2. Moving each row's channels innermost, as
-//! the fused convolution does, was tried and doubled the forward's
-//! instructions: with 8–32 channels per path the per-row transposes cost
-//! more than the lanes they fill. The exception is the pullback when `a`
+//! The fixed-size kernels run inside [`vectorized_or`], so they are
+//! compiled for the widest vector instructions the CPU has (AVX2 or
+//! AVX-512) rather than for baseline SSE2; a CPU with neither runs the
+//! run-time-sized kernel (`forward_dyn`, `backward_dyn`). Moving each
+//! row's channels innermost, as the fused convolution does, was tried and
+//! doubled the forward's instructions: with 8–32 channels per path the
+//! per-row transposes cost more than the lanes they fill (so did, in
+//! session 18, groups of two 8-channel rows in 16 lanes with the
+//! transposes as AVX-512 permutes). The exception is the pullback when `a`
 //! has one component (`backward_row_single`): such a row already is in
 //! that layout, and there the lanes turn the sums over the channels from
 //! chains of dependent additions into vector operations.

@@ -13,9 +13,18 @@
 //! fast-math flags the compiler neither fuses a multiply and an add into an
 //! FMA nor reorders a sum, so wider registers compute the very same
 //! operations. A kernel that asks for fused multiply-adds explicitly
-//! (`Real::fused_mul_add`, as the `Linear` register kernel does on AVX2 and
-//! AVX-512) differs from the baseline build in the last bits, as the GEMM's
-//! own FMA kernels already do.
+//! (`Real::fused_mul_add`, as the `Linear` register kernel does) differs
+//! from the baseline build in the last bits, as the GEMM's own FMA kernels
+//! already do.
+//!
+//! The largest kernels (fixed sizes for every irrep pair, unrolled) use
+//! [`vectorized_or`] instead: compiled for AVX2 and AVX-512 only, with a
+//! run-time-sized kernel for CPUs that have neither (x86-64 from before
+//! 2013), whose sums run in another order. A third, baseline copy of
+//! those bodies was about a third of the code the compiler generated for
+//! eqv-core and took the clean build of the examples past twice its time
+//! before the kernel layer. `EQV_SIMD=baseline` runs the fallbacks on any
+//! CPU (CI tests them so).
 // `#[target_feature]` functions may only be called where the features are
 // known to exist: the one `unsafe` block below states why that holds.
 #![allow(unsafe_code)]
