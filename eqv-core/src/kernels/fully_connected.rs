@@ -26,9 +26,12 @@
 //! the gradients of `a` and `W`. The backward computes `ca` and `cb` once
 //! per row and uses them for the products (the weight gradient) and both
 //! input gradients. The loops over `v` run in blocks of `LANES` inside
-//! [`simd::vectorized`] (with 16 channels one step is one AVX-512
+//! [`simd::vectorized_or`] (with 16 channels one step is one AVX-512
 //! register), with the block width a constant and every slice cut to its
-//! length before the loop, so that the sums stay in registers.
+//! length before the loop, so that the sums stay in registers. A CPU
+//! without AVX2 runs the same per-row steps summed over the sparse
+//! coupling (`products_sparse`, `backward_rows_sparse`), so that the
+//! fixed-size loops are compiled for the wide instruction sets only.
 
 use super::channel_steps::{
     channels_inner, channels_outer_at, row_channels_inner, row_channels_outer,
@@ -417,9 +420,10 @@ fn products<T: Real>(
 ) {
     let ((ma, mb, _), dc) = (s.muls, s.dims.2);
     let np = ma * mb;
-    simd::vectorized(
+    simd::vectorized_or(
+        (t, sc),
         #[inline(always)]
-        || {
+        |(t, sc)| {
             for rr in 0..n {
                 sc.load(s, ab, r0 + rr);
                 if contract_over_b(s) {
@@ -430,7 +434,36 @@ fn products<T: Real>(
                 products_of_row(s, sc, &mut t[rr * dc * np..][..dc * np]);
             }
         },
+        |(t, _)| products_sparse(entries, s, ab, (r0, n), t),
     )
+}
+
+/// [`products`] on a CPU without AVX2 ([`simd::vectorized_or`]): the
+/// sums over the sparse coupling with run-time sizes, so that the
+/// fixed-size loops are compiled for the wide instruction sets only.
+fn products_sparse<T: Real>(
+    entries: &[Entry<T>],
+    s: &FcShape,
+    (a, b): (&[T], &[T]),
+    (r0, n): (usize, usize),
+    t: &mut [T],
+) {
+    let ((ma, mb, _), (da, db, dc)) = (s.muls, s.dims);
+    let np = ma * mb;
+    for rr in 0..n {
+        let (ar, br) = (&a[(r0 + rr) * ma * da..], &b[(r0 + rr) * mb * db..]);
+        let tr = &mut t[rr * dc * np..][..dc * np];
+        tr.fill(T::ZERO);
+        for e in entries {
+            for u in 0..ma {
+                let x = e.c * ar[u * da + e.i];
+                let row = &mut tr[(e.k * ma + u) * mb..][..mb];
+                for (y, v) in row.iter_mut().zip(0..mb) {
+                    *y += x * br[v * db + e.j];
+                }
+            }
+        }
+    }
 }
 
 /// `out ← t · W` for the block: one GEMM over all `(row, k)` pairs, then
@@ -732,12 +765,19 @@ fn backward_rows<T: Real>(
             let out = MatMut::row_major(&mut aw[..n * mc * mb], n, mc * mb);
             T::gemm(T::ONE, am, wm, Store::Overwrite, out);
         }
-        let (mut ga_r, mut gb_r) = (ga.as_deref_mut(), gb.as_deref_mut());
+        let (ga_r, gb_r) = (ga.as_deref_mut(), gb.as_deref_mut());
         let fold_a = (gb_r.is_some() && !b_from_aw) || (w_from_t && over_b);
         let fold_b = way != AGradient::None || (w_from_t && !over_b);
-        simd::vectorized(
+        let flags = RowFlags {
+            w_from_t,
+            need_gt,
+            b_from_aw,
+            way,
+        };
+        simd::vectorized_or(
+            (ga_r, gb_r, &mut t[..], &mut q[..], &mut sc),
             #[inline(always)]
-            || {
+            |(mut ga_r, mut gb_r, t, q, sc)| {
                 for rr in 0..n {
                     let r = r0 + rr;
                     sc.load(s, ab, r);
@@ -787,6 +827,19 @@ fn backward_rows<T: Real>(
                         }
                     }
                 }
+            },
+            |(ga_r, gb_r, t, q, _)| {
+                let per_row = (&gt[..], &gyk[..], &aw[..]);
+                backward_rows_sparse(
+                    entries,
+                    s,
+                    ab,
+                    (r0, n),
+                    flags,
+                    per_row,
+                    (t, q),
+                    (ga_r, gb_r),
+                );
             },
         );
         if folded {
@@ -839,6 +892,102 @@ fn backward_rows<T: Real>(
     pool::recycle(aw);
     pool::recycle(w_vw_u);
     pool::recycle(ga_i);
+}
+
+/// Which of the per-row steps a block of the backward runs (see
+/// [`backward_rows`]).
+#[derive(Clone, Copy)]
+struct RowFlags {
+    /// The products `t` are formed for `W`'s gradient.
+    w_from_t: bool,
+    /// `gt = gY Wᵀ` is formed.
+    need_gt: bool,
+    /// `b`'s gradient comes from `a · W` (`a` one component).
+    b_from_aw: bool,
+    /// How `a`'s gradient is formed.
+    way: AGradient,
+}
+
+/// The per-row steps of [`backward_rows`] on a CPU without AVX2
+/// ([`simd::vectorized_or`]): the same quantities summed over the sparse
+/// coupling with run-time sizes. `gt`, `gyk` and `aw` are the block's
+/// (rows from `r0`); `t` and `q` are written as the wide steps write them.
+#[allow(clippy::too_many_arguments)]
+fn backward_rows_sparse<T: Real>(
+    entries: &[Entry<T>],
+    s: &FcShape,
+    (a, b): (&[T], &[T]),
+    (r0, n): (usize, usize),
+    f: RowFlags,
+    (gt, gyk, aw): (&[T], &[T], &[T]),
+    (t, q): (&mut [T], &mut [T]),
+    (mut ga, mut gb): (Option<&mut [T]>, Option<&mut [T]>),
+) {
+    let ((ma, mb, mc), (da, db, dc)) = (s.muls, s.dims);
+    let np = ma * mb;
+    if f.w_from_t {
+        products_sparse(entries, s, (a, b), (r0, n), t);
+    }
+    for rr in 0..n {
+        let r = r0 + rr;
+        let (ar, br) = (&a[r * ma * da..][..ma * da], &b[r * mb * db..][..mb * db]);
+        let gtr = if f.need_gt {
+            &gt[rr * dc * np..][..dc * np]
+        } else {
+            &gt[..0]
+        };
+        let gy = &gyk[rr * dc * mc..][..dc * mc];
+        if let Some(ga) = ga.as_deref_mut() {
+            if f.way == AGradient::LaneSums {
+                // ga[u, i] += Σ c Σ_v b[v, j] gt[k, u, v]
+                let gar = &mut ga[r * ma * da..][..ma * da];
+                for e in entries {
+                    for u in 0..ma {
+                        let g = &gtr[(e.k * ma + u) * mb..][..mb];
+                        let dot: T = (0..mb).map(|v| br[v * db + e.j] * g[v]).sum();
+                        gar[u * da + e.i] += e.c * dot;
+                    }
+                }
+            }
+        }
+        if f.way == AGradient::Folded {
+            // q[i, rr, v, w] = Σ c b[v, j] gY[k, w] over the entries of i.
+            for i in 0..da {
+                let qi = &mut q[(i * n + rr) * mb * mc..][..mb * mc];
+                qi.fill(T::ZERO);
+                for e in entries.iter().filter(|e| e.i == i) {
+                    for v in 0..mb {
+                        let x = e.c * br[v * db + e.j];
+                        for (y, &z) in qi[v * mc..][..mc].iter_mut().zip(&gy[e.k * mc..][..mc]) {
+                            *y += x * z;
+                        }
+                    }
+                }
+            }
+        }
+        if let Some(gb) = gb.as_deref_mut() {
+            let gbr = &mut gb[r * mb * db..][..mb * db];
+            for e in entries {
+                if f.b_from_aw {
+                    // gb[v, j] += c Σ_w gY[k, w] aw[w, v]
+                    let awr = &aw[rr * mc * mb..][..mc * mb];
+                    for v in 0..mb {
+                        let dot: T = (0..mc).map(|w| gy[e.k * mc + w] * awr[w * mb + v]).sum();
+                        gbr[v * db + e.j] += e.c * dot;
+                    }
+                } else {
+                    // gb[v, j] += Σ_u c a[u, i] gt[k, u, v]
+                    for u in 0..ma {
+                        let x = e.c * ar[u * da + e.i];
+                        let g = &gtr[(e.k * ma + u) * mb..][..mb];
+                        for v in 0..mb {
+                            gbr[v * db + e.j] += x * g[v];
+                        }
+                    }
+                }
+            }
+        }
+    }
 }
 
 /// The gradient of `b` of one row when `a` has one component:
