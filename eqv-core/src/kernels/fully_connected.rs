@@ -790,7 +790,7 @@ fn backward_rows<T: Real>(
                         sc.fold_into_b(entries, s);
                     }
                     if w_from_t {
-                        products_of_row(s, &sc, &mut t[rr * dc * np..][..dc * np]);
+                        products_of_row(s, sc, &mut t[rr * dc * np..][..dc * np]);
                     }
                     let gtr = &gt[..];
                     let gtr = if need_gt {
