@@ -967,16 +967,24 @@ fn backward_rows_sparse<T: Real>(
         }
         if let Some(gb) = gb.as_deref_mut() {
             let gbr = &mut gb[r * mb * db..][..mb * db];
-            for e in entries {
-                if f.b_from_aw {
-                    // gb[v, j] += c Σ_w gY[k, w] aw[w, v]
-                    let awr = &aw[rr * mc * mb..][..mc * mb];
+            if f.b_from_aw {
+                // gb[v, j] += c G[k, v], G[k, v] = Σ_w gY[k, w] aw[w, v]
+                // (formed once per k, as `grad_b_from_aw` does).
+                let awr = &aw[rr * mc * mb..][..mc * mb];
+                let g: Vec<T> = (0..dc * mb)
+                    .map(|kv| {
+                        let (k, v) = (kv / mb, kv % mb);
+                        (0..mc).map(|w| gy[k * mc + w] * awr[w * mb + v]).sum()
+                    })
+                    .collect();
+                for e in entries {
                     for v in 0..mb {
-                        let dot: T = (0..mc).map(|w| gy[e.k * mc + w] * awr[w * mb + v]).sum();
-                        gbr[v * db + e.j] += e.c * dot;
+                        gbr[v * db + e.j] += e.c * g[e.k * mb + v];
                     }
-                } else {
-                    // gb[v, j] += Σ_u c a[u, i] gt[k, u, v]
+                }
+            } else {
+                // gb[v, j] += Σ_u c a[u, i] gt[k, u, v]
+                for e in entries {
                     for u in 0..ma {
                         let x = e.c * ar[u * da + e.i];
                         let g = &gtr[(e.k * ma + u) * mb..][..mb];

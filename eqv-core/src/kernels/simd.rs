@@ -103,13 +103,9 @@ pub fn vectorized<R>(f: impl FnOnce() -> R) -> R {
 /// Runs `wide` as [`vectorized`] does on a CPU with AVX2 or AVX-512, and
 /// `fallback` on one with neither: for kernels whose wide body is large
 /// (fixed sizes for every irrep pair, unrolled) and has a run-time-sized
-/// counterpart. The wide body is then compiled twice instead of three
-/// times: the baseline copy was about a third of eqv-core's code (the
-/// convolutions) and of the comparison benchmark's (the stand-alone
-/// channel-wise product), and the build of the examples exceeded twice
-/// the time it took before the kernel layer. CPUs without AVX2 (x86-64
-/// from before 2013) run the fallback: the same sums in another order, so
-/// their results differ from the wide ones in the last bits.
+/// counterpart, so that the body is compiled twice instead of three times
+/// (why that matters: the module docs).
+///
 /// Both take the kernel's arguments `args` (so that both may borrow the
 /// same buffers mutably); mark `wide` `#[inline(always)]`.
 #[inline(always)]
