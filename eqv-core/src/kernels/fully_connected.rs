@@ -37,7 +37,7 @@ use super::channel_steps::{
     channels_inner, channels_outer_at, row_channels_inner, row_channels_outer,
 };
 use super::coupling::Entry;
-use super::gemm::{Mat, MatMut, Store};
+use super::gemm::{Mat, MatMut, Store, ROW_TILE};
 use super::{parallel, pool, simd};
 use crate::real::Real;
 
@@ -66,10 +66,26 @@ impl FcShape {
 
 /// Rows per block: `t` of a block is `BLOCK · dim C · mul_a · mul_b`
 /// numbers, at most 32 768 (128 KiB of `f32`, within L2 next to the
-/// packed GEMM panels).
+/// packed GEMM panels), and where possible `BLOCK · dim C` (the rows of
+/// the block's matrix products) a multiple of the GEMM's row tile.
 fn block_rows(s: &FcShape) -> usize {
-    let per_row = s.dims.2 * s.muls.0 * s.muls.1;
-    (32_768 / per_row.max(1)).clamp(1, 1024)
+    let dc = s.dims.2.max(1);
+    let per_row = dc * s.muls.0 * s.muls.1;
+    let most = (32_768 / per_row.max(1)).clamp(1, 1024);
+    let step = ROW_TILE / gcd(ROW_TILE, dc);
+    if most >= step {
+        most - most % step
+    } else {
+        most
+    }
+}
+
+fn gcd(a: usize, b: usize) -> usize {
+    if b == 0 {
+        a
+    } else {
+        gcd(b, a % b)
+    }
 }
 
 /// Lanes of one register block: the channel loops run over `v` in chunks
@@ -289,11 +305,18 @@ fn fold_fixed<T: Real, const M: usize>(
 ) {
     for e in entries {
         let (from, to) = rows(e);
-        let src: &[T; M] = x[from * M..][..M].try_into().expect("M channels");
+        // Both rows and the coefficient are read into locals before the
+        // row is written back: summed in place, the compiler could not
+        // rule out that `out` overlaps `x` or the entries, and ran the
+        // row as 16 scalar read-modify-writes (each reloading `e.c`).
+        let c = e.c;
+        let src: [T; M] = x[from * M..][..M].try_into().expect("M channels");
         let dst: &mut [T; M] = (&mut out[to * M..][..M]).try_into().expect("M channels");
-        for (y, &x) in dst.iter_mut().zip(src) {
-            *y += e.c * x;
+        let mut sum = *dst;
+        for (y, x) in sum.iter_mut().zip(src) {
+            *y += c * x;
         }
+        *dst = sum;
     }
 }
 

@@ -21,6 +21,11 @@ use crate::real::Real;
 
 mod narrow;
 
+/// Rows of `C` per register tile of the narrow products: a caller that
+/// chooses its block sizes makes its row counts multiples of this, so
+/// that no rows are left for the smaller tiles.
+pub const ROW_TILE: usize = narrow::MR;
+
 /// A read-only strided matrix view: element `(i, j)` is
 /// `data[offset + i·row_stride + j·col_stride]`.
 #[derive(Clone, Copy, Debug)]
@@ -399,6 +404,9 @@ mod tests {
             (1, 1, 16),
             (25, 5, 40),
             (8, 7, 8),
+            // Remainders after the 12-row tiles: 8 + 3 and 4.
+            (23, 9, 16),
+            (16, 6, 32),
         ];
         for (m, k, n) in shapes {
             let ad = data(2 * m * k + 3, 1.0);
