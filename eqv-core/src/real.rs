@@ -9,6 +9,7 @@
 use crate::dual::Dual;
 use crate::kernels::convolution::Convolve;
 use crate::kernels::gemm::Gemm;
+use crate::kernels::lane_sums::LaneSums;
 use crate::kernels::linear::RegisterLinear;
 use std::fmt::{Debug, Display};
 use std::iter::Sum;
@@ -42,6 +43,7 @@ pub trait Real:
     + Gemm
     + Convolve
     + RegisterLinear
+    + LaneSums
 {
     /// Additive identity.
     const ZERO: Self;

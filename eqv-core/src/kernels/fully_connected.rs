@@ -38,6 +38,7 @@ use super::channel_steps::{
 };
 use super::coupling::Entry;
 use super::gemm::{Mat, MatMut, Store, ROW_TILE};
+use super::lane_sums::sum_lanes;
 use super::{parallel, pool, simd};
 use crate::real::Real;
 
@@ -1089,30 +1090,12 @@ fn fold_output_gradient<T: Real>(
     );
 }
 
-/// The sum of the `W` lanes of `x`, by halves: log₂(W) vector steps
-/// instead of one serial chain.
-#[inline(always)]
-fn sum_lanes<T: Real, const W: usize>(mut x: [T; W]) -> T {
-    let mut n = W;
-    while n > 1 {
-        let half = n / 2;
-        let keep = n - half;
-        for q in 0..half {
-            x[q] += x[keep + q];
-        }
-        n = keep;
-    }
-    if W == 0 {
-        T::ZERO
-    } else {
-        x[0]
-    }
-}
-
 /// The gradient of `a` of one row, `g[u, i] += Σ_k Σ_v cb[k, i, v] ·
 /// gt[k, u, v]` for `i ∈ i0..i0 + N`: lane sums over `v` (one `gt` load
-/// shared by the `N` components), reduced once per `(u, i)` and block of
-/// lanes ([`by_lane_blocks`]).
+/// shared by the `N` components) in blocks of lanes ([`by_lane_blocks`]),
+/// reduced for 16 channels `u` at a time in blocks of 16 lanes
+/// ([`LaneSums::sums_of_16`](super::lane_sums::LaneSums::sums_of_16): one by one, the reductions cost as much as
+/// the multiply-adds).
 #[inline(always)]
 fn grad_a_lane_sums<T: Real, const N: usize>(
     i0: usize,
@@ -1122,34 +1105,46 @@ fn grad_a_lane_sums<T: Real, const N: usize>(
     g: &mut [T],
 ) {
     let (ma, mb, da, _) = sizes;
-    for u in 0..ma {
-        let mut total = [T::ZERO; N];
-        let mut add = |part: [T; N]| {
-            for (t, p) in total.iter_mut().zip(part) {
-                *t += p;
+    by_lane_blocks!(T, mb, |v0, W| {
+        let mut u = 0;
+        if W == LANES {
+            while u + LANES <= ma {
+                let mut lanes = [[[T::ZERO; W]; LANES]; N];
+                for uu in 0..LANES {
+                    let part = lane_vectors::<T, N, W>((i0, u + uu, v0), cb, gt, sizes);
+                    for (l, p) in lanes.iter_mut().zip(part) {
+                        l[uu] = p;
+                    }
+                }
+                for (q, l) in lanes.iter().enumerate() {
+                    // `W` is `LANES` here: the same numbers as 16 × 16.
+                    let (l, _) = l.as_flattened().as_chunks::<LANES>();
+                    let l: &[[T; LANES]; LANES] = l.try_into().expect("16 × 16");
+                    for (uu, x) in T::sums_of_16(l).into_iter().enumerate() {
+                        g[(u + uu) * da + i0 + q] += x;
+                    }
+                }
+                u += LANES;
             }
-        };
-        by_lane_blocks!(T, mb, |v0, W| add(lane_sums::<T, N, W>(
-            (i0, u, v0),
-            cb,
-            gt,
-            sizes
-        )));
-        for (q, t) in total.into_iter().enumerate() {
-            g[u * da + i0 + q] += t;
         }
-    }
+        for u in u..ma {
+            let part = lane_vectors::<T, N, W>((i0, u, v0), cb, gt, sizes);
+            for (q, p) in part.into_iter().enumerate() {
+                g[u * da + i0 + q] += sum_lanes(p);
+            }
+        }
+    });
 }
 
-/// `Σ_k Σ_v cb[k, i, v] · gt[k, u, v]` for `i ∈ i0..i0 + N` and the `W`
-/// channels `v0..v0 + W`: `N × W` sums in registers, reduced at the end.
+/// `Σ_k cb[k, i, v] · gt[k, u, v]` for `i ∈ i0..i0 + N` and the `W`
+/// channels `v0..v0 + W`, lane by lane: `N × W` sums in registers.
 #[inline(always)]
-fn lane_sums<T: Real, const N: usize, const W: usize>(
+fn lane_vectors<T: Real, const N: usize, const W: usize>(
     (i0, u, v0): (usize, usize, usize),
     cb: &[T],
     gt: &[T],
     (ma, mb, da, dc): (usize, usize, usize, usize),
-) -> [T; N] {
+) -> [[T; W]; N] {
     let mut acc = [[T::ZERO; W]; N];
     for k in 0..dc {
         let gk: &[T; W] = gt[(k * ma + u) * mb + v0..][..W]
@@ -1163,7 +1158,7 @@ fn lane_sums<T: Real, const N: usize, const W: usize>(
             }
         }
     }
-    acc.map(sum_lanes)
+    acc
 }
 
 /// The gradient of one input of one row from the other input with the
@@ -1353,7 +1348,7 @@ mod tests {
 
     #[test]
     fn blocks_and_the_parallel_split_match_the_defining_sums() {
-        // 2 ⊗ 1 → 1 with channels (5, 7, 3): 187-row blocks, and 2100 rows
+        // 2 ⊗ 1 → 1 with channels (5, 7, 3): 312-row blocks, and 2100 rows
         // are split across cores.
         let entries = coupling::<f64>(2, 1, 1, 0.3);
         for rows in [1, 200, 2100] {

@@ -23,6 +23,7 @@
 //! * [`exp`]: a branch-free exponential, so activation loops vectorise;
 //! * [`fully_connected`]: the fully connected (`uvw`) product as
 //!   Clebsch-Gordan products per channel pair and one GEMM with the weights;
+//! * [`lane_sums`]: sixteen horizontal sums at once (a transposing tree);
 //! * [`symmetric`]: MACE's symmetric contraction, every product of a row's
 //!   channel computed in a scratch buffer (no tape node per product).
 
@@ -34,6 +35,7 @@ pub mod coupling;
 pub mod exp;
 pub mod fully_connected;
 pub mod gemm;
+pub mod lane_sums;
 pub mod linear;
 pub mod parallel;
 pub mod pool;
