@@ -81,6 +81,7 @@ fn block_rows(s: &FcShape) -> usize {
     }
 }
 
+/// The greatest common divisor (Euclid).
 fn gcd(a: usize, b: usize) -> usize {
     if b == 0 {
         a
