@@ -296,6 +296,27 @@ impl<T: Real> Grads<T> {
         (buf, store)
     }
 
+    /// Adds `scale · x` to the gradient of `id` (`x` as long as the
+    /// gradient); the first gradient into `id` is written, not added to a
+    /// zero-filled buffer (the sums and differences of features: one pass
+    /// over memory instead of three).
+    pub fn add_scaled(&mut self, id: NodeId, scale: T, x: &[T]) {
+        let (buf, store) = self.slot(id);
+        match store {
+            Store::Overwrite if scale == T::ONE => buf.copy_from_slice(x),
+            Store::Overwrite => {
+                for (g, &x) in buf.iter_mut().zip(x) {
+                    *g = scale * x;
+                }
+            }
+            Store::Accumulate => {
+                for (g, &x) in buf.iter_mut().zip(x) {
+                    *g += scale * x;
+                }
+            }
+        }
+    }
+
     /// Takes the gradient buffer of `id` out (zeroed if nothing flowed into
     /// it yet), so that a VJP can write the gradients of several inputs in
     /// one pass; hand it back with [`Grads::put`]. For distinct ids only:

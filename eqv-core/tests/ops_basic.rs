@@ -161,6 +161,25 @@ fn sums_scaling_concat_and_slicing_are_equivariant_with_exact_vjps() {
 }
 
 #[test]
+fn a_feature_on_both_sides_of_a_sum_or_difference_gets_both_gradients() {
+    // The first gradient into a node is written, the second added: `a + a`
+    // must pull back 2·gy, `b - b` zero, whatever came first.
+    let t = Tape::<f64>::new();
+    let (rows, mul) = (2, 3);
+    let n = rows * mul * 3;
+    let a = eqv_core::non_equivariant::variable::<Vector, _>(&t, rows, mul, random(1, n));
+    let b = eqv_core::non_equivariant::variable::<Vector, _>(&t, rows, mul, random(2, n));
+    let y = (a + a) + (b - b) + (a - b);
+    let seed = random(3, n);
+    let g = t.backward(y.id(), &seed);
+    let (ga, gb) = (g.get(a.id()).expect("a"), g.get(b.id()).expect("b"));
+    for k in 0..n {
+        assert_eq!(ga[k], 3.0 * seed[k]);
+        assert_eq!(gb[k], -seed[k]);
+    }
+}
+
+#[test]
 fn norms_and_dot_products_are_invariant_with_exact_vjps() {
     fn case<I: Irrep>() {
         let (rows, mul) = (2, 3);

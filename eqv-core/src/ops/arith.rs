@@ -35,14 +35,10 @@ fn add_signed<'t, I: Irrep, T: Real>(
     let (ia, ib) = (a.id(), b.id());
     Feat::from_op(a.tape(), a.rows(), a.mul(), y, &[ia, ib], move |gy, g| {
         if g.wants(ia) {
-            for (ga, &gy) in g.acc(ia).iter_mut().zip(gy) {
-                *ga += gy;
-            }
+            g.add_scaled(ia, T::ONE, gy);
         }
         if g.wants(ib) {
-            for (gb, &gy) in g.acc(ib).iter_mut().zip(gy) {
-                *gb += sign * gy;
-            }
+            g.add_scaled(ib, sign, gy);
         }
     })
 }
