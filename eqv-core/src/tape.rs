@@ -334,17 +334,53 @@ impl<T: Real> Grads<T> {
     /// If two of the ids are one node (a product `x ⊗ x`), `f` runs once
     /// per wanted input with only that buffer, so nothing is aliased.
     pub fn with_three(&mut self, ids: [NodeId; 3], mut f: impl FnMut(GradBufs<'_, T>)) {
-        self.with_three_dyn(ids, &mut f);
+        self.with_three_dyn(ids, true, &mut |bufs, _| f(bufs));
     }
 
-    /// [`Grads::with_three`] compiled once per number type rather than once
-    /// per VJP.
-    fn with_three_dyn(&mut self, ids: [NodeId; 3], f: &mut dyn FnMut(GradBufs<'_, T>)) {
+    /// [`Grads::with_three`] without zero-filling: a buffer into which
+    /// nothing has flowed yet comes with unspecified contents and
+    /// [`Store::Overwrite`] (else [`Store::Accumulate`]), for VJPs that
+    /// clear what they accumulate into as they reach it (a row block in
+    /// cache rather than a pass over the whole buffer first).
+    pub fn with_three_slots(
+        &mut self,
+        ids: [NodeId; 3],
+        mut f: impl FnMut(GradBufs<'_, T>, [Store; 3]),
+    ) {
+        self.with_three_dyn(ids, false, &mut f);
+    }
+
+    /// [`Grads::with_three`] and [`Grads::with_three_slots`] compiled once
+    /// per number type rather than once per VJP.
+    fn with_three_dyn(
+        &mut self,
+        ids: [NodeId; 3],
+        zeroed: bool,
+        f: &mut dyn FnMut(GradBufs<'_, T>, [Store; 3]),
+    ) {
         let [a, b, c] = ids;
         if a != b && a != c && b != c {
-            let mut bufs = ids.map(|id| self.wants(id).then(|| self.take(id)));
+            let mut stores = [Store::Accumulate; 3];
+            let mut bufs = [None, None, None];
+            for ((id, buf), store) in ids.into_iter().zip(&mut bufs).zip(&mut stores) {
+                if !self.wants(id) {
+                    continue;
+                }
+                let len = self.lens[id.index()];
+                *buf = Some(match self.slots[id.index()].take() {
+                    Some(g) => g,
+                    None if zeroed => pool::filled(len, T::ZERO),
+                    None => {
+                        *store = Store::Overwrite;
+                        pool::scratch(len, T::ZERO)
+                    }
+                });
+            }
             let [ga, gb, gc] = &mut bufs;
-            f((ga.as_deref_mut(), gb.as_deref_mut(), gc.as_deref_mut()));
+            f(
+                (ga.as_deref_mut(), gb.as_deref_mut(), gc.as_deref_mut()),
+                stores,
+            );
             for (id, buf) in ids.into_iter().zip(bufs) {
                 if let Some(buf) = buf {
                     self.put(id, buf);
@@ -352,16 +388,18 @@ impl<T: Real> Grads<T> {
             }
             return;
         }
+        let stores = [Store::Accumulate; 3];
         for (which, id) in ids.into_iter().enumerate() {
             if !self.wants(id) {
                 continue;
             }
             let buf = Some(self.acc(id));
-            f(match which {
+            let bufs = match which {
                 0 => (buf, None, None),
                 1 => (None, buf, None),
                 _ => (None, None, buf),
-            });
+            };
+            f(bufs, stores);
         }
     }
 

@@ -556,7 +556,10 @@ fn forward_rows<T: Real>(
 
 /// Adds the gradients of `a`, `b` and `W` (those given) for the output
 /// gradient `gout`; large batches are split across cores by rows (`W`'s
-/// gradient summed by row blocks in block order).
+/// gradient summed by row blocks in block order). With
+/// [`Store::Overwrite`] for `a` or `b` that gradient's buffer may hold
+/// anything and is written: each row block is cleared just before it is
+/// summed into, while it is in cache (no pass over the whole buffer).
 #[allow(clippy::too_many_arguments)]
 pub fn backward<T: Real>(
     entries: &[Entry<T>],
@@ -564,15 +567,15 @@ pub fn backward<T: Real>(
     (a, b): (&[T], &[T]),
     w: &[T],
     gout: &[T],
-    ga: Option<&mut [T]>,
-    gb: Option<&mut [T]>,
-    gw: Option<&mut [T]>,
+    (ga, gb, gw): Grads<'_, T>,
+    (store_a, store_b): (Store, Store),
 ) {
+    let clear = (store_a == Store::Overwrite, store_b == Store::Overwrite);
     if swap_for_backward(s, gb.is_some()) {
-        return backward_swapped(entries, s, (a, b), w, gout, (ga, gb, gw));
+        return backward_swapped(entries, s, (a, b), w, gout, (ga, gb, gw), clear);
     }
     let way = a_gradient_way(s, ga.is_some());
-    backward_by(entries, s, (a, b), w, gout, (ga, gb, gw), way);
+    backward_by(entries, s, (a, b), w, gout, (ga, gb, gw), way, clear);
 }
 
 /// Whether the backward runs with the inputs swapped: when the second
@@ -595,6 +598,7 @@ fn backward_swapped<T: Real>(
     w: &[T],
     gout: &[T],
     (ga, gb, gw): Grads<'_, T>,
+    (clear_a, clear_b): (bool, bool),
 ) {
     let (ma, mb, mc) = s.muls;
     let swapped: Vec<Entry<T>> = entries
@@ -611,7 +615,8 @@ fn backward_swapped<T: Real>(
     let mut gw_vu = gw.as_ref().map(|g| pool::filled(g.len(), T::ZERO));
     let way = a_gradient_way(&s2, gb.is_some());
     let grads = (gb, ga, gw_vu.as_deref_mut());
-    backward_by(&swapped, &s2, (b, a), &w_vu, gout, grads, way);
+    let clear = (clear_b, clear_a);
+    backward_by(&swapped, &s2, (b, a), &w_vu, gout, grads, way, clear);
     if let (Some(gw), Some(gw_vu)) = (gw, gw_vu) {
         let mut back = w_vu;
         swap_pair_rows(&gw_vu, (mb, ma), mc, &mut back);
@@ -635,7 +640,9 @@ fn swap_pair_rows<T: Copy>(from: &[T], (mu, mv): (usize, usize), width: usize, t
     }
 }
 
-/// [`backward`] with the gradient of `a` formed the given way.
+/// [`backward`] with the gradient of `a` formed the given way (`clear`:
+/// which of `a`'s and `b`'s gradients to clear block by block).
+#[allow(clippy::too_many_arguments)]
 fn backward_by<T: Real>(
     entries: &[Entry<T>],
     s: &FcShape,
@@ -644,6 +651,7 @@ fn backward_by<T: Real>(
     gout: &[T],
     (ga, gb, gw): Grads<'_, T>,
     way: AGradient,
+    clear: (bool, bool),
 ) {
     let ((ma, mb, mc), (da, db, dc)) = (s.muls, s.dims);
     // One sweep over the row blocks: each block's gradients of `a` and `b`
@@ -655,7 +663,16 @@ fn backward_by<T: Real>(
         let inputs = (&a[r0 * ma * da..], &b[r0 * mb * db..]);
         let s = FcShape { rows: n, ..*s };
         let grads = (ga, gb, gw);
-        backward_rows(entries, &s, inputs, w, &gout[r0 * mc * dc..], grads, way);
+        backward_rows(
+            entries,
+            &s,
+            inputs,
+            w,
+            &gout[r0 * mc * dc..],
+            grads,
+            way,
+            clear,
+        );
     });
 }
 
@@ -716,6 +733,7 @@ type Grads<'a, T> = (
     Option<&'a mut [T]>,
 );
 
+#[allow(clippy::too_many_arguments)]
 fn backward_rows<T: Real>(
     entries: &[Entry<T>],
     s: &FcShape,
@@ -724,6 +742,7 @@ fn backward_rows<T: Real>(
     gout: &[T],
     (mut ga, mut gb, mut gw): Grads<'_, T>,
     way: AGradient,
+    (clear_a, clear_b): (bool, bool),
 ) {
     let (ma, mb, mc) = s.muls;
     let (da, db, dc) = s.dims;
@@ -774,6 +793,14 @@ fn backward_rows<T: Real>(
     let mut r0 = 0;
     while r0 < s.rows {
         let n = block.min(s.rows - r0);
+        // Gradients written rather than added: the block's rows cleared
+        // here, in cache, before anything is summed into them.
+        if let (true, Some(ga)) = (clear_a, ga.as_deref_mut()) {
+            ga[r0 * ma * da..][..n * ma * da].fill(T::ZERO);
+        }
+        if let (true, Some(gb)) = (clear_b, gb.as_deref_mut()) {
+            gb[r0 * mb * db..][..n * mb * db].fill(T::ZERO);
+        }
         // The output gradient with (row, k) pairs as matrix rows.
         to_k_major(&gout[r0 * mc * dc..][..n * mc * dc], n, mc, dc, &mut gyk);
         let gym = Mat::row_major(&gyk[..n * dc * mc], n * dc, mc);
@@ -1304,8 +1331,16 @@ mod tests {
         let mut gw = vec![T::ONE; w.len()];
         let grads = (Some(&mut ga[..]), Some(&mut gb[..]), Some(&mut gw[..]));
         match way {
-            None => backward(entries, s, (a, b), w, g, grads.0, grads.1, grads.2),
-            Some(way) => backward_by(entries, s, (a, b), w, g, grads, way),
+            None => backward(
+                entries,
+                s,
+                (a, b),
+                w,
+                g,
+                grads,
+                (Store::Accumulate, Store::Accumulate),
+            ),
+            Some(way) => backward_by(entries, s, (a, b), w, g, grads, way, (false, false)),
         }
         let less_one = |v: Vec<T>| v.into_iter().map(|x| x - T::ONE).collect();
         (out, less_one(ga), less_one(gb), less_one(gw))
@@ -1345,6 +1380,38 @@ mod tests {
         let err = worst_error(&got.3, &want.3) / s.rows as f64;
         assert!(err < tol, "grad W of {s:?}: error {err:e}");
         vec![got.0, got.1, got.2, got.3]
+    }
+
+    #[test]
+    fn overwritten_gradients_ignore_what_the_buffers_held() {
+        // NaN in the buffers: any element not cleared before it is summed
+        // into stays NaN. 1 ⊗ 2 → 1 (folded into `b`), 2 ⊗ 1 → 1, 0 ⊗ 1 → 1
+        // (`a`'s gradient the folded way) and 1 ⊗ 0 → 1 (swapped for the
+        // backward); 2100 rows split across cores in blocks.
+        for (la, lb) in [(1, 2), (2, 1), (0, 1), (1, 0)] {
+            let entries = coupling::<f64>(la, lb, 1, 0.3);
+            let dims = (2 * la as usize + 1, 2 * lb as usize + 1, 3);
+            for (rows, muls) in [(3, (18, 20, 5)), (2100, (16, 16, 16))] {
+                let s = FcShape { rows, muls, dims };
+                let ((ma, mb, mc), (da, db, dc)) = (s.muls, s.dims);
+                let a = data::<f64>(rows * ma * da, 1.0);
+                let b = data::<f64>(rows * mb * db, 2.0);
+                let w = data::<f64>(ma * mb * mc, 3.0);
+                let g = data::<f64>(rows * mc * dc, 4.0);
+                let want = naive(&entries, &s, (&a, &b, &w, &g));
+                let (mut ga, mut gb) = (vec![f64::NAN; a.len()], vec![f64::NAN; b.len()]);
+                let mut gw = vec![0.0; w.len()];
+                let grads = (Some(&mut ga[..]), Some(&mut gb[..]), Some(&mut gw[..]));
+                let stores = (Store::Overwrite, Store::Overwrite);
+                backward(&entries, &s, (&a, &b), &w, &g, grads, stores);
+                for (name, got, want) in [("a", &ga, &want.1), ("b", &gb, &want.2)] {
+                    // (`worst_error` would pass over a NaN.)
+                    assert!(got.iter().all(|x| x.is_finite()), "grad {name} of {s:?}");
+                    let err = worst_error(got, want);
+                    assert!(err < 1e-12, "grad {name} of {s:?}: error {err:e}");
+                }
+            }
+        }
     }
 
     #[test]

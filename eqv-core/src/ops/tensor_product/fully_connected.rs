@@ -4,6 +4,7 @@ use super::{coupling, Entry};
 use crate::feat::Feat;
 use crate::irrep::Irrep;
 use crate::kernels::fully_connected::{self, FcShape};
+use crate::kernels::gemm::Store;
 use crate::param::{join_path, Param, Parameters};
 use crate::real::Real;
 use crate::rng::Rng;
@@ -137,8 +138,14 @@ impl<A: Irrep, B: Irrep, C: Irrep> FullyConnectedTp<A, B, C> {
         let (ia, ib) = (a.id(), b.id());
         Feat::from_op(tape, rows, mc, y, &[ia, ib, wid], move |gy, g| {
             let inputs = (&av[..], &bv[..]);
-            g.with_three([ia, ib, wid], |(ga, gb, gw)| {
-                fully_connected::backward(&entries, &shape, inputs, &wv, gy, ga, gb, gw)
+            // The inputs' gradients are cleared by the kernel block by
+            // block when nothing has flowed into them yet; `W`'s is small.
+            g.with_three_slots([ia, ib, wid], |(ga, gb, mut gw), [sa, sb, sw]| {
+                if let (Store::Overwrite, Some(gw)) = (sw, gw.as_deref_mut()) {
+                    gw.fill(T::ZERO);
+                }
+                let grads = (ga, gb, gw);
+                fully_connected::backward(&entries, &shape, inputs, &wv, gy, grads, (sa, sb))
             });
         })
     }
