@@ -329,6 +329,19 @@ impl<T: Real> Grads<T> {
             .unwrap_or_else(|| pool::filled(len, T::ZERO))
     }
 
+    /// [`Grads::take`] without the zero-fill: the buffer as
+    /// [`Grads::slot`] hands it out, unspecified contents with
+    /// [`Store::Overwrite`] if nothing has flowed into `id` yet.
+    fn take_slot(&mut self, id: NodeId) -> (Vec<T>, Store) {
+        match self.slots[id.index()].take() {
+            Some(g) => (g, Store::Accumulate),
+            None => (
+                pool::scratch(self.lens[id.index()], T::ZERO),
+                Store::Overwrite,
+            ),
+        }
+    }
+
     /// Runs `f` with the gradient buffers of three inputs (`None` where no
     /// gradient is wanted), so a VJP can write all of them in one pass.
     /// If two of the ids are one node (a product `x ⊗ x`), `f` runs once
@@ -366,15 +379,12 @@ impl<T: Real> Grads<T> {
                 if !self.wants(id) {
                     continue;
                 }
-                let len = self.lens[id.index()];
-                *buf = Some(match self.slots[id.index()].take() {
-                    Some(g) => g,
-                    None if zeroed => pool::filled(len, T::ZERO),
-                    None => {
-                        *store = Store::Overwrite;
-                        pool::scratch(len, T::ZERO)
-                    }
-                });
+                let (taken, how) = if zeroed {
+                    (self.take(id), Store::Accumulate)
+                } else {
+                    self.take_slot(id)
+                };
+                (*buf, *store) = (Some(taken), how);
             }
             let [ga, gb, gc] = &mut bufs;
             f(
