@@ -108,7 +108,8 @@ pub const EQUIVARIANCE_TOLERANCE: f64 = 1e-10;
 ///
 /// # Panics
 /// With the op's name, the transformation and the absolute and relative
-/// deviation, if `max |Δ| > 1e-10 · (1 + max |output|)`.
+/// deviation, if `max |Δ| > 1e-10 · (1 + max |output|)`; with the op's name
+/// if it outputs NaN or infinity.
 pub fn assert_equivariant<I: Irrep, O: Irrep>(
     name: &str,
     op: impl for<'t> Fn(Feat<'t, I, f64>) -> Feat<'t, O, f64>,
@@ -143,6 +144,10 @@ pub fn assert_equivariant2<I: Irrep, J: Irrep, O: Irrep>(
         } else {
             "improper rotation (with inversion)"
         };
+        assert!(
+            d.abs.is_finite(),
+            "op `{name}` outputs NaN or infinity for finite inputs (under {what} #{k}), so its equivariance cannot be verified"
+        );
         assert!(
             d.within(EQUIVARIANCE_TOLERANCE),
             "op `{name}` is not equivariant: under {what} #{k} its {} output deviates by {:.3e} (absolute), {:.3e} relative to its largest component {:.3e}; \

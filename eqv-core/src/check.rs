@@ -50,14 +50,33 @@ pub fn test_transforms(seed: u64, n: usize) -> Vec<Matrix3<f64>> {
 }
 
 /// `max |a − b| / max(max |b|, 1e-300)`: the relative deviation used by all
-/// equivariance checks.
+/// equivariance checks (infinite if either side holds a NaN or an infinity).
 pub fn relative_error(a: &[f64], b: &[f64]) -> f64 {
     assert_eq!(a.len(), b.len(), "relative_error: lengths differ");
-    let scale = b.iter().fold(0.0_f64, |m, x| m.max(x.abs())).max(1e-300);
-    a.iter()
-        .zip(b)
-        .fold(0.0_f64, |m, (x, y)| m.max((x - y).abs()))
-        / scale
+    max_abs_difference(a, b) / finite_max_abs(b).max(1e-300)
+}
+
+/// `max |x|` over the finite entries: the scale a deviation is measured
+/// against stays finite, so an infinite deviation stays infinite (not
+/// `∞ / ∞ = NaN`) however it is normalised.
+pub(crate) fn finite_max_abs(xs: &[f64]) -> f64 {
+    xs.iter()
+        .filter(|x| x.is_finite())
+        .fold(0.0_f64, |m, x| m.max(x.abs()))
+}
+
+/// `max |a − b|`, infinite as soon as one difference is not finite: a NaN or
+/// infinite output is never "close" to anything. (`f64::max` alone drops a
+/// NaN, so a check folding with it would pass a network that outputs NaN.)
+pub(crate) fn max_abs_difference(a: &[f64], b: &[f64]) -> f64 {
+    a.iter().zip(b).fold(0.0_f64, |m, (x, y)| {
+        let d = (x - y).abs();
+        if d.is_finite() {
+            m.max(d)
+        } else {
+            f64::INFINITY
+        }
+    })
 }
 
 /// How far a function is from equivariance under one transformation: the
@@ -108,11 +127,8 @@ pub fn equivariance_deviations2<A: Irrep, B: Irrep, C: Irrep>(
                 "equivariance check: output lengths differ"
             );
             Deviation {
-                abs: got
-                    .iter()
-                    .zip(&want)
-                    .fold(0.0_f64, |m, (x, y)| m.max((x - y).abs())),
-                scale: want.iter().fold(0.0_f64, |m, x| m.max(x.abs())),
+                abs: max_abs_difference(&got, &want),
+                scale: finite_max_abs(&want),
             }
         })
         .collect()

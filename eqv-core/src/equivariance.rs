@@ -7,7 +7,7 @@
 //! of what a deliberately non-equivariant model (the explicit opt-out) gives
 //! up.
 
-use crate::check::rotate_data;
+use crate::check::{finite_max_abs, max_abs_difference, rotate_data};
 use crate::graph::motion::Motion;
 use crate::graph::{forces_from_energy, Batch, Graph};
 use crate::irrep::{Irrep, Vector};
@@ -48,10 +48,8 @@ impl Deviation {
     }
     fn update(&mut self, got: &[f64], want: &[f64]) {
         assert_eq!(got.len(), want.len(), "output lengths differ");
-        for (g, w) in got.iter().zip(want) {
-            self.abs = self.abs.max((g - w).abs());
-            self.scale = self.scale.max(w.abs());
-        }
+        self.abs = self.abs.max(max_abs_difference(got, want));
+        self.scale = self.scale.max(finite_max_abs(want));
     }
 }
 

@@ -79,3 +79,26 @@ fn a_broken_model_is_reported_with_its_transformation() {
         "{text}"
     );
 }
+
+/// [`VanishingDipole`] times NaN: every output is NaN, so nothing about it
+/// can be verified.
+struct NanDipole;
+impl Parameters for NanDipole {
+    fn visit(&self, _: &str, _: &mut dyn FnMut(&str, &Param)) {}
+    fn visit_mut(&mut self, _: &str, _: &mut dyn FnMut(&str, &mut Param)) {}
+}
+impl Model for NanDipole {
+    type Output = kind::Dipole;
+    fn predict<'t, T: Real>(&self, g: &Graph<'t, T>) -> impl IntoDeclared<'t, Self::Output, T> {
+        g.sum_over_atoms(g.scatter_sum(g.edge_vectors()))
+            .scale_by(f64::NAN)
+    }
+}
+
+#[test]
+fn a_model_that_outputs_nan_is_not_equivariant() {
+    let r = check_model_equivariance(&NanDipole, &batch(), 3);
+    assert!(!r.is_equivariant(1e-6), "{r}");
+    assert!(r.max().is_infinite(), "{r}");
+    assert!(r.deviations.iter().all(|d| d.abs.is_infinite()), "{r:?}");
+}

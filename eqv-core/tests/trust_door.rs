@@ -94,6 +94,18 @@ fn cross_as_vector<'t>(a: Feat<'t, Vector>, b: Feat<'t, Vector>) -> Feat<'t, Vec
     authoring::wrap(c.tape(), c.id(), c.rows(), c.mul())
 }
 
+/// `0/0` in every output: NaN, which a deviation folded with `f64::max`
+/// would have passed over.
+fn nan_op<'t>(x: Feat<'t, Vector>) -> Feat<'t, Vector> {
+    x.scale_by(f64::NAN)
+}
+
+#[test]
+#[should_panic(expected = "op `nan` outputs NaN or infinity for finite inputs")]
+fn assert_equivariant_catches_a_nan_output() {
+    assert_equivariant("nan", nan_op);
+}
+
 #[test]
 fn assert_equivariant_accepts_equivariant_ops() {
     assert_equivariant("norm", norm_op);
