@@ -205,6 +205,7 @@ impl<T: Real> Tape<T> {
             slots: (0..n).map(|_| None).collect(),
             lens: nodes[..n].iter().map(|nd| nd.value.len()).collect(),
             tracked: nodes[..n].iter().map(|nd| nd.tracked).collect(),
+            incoming: None,
         };
         if !nodes[root.index()].tracked {
             return grads;
@@ -216,16 +217,19 @@ impl<T: Real> Tape<T> {
         match &nodes[root.index()].vjp {
             Some(vjp) => vjp(seed, &mut grads),
             None => {
-                let mut root_seed = pool::with_capacity(seed.len());
-                root_seed.extend_from_slice(seed);
-                grads.slots[root.index()] = Some(root_seed);
+                grads.slots[root.index()] = Some(Slot::Own(pool::copy_of(seed)));
             }
         }
         for i in (0..root.index()).rev() {
             let Some(vjp) = &nodes[i].vjp else { continue };
             if let Some(g) = grads.slots[i].take() {
+                // Shared while the VJP runs, so that a sum can hand it on
+                // to its operands without copying it (`Grads::add_scaled`).
+                let g = g.into_shared();
+                grads.incoming = Some(Rc::clone(&g));
                 vjp(&g, &mut grads);
-                pool::recycle(g);
+                grads.incoming = None;
+                Slot::Shared(g).recycle();
             }
         }
         grads
@@ -252,16 +256,66 @@ pub type GradBufs<'g, T> = (
 
 /// Gradients produced by [`Tape::backward`].
 pub struct Grads<T: Copy + 'static> {
-    slots: Vec<Option<Vec<T>>>,
+    slots: Vec<Option<Slot<T>>>,
     lens: Vec<usize>,
     tracked: Vec<bool>,
+    /// The gradient being pulled back through the current node, while its
+    /// VJP runs.
+    incoming: Option<Rc<Vec<T>>>,
+}
+
+/// One node's gradient: a buffer of its own, or a buffer shared with other
+/// nodes and copied only when something is added into it (a sum hands the
+/// gradient of its output unchanged to both operands: for a chain of sums,
+/// as in a residual connection or the paths summed into one output, one
+/// buffer instead of a copy per operand).
+enum Slot<T: Copy + 'static> {
+    Own(Vec<T>),
+    Shared(Rc<Vec<T>>),
+}
+
+impl<T: Copy + 'static> Slot<T> {
+    fn as_slice(&self) -> &[T] {
+        match self {
+            Slot::Own(v) => v,
+            Slot::Shared(v) => v,
+        }
+    }
+
+    /// The buffer to write into: a shared one is taken over if nothing else
+    /// holds it, else copied.
+    fn into_owned(self) -> Vec<T> {
+        match self {
+            Slot::Own(v) => v,
+            Slot::Shared(v) => Rc::try_unwrap(v).unwrap_or_else(|v| pool::copy_of(&v)),
+        }
+    }
+
+    fn into_shared(self) -> Rc<Vec<T>> {
+        match self {
+            Slot::Own(v) => Rc::new(v),
+            Slot::Shared(v) => v,
+        }
+    }
+
+    /// Hands the buffer back to the pool if nothing else holds it.
+    fn recycle(self) {
+        match self {
+            Slot::Own(v) => pool::recycle(v),
+            Slot::Shared(v) => {
+                if let Ok(v) = Rc::try_unwrap(v) {
+                    pool::recycle(v);
+                }
+            }
+        }
+    }
 }
 
 impl<T: Copy + 'static> Drop for Grads<T> {
     /// Hands the gradient buffers back to the pool.
     fn drop(&mut self) {
-        for v in self.slots.drain(..).flatten() {
-            pool::recycle(v);
+        for slot in self.slots.drain(..).flatten() {
+            slot.recycle();
         }
     }
 }
@@ -272,11 +326,27 @@ impl<T: Real> Grads<T> {
         self.tracked.get(id.index()).copied().unwrap_or(false)
     }
 
+    /// The gradient buffer of `id` if anything has flowed into it, made
+    /// its own (a shared one copied) so that it can be added into.
+    fn owned(&mut self, id: NodeId) -> Option<&mut Vec<T>> {
+        let slot = &mut self.slots[id.index()];
+        if let Some(Slot::Shared(_)) = slot {
+            *slot = slot.take().map(|s| Slot::Own(s.into_owned()));
+        }
+        match slot {
+            Some(Slot::Own(v)) => Some(v),
+            _ => None,
+        }
+    }
+
     /// The gradient buffer of `id`, zero-initialised on first access; VJPs
     /// add into it.
     pub fn acc(&mut self, id: NodeId) -> &mut [T] {
         let len = self.lens[id.index()];
-        self.slots[id.index()].get_or_insert_with(|| pool::filled(len, T::ZERO))
+        if self.slots[id.index()].is_none() {
+            self.slots[id.index()] = Some(Slot::Own(pool::filled(len, T::ZERO)));
+        }
+        self.owned(id).expect("a gradient was just put in")
     }
 
     /// The gradient buffer of `id` and how to write it: a fresh buffer
@@ -286,21 +356,31 @@ impl<T: Real> Grads<T> {
     /// the first gradient is written, not added to zeros.
     pub fn slot(&mut self, id: NodeId) -> (&mut [T], Store) {
         let len = self.lens[id.index()];
-        let slot = &mut self.slots[id.index()];
-        let store = if slot.is_some() {
-            Store::Accumulate
-        } else {
-            Store::Overwrite
-        };
-        let buf = slot.get_or_insert_with(|| pool::scratch(len, T::ZERO));
-        (buf, store)
+        if self.slots[id.index()].is_none() {
+            self.slots[id.index()] = Some(Slot::Own(pool::scratch(len, T::ZERO)));
+            let buf = self.owned(id).expect("a gradient was just put in");
+            return (buf, Store::Overwrite);
+        }
+        let buf = self.owned(id).expect("a gradient is there");
+        (buf, Store::Accumulate)
     }
 
     /// Adds `scale · x` to the gradient of `id` (`x` as long as the
     /// gradient); the first gradient into `id` is written, not added to a
     /// zero-filled buffer (the sums and differences of features: one pass
-    /// over memory instead of three).
+    /// over memory instead of three). When `x` is the very gradient being
+    /// pulled back and `scale` is one (a sum's operand), the first gradient
+    /// into `id` is that buffer, shared rather than copied; it is copied
+    /// when a second gradient is added into it.
     pub fn add_scaled(&mut self, id: NodeId, scale: T, x: &[T]) {
+        if scale == T::ONE && self.slots[id.index()].is_none() {
+            if let Some(g) = &self.incoming {
+                if std::ptr::eq(g.as_slice(), x) {
+                    self.slots[id.index()] = Some(Slot::Shared(Rc::clone(g)));
+                    return;
+                }
+            }
+        }
         let (buf, store) = self.slot(id);
         match store {
             Store::Overwrite if scale == T::ONE => buf.copy_from_slice(x),
@@ -324,9 +404,10 @@ impl<T: Real> Grads<T> {
     /// contents.
     pub fn take(&mut self, id: NodeId) -> Vec<T> {
         let len = self.lens[id.index()];
-        self.slots[id.index()]
-            .take()
-            .unwrap_or_else(|| pool::filled(len, T::ZERO))
+        match self.slots[id.index()].take() {
+            Some(g) => g.into_owned(),
+            None => pool::filled(len, T::ZERO),
+        }
     }
 
     /// [`Grads::take`] without the zero-fill: the buffer as
@@ -334,7 +415,7 @@ impl<T: Real> Grads<T> {
     /// [`Store::Overwrite`] if nothing has flowed into `id` yet.
     fn take_slot(&mut self, id: NodeId) -> (Vec<T>, Store) {
         match self.slots[id.index()].take() {
-            Some(g) => (g, Store::Accumulate),
+            Some(g) => (g.into_owned(), Store::Accumulate),
             None => (
                 pool::scratch(self.lens[id.index()], T::ZERO),
                 Store::Overwrite,
@@ -415,12 +496,12 @@ impl<T: Real> Grads<T> {
 
     /// Puts back a buffer taken with [`Grads::take`].
     pub fn put(&mut self, id: NodeId, buf: Vec<T>) {
-        self.slots[id.index()] = Some(buf);
+        self.slots[id.index()] = Some(Slot::Own(buf));
     }
 
     /// The gradient of `id`, if anything flowed into it.
     pub fn get(&self, id: NodeId) -> Option<&[T]> {
-        self.slots.get(id.index())?.as_deref()
+        self.slots.get(id.index())?.as_ref().map(Slot::as_slice)
     }
 
     /// The gradient of `id`, zeros if nothing flowed into it.

@@ -180,6 +180,32 @@ fn a_feature_on_both_sides_of_a_sum_or_difference_gets_both_gradients() {
 }
 
 #[test]
+fn gradients_shared_by_sums_are_copied_before_they_are_added_into() {
+    // A sum hands its output's gradient to its operands without copying
+    // it; every later addition into one of them must copy first and leave
+    // the other holders' gradients alone. y = (s + a) - b + 2s with
+    // s = a + b is 4a + 2b. (Integer seeds: every sum exact.)
+    let t = Tape::<f64>::new();
+    let (rows, mul) = (2, 3);
+    let n = rows * mul * 3;
+    let a = eqv_core::non_equivariant::variable::<Vector, _>(&t, rows, mul, random(1, n));
+    let b = eqv_core::non_equivariant::variable::<Vector, _>(&t, rows, mul, random(2, n));
+    let s = a + b;
+    let y = (s + a) - b + s.scale_by(2.0);
+    let seed: Vec<f64> = random(3, n).iter().map(|x| (8.0 * x).round()).collect();
+    let g = t.backward(y.id(), &seed);
+    let (ga, gb) = (g.get(a.id()).expect("a"), g.get(b.id()).expect("b"));
+    for k in 0..n {
+        assert_eq!((ga[k], gb[k]), (4.0 * seed[k], 2.0 * seed[k]), "entry {k}");
+    }
+    // A leaf's gradient may be the output's own, shared: y = a + b.
+    let y = a + b;
+    let g = t.backward(y.id(), &seed);
+    assert_eq!(g.get(a.id()).expect("a"), &seed[..]);
+    assert_eq!(g.get(b.id()).expect("b"), &seed[..]);
+}
+
+#[test]
 fn norms_and_dot_products_are_invariant_with_exact_vjps() {
     fn case<I: Irrep>() {
         let (rows, mul) = (2, 3);

@@ -148,6 +148,13 @@ pub fn collect<T: Copy + 'static>(iter: impl ExactSizeIterator<Item = T>) -> Vec
     v
 }
 
+/// A copy of `x` in a buffer from the pool when one is free.
+pub fn copy_of<T: Copy + 'static>(x: &[T]) -> Vec<T> {
+    let mut v = with_capacity(x.len());
+    v.extend_from_slice(x);
+    v
+}
+
 /// Hands a buffer back for reuse by this thread.
 pub fn recycle<T: Copy + 'static>(v: Vec<T>) {
     if v.capacity() >= MIN_LEN {
