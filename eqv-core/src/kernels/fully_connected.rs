@@ -227,10 +227,14 @@ struct RowScratch<T> {
     cb: Vec<T>,
     /// `Σ_w gY[k, w] · (a·W)[w, v]`, `[k][v]` ([`grad_b_from_aw`]).
     gkv: Vec<T>,
+    /// The coupling as [`RowScratch::fold_into_a`] sums it.
+    into_a: FoldPlan<T>,
+    /// The coupling as [`RowScratch::fold_into_b`] sums it.
+    into_b: FoldPlan<T>,
 }
 
 impl<T: Real> RowScratch<T> {
-    fn new(s: &FcShape) -> Self {
+    fn new(entries: &[Entry<T>], s: &FcShape) -> Self {
         let ((ma, mb, _), (da, db, dc)) = (s.muls, s.dims);
         RowScratch {
             at: vec![T::ZERO; da * ma],
@@ -238,6 +242,8 @@ impl<T: Real> RowScratch<T> {
             ca: vec![T::ZERO; dc * db * ma],
             cb: vec![T::ZERO; dc * da * mb],
             gkv: vec![T::ZERO; dc * mb],
+            into_a: FoldPlan::new(entries, dc * db, |e| (e.i, e.k * db + e.j)),
+            into_b: FoldPlan::new(entries, dc * da, |e| (e.j, e.k * da + e.i)),
         }
     }
 
@@ -251,74 +257,95 @@ impl<T: Real> RowScratch<T> {
 
     /// `ca[k, j, :] = Σ_i c_ijk a[:, i]` (after [`RowScratch::load`]).
     #[inline(always)]
-    fn fold_into_a(&mut self, entries: &[Entry<T>], s: &FcShape) {
-        let (ma, db) = (s.muls.0, s.dims.1);
-        fold(entries, ma, &self.at, &mut self.ca, |e| {
-            (e.i, e.k * db + e.j)
-        });
+    fn fold_into_a(&mut self, s: &FcShape) {
+        fold(&self.into_a, s.muls.0, &self.at, &mut self.ca);
     }
 
     /// `cb[k, i, :] = Σ_j c_ijk b[:, j]` (after [`RowScratch::load`]).
     #[inline(always)]
-    fn fold_into_b(&mut self, entries: &[Entry<T>], s: &FcShape) {
-        let (mb, da) = (s.muls.1, s.dims.0);
-        fold(entries, mb, &self.bt, &mut self.cb, |e| {
-            (e.j, e.k * da + e.i)
-        });
+    fn fold_into_b(&mut self, s: &FcShape) {
+        fold(&self.into_b, s.muls.1, &self.bt, &mut self.cb);
     }
 }
 
-/// `out[to] = Σ c · x[from]` over the entries, rows of `mul` numbers
-/// (`(from, to)` of each entry given by `rows`).
+/// The coupling grouped by the row of the folded input it sums into: row
+/// `to`'s terms `(from, c)` are `terms[starts[to]..starts[to + 1]]`, in the
+/// order of the entries. Each row is then summed in registers and written
+/// once: no zero-fill first, and no load and store of the row per entry.
+struct FoldPlan<T> {
+    terms: Vec<(usize, T)>,
+    starts: Vec<usize>,
+}
+
+impl<T: Copy> FoldPlan<T> {
+    /// The plan for `rows` rows, `(from, to)` of each entry given by `at`.
+    fn new(entries: &[Entry<T>], rows: usize, at: impl Fn(&Entry<T>) -> (usize, usize)) -> Self {
+        let mut keyed: Vec<(usize, usize, T)> = entries
+            .iter()
+            .map(|e| {
+                let (from, to) = at(e);
+                (to, from, e.c)
+            })
+            .collect();
+        // Stable: within a row, the entries' order (and so the rounding)
+        // of summing them one by one.
+        keyed.sort_by_key(|&(to, _, _)| to);
+        let mut starts = vec![0; rows + 1];
+        for &(to, _, _) in &keyed {
+            starts[to + 1] += 1;
+        }
+        for r in 0..rows {
+            starts[r + 1] += starts[r];
+        }
+        FoldPlan {
+            terms: keyed.into_iter().map(|(_, from, c)| (from, c)).collect(),
+            starts,
+        }
+    }
+
+    /// The terms of every row, in row order.
+    #[inline(always)]
+    fn rows(&self) -> impl Iterator<Item = &[(usize, T)]> {
+        self.starts.windows(2).map(|w| &self.terms[w[0]..w[1]])
+    }
+}
+
+/// `out[to] = Σ c · x[from]` over the plan's terms, rows of `mul` numbers
+/// (every row of `out` written, rows without terms with zeros).
 #[inline(always)]
-fn fold<T: Real>(
-    entries: &[Entry<T>],
-    mul: usize,
-    x: &[T],
-    out: &mut [T],
-    rows: impl Fn(&Entry<T>) -> (usize, usize),
-) {
-    out.fill(T::ZERO);
+fn fold<T: Real>(plan: &FoldPlan<T>, mul: usize, x: &[T], out: &mut [T]) {
     // Channel counts of one or two vector registers as constants (each
-    // entry one or two vector operations, no trip count to test).
+    // term one or two vector operations, no trip count to test).
     match mul {
-        8 => fold_fixed::<T, 8>(entries, x, out, rows),
-        16 => fold_fixed::<T, 16>(entries, x, out, rows),
-        32 => fold_fixed::<T, 32>(entries, x, out, rows),
+        8 => fold_fixed::<T, 8>(plan, x, out),
+        16 => fold_fixed::<T, 16>(plan, x, out),
+        32 => fold_fixed::<T, 32>(plan, x, out),
         _ => {
-            for e in entries {
-                let (from, to) = rows(e);
-                let src = &x[from * mul..][..mul];
-                for (y, &x) in out[to * mul..][..mul].iter_mut().zip(src) {
-                    *y += e.c * x;
+            for (terms, out) in plan.rows().zip(out.chunks_exact_mut(mul)) {
+                out.fill(T::ZERO);
+                for &(from, c) in terms {
+                    for (y, &x) in out.iter_mut().zip(&x[from * mul..][..mul]) {
+                        *y += c * x;
+                    }
                 }
             }
         }
     }
 }
 
-/// [`fold`] for `M` channels.
+/// [`fold`] for `M` channels: each row summed in an array the compiler
+/// keeps in registers.
 #[inline(always)]
-fn fold_fixed<T: Real, const M: usize>(
-    entries: &[Entry<T>],
-    x: &[T],
-    out: &mut [T],
-    rows: impl Fn(&Entry<T>) -> (usize, usize),
-) {
-    for e in entries {
-        let (from, to) = rows(e);
-        // Both rows and the coefficient are read into locals before the
-        // row is written back: summed in place, the compiler could not
-        // rule out that `out` overlaps `x` or the entries, and ran the
-        // row as 16 scalar read-modify-writes (each reloading `e.c`).
-        let c = e.c;
-        let src: [T; M] = x[from * M..][..M].try_into().expect("M channels");
-        let dst: &mut [T; M] = (&mut out[to * M..][..M]).try_into().expect("M channels");
-        let mut sum = *dst;
-        for (y, x) in sum.iter_mut().zip(src) {
-            *y += c * x;
+fn fold_fixed<T: Real, const M: usize>(plan: &FoldPlan<T>, x: &[T], out: &mut [T]) {
+    for (terms, out) in plan.rows().zip(out.chunks_exact_mut(M)) {
+        let mut sum = [T::ZERO; M];
+        for &(from, c) in terms {
+            let src: &[T; M] = x[from * M..][..M].try_into().expect("M channels");
+            for (y, &x) in sum.iter_mut().zip(src) {
+                *y += c * x;
+            }
         }
-        *dst = sum;
+        out.copy_from_slice(&sum);
     }
 }
 
@@ -452,9 +479,9 @@ fn products<T: Real>(
             for rr in 0..n {
                 sc.load(s, ab, r0 + rr);
                 if contract_over_b(s) {
-                    sc.fold_into_a(entries, s);
+                    sc.fold_into_a(s);
                 } else {
-                    sc.fold_into_b(entries, s);
+                    sc.fold_into_b(s);
                 }
                 products_of_row(s, sc, &mut t[rr * dc * np..][..dc * np]);
             }
@@ -535,7 +562,7 @@ fn forward_rows<T: Real>(
     // Every element is written before it is read: scratch, not zeroed.
     let mut t = pool::scratch(block * dc * ma * mb, T::ZERO);
     let mut yk = pool::scratch(block * dc * mc, T::ZERO);
-    let mut sc = RowScratch::new(s);
+    let mut sc = RowScratch::new(entries, s);
     let mut r0 = 0;
     while r0 < s.rows {
         let n = block.min(s.rows - r0);
@@ -788,7 +815,7 @@ fn backward_rows<T: Real>(
         transpose_into(w, ma, nvw, &mut w_vw_u);
     }
     let mut ga_i = sized(fold_ga && da > 1, block * ma);
-    let mut sc = RowScratch::new(s);
+    let mut sc = RowScratch::new(entries, s);
     let over_b = contract_over_b(s);
     let mut r0 = 0;
     while r0 < s.rows {
@@ -836,10 +863,10 @@ fn backward_rows<T: Real>(
                     // Each fold once per row, shared by the products and
                     // the input gradients.
                     if fold_a {
-                        sc.fold_into_a(entries, s);
+                        sc.fold_into_a(s);
                     }
                     if fold_b {
-                        sc.fold_into_b(entries, s);
+                        sc.fold_into_b(s);
                     }
                     if w_from_t {
                         products_of_row(s, sc, &mut t[rr * dc * np..][..dc * np]);
