@@ -34,7 +34,7 @@
 //! fixed-size loops are compiled for the wide instruction sets only.
 
 use super::channel_steps::{
-    channels_inner, channels_outer_at, row_channels_inner, row_channels_outer,
+    channels_inner, channels_outer_at, lane_rows, row_channels_inner, row_channels_outer,
 };
 use super::coupling::Entry;
 use super::gemm::{Mat, MatMut, Store, ROW_TILE};
@@ -227,10 +227,17 @@ struct RowScratch<T> {
     cb: Vec<T>,
     /// `Σ_w gY[k, w] · (a·W)[w, v]`, `[k][v]` ([`grad_b_from_aw`]).
     gkv: Vec<T>,
+    /// `Σ_k c_0jk gkv[k, v]`, `[j][v]` ([`grad_b_from_aw`]).
+    gjv: Vec<T>,
+    /// The lane vectors [`grad_a_lane_sums`] reduces, 16 channels at a
+    /// time (for the components of one block, at most 7).
+    stage: Vec<T>,
     /// The coupling as [`RowScratch::fold_into_a`] sums it.
     into_a: FoldPlan<T>,
     /// The coupling as [`RowScratch::fold_into_b`] sums it.
     into_b: FoldPlan<T>,
+    /// The coupling as [`grad_b_from_aw`] sums it: into `j` from `k`.
+    into_gb: FoldPlan<T>,
 }
 
 impl<T: Real> RowScratch<T> {
@@ -242,8 +249,11 @@ impl<T: Real> RowScratch<T> {
             ca: vec![T::ZERO; dc * db * ma],
             cb: vec![T::ZERO; dc * da * mb],
             gkv: vec![T::ZERO; dc * mb],
+            gjv: vec![T::ZERO; db * mb],
+            stage: vec![T::ZERO; 7 * LANES * LANES],
             into_a: FoldPlan::new(entries, dc * db, |e| (e.i, e.k * db + e.j)),
             into_b: FoldPlan::new(entries, dc * da, |e| (e.j, e.k * da + e.i)),
+            into_gb: FoldPlan::new(entries, db, |e| (e.k, e.j)),
         }
     }
 
@@ -881,7 +891,10 @@ fn backward_rows<T: Real>(
                         let gar = &mut ga[r * ma * da..][..ma * da];
                         match way {
                             AGradient::LaneSums => {
-                                by_dim!(da, grad_a_lane_sums(&sc.cb, gtr, (ma, mb, da, dc), gar));
+                                let sizes = (ma, mb, da, dc);
+                                let cb = &sc.cb;
+                                let stage = &mut sc.stage;
+                                by_dim!(da, grad_a_lane_sums((cb, stage), gtr, sizes, gar));
                             }
                             AGradient::Folded | AGradient::None => {}
                         }
@@ -900,7 +913,8 @@ fn backward_rows<T: Real>(
                         if b_from_aw {
                             let gy = &gyk[rr * dc * mc..][..dc * mc];
                             let awr = &aw[rr * mc * mb..][..mc * mb];
-                            grad_b_from_aw(entries, awr, gy, (mb, mc, db, dc), &mut sc.gkv, gbr);
+                            let scratch = (&mut sc.gkv[..], &mut sc.gjv[..]);
+                            grad_b_from_aw(&sc.into_gb, awr, gy, (mb, mc, db, dc), scratch, gbr);
                         } else {
                             by_dim!(db, grad_input_row(&sc.ca, gtr, (ma, mb, db, dc), gbr));
                         }
@@ -1086,38 +1100,75 @@ fn backward_rows_sparse<T: Real>(
 /// product alone.
 #[inline(always)]
 fn grad_b_from_aw<T: Real>(
-    entries: &[Entry<T>],
+    plan: &FoldPlan<T>,
     aw: &[T],
     gy: &[T],
     (mb, mc, db, dc): (usize, usize, usize, usize),
-    gkv: &mut [T],
+    (gkv, gjv): (&mut [T], &mut [T]),
     g: &mut [T],
 ) {
-    for k in 0..dc {
-        let gk = &gy[k * mc..][..mc];
-        let out = &mut gkv[k * mb..][..mb];
-        by_lane_blocks!(T, mb, |v0, W| {
-            let mut acc = [T::ZERO; W];
-            for (c, &y) in gk.iter().enumerate() {
-                let row: &[T; W] = aw[c * mb + v0..][..W].try_into().expect("W lanes");
+    match dc {
+        1 => output_gradient_times_aw::<T, 1>(aw, gy, (mb, mc), gkv),
+        3 => output_gradient_times_aw::<T, 3>(aw, gy, (mb, mc), gkv),
+        5 => output_gradient_times_aw::<T, 5>(aw, gy, (mb, mc), gkv),
+        7 => output_gradient_times_aw::<T, 7>(aw, gy, (mb, mc), gkv),
+        _ => {
+            for k in 0..dc {
+                output_gradient_times_aw::<T, 1>(aw, &gy[k * mc..], (mb, mc), &mut gkv[k * mb..]);
+            }
+        }
+    }
+    // gjv[j, v] = Σ_k c_0jk G[k, v], summed over `v` in lanes, then added
+    // into the row with `v` outer.
+    fold(plan, mb, gkv, gjv);
+    match db {
+        1 => row_channels_outer::<T, 1, true>(gjv, g),
+        3 => row_channels_outer::<T, 3, true>(gjv, g),
+        5 => row_channels_outer::<T, 5, true>(gjv, g),
+        7 => row_channels_outer::<T, 7, true>(gjv, g),
+        _ => {
+            for (v, gv) in g.chunks_exact_mut(db).enumerate() {
+                for (j, y) in gv.iter_mut().enumerate() {
+                    *y += gjv[j * mb + v];
+                }
+            }
+        }
+    }
+}
+
+/// `G[k, v] = Σ_w gY[k, w] · aw[w, v]` for the `DC` components `k` at once
+/// (`G` as `[k][v]`): each row of `aw` is loaded once for all `k`, and the
+/// `DC` sums of a block of `v` are independent chains.
+#[inline(always)]
+fn output_gradient_times_aw<T: Real, const DC: usize>(
+    aw: &[T],
+    gy: &[T],
+    (mb, mc): (usize, usize),
+    gkv: &mut [T],
+) {
+    let gk: [&[T]; DC] = std::array::from_fn(|k| &gy[k * mc..][..mc]);
+    by_lane_blocks!(T, mb, |v0, W| {
+        let mut acc = [[T::ZERO; W]; DC];
+        for (w, row) in aw.chunks_exact(mb).take(mc).enumerate() {
+            let row: &[T; W] = row[v0..v0 + W].try_into().expect("W lanes");
+            for (acc, gk) in acc.iter_mut().zip(&gk) {
+                let y = gk[w];
                 for (s, &z) in acc.iter_mut().zip(row) {
                     *s += y * z;
                 }
             }
-            out[v0..v0 + W].copy_from_slice(&acc);
-        });
-    }
-    for e in entries {
-        let gk = &gkv[e.k * mb..][..mb];
-        for (v, &x) in gk.iter().enumerate() {
-            g[v * db + e.j] += e.c * x;
         }
-    }
+        for (k, acc) in acc.iter().enumerate() {
+            gkv[k * mb + v0..][..W].copy_from_slice(acc);
+        }
+    });
 }
 
 /// `q[v, :] = Σ_k c[k · step + v] · gy[k, :]` for `nv` channels `v` and
 /// `nw` output channels (`dc` components `k`): one input with the coupling
 /// folded in, contracted with the output gradient, vectorised over `w`.
+/// For the irrep dimensions up to `l = 3` the `dc` rows of `gy` are held in
+/// registers across all `v` ([`fold_output_gradient_fixed`]).
 #[inline(always)]
 fn fold_output_gradient<T: Real>(
     c: &[T],
@@ -1126,23 +1177,58 @@ fn fold_output_gradient<T: Real>(
     (nv, nw, dc): (usize, usize, usize),
     q: &mut [T],
 ) {
-    for_chunks(
-        nw,
-        #[inline(always)]
-        |w0, w| {
-            for v in 0..nv {
-                let mut acc = [T::ZERO; LANES];
-                for k in 0..dc {
-                    let ck = c[k * step + v];
-                    let g = &gy[k * nw + w0..][..w];
-                    for (y, &z) in acc[..w].iter_mut().zip(g) {
-                        *y += ck * z;
+    match dc {
+        1 => fold_output_gradient_fixed::<T, 1>(c, step, gy, (nv, nw), q),
+        3 => fold_output_gradient_fixed::<T, 3>(c, step, gy, (nv, nw), q),
+        5 => fold_output_gradient_fixed::<T, 5>(c, step, gy, (nv, nw), q),
+        7 => fold_output_gradient_fixed::<T, 7>(c, step, gy, (nv, nw), q),
+        _ => for_chunks(
+            nw,
+            #[inline(always)]
+            |w0, w| {
+                for v in 0..nv {
+                    let mut acc = [T::ZERO; LANES];
+                    for k in 0..dc {
+                        let ck = c[k * step + v];
+                        let g = &gy[k * nw + w0..][..w];
+                        for (y, &z) in acc[..w].iter_mut().zip(g) {
+                            *y += ck * z;
+                        }
                     }
+                    q[v * nw + w0..][..w].copy_from_slice(&acc[..w]);
                 }
-                q[v * nw + w0..][..w].copy_from_slice(&acc[..w]);
+            },
+        ),
+    }
+}
+
+/// [`fold_output_gradient`] with `DC` a constant: per block of `W` output
+/// channels the `DC` rows of `gy` are loaded once, and each `v` costs `DC`
+/// broadcast multiply-adds and one store, independent of the other `v` (a
+/// loop over `v` outside the one over `k` reloaded `gy` for every `v` and
+/// waited on each sum in turn).
+#[inline(always)]
+fn fold_output_gradient_fixed<T: Real, const DC: usize>(
+    c: &[T],
+    step: usize,
+    gy: &[T],
+    (nv, nw): (usize, usize),
+    q: &mut [T],
+) {
+    let ck: [&[T]; DC] = std::array::from_fn(|k| &c[k * step..][..nv]);
+    by_lane_blocks!(T, nw, |w0, W| {
+        let g: [[T; W]; DC] = lane_rows(gy, nw, w0);
+        for (v, qv) in q.chunks_exact_mut(nw).take(nv).enumerate() {
+            let mut acc = [T::ZERO; W];
+            for k in 0..DC {
+                let x = ck[k][v];
+                for (y, &z) in acc.iter_mut().zip(&g[k]) {
+                    *y += x * z;
+                }
             }
-        },
-    );
+            qv[w0..w0 + W].copy_from_slice(&acc);
+        }
+    });
 }
 
 /// The gradient of `a` of one row, `g[u, i] += Σ_k Σ_v cb[k, i, v] ·
@@ -1154,7 +1240,7 @@ fn fold_output_gradient<T: Real>(
 #[inline(always)]
 fn grad_a_lane_sums<T: Real, const N: usize>(
     i0: usize,
-    cb: &[T],
+    (cb, stage): (&[T], &mut [T]),
     gt: &[T],
     sizes: (usize, usize, usize, usize),
     g: &mut [T],
@@ -1163,18 +1249,21 @@ fn grad_a_lane_sums<T: Real, const N: usize>(
     by_lane_blocks!(T, mb, |v0, W| {
         let mut u = 0;
         if W == LANES {
+            // The lane vectors of 16 channels `u` for each of the `N`
+            // components, `[q][uu][lane]`: every number written before it
+            // is read (a zeroed array here cost a memset per block).
+            let (stage, _) = stage[..N * LANES * LANES].as_chunks_mut::<LANES>();
             while u + LANES <= ma {
-                let mut lanes = [[[T::ZERO; W]; LANES]; N];
                 for uu in 0..LANES {
                     let part = lane_vectors::<T, N, W>((i0, u + uu, v0), cb, gt, sizes);
-                    for (l, p) in lanes.iter_mut().zip(part) {
-                        l[uu] = p;
+                    for (q, p) in part.iter().enumerate() {
+                        // `W` is `LANES` here.
+                        stage[q * LANES + uu].copy_from_slice(p);
                     }
                 }
-                for (q, l) in lanes.iter().enumerate() {
-                    // `W` is `LANES` here: the same numbers as 16 × 16.
-                    let (l, _) = l.as_flattened().as_chunks::<LANES>();
-                    let l: &[[T; LANES]; LANES] = l.try_into().expect("16 × 16");
+                for q in 0..N {
+                    let l: &[[T; LANES]; LANES] =
+                        stage[q * LANES..][..LANES].try_into().expect("16 × 16");
                     for (uu, x) in T::sums_of_16(l).into_iter().enumerate() {
                         g[(u + uu) * da + i0 + q] += x;
                     }
@@ -1252,43 +1341,34 @@ fn grad_input_lanes<T: Real, const N: usize, const W: usize>(
     (nu, nv, d, dc): (usize, usize, usize, usize),
     g: &mut [T],
 ) {
-    #[inline(always)]
-    fn step<T: Real, const N: usize, const W: usize>(
-        mut acc: [[T; W]; N],
-        c: [T; N],
-        g: &[T; W],
-    ) -> [[T; W]; N] {
-        for (acc, c) in acc.iter_mut().zip(c) {
-            for (y, &g) in acc.iter_mut().zip(g) {
-                *y += c * g;
-            }
-        }
-        acc
-    }
     let lanes = |x: &[T]| -> [T; W] { x[v0..v0 + W].try_into().expect("W lanes") };
     let mut even = [[T::ZERO; W]; N];
     let mut odd = [[T::ZERO; W]; N];
     for k in 0..dc {
-        // c[k, j0 + q, :] for the N components, each `nu` long.
-        let ck = &c[(k * d + j0) * nu..][..N * nu];
-        let coefs = |u: usize| -> [T; N] {
-            let mut x = [T::ZERO; N];
-            for (q, x) in x.iter_mut().enumerate() {
-                *x = ck[q * nu + u];
-            }
-            x
-        };
+        // c[k, j0 + q, :] for the N components, each `nu` long, cut to
+        // `nu` so that reading channel `u < nu` needs no check.
+        let ck: [&[T]; N] = std::array::from_fn(|q| &c[(k * d + j0 + q) * nu..][..nu]);
         let gk = &gt[k * nu * nv..][..nu * nv];
-        let mut gu = gk.chunks_exact(2 * nv);
         let mut u = 0;
-        for g2 in &mut gu {
-            let (ge, go) = g2.split_at(nv);
-            even = step(even, coefs(u), &lanes(ge));
-            odd = step(odd, coefs(u + 1), &lanes(go));
+        while u + 2 <= nu {
+            let (ge, go) = (lanes(&gk[u * nv..]), lanes(&gk[(u + 1) * nv..]));
+            for q in 0..N {
+                let (ce, co) = (ck[q][u], ck[q][u + 1]);
+                for l in 0..W {
+                    even[q][l] += ce * ge[l];
+                    odd[q][l] += co * go[l];
+                }
+            }
             u += 2;
         }
-        if nu % 2 == 1 {
-            even = step(even, coefs(u), &lanes(gu.remainder()));
+        if u < nu {
+            let ge = lanes(&gk[u * nv..]);
+            for q in 0..N {
+                let ce = ck[q][u];
+                for l in 0..W {
+                    even[q][l] += ce * ge[l];
+                }
+            }
         }
     }
     let gv = &mut g[v0 * d..][..W * d];
