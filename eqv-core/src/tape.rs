@@ -238,9 +238,16 @@ impl<T: Real> Tape<T> {
 
 impl<T: Real> Drop for Tape<T> {
     /// Hands every value no feature still holds back to the buffer pool.
+    /// The VJPs go first: they hold the values their pullbacks read (an
+    /// op's inputs), which would otherwise still be shared when their
+    /// nodes are reached and be freed rather than reused.
     fn drop(&mut self) {
-        for node in self.nodes.get_mut().drain(..) {
-            if let Ok(v) = std::rc::Rc::try_unwrap(node.value) {
+        let nodes = self.nodes.get_mut();
+        for node in nodes.iter_mut() {
+            node.vjp = None;
+        }
+        for node in nodes.drain(..) {
+            if let Ok(v) = Rc::try_unwrap(node.value) {
                 pool::recycle(v);
             }
         }

@@ -42,14 +42,18 @@ impl<T> Pool<T> {
     /// old length and contents: callers fill or truncate it.
     fn take(&mut self, len: usize) -> Option<Vec<T>> {
         let c = Self::class(len);
-        // Same class: first fit among the few most recent; next class: any.
+        // Same class: the best fit (a class holds buffers of up to twice
+        // `len`'s size, and a model asks for many sizes within one class:
+        // searched among only the most recent, the larger sizes missed
+        // behind smaller ones and were allocated and zeroed anew on every
+        // step); next class: any.
         let same = &mut self.classes[c];
         let hit = same
             .iter()
-            .rev()
-            .take(8)
-            .position(|v| v.capacity() >= len)
-            .map(|p| same.len() - 1 - p);
+            .enumerate()
+            .filter(|(_, v)| v.capacity() >= len)
+            .min_by_key(|(_, v)| v.capacity())
+            .map(|(i, _)| i);
         let v = match hit {
             Some(i) => same.swap_remove(i),
             None => self.classes.get_mut(c + 1)?.pop()?,
