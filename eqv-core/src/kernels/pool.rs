@@ -197,4 +197,42 @@ mod tests {
         let f = filled(1000, 0.0f32);
         assert_eq!(f.len(), 1000);
     }
+
+    #[test]
+    fn the_best_fit_of_a_size_class_is_found_behind_smaller_buffers() {
+        // One class (1024..2047) holding one large buffer behind many
+        // smaller ones: a request for the large size gets it back.
+        let large = filled(2000, 0.0f32);
+        let ptr = large.as_ptr();
+        recycle(large);
+        let small: Vec<Vec<f32>> = (0..12).map(|_| Vec::with_capacity(1100)).collect();
+        for v in small {
+            recycle(v);
+        }
+        let again = scratch(1900, 0.0f32);
+        assert_eq!(again.as_ptr(), ptr, "the one buffer large enough");
+        // Best fit: a small request takes a small buffer, not the large one.
+        recycle(again);
+        let fit = scratch(1050, 0.0f32);
+        assert!(fit.capacity() < 2000, "capacity {}", fit.capacity());
+    }
+
+    #[test]
+    fn a_dropped_tape_hands_back_the_values_its_pullbacks_held() {
+        use crate::prelude::*;
+        let t = Tape::<f64>::new();
+        let x = crate::non_equivariant::variable::<Vector, _>(&t, 100, 4, vec![0.5; 1200]);
+        // `norm` keeps its input for the pullback.
+        let _ = x.norm();
+        let ptr = t.value(x.id()).as_ptr();
+        drop(t);
+        // Taken from the pool itself (a freed buffer may also come back
+        // from the allocator at the same address).
+        let v = with_pool::<f64, _>(|p| p.take(1200)).flatten();
+        assert_eq!(
+            v.map(|v| v.as_ptr()),
+            Some(ptr),
+            "the input's buffer was recycled"
+        );
+    }
 }
