@@ -33,6 +33,7 @@
 
 use super::channel_steps::{row_backward, row_channels_inner};
 use super::coupling::{self, Entry, PathCoupling, BY_B_LANES};
+use super::gemm::Store;
 use super::parallel;
 use super::simd::vectorized_or;
 use crate::real::Real;
@@ -539,43 +540,75 @@ pub fn forward<T: Real>(
     });
 }
 
+/// Rows the pullback clears and sums at a time when a gradient is written
+/// rather than added ([`Store::Overwrite`]): each stretch of the buffers is
+/// cleared while it is in cache, just before the kernel adds into it.
+const CLEAR_ROWS: usize = 256;
+
 /// Adds the path's input gradients into `ga`, `gb`, `gw` (those given).
+/// A buffer with [`Store::Overwrite`] may hold anything: its rows are
+/// cleared (all of their numbers, `gw`'s other paths' channels too) before
+/// the path's gradient is added, stretch by stretch.
 pub fn backward<T: Real>(
     entries: &[Entry<T>],
     s: &PathShape,
     (a, b, w): (&[T], &[T], &[T]),
     gout: &[T],
     (ga, gb, gw): GradBufs<'_, T>,
+    stores: [Store; 3],
 ) {
     let (da, db, dc) = s.dims;
+    let widths = [s.mul * da, s.mul_b * db, s.w_row];
+    let clear = stores.map(|st| st == Store::Overwrite);
     coupling::with_both_forms(entries, s.dims, |c| {
         // Every gradient is per row (edge): large products split across cores.
         let bufs = [
-            ga.map(|g| (g, s.mul * da)),
-            gb.map(|g| (g, s.mul_b * db)),
-            gw.map(|g| (g, s.w_row)),
+            ga.map(|g| (g, widths[0])),
+            gb.map(|g| (g, widths[1])),
+            gw.map(|g| (g, widths[2])),
         ];
-        parallel::rows_mut3(bufs, s.rows, |r0, n, [ga, gb, gw]| {
-            let s = &s.rows_from(n);
-            let inputs = (
-                &a[r0 * s.mul * da..],
-                &b[r0 * s.mul_b * db..],
-                &w[r0 * s.w_row..],
-            );
-            let gout = &gout[r0 * s.out_mul * dc..];
-            dispatch_dims_to_l2!(
-                da,
-                dc,
-                backward_fixed,
-                backward_dyn,
-                c,
-                s,
-                inputs,
-                gout,
-                ga,
-                gb,
-                gw
-            )
+        parallel::rows_mut3(bufs, s.rows, |r0, n, mut grads| {
+            let mut done = 0;
+            while done < n {
+                let (r, m) = (r0 + done, CLEAR_ROWS.min(n - done));
+                let s = &s.rows_from(m);
+                let inputs = (
+                    &a[r * s.mul * da..],
+                    &b[r * s.mul_b * db..],
+                    &w[r * s.w_row..],
+                );
+                let gout = &gout[r * s.out_mul * dc..];
+                let mut stretch = grads
+                    .iter_mut()
+                    .zip(widths)
+                    .zip(clear)
+                    .map(|((g, w), clear)| {
+                        let g = &mut g.as_deref_mut()?[done * w..][..m * w];
+                        if clear {
+                            g.fill(T::ZERO);
+                        }
+                        Some(g)
+                    });
+                let (ga, gb, gw) = (
+                    stretch.next().flatten(),
+                    stretch.next().flatten(),
+                    stretch.next().flatten(),
+                );
+                dispatch_dims_to_l2!(
+                    da,
+                    dc,
+                    backward_fixed,
+                    backward_dyn,
+                    c,
+                    s,
+                    inputs,
+                    gout,
+                    ga,
+                    gb,
+                    gw
+                );
+                done += m;
+            }
         });
     });
 }
@@ -673,7 +706,15 @@ mod tests {
                 2 * lb as usize + 1,
                 2 * lc as usize + 1,
             );
-            for (mul, mul_b, rows) in [(4, 1, 3), (4, 2, 3), (27, 1, 3), (9, 3, 3), (5, 1, 37)] {
+            let shapes = [
+                (4, 1, 3),
+                (4, 2, 3),
+                (27, 1, 3),
+                (9, 3, 3),
+                (5, 1, 37),
+                (3, 2, 600),
+            ];
+            for (mul, mul_b, rows) in shapes {
                 let s = PathShape {
                     rows,
                     mul,
@@ -726,6 +767,7 @@ mod tests {
                             wb.then_some(&mut gb1[..]),
                             ww.then_some(&mut gw1[..]),
                         ),
+                        [Store::Accumulate; 3],
                     );
                     backward_dyn(
                         c,
@@ -739,6 +781,42 @@ mod tests {
                     assert!(close(&ga1, &ga2), "gradient of a {at} {wanted:?}");
                     assert!(close(&gb1, &gb2), "gradient of b {at} {wanted:?}");
                     assert!(close(&gw1, &gw2), "gradient of w {at} {wanted:?}");
+                    // Written rather than added: buffers of NaN come out as
+                    // the gradients alone (`w`'s unused channels zero).
+                    let nan = |x: &[T]| vec![T::from_f64(f64::NAN); x.len()];
+                    let (mut ga3, mut gb3, mut gw3) = (nan(&a), nan(&b), nan(&w));
+                    let zeros = |x: &[T]| vec![T::ZERO; x.len()];
+                    let (mut ga4, mut gb4, mut gw4) = (zeros(&a), zeros(&b), zeros(&w));
+                    backward(
+                        &e,
+                        &s,
+                        (&a, &b, &w),
+                        &g,
+                        (
+                            wa.then_some(&mut ga3[..]),
+                            wb.then_some(&mut gb3[..]),
+                            ww.then_some(&mut gw3[..]),
+                        ),
+                        [Store::Overwrite; 3],
+                    );
+                    backward_dyn(
+                        c,
+                        &s,
+                        (&a, &b, &w),
+                        &g,
+                        wa.then_some(&mut ga4[..]),
+                        wb.then_some(&mut gb4[..]),
+                        ww.then_some(&mut gw4[..]),
+                    );
+                    for (name, on, x, y) in [
+                        ("a", wa, &ga3, &ga4),
+                        ("b", wb, &gb3, &gb4),
+                        ("w", ww, &gw3, &gw4),
+                    ] {
+                        if on {
+                            assert!(close(x, y), "written gradient of {name} {at} {wanted:?}");
+                        }
+                    }
                 }
             }
         }

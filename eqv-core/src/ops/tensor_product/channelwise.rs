@@ -161,8 +161,9 @@ pub fn channelwise_paths<'t, C: Irrep, T: Real>(
     Feat::from_op(tape, rows, out_mul, y, &inputs, move |gy, g| {
         for ((p, shape), (av, bv)) in plan.iter().zip(&shapes).zip(&values) {
             let inputs = (&av[..], &bv[..], &wv[..]);
-            g.with_three([p.a, p.b, iw], |grads| {
-                channelwise::backward(&p.entries, shape, inputs, gy, grads)
+            // The first path into a gradient clears it in cache as it goes.
+            g.with_three_slots([p.a, p.b, iw], |grads, stores| {
+                channelwise::backward(&p.entries, shape, inputs, gy, grads, stores)
             });
         }
     })
