@@ -23,6 +23,7 @@ use super::channel_steps::{
 use super::channelwise::{dispatch_dims, row_matrix, row_matrix_pullback};
 use super::convolution_dual;
 use super::coupling::{self, Entry, PathCoupling};
+use super::gemm::Store;
 use super::parallel;
 use super::pool;
 use super::simd::vectorized_or;
@@ -142,6 +143,7 @@ pub trait Convolve: Sized {
         idx: EdgeIndex<'_>,
         gout: &[Self],
         grads: GradBufs<'_, Self>,
+        stores: [Store; 3],
     ) where
         Self: Real;
 
@@ -168,10 +170,11 @@ pub trait Convolve: Sized {
         idx: EdgeIndex<'_>,
         gout: &[Dual<Self>],
         grads: GradBufs<'_, Dual<Self>>,
+        stores: [Store; 3],
     ) where
         Self: Real,
     {
-        convolution_dual::backward(entries, s, inputs, idx, gout, grads);
+        convolution_dual::backward(entries, s, inputs, idx, gout, grads, stores);
     }
 }
 
@@ -204,8 +207,9 @@ macro_rules! compiled_in_eqv_core {
                 idx: EdgeIndex<'_>,
                 gout: &[Self],
                 grads: GradBufs<'_, Self>,
+                stores: [Store; 3],
             ) {
-                backward_generic(entries, s, inputs, idx, gout, grads);
+                backward_generic(entries, s, inputs, idx, gout, grads, stores);
             }
 
             #[inline(never)]
@@ -227,8 +231,9 @@ macro_rules! compiled_in_eqv_core {
                 idx: EdgeIndex<'_>,
                 gout: &[Dual<Self>],
                 grads: GradBufs<'_, Dual<Self>>,
+                stores: [Store; 3],
             ) {
-                convolution_dual::backward(entries, s, inputs, idx, gout, grads);
+                convolution_dual::backward(entries, s, inputs, idx, gout, grads, stores);
             }
         }
     };
@@ -248,7 +253,10 @@ pub fn forward<T: Real>(
 }
 
 /// Adds the path's input gradients (those given) for the output gradient
-/// `gout` (`[atoms][out_mul][dim C]`).
+/// `gout` (`[atoms][out_mul][dim C]`). A buffer with [`Store::Overwrite`]
+/// may hold anything and is written: the node gradient directly, the edge
+/// gradients' rows (all their numbers, `gw`'s other paths' channels too)
+/// cleared block by block just before the block adds into them.
 pub fn backward<T: Real>(
     entries: &[Entry<T>],
     s: &ConvShape,
@@ -256,8 +264,9 @@ pub fn backward<T: Real>(
     idx: EdgeIndex<'_>,
     gout: &[T],
     grads: GradBufs<'_, T>,
+    stores: [Store; 3],
 ) {
-    T::convolve_backward(entries, s, inputs, idx, gout, grads);
+    T::convolve_backward(entries, s, inputs, idx, gout, grads, stores);
 }
 
 /// Runs `kernel(edges, first atom, partial)` over the edges in blocks and
@@ -447,14 +456,46 @@ pub(super) fn backward_blocks<T: Real, N: Real>(
     s: &ConvShape,
     node_len: Option<usize>,
     (gb, gw): (Option<&mut [T]>, Option<&mut [T]>),
+    clear: [bool; 2],
     kernel: impl Fn(std::ops::Range<usize>, Option<&mut [N]>, Option<&mut [T]>, Option<&mut [T]>) + Sync,
 ) -> Option<Vec<N>> {
+    // Edge gradients written rather than added: cleared just before the
+    // kernel adds into them (block by block when split, while in cache).
     if !parallel::worth_splitting(s.edges) {
         let mut part = node_len.map(|n| pool::filled(n, N::ZERO));
+        let (gb, gw) = clear_edge_rows(s, clear, s.edges, (gb, gw));
         kernel(0..s.edges, part.as_deref_mut(), gb, gw);
         return part;
     }
+    let kernel = |edges: std::ops::Range<usize>,
+                  part: Option<&mut [N]>,
+                  gb: Option<&mut [T]>,
+                  gw: Option<&mut [T]>| {
+        let (gb, gw) = clear_edge_rows(s, clear, edges.len(), (gb, gw));
+        kernel(edges, part, gb, gw)
+    };
     backward_split(s, node_len, (gb, gw), &kernel)
+}
+
+/// Clears the first `n` rows of the edge gradients `gb` and `gw` (a
+/// block's, sliced from its first edge) where `clear` says so.
+#[allow(clippy::type_complexity)]
+fn clear_edge_rows<'g, T: Real>(
+    s: &ConvShape,
+    clear: [bool; 2],
+    n: usize,
+    (gb, gw): (Option<&'g mut [T]>, Option<&'g mut [T]>),
+) -> (Option<&'g mut [T]>, Option<&'g mut [T]>) {
+    let rows = |g: &'g mut [T], clear: bool, width: usize| {
+        if clear {
+            g[..n * width].fill(T::ZERO);
+        }
+        g
+    };
+    (
+        gb.map(|g| rows(g, clear[0], s.dims.1)),
+        gw.map(|g| rows(g, clear[1], s.w_row)),
+    )
 }
 
 /// A block of a pullback: (edges, node partial, gb block, gw block).
@@ -508,10 +549,12 @@ pub(super) fn backward_generic<T: Real>(
     idx: EdgeIndex<'_>,
     gout: &[T],
     (gx, gb, gw): GradBufs<'_, T>,
+    stores: [Store; 3],
 ) {
     let (da, _, dc) = s.dims;
     let mul = s.mul;
     let node_len = s.atoms * mul * da;
+    let clear = stores.map(|st| st == Store::Overwrite);
     let mut xt = pool::scratch(node_len, T::ZERO);
     channels_inner(x, (s.atoms, mul, da), &mut xt);
     let mut gt_buf = pool::scratch(s.atoms * mul * dc, T::ZERO);
@@ -536,10 +579,17 @@ pub(super) fn backward_generic<T: Real>(
                 grads
             )
         };
-        let sum = backward_blocks(s, gx.is_some().then_some(node_len), (gb, gw), kernel);
-        // The node-feature gradient back into `[atoms][mul][dim A]`, added.
+        let want_x = gx.is_some().then_some(node_len);
+        let sum = backward_blocks(s, want_x, (gb, gw), [clear[1], clear[2]], kernel);
+        // The node-feature gradient back into `[atoms][mul][dim A]`, added
+        // or written.
         if let (Some(gx), Some(sum)) = (gx, sum) {
-            channels_outer_at::<T, true>(&sum, (s.atoms, mul, 0), (mul, da), gx);
+            let at = ((s.atoms, mul, 0), (mul, da));
+            if clear[0] {
+                channels_outer_at::<T, false>(&sum, at.0, at.1, gx);
+            } else {
+                channels_outer_at::<T, true>(&sum, at.0, at.1, gx);
+            }
             pool::recycle(sum);
         }
     });

@@ -25,6 +25,7 @@ use super::convolution::{
     backward_blocks, forward_blocks, ConvInputs, ConvShape, Convolve, EdgeIndex,
 };
 use super::coupling::{self, Entry, PathCoupling};
+use super::gemm::Store;
 use super::pool;
 use super::simd::vectorized_or;
 use crate::dual::Dual;
@@ -408,8 +409,9 @@ impl<T: Real> Convolve for Dual<T> {
         idx: EdgeIndex<'_>,
         gout: &[Self],
         grads: GradBufs<'_, Self>,
+        stores: [Store; 3],
     ) {
-        T::convolve_dual_backward(entries, s, inputs, idx, gout, grads);
+        T::convolve_dual_backward(entries, s, inputs, idx, gout, grads, stores);
     }
 }
 
@@ -467,9 +469,16 @@ pub(super) fn backward<T: Real>(
     (x, b, w): ConvInputs<'_, Dual<T>>,
     idx: EdgeIndex<'_>,
     gout: &[Dual<T>],
-    (gx, gb, gw): GradBufs<'_, Dual<T>>,
+    (mut gx, gb, gw): GradBufs<'_, Dual<T>>,
+    stores: [Store; 3],
 ) {
     let (da, _, dc) = s.dims;
+    let clear = stores.map(|st| st == Store::Overwrite);
+    // The node gradient is added in split form: a written one starts at zero
+    // (one row per atom, small).
+    if let (true, Some(gx)) = (clear[0], gx.as_deref_mut()) {
+        gx.fill(Dual::ZERO);
+    }
     let mul = s.mul;
     let (node_len, out_len) = (s.atoms * mul * da, s.atoms * mul * dc);
     let mut xt = pool::scratch(2 * node_len, T::ZERO);
@@ -502,7 +511,7 @@ pub(super) fn backward<T: Real>(
             )
         };
         let want_x = gx.is_some().then_some(2 * node_len);
-        let sum = backward_blocks(s, want_x, (gb, gw), kernel);
+        let sum = backward_blocks(s, want_x, (gb, gw), [clear[1], clear[2]], kernel);
         if let (Some(gx), Some(sum)) = (gx, sum) {
             let parts = sum.split_at(node_len);
             add_split_channels_outer(parts, (s.atoms, mul, 0), (mul, da), gx);
@@ -644,6 +653,7 @@ mod tests {
             };
             let (mut want_x, mut want_b, mut want_w) = grads();
             let (mut got_x, mut got_b, mut got_w) = grads();
+            let added = [Store::Accumulate; 3];
             backward_generic(
                 &entries,
                 &s,
@@ -655,6 +665,7 @@ mod tests {
                     pick(wanted[1], &mut want_b),
                     pick(wanted[2], &mut want_w),
                 ),
+                added,
             );
             Dual::convolve_backward(
                 &entries,
@@ -667,10 +678,59 @@ mod tests {
                     pick(wanted[1], &mut got_b),
                     pick(wanted[2], &mut got_w),
                 ),
+                added,
             );
             assert!(same(&got_x, &want_x), "node gradient {what}");
             assert!(same(&got_b, &want_b), "edge-input gradient {what}");
             assert!(same(&got_w, &want_w), "weight gradient {what}");
+
+            // Written rather than added: buffers of NaN come out as the
+            // gradients added into zeros, by both kernels.
+            let filled = |v: f64| {
+                let v = Dual::<T>::from_f64(v);
+                (vec![v; x.len()], vec![v; b.len()], vec![v; w.len()])
+            };
+            let (mut want_x, mut want_b, mut want_w) = filled(0.0);
+            backward_generic(
+                &entries,
+                &s,
+                (&x, &b, &w),
+                idx,
+                &go,
+                (
+                    pick(wanted[0], &mut want_x),
+                    pick(wanted[1], &mut want_b),
+                    pick(wanted[2], &mut want_w),
+                ),
+                added,
+            );
+            for split in [false, true] {
+                let (mut got_x, mut got_b, mut got_w) = filled(f64::NAN);
+                let grads = (
+                    pick(wanted[0], &mut got_x),
+                    pick(wanted[1], &mut got_b),
+                    pick(wanted[2], &mut got_w),
+                );
+                let written = [Store::Overwrite; 3];
+                let inputs = (&x[..], &b[..], &w[..]);
+                if split {
+                    Dual::convolve_backward(&entries, &s, inputs, idx, &go, grads, written);
+                } else {
+                    backward_generic(&entries, &s, inputs, idx, &go, grads, written);
+                }
+                for (name, on, got, want) in [
+                    ("node", wanted[0], &got_x, &want_x),
+                    ("edge-input", wanted[1], &got_b, &want_b),
+                    ("weight", wanted[2], &got_w, &want_w),
+                ] {
+                    if on {
+                        assert!(
+                            same(got, want),
+                            "written {name} gradient {what}, split {split}"
+                        );
+                    }
+                }
+            }
         }
     }
 

@@ -260,8 +260,10 @@ pub fn channelwise_convolution<'t, C: Irrep, T: Real>(
         };
         for ((p, shape), (av, bv)) in plan.iter().zip(&shapes).zip(&values) {
             let inputs = (&av[..], &bv[..], &wv[..]);
-            g.with_three([p.a, p.b, iw], |grads| {
-                convolution::backward(&p.entries, shape, inputs, idx, gy, grads)
+            // The first path into a gradient writes it (edge rows cleared
+            // in cache, the node gradient written).
+            g.with_three_slots([p.a, p.b, iw], |grads, stores| {
+                convolution::backward(&p.entries, shape, inputs, idx, gy, grads, stores)
             });
         }
     })
