@@ -238,14 +238,15 @@ impl<T: Real> Tape<T> {
 
 impl<T: Real> Drop for Tape<T> {
     /// Hands every value no feature still holds back to the buffer pool.
-    /// The VJPs go first: they hold the values their pullbacks read (an
-    /// op's inputs), which would otherwise still be shared when their
-    /// nodes are reached and be freed rather than reused.
+    /// Values a later node's VJP still holds (an op's inputs, among them
+    /// the caller's input arrays, made outside the pool) are freed instead:
+    /// releasing the VJPs first and pooling those too was tried (session
+    /// 20) and filled the pool with buffers of one workload's sizes, so that
+    /// the next workload's own buffers no longer fit under its byte limit
+    /// and were allocated and zeroed anew on every call (`Linear` in f64
+    /// 3× slower after the fully connected benchmark in one process).
     fn drop(&mut self) {
         let nodes = self.nodes.get_mut();
-        for node in nodes.iter_mut() {
-            node.vjp = None;
-        }
         for node in nodes.drain(..) {
             if let Ok(v) = Rc::try_unwrap(node.value) {
                 pool::recycle(v);
