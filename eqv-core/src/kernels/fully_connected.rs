@@ -34,7 +34,7 @@
 //! fixed-size loops are compiled for the wide instruction sets only.
 
 use super::channel_steps::{
-    channels_inner, channels_outer_at, lane_rows, row_channels_inner, row_channels_outer,
+    channels_inner, channels_outer_at, row_channels_inner, row_channels_outer,
 };
 use super::coupling::Entry;
 use super::gemm::{Mat, MatMut, Store, ROW_TILE};
@@ -367,18 +367,38 @@ fn contract_over_b(s: &FcShape) -> bool {
 
 /// `t[k, u, :] = Σ_x left[k][x][u] · right[k][x][:]` for `x < n` (`n` the
 /// dimension contracted over), `left` and `right` advancing by their step
-/// per `k` (0: the same for every `k`). The run-time-sized form, for
-/// contracted dimensions above `l = 3` ([`products_fixed`] below).
+/// per `k` (0: the same for every `k`), `left`'s rows `l_row` apart (at
+/// least `ma`). Dispatches to [`products_fixed`] for the irrep dimensions
+/// up to `l = 3`, else [`products_row`].
+#[inline(always)]
+fn products_n<T: Real>(
+    n: usize,
+    left: (&[T], usize, usize),
+    right: (&[T], usize),
+    sizes: (usize, usize, usize),
+    t: &mut [T],
+) {
+    match n {
+        1 => products_fixed::<T, 1>(left, right, sizes, t),
+        3 => products_fixed::<T, 3>(left, right, sizes, t),
+        5 => products_fixed::<T, 5>(left, right, sizes, t),
+        7 => products_fixed::<T, 7>(left, right, sizes, t),
+        n => products_row(n, left, right, sizes, t),
+    }
+}
+
+/// The run-time-sized form of [`products_n`], for contracted dimensions
+/// above `l = 3`.
 #[inline(always)]
 fn products_row<T: Real>(
     n: usize,
-    (left, l_step): (&[T], usize),
+    (left, l_step, l_row): (&[T], usize, usize),
     (right, r_step): (&[T], usize),
     (ma, mb, dc): (usize, usize, usize),
     t: &mut [T],
 ) {
     for k in 0..dc {
-        let lk = &left[k * l_step..][..n * ma];
+        let lk = &left[k * l_step..][..(n - 1) * l_row + ma];
         let rk = &right[k * r_step..][..n * mb];
         let tk = &mut t[k * ma * mb..][..ma * mb];
         for_chunks(
@@ -388,7 +408,7 @@ fn products_row<T: Real>(
                 for u in 0..ma {
                     let mut acc = [T::ZERO; LANES];
                     for x in 0..n {
-                        let l = lk[x * ma + u];
+                        let l = lk[x * l_row + u];
                         let r = &rk[x * mb + v0..][..w];
                         for (y, &z) in acc[..w].iter_mut().zip(r) {
                             *y += l * z;
@@ -401,25 +421,25 @@ fn products_row<T: Real>(
     }
 }
 
-/// [`products_row`] with `n` a constant: per `k` and block of `W`
+/// [`products_n`] with `n` a constant: per `k` and block of `W`
 /// channels `v`, the `n` vectors of `right` are loaded once and kept in
 /// registers for every channel `u`, so each number of `t` costs `n`
 /// broadcast multiply-adds and its store.
 #[inline(always)]
 fn products_fixed<T: Real, const NX: usize>(
-    (left, l_step): (&[T], usize),
+    (left, l_step, l_row): (&[T], usize, usize),
     (right, r_step): (&[T], usize),
     (ma, mb, dc): (usize, usize, usize),
     t: &mut [T],
 ) {
     for k in 0..dc {
-        let lk = &left[k * l_step..][..NX * ma];
+        let lk = &left[k * l_step..];
         let rk = &right[k * r_step..][..NX * mb];
         let tk = &mut t[k * ma * mb..][..ma * mb];
         // The rows of `left`, each cut to `ma` numbers once.
         let mut l = [&lk[..0]; NX];
         for (x, l) in l.iter_mut().enumerate() {
-            *l = &lk[x * ma..][..ma];
+            *l = &lk[x * l_row..][..ma];
         }
         by_lane_blocks!(T, mb, |v0, W| {
             let mut r = [[T::ZERO; W]; NX];
@@ -456,18 +476,11 @@ fn products_of_row<T: Real>(s: &FcShape, sc: &RowScratch<T>, t: &mut [T]) {
     let ((ma, mb, _), (da, db, dc)) = (s.muls, s.dims);
     let sizes = (ma, mb, dc);
     let (n, left, right) = if contract_over_b(s) {
-        (db, (&sc.ca[..], db * ma), (&sc.bt[..], 0))
+        (db, (&sc.ca[..], db * ma, ma), (&sc.bt[..], 0))
     } else {
-        (da, (&sc.at[..], 0), (&sc.cb[..], da * mb))
+        (da, (&sc.at[..], 0, ma), (&sc.cb[..], da * mb))
     };
-    // Constant trip counts for the irrep dimensions up to l = 3.
-    match n {
-        1 => products_fixed::<T, 1>(left, right, sizes, t),
-        3 => products_fixed::<T, 3>(left, right, sizes, t),
-        5 => products_fixed::<T, 5>(left, right, sizes, t),
-        7 => products_fixed::<T, 7>(left, right, sizes, t),
-        n => products_row(n, left, right, sizes, t),
-    }
+    products_n(n, left, right, sizes, t);
 }
 
 /// `t[rr, k, u·mb + v]` for the rows `r0..r0 + n` of the block.
@@ -1107,17 +1120,7 @@ fn grad_b_from_aw<T: Real>(
     (gkv, gjv): (&mut [T], &mut [T]),
     g: &mut [T],
 ) {
-    match dc {
-        1 => output_gradient_times_aw::<T, 1>(aw, gy, (mb, mc), gkv),
-        3 => output_gradient_times_aw::<T, 3>(aw, gy, (mb, mc), gkv),
-        5 => output_gradient_times_aw::<T, 5>(aw, gy, (mb, mc), gkv),
-        7 => output_gradient_times_aw::<T, 7>(aw, gy, (mb, mc), gkv),
-        _ => {
-            for k in 0..dc {
-                output_gradient_times_aw::<T, 1>(aw, &gy[k * mc..], (mb, mc), &mut gkv[k * mb..]);
-            }
-        }
-    }
+    by_dim!(dc, output_gradient_times_aw(aw, gy, (mb, mc), &mut *gkv));
     // gjv[j, v] = Σ_k c_0jk G[k, v], summed over `v` in lanes, then added
     // into the row with `v` outer.
     fold(plan, mb, gkv, gjv);
@@ -1126,27 +1129,22 @@ fn grad_b_from_aw<T: Real>(
         3 => row_channels_outer::<T, 3, true>(gjv, g),
         5 => row_channels_outer::<T, 5, true>(gjv, g),
         7 => row_channels_outer::<T, 7, true>(gjv, g),
-        _ => {
-            for (v, gv) in g.chunks_exact_mut(db).enumerate() {
-                for (j, y) in gv.iter_mut().enumerate() {
-                    *y += gjv[j * mb + v];
-                }
-            }
-        }
+        _ => channels_outer_at::<T, true>(gjv, (1, mb, 0), (mb, db), g),
     }
 }
 
-/// `G[k, v] = Σ_w gY[k, w] · aw[w, v]` for the `DC` components `k` at once
-/// (`G` as `[k][v]`): each row of `aw` is loaded once for all `k`, and the
-/// `DC` sums of a block of `v` are independent chains.
+/// `G[k, v] = Σ_w gY[k, w] · aw[w, v]` for the `DC` components `k` from
+/// `k0` at once (`G` as `[k][v]`): each row of `aw` is loaded once for all
+/// `k`, and the `DC` sums of a block of `v` are independent chains.
 #[inline(always)]
 fn output_gradient_times_aw<T: Real, const DC: usize>(
+    k0: usize,
     aw: &[T],
     gy: &[T],
     (mb, mc): (usize, usize),
     gkv: &mut [T],
 ) {
-    let gk: [&[T]; DC] = std::array::from_fn(|k| &gy[k * mc..][..mc]);
+    let gk: [&[T]; DC] = std::array::from_fn(|k| &gy[(k0 + k) * mc..][..mc]);
     by_lane_blocks!(T, mb, |v0, W| {
         let mut acc = [[T::ZERO; W]; DC];
         for (w, row) in aw.chunks_exact(mb).take(mc).enumerate() {
@@ -1159,7 +1157,7 @@ fn output_gradient_times_aw<T: Real, const DC: usize>(
             }
         }
         for (k, acc) in acc.iter().enumerate() {
-            gkv[k * mb + v0..][..W].copy_from_slice(acc);
+            gkv[(k0 + k) * mb + v0..][..W].copy_from_slice(acc);
         }
     });
 }
@@ -1167,8 +1165,9 @@ fn output_gradient_times_aw<T: Real, const DC: usize>(
 /// `q[v, :] = Σ_k c[k · step + v] · gy[k, :]` for `nv` channels `v` and
 /// `nw` output channels (`dc` components `k`): one input with the coupling
 /// folded in, contracted with the output gradient, vectorised over `w`.
-/// For the irrep dimensions up to `l = 3` the `dc` rows of `gy` are held in
-/// registers across all `v` ([`fold_output_gradient_fixed`]).
+/// The same sums as the products `t` of one component ([`products_n`]:
+/// the rows of `gy` held in registers across all `v`), with `c`'s rows
+/// `step` apart.
 #[inline(always)]
 fn fold_output_gradient<T: Real>(
     c: &[T],
@@ -1177,58 +1176,7 @@ fn fold_output_gradient<T: Real>(
     (nv, nw, dc): (usize, usize, usize),
     q: &mut [T],
 ) {
-    match dc {
-        1 => fold_output_gradient_fixed::<T, 1>(c, step, gy, (nv, nw), q),
-        3 => fold_output_gradient_fixed::<T, 3>(c, step, gy, (nv, nw), q),
-        5 => fold_output_gradient_fixed::<T, 5>(c, step, gy, (nv, nw), q),
-        7 => fold_output_gradient_fixed::<T, 7>(c, step, gy, (nv, nw), q),
-        _ => for_chunks(
-            nw,
-            #[inline(always)]
-            |w0, w| {
-                for v in 0..nv {
-                    let mut acc = [T::ZERO; LANES];
-                    for k in 0..dc {
-                        let ck = c[k * step + v];
-                        let g = &gy[k * nw + w0..][..w];
-                        for (y, &z) in acc[..w].iter_mut().zip(g) {
-                            *y += ck * z;
-                        }
-                    }
-                    q[v * nw + w0..][..w].copy_from_slice(&acc[..w]);
-                }
-            },
-        ),
-    }
-}
-
-/// [`fold_output_gradient`] with `DC` a constant: per block of `W` output
-/// channels the `DC` rows of `gy` are loaded once, and each `v` costs `DC`
-/// broadcast multiply-adds and one store, independent of the other `v` (a
-/// loop over `v` outside the one over `k` reloaded `gy` for every `v` and
-/// waited on each sum in turn).
-#[inline(always)]
-fn fold_output_gradient_fixed<T: Real, const DC: usize>(
-    c: &[T],
-    step: usize,
-    gy: &[T],
-    (nv, nw): (usize, usize),
-    q: &mut [T],
-) {
-    let ck: [&[T]; DC] = std::array::from_fn(|k| &c[k * step..][..nv]);
-    by_lane_blocks!(T, nw, |w0, W| {
-        let g: [[T; W]; DC] = lane_rows(gy, nw, w0);
-        for (v, qv) in q.chunks_exact_mut(nw).take(nv).enumerate() {
-            let mut acc = [T::ZERO; W];
-            for k in 0..DC {
-                let x = ck[k][v];
-                for (y, &z) in acc.iter_mut().zip(&g[k]) {
-                    *y += x * z;
-                }
-            }
-            qv[w0..w0 + W].copy_from_slice(&acc);
-        }
-    });
+    products_n(dc, (c, 0, step), (gy, 0), (nv, nw, 1), q);
 }
 
 /// The gradient of `a` of one row, `g[u, i] += Σ_k Σ_v cb[k, i, v] ·
@@ -1555,7 +1503,9 @@ mod tests {
         }
         // `4 ⊗ 4 → 2` and `5 ⊗ 4 → 3` contract over 9 components, above
         // the constant trip counts; 27 channels: blocks of 16, 8 and 1.
-        for (la, lb, lc) in [(4, 4, 2), (5, 4, 3)] {
+        // `0 ⊗ 4 → 4`: `b`'s gradient from `a · W` and the folded way with
+        // 9 components of `b` and of the output.
+        for (la, lb, lc) in [(4, 4, 2), (5, 4, 3), (0, 4, 4)] {
             let entries = coupling::<f64>(la, lb, lc, 0.3);
             let dims = (
                 2 * la as usize + 1,
