@@ -200,30 +200,76 @@ pub(super) fn row_backward<T: Real, const DA: usize, const DC: usize>(
 
 /// `xt[i][u] = x[u][i]` for one row of `x.len() / D` channels of `D`
 /// components: the channels innermost. With `D` a constant the compiler
-/// reads the row as interleaved groups of `D` numbers (vector loads and
-/// shuffles) instead of moving one number at a time.
+/// reads the row as interleaved groups of `D` numbers; with the channel
+/// count a constant too (8 and 16, [`row_transpose_fixed`]) the whole row
+/// is a handful of vector loads, permutes and stores instead of one move
+/// per number.
 #[inline(always)]
 pub(super) fn row_channels_inner<T: Copy, const D: usize>(x: &[T], xt: &mut [T]) {
     let mul = x.len() / D;
-    let xt = &mut xt[..D * mul];
-    for (u, xu) in x.chunks_exact(D).enumerate() {
-        for (i, &y) in xu.iter().enumerate() {
-            xt[i * mul + u] = y;
+    match mul {
+        8 => row_transpose_fixed::<T, 8, D>(x, xt),
+        16 => row_transpose_fixed::<T, 16, D>(x, xt),
+        _ => {
+            let xt = &mut xt[..D * mul];
+            for (u, xu) in x.chunks_exact(D).enumerate() {
+                for (i, &y) in xu.iter().enumerate() {
+                    xt[i * mul + u] = y;
+                }
+            }
+        }
+    }
+}
+
+/// `to[c][r] = from[r][c]` for an `R × C` block of numbers, both sizes
+/// constants, so that the compiler turns the whole block into vector
+/// permutes (measured on AVX-512: a 16 × 5 block of `f32` is 5 loads, 15
+/// permutes and 5 stores, where a run-time channel count moved the 80
+/// numbers one at a time).
+#[inline(always)]
+fn row_transpose_fixed<T: Copy, const R: usize, const C: usize>(from: &[T], to: &mut [T]) {
+    let (from, to) = (&from[..R * C], &mut to[..R * C]);
+    for r in 0..R {
+        for c in 0..C {
+            to[c * R + r] = from[r * C + c];
         }
     }
 }
 
 /// `x[u][i] (+)= xt[i][u]` for one row of `x.len() / D` channels: the
 /// inverse of [`row_channels_inner`], adding into `x` when `ADD`, else
-/// writing over it.
+/// writing over it (8 and 16 channels with the channel count a constant,
+/// for the same reason).
 #[inline(always)]
 pub(super) fn row_channels_outer<T: Real, const D: usize, const ADD: bool>(xt: &[T], x: &mut [T]) {
     let mul = x.len() / D;
-    let xt = &xt[..D * mul];
-    for (u, xu) in x.chunks_exact_mut(D).enumerate() {
-        for (i, y) in xu.iter_mut().enumerate() {
-            let v = xt[i * mul + u];
-            *y = if ADD { *y + v } else { v };
+    match mul {
+        8 => row_untranspose_fixed::<T, 8, D, ADD>(xt, x),
+        16 => row_untranspose_fixed::<T, 16, D, ADD>(xt, x),
+        _ => {
+            let xt = &xt[..D * mul];
+            for (u, xu) in x.chunks_exact_mut(D).enumerate() {
+                for (i, y) in xu.iter_mut().enumerate() {
+                    let v = xt[i * mul + u];
+                    *y = if ADD { *y + v } else { v };
+                }
+            }
+        }
+    }
+}
+
+/// `x[u][i] (+)= xt[i][u]` for `M` channels of `D` components, both
+/// constants (see [`row_transpose_fixed`]).
+#[inline(always)]
+fn row_untranspose_fixed<T: Real, const M: usize, const D: usize, const ADD: bool>(
+    xt: &[T],
+    x: &mut [T],
+) {
+    let (xt, x) = (&xt[..D * M], &mut x[..D * M]);
+    for u in 0..M {
+        for i in 0..D {
+            let v = xt[i * M + u];
+            x[u * D + i] = if ADD { x[u * D + i] + v } else { v };
         }
     }
 }

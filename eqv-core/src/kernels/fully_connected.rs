@@ -176,10 +176,17 @@ macro_rules! by_dim {
 /// a block of `[row][w][k]` features with the component `k` moved before
 /// the channel, so that `(row, k)` pairs are the rows of one matrix
 /// (each row by [`transpose_row`], with its dimension a constant).
+/// Compiled for the CPU's vector instructions ([`simd::vectorized`]), as
+/// the per-row steps are: the transposes of fixed sizes are permutes.
 fn to_k_major<T: Real>(rows: &[T], n: usize, mc: usize, dc: usize, kmajor: &mut [T]) {
-    for (rr, kr) in kmajor[..n * dc * mc].chunks_exact_mut(dc * mc).enumerate() {
-        transpose_row(rows, rr, mc, dc, kr);
-    }
+    simd::vectorized(
+        #[inline(always)]
+        || {
+            for (rr, kr) in kmajor[..n * dc * mc].chunks_exact_mut(dc * mc).enumerate() {
+                transpose_row(rows, rr, mc, dc, kr);
+            }
+        },
+    )
 }
 
 /// `xt[i][u] = x[r, u, i]`: row `r` of a feature of `mul` channels of
@@ -199,18 +206,30 @@ fn transpose_row<T: Real>(x: &[T], r: usize, mul: usize, dim: usize, xt: &mut [T
     }
 }
 
-/// `x[u, i] = xt[i][u]`: the inverse of [`transpose_row`] for one row of
-/// `mul` channels of `dim` components, with the irrep dimensions up to
-/// `l = 3` constants for the same reason.
+/// `x[u, i] (+)= xt[i][u]`: the inverse of [`transpose_row`] for one row
+/// of `mul` channels of `dim` components, adding into `x` when `ADD`, else
+/// writing over it, with the irrep dimensions up to `l = 3` constants for
+/// the same reason.
 #[inline(always)]
-fn untranspose_row<T: Real>(xt: &[T], mul: usize, dim: usize, x: &mut [T]) {
+fn untranspose_row<T: Real, const ADD: bool>(xt: &[T], mul: usize, dim: usize, x: &mut [T]) {
     let x = &mut x[..mul * dim];
     match dim {
-        1 => x.copy_from_slice(&xt[..mul]),
-        3 => row_channels_outer::<T, 3, false>(xt, x),
-        5 => row_channels_outer::<T, 5, false>(xt, x),
-        7 => row_channels_outer::<T, 7, false>(xt, x),
-        _ => channels_outer_at::<T, false>(xt, (1, mul, 0), (mul, dim), x),
+        1 => row_channels_outer::<T, 1, ADD>(xt, x),
+        3 => row_channels_outer::<T, 3, ADD>(xt, x),
+        5 => row_channels_outer::<T, 5, ADD>(xt, x),
+        7 => row_channels_outer::<T, 7, ADD>(xt, x),
+        _ => channels_outer_at::<T, ADD>(xt, (1, mul, 0), (mul, dim), x),
+    }
+}
+
+/// [`untranspose_row`] into an input's gradient: written over it when
+/// `write` (the first gradient to reach it), else added.
+#[inline(always)]
+fn gradient_row<T: Real>(xt: &[T], mul: usize, dim: usize, write: bool, x: &mut [T]) {
+    if write {
+        untranspose_row::<T, false>(xt, mul, dim, x)
+    } else {
+        untranspose_row::<T, true>(xt, mul, dim, x)
     }
 }
 
@@ -227,8 +246,11 @@ struct RowScratch<T> {
     cb: Vec<T>,
     /// `Σ_w gY[k, w] · (a·W)[w, v]`, `[k][v]` ([`grad_b_from_aw`]).
     gkv: Vec<T>,
-    /// `Σ_k c_0jk gkv[k, v]`, `[j][v]` ([`grad_b_from_aw`]).
+    /// The row's gradient of `b`, `[j][v]` (components outer, as the
+    /// per-row steps sum it; written into `b`'s layout once per row).
     gjv: Vec<T>,
+    /// The row's gradient of `a`, `[i][u]` (likewise).
+    giu: Vec<T>,
     /// The lane vectors [`grad_a_lane_sums`] reduces, 16 channels at a
     /// time (for the components of one block, at most 7).
     stage: Vec<T>,
@@ -250,6 +272,7 @@ impl<T: Real> RowScratch<T> {
             cb: vec![T::ZERO; dc * da * mb],
             gkv: vec![T::ZERO; dc * mb],
             gjv: vec![T::ZERO; db * mb],
+            giu: vec![T::ZERO; da * ma],
             stage: vec![T::ZERO; 7 * LANES * LANES],
             into_a: FoldPlan::new(entries, dc * db, |e| (e.i, e.k * db + e.j)),
             into_b: FoldPlan::new(entries, dc * da, |e| (e.j, e.k * da + e.i)),
@@ -550,10 +573,17 @@ fn weight_product<T: Real>(s: &FcShape, w: &[T], t: &[T], n: usize, yk: &mut [T]
     let tm = Mat::row_major(&t[..n * dc * np], n * dc, np);
     let ym = MatMut::row_major(&mut yk[..n * dc * mc], n * dc, mc);
     T::gemm(T::ONE, tm, Mat::row_major(w, np, mc), Store::Overwrite, ym);
-    let rows = out[..n * mc * dc].chunks_exact_mut(mc * dc);
-    for (yr, or) in yk[..n * dc * mc].chunks_exact(dc * mc).zip(rows) {
-        untranspose_row(yr, mc, dc, or);
-    }
+    // `k` moved back, compiled for the vector instructions as in
+    // [`to_k_major`].
+    simd::vectorized(
+        #[inline(always)]
+        || {
+            let rows = out[..n * mc * dc].chunks_exact_mut(mc * dc);
+            for (yr, or) in yk[..n * dc * mc].chunks_exact(dc * mc).zip(rows) {
+                untranspose_row::<T, false>(yr, mc, dc, or);
+            }
+        },
+    );
 }
 
 /// Writes the product of every row into `out` (`[rows][mul_c][dim C]`),
@@ -608,8 +638,9 @@ fn forward_rows<T: Real>(
 /// gradient `gout`; large batches are split across cores by rows (`W`'s
 /// gradient summed by row blocks in block order). With
 /// [`Store::Overwrite`] for `a` or `b` that gradient's buffer may hold
-/// anything and is written: each row block is cleared just before it is
-/// summed into, while it is in cache (no pass over the whole buffer).
+/// anything and is written: each row's gradient is summed in the row
+/// scratch and written over the row (the run-time-sized fallback clears
+/// each row block just before it sums into it, while it is in cache).
 #[allow(clippy::too_many_arguments)]
 pub fn backward<T: Real>(
     entries: &[Entry<T>],
@@ -843,14 +874,6 @@ fn backward_rows<T: Real>(
     let mut r0 = 0;
     while r0 < s.rows {
         let n = block.min(s.rows - r0);
-        // Gradients written rather than added: the block's rows cleared
-        // here, in cache, before anything is summed into them.
-        if let (true, Some(ga)) = (clear_a, ga.as_deref_mut()) {
-            ga[r0 * ma * da..][..n * ma * da].fill(T::ZERO);
-        }
-        if let (true, Some(gb)) = (clear_b, gb.as_deref_mut()) {
-            gb[r0 * mb * db..][..n * mb * db].fill(T::ZERO);
-        }
         // The output gradient with (row, k) pairs as matrix rows.
         to_k_major(&gout[r0 * mc * dc..][..n * mc * dc], n, mc, dc, &mut gyk);
         let gym = Mat::row_major(&gyk[..n * dc * mc], n * dc, mc);
@@ -905,9 +928,10 @@ fn backward_rows<T: Real>(
                         match way {
                             AGradient::LaneSums => {
                                 let sizes = (ma, mb, da, dc);
-                                let cb = &sc.cb;
-                                let stage = &mut sc.stage;
-                                by_dim!(da, grad_a_lane_sums((cb, stage), gtr, sizes, gar));
+                                let (cb, stage, giu) = (&sc.cb, &mut sc.stage, &mut sc.giu);
+                                giu.fill(T::ZERO);
+                                by_dim!(da, grad_a_lane_sums((cb, stage), gtr, sizes, giu));
+                                gradient_row(giu, ma, da, clear_a, gar);
                             }
                             AGradient::Folded | AGradient::None => {}
                         }
@@ -927,14 +951,25 @@ fn backward_rows<T: Real>(
                             let gy = &gyk[rr * dc * mc..][..dc * mc];
                             let awr = &aw[rr * mc * mb..][..mc * mb];
                             let scratch = (&mut sc.gkv[..], &mut sc.gjv[..]);
-                            grad_b_from_aw(&sc.into_gb, awr, gy, (mb, mc, db, dc), scratch, gbr);
+                            let sizes = (mb, mc, db, dc);
+                            grad_b_from_aw(&sc.into_gb, awr, gy, sizes, scratch, (clear_b, gbr));
                         } else {
-                            by_dim!(db, grad_input_row(&sc.ca, gtr, (ma, mb, db, dc), gbr));
+                            let gjv = &mut sc.gjv[..];
+                            by_dim!(db, grad_input_row(&sc.ca, gtr, (ma, mb, db, dc), gjv));
+                            gradient_row(gjv, mb, db, clear_b, gbr);
                         }
                     }
                 }
             },
-            |(ga_r, gb_r, t, q, _)| {
+            |(mut ga_r, mut gb_r, t, q, _)| {
+                // The sums here add into the gradients: the block's rows
+                // cleared first, in cache, when they are to be written.
+                if let (true, Some(ga)) = (clear_a, ga_r.as_deref_mut()) {
+                    ga[r0 * ma * da..][..n * ma * da].fill(T::ZERO);
+                }
+                if let (true, Some(gb)) = (clear_b, gb_r.as_deref_mut()) {
+                    gb[r0 * mb * db..][..n * mb * db].fill(T::ZERO);
+                }
                 let per_row = (&gt[..], &gyk[..], &aw[..]);
                 backward_rows_sparse(
                     entries,
@@ -955,19 +990,21 @@ fn backward_rows<T: Real>(
                     // ga[r, u, i] += Σ_(v,w) q[i, r, (v, w)] · W[u, (v, w)].
                     let wm = Mat::row_major(&w_vw_u, nvw, ma);
                     let ga = &mut ga[r0 * ma * da..][..n * ma * da];
+                    // Each component `i` of every row comes from this
+                    // product alone: written when `a`'s gradient is cleared.
                     if da == 1 {
-                        T::gemm(
-                            T::ONE,
-                            qi,
-                            wm,
-                            Store::Accumulate,
-                            MatMut::row_major(ga, n, ma),
-                        );
+                        let store = if clear_a {
+                            Store::Overwrite
+                        } else {
+                            Store::Accumulate
+                        };
+                        T::gemm(T::ONE, qi, wm, store, MatMut::row_major(ga, n, ma));
                     } else {
                         let into = MatMut::row_major(&mut ga_i[..n * ma], n, ma);
                         T::gemm(T::ONE, qi, wm, Store::Overwrite, into);
-                        for (g, &x) in ga.iter_mut().skip(i).step_by(da).zip(&ga_i[..n * ma]) {
-                            *g += x;
+                        let gai = ga.iter_mut().skip(i).step_by(da).zip(&ga_i[..n * ma]);
+                        for (g, &x) in gai {
+                            *g = if clear_a { x } else { *g + x };
                         }
                     }
                 }
@@ -1118,19 +1155,13 @@ fn grad_b_from_aw<T: Real>(
     gy: &[T],
     (mb, mc, db, dc): (usize, usize, usize, usize),
     (gkv, gjv): (&mut [T], &mut [T]),
-    g: &mut [T],
+    (write, g): (bool, &mut [T]),
 ) {
     by_dim!(dc, output_gradient_times_aw(aw, gy, (mb, mc), &mut *gkv));
-    // gjv[j, v] = Σ_k c_0jk G[k, v], summed over `v` in lanes, then added
+    // gjv[j, v] = Σ_k c_0jk G[k, v], summed over `v` in lanes, then put
     // into the row with `v` outer.
     fold(plan, mb, gkv, gjv);
-    match db {
-        1 => row_channels_outer::<T, 1, true>(gjv, g),
-        3 => row_channels_outer::<T, 3, true>(gjv, g),
-        5 => row_channels_outer::<T, 5, true>(gjv, g),
-        7 => row_channels_outer::<T, 7, true>(gjv, g),
-        _ => channels_outer_at::<T, true>(gjv, (1, mb, 0), (mb, db), g),
-    }
+    gradient_row(gjv, mb, db, write, g);
 }
 
 /// `G[k, v] = Σ_w gY[k, w] · aw[w, v]` for the `DC` components `k` from
@@ -1179,8 +1210,9 @@ fn fold_output_gradient<T: Real>(
     products_n(dc, (c, 0, step), (gy, 0), (nv, nw, 1), q);
 }
 
-/// The gradient of `a` of one row, `g[u, i] += Σ_k Σ_v cb[k, i, v] ·
-/// gt[k, u, v]` for `i ∈ i0..i0 + N`: lane sums over `v` (one `gt` load
+/// The gradient of `a` of one row, `g[i, u] += Σ_k Σ_v cb[k, i, v] ·
+/// gt[k, u, v]` for `i ∈ i0..i0 + N` (`g` components outer, so that the
+/// 16 sums of a reduction are stored together): lane sums over `v` (one `gt` load
 /// shared by the `N` components) in blocks of lanes ([`by_lane_blocks`]),
 /// reduced for 16 channels `u` at a time in blocks of 16 lanes
 /// ([`LaneSums::sums_of_16`](super::lane_sums::LaneSums::sums_of_16): one by one, the reductions cost as much as
@@ -1193,7 +1225,7 @@ fn grad_a_lane_sums<T: Real, const N: usize>(
     sizes: (usize, usize, usize, usize),
     g: &mut [T],
 ) {
-    let (ma, mb, da, _) = sizes;
+    let (ma, mb, _, _) = sizes;
     by_lane_blocks!(T, mb, |v0, W| {
         let mut u = 0;
         if W == LANES {
@@ -1212,8 +1244,9 @@ fn grad_a_lane_sums<T: Real, const N: usize>(
                 for q in 0..N {
                     let l: &[[T; LANES]; LANES] =
                         stage[q * LANES..][..LANES].try_into().expect("16 × 16");
-                    for (uu, x) in T::sums_of_16(l).into_iter().enumerate() {
-                        g[(u + uu) * da + i0 + q] += x;
+                    let gq = &mut g[(i0 + q) * ma + u..][..LANES];
+                    for (y, x) in gq.iter_mut().zip(T::sums_of_16(l)) {
+                        *y += x;
                     }
                 }
                 u += LANES;
@@ -1222,7 +1255,7 @@ fn grad_a_lane_sums<T: Real, const N: usize>(
         for u in u..ma {
             let part = lane_vectors::<T, N, W>((i0, u, v0), cb, gt, sizes);
             for (q, p) in part.into_iter().enumerate() {
-                g[u * da + i0 + q] += sum_lanes(p);
+                g[(i0 + q) * ma + u] += sum_lanes(p);
             }
         }
     });
@@ -1254,8 +1287,10 @@ fn lane_vectors<T: Real, const N: usize, const W: usize>(
 }
 
 /// The gradient of one input of one row from the other input with the
-/// coupling folded in: `g[v, j] += Σ_k Σ_u c[k, j, u] · gt[k, u, v]` for
-/// `j ∈ j0..j0 + N` (`nu` channels `u` summed, `nv` channels `v` of the
+/// coupling folded in: `g[j, v] = Σ_k Σ_u c[k, j, u] · gt[k, u, v]` for
+/// `j ∈ j0..j0 + N` (`g` components outer: each block of sums is stored
+/// as whole vectors, and the caller moves the row into the input's
+/// layout once) (`nu` channels `u` summed, `nv` channels `v` of the
 /// input, `d` its components): the gradient of `b`, from `ca` and `gt`
 /// (that of `a` takes [`grad_a_lane_sums`] or the folded way).
 /// Vectorised over `v` ([`by_lane_blocks`]); each coefficient `c[k, j, u]`
@@ -1319,10 +1354,12 @@ fn grad_input_lanes<T: Real, const N: usize, const W: usize>(
             }
         }
     }
-    let gv = &mut g[v0 * d..][..W * d];
-    for (v, gv) in gv.chunks_exact_mut(d).enumerate() {
-        for q in 0..N {
-            gv[j0 + q] += even[q][v] + odd[q][v];
+    for q in 0..N {
+        let gq: &mut [T; W] = (&mut g[(j0 + q) * nv + v0..][..W])
+            .try_into()
+            .expect("W lanes");
+        for ((y, &e), &o) in gq.iter_mut().zip(&even[q]).zip(&odd[q]) {
+            *y = e + o;
         }
     }
 }
@@ -1446,13 +1483,19 @@ mod tests {
 
     #[test]
     fn overwritten_gradients_ignore_what_the_buffers_held() {
-        // NaN in the buffers: any element not cleared before it is summed
-        // into stays NaN. 1 ⊗ 2 → 1 (folded into `b`), 2 ⊗ 1 → 1, 0 ⊗ 1 → 1
-        // (`a`'s gradient the folded way) and 1 ⊗ 0 → 1 (swapped for the
-        // backward); 2100 rows split across cores in blocks.
-        for (la, lb) in [(1, 2), (2, 1), (0, 1), (1, 0)] {
-            let entries = coupling::<f64>(la, lb, 1, 0.3);
-            let dims = (2 * la as usize + 1, 2 * lb as usize + 1, 3);
+        // NaN in the buffers: any element neither cleared before it is
+        // summed into nor written stays NaN. 1 ⊗ 2 → 1 (folded into `b`,
+        // `a`'s gradient by lane sums), 2 ⊗ 1 → 1, 0 ⊗ 1 → 1 (`a`'s
+        // gradient the folded way, `b`'s from `a · W`), 1 ⊗ 0 → 1
+        // (swapped for the backward) and 1 ⊗ 1 → 2 (the folded way with
+        // three components); 2100 rows split across cores in blocks.
+        for (la, lb, lc) in [(1, 2, 1), (2, 1, 1), (0, 1, 1), (1, 0, 1), (1, 1, 2)] {
+            let entries = coupling::<f64>(la, lb, lc, 0.3);
+            let dims = (
+                2 * la as usize + 1,
+                2 * lb as usize + 1,
+                2 * lc as usize + 1,
+            );
             for (rows, muls) in [(3, (18, 20, 5)), (2100, (16, 16, 16))] {
                 let s = FcShape { rows, muls, dims };
                 let ((ma, mb, mc), (da, db, dc)) = (s.muls, s.dims);
