@@ -200,76 +200,53 @@ pub(super) fn row_backward<T: Real, const DA: usize, const DC: usize>(
 
 /// `xt[i][u] = x[u][i]` for one row of `x.len() / D` channels of `D`
 /// components: the channels innermost. With `D` a constant the compiler
-/// reads the row as interleaved groups of `D` numbers; with the channel
-/// count a constant too (8 and 16, [`row_transpose_fixed`]) the whole row
-/// is a handful of vector loads, permutes and stores instead of one move
-/// per number.
+/// reads the row as interleaved groups of `D` numbers; 8 and 16 channels
+/// are passed as constants too, so that the whole row becomes a handful
+/// of vector loads, permutes and stores (measured on AVX-512: a 16 × 5
+/// block of `f32` is 5 loads, 15 permutes and 5 stores, where a run-time
+/// channel count moved the 80 numbers one at a time).
 #[inline(always)]
 pub(super) fn row_channels_inner<T: Copy, const D: usize>(x: &[T], xt: &mut [T]) {
-    let mul = x.len() / D;
-    match mul {
-        8 => row_transpose_fixed::<T, 8, D>(x, xt),
-        16 => row_transpose_fixed::<T, 16, D>(x, xt),
-        _ => {
-            let xt = &mut xt[..D * mul];
-            for (u, xu) in x.chunks_exact(D).enumerate() {
-                for (i, &y) in xu.iter().enumerate() {
-                    xt[i * mul + u] = y;
-                }
-            }
-        }
+    match x.len() / D {
+        8 => channels_inner_of::<T, D>(x, 8, xt),
+        16 => channels_inner_of::<T, D>(x, 16, xt),
+        mul => channels_inner_of::<T, D>(x, mul, xt),
     }
 }
 
-/// `to[c][r] = from[r][c]` for an `R × C` block of numbers, both sizes
-/// constants, so that the compiler turns the whole block into vector
-/// permutes (measured on AVX-512: a 16 × 5 block of `f32` is 5 loads, 15
-/// permutes and 5 stores, where a run-time channel count moved the 80
-/// numbers one at a time).
+/// [`row_channels_inner`] for `mul` channels (inlined, so that a literal
+/// `mul` makes every index a constant).
 #[inline(always)]
-fn row_transpose_fixed<T: Copy, const R: usize, const C: usize>(from: &[T], to: &mut [T]) {
-    let (from, to) = (&from[..R * C], &mut to[..R * C]);
-    for r in 0..R {
-        for c in 0..C {
-            to[c * R + r] = from[r * C + c];
+fn channels_inner_of<T: Copy, const D: usize>(x: &[T], mul: usize, xt: &mut [T]) {
+    let (x, xt) = (&x[..D * mul], &mut xt[..D * mul]);
+    for (u, xu) in x.chunks_exact(D).enumerate() {
+        for (i, &y) in xu.iter().enumerate() {
+            xt[i * mul + u] = y;
         }
     }
 }
 
 /// `x[u][i] (+)= xt[i][u]` for one row of `x.len() / D` channels: the
 /// inverse of [`row_channels_inner`], adding into `x` when `ADD`, else
-/// writing over it (8 and 16 channels with the channel count a constant,
-/// for the same reason).
+/// writing over it (8 and 16 channels as constants, for the same reason).
 #[inline(always)]
 pub(super) fn row_channels_outer<T: Real, const D: usize, const ADD: bool>(xt: &[T], x: &mut [T]) {
-    let mul = x.len() / D;
-    match mul {
-        8 => row_untranspose_fixed::<T, 8, D, ADD>(xt, x),
-        16 => row_untranspose_fixed::<T, 16, D, ADD>(xt, x),
-        _ => {
-            let xt = &xt[..D * mul];
-            for (u, xu) in x.chunks_exact_mut(D).enumerate() {
-                for (i, y) in xu.iter_mut().enumerate() {
-                    let v = xt[i * mul + u];
-                    *y = if ADD { *y + v } else { v };
-                }
-            }
-        }
+    match x.len() / D {
+        8 => channels_outer_of::<T, D, ADD>(xt, 8, x),
+        16 => channels_outer_of::<T, D, ADD>(xt, 16, x),
+        mul => channels_outer_of::<T, D, ADD>(xt, mul, x),
     }
 }
 
-/// `x[u][i] (+)= xt[i][u]` for `M` channels of `D` components, both
-/// constants (see [`row_transpose_fixed`]).
+/// [`row_channels_outer`] for `mul` channels (inlined, as
+/// [`channels_inner_of`]).
 #[inline(always)]
-fn row_untranspose_fixed<T: Real, const M: usize, const D: usize, const ADD: bool>(
-    xt: &[T],
-    x: &mut [T],
-) {
-    let (xt, x) = (&xt[..D * M], &mut x[..D * M]);
-    for u in 0..M {
-        for i in 0..D {
-            let v = xt[i * M + u];
-            x[u * D + i] = if ADD { x[u * D + i] + v } else { v };
+fn channels_outer_of<T: Real, const D: usize, const ADD: bool>(xt: &[T], mul: usize, x: &mut [T]) {
+    let (xt, x) = (&xt[..D * mul], &mut x[..D * mul]);
+    for (u, xu) in x.chunks_exact_mut(D).enumerate() {
+        for (i, y) in xu.iter_mut().enumerate() {
+            let v = xt[i * mul + u];
+            *y = if ADD { *y + v } else { v };
         }
     }
 }
