@@ -318,17 +318,26 @@ impl FullTp {
     pub fn forward<'t, T: Real>(&self, x: Blocks<'t, T>, y: Blocks<'t, T>) -> Blocks<'t, T> {
         let (x0, x1, x2) = x;
         let (y0, y1, y2) = y;
-        // The normalisation is in each path's weight ([`FullTp::new`]).
-        let o0 =
-            self.p0_00.forward(x0, y0) + self.p0_11.forward(x1, y1) + self.p0_22.forward(x2, y2);
-        let o1 = self.p1_01.forward(x0, y1)
-            + self.p1_10.forward(x1, y0)
-            + self.p1_12.forward(x1, y2)
-            + self.p1_21.forward(x2, y1);
-        let o2 = self.p2_02.forward(x0, y2)
-            + self.p2_11.forward(x1, y1)
-            + self.p2_20.forward(x2, y0)
-            + self.p2_22.forward(x2, y2);
+        // The normalisation is in each path's weight ([`FullTp::new`]);
+        // each output irrep is one op summing its paths, as in e3nn's
+        // `FullyConnectedTensorProduct`.
+        let o0 = fully_connected_sum(&[
+            self.p0_00.path(x0, y0),
+            self.p0_11.path(x1, y1),
+            self.p0_22.path(x2, y2),
+        ]);
+        let o1 = fully_connected_sum(&[
+            self.p1_01.path(x0, y1),
+            self.p1_10.path(x1, y0),
+            self.p1_12.path(x1, y2),
+            self.p1_21.path(x2, y1),
+        ]);
+        let o2 = fully_connected_sum(&[
+            self.p2_02.path(x0, y2),
+            self.p2_11.path(x1, y1),
+            self.p2_20.path(x2, y0),
+            self.p2_22.path(x2, y2),
+        ]);
         (o0, o1, o2)
     }
 }

@@ -21,8 +21,8 @@ pub use crate::ops::mlp::ScalarMlp;
 pub use crate::ops::radial::BesselBasis;
 pub use crate::ops::spherical::spherical_harmonic;
 pub use crate::ops::tensor_product::{
-    channelwise_convolution, channelwise_paths, channelwise_tensor_product, symmetric_contraction,
-    tensor_product, ChannelwisePath, FullyConnectedTp, SymmetricInput,
+    channelwise_convolution, channelwise_paths, channelwise_tensor_product, fully_connected_sum,
+    symmetric_contraction, tensor_product, ChannelwisePath, FullyConnectedTp, SymmetricInput,
 };
 pub use crate::param::{join_path, Param, Parameters};
 pub use crate::real::Real;

@@ -59,7 +59,8 @@ pub mod prelude {
         gate::{gate, Gate},
         norm_activation::norm_activation,
         tensor_product::{
-            channelwise_tensor_product, path_weights, tensor_product, FullyConnectedTp, PathKind,
+            channelwise_tensor_product, fully_connected_sum, path_weights, tensor_product,
+            FullyConnectedTp, PathKind,
         },
     };
     pub use crate::output::{Energy, Forces};

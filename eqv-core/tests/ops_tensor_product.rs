@@ -473,6 +473,91 @@ fn normalisation_gives_unit_second_moment() {
     assert!((uvw - 1.0).abs() < 0.25, "uvw second moment {uvw}");
 }
 
+/// Outputs and every gradient of `fully_connected_sum` (paths into one op)
+/// against the same paths as separate ops added with `+`: three paths
+/// into `1o`, sharing the input `v`, one of them `v ⊗ v`, on row counts
+/// that do and do not fill the kernel's row blocks.
+#[test]
+fn a_sum_of_fully_connected_paths_matches_the_paths_added() {
+    let mut rng = Rng::new(11);
+    let (ms, mv, md, mc) = (4, 3, 2, 5);
+    let fan = |a, b| (PathKind::FullyConnected.fan_in(a, b), Vector::IR);
+    let pw = path_weights(&[fan(ms, mv), fan(mv, mv), fan(md, mv)]);
+    let p0 =
+        FullyConnectedTp::<Scalar, Vector, Vector>::with_path_weight(ms, mv, mc, pw[0], &mut rng);
+    let p1 = FullyConnectedTp::<Vector, Vector, Pseudovector>::with_path_weight(
+        mv, mv, mc, pw[1], &mut rng,
+    );
+    let p2 =
+        FullyConnectedTp::<Tensor2e, Vector, Vector>::with_path_weight(md, mv, mc, pw[2], &mut rng);
+    let p3 = FullyConnectedTp::<Vector, Vector, Pseudovector>::with_path_weight(
+        mv, mv, mc, pw[1], &mut rng,
+    );
+    for rows in [1, 7, 300] {
+        let run = |fused: bool| {
+            let t = Tape::<f64>::new();
+            let s = eqv_core::non_equivariant::variable::<Scalar, _>(
+                &t,
+                rows,
+                ms,
+                random(1, rows * ms),
+            );
+            let v = eqv_core::non_equivariant::variable::<Vector, _>(
+                &t,
+                rows,
+                mv,
+                random(2, rows * mv * 3),
+            );
+            let d = eqv_core::non_equivariant::variable::<Tensor2e, _>(
+                &t,
+                rows,
+                md,
+                random(3, rows * md * 5),
+            );
+            let (y1, y2) = if fused {
+                (
+                    fully_connected_sum(&[p0.path(s, v), p2.path(d, v)]),
+                    fully_connected_sum(&[p1.path(v, v), p3.path(v, v)]),
+                )
+            } else {
+                (
+                    p0.forward(s, v) + p2.forward(d, v),
+                    p1.forward(v, v) + p3.forward(v, v),
+                )
+            };
+            let seed1 = random(4, rows * mc * 3);
+            let seed2 = random(5, rows * mc * 3);
+            let g1 = t.backward(y1.id(), &seed1);
+            let g2 = t.backward(y2.id(), &seed2);
+            let mut got = vec![y1.to_f64(), y2.to_f64()];
+            for (g, ids) in [
+                (&g1, [s.id(), v.id(), d.id()]),
+                (&g2, [v.id(), v.id(), v.id()]),
+            ] {
+                for id in ids {
+                    got.push(g.get(id).map(|x| x.to_vec()).unwrap_or_default());
+                }
+            }
+            for (g, layers) in [
+                (&g1, [&p0.weight, &p2.weight]),
+                (&g2, [&p1.weight, &p3.weight]),
+            ] {
+                for w in layers {
+                    let id = t.param_id(w).expect("weights on the tape");
+                    got.push(g.get(id).expect("weight gradient").to_vec());
+                }
+            }
+            got
+        };
+        let (fused, added) = (run(true), run(false));
+        for (n, (f, a)) in fused.iter().zip(&added).enumerate() {
+            assert_eq!(f.len(), a.len(), "rows {rows}, array {n}");
+            assert!(!f.is_empty(), "rows {rows}, array {n} is empty");
+            assert!(relative_error(f, a) < 1e-12, "rows {rows}, array {n}");
+        }
+    }
+}
+
 #[test]
 fn f32_agrees_with_f64() {
     let rows = 3;

@@ -564,9 +564,17 @@ fn products_sparse<T: Real>(
     }
 }
 
-/// `out ← t · W` for the block: one GEMM over all `(row, k)` pairs, then
-/// `k` moved back behind the channel.
-fn weight_product<T: Real>(s: &FcShape, w: &[T], t: &[T], n: usize, yk: &mut [T], out: &mut [T]) {
+/// `out ← t · W` (or `out += t · W` with [`Store::Accumulate`]) for the
+/// block: one GEMM over all `(row, k)` pairs, then `k` moved back behind
+/// the channel.
+fn weight_product<T: Real>(
+    s: &FcShape,
+    (w, t): (&[T], &[T]),
+    n: usize,
+    yk: &mut [T],
+    into: Store,
+    out: &mut [T],
+) {
     let (ma, mb, mc) = s.muls;
     let dc = s.dims.2;
     let np = ma * mb;
@@ -580,7 +588,10 @@ fn weight_product<T: Real>(s: &FcShape, w: &[T], t: &[T], n: usize, yk: &mut [T]
         || {
             let rows = out[..n * mc * dc].chunks_exact_mut(mc * dc);
             for (yr, or) in yk[..n * dc * mc].chunks_exact(dc * mc).zip(rows) {
-                untranspose_row::<T, false>(yr, mc, dc, or);
+                match into {
+                    Store::Overwrite => untranspose_row::<T, false>(yr, mc, dc, or),
+                    Store::Accumulate => untranspose_row::<T, true>(yr, mc, dc, or),
+                }
             }
         },
     );
@@ -593,12 +604,13 @@ pub fn forward<T: Real>(
     s: &FcShape,
     (a, b): (&[T], &[T]),
     w: &[T],
+    into: Store,
     out: &mut [T],
 ) {
     let ((ma, mb, mc), (da, db, dc)) = (s.muls, s.dims);
     parallel::rows_mut(out, mc * dc, s.rows, |r0, n, out| {
         let inputs = (&a[r0 * ma * da..], &b[r0 * mb * db..]);
-        forward_rows(entries, &FcShape { rows: n, ..*s }, inputs, w, out)
+        forward_rows(entries, &FcShape { rows: n, ..*s }, inputs, w, into, out)
     })
 }
 
@@ -607,6 +619,7 @@ fn forward_rows<T: Real>(
     s: &FcShape,
     inputs: (&[T], &[T]),
     w: &[T],
+    into: Store,
     out: &mut [T],
 ) {
     let (ma, mb, mc) = s.muls;
@@ -622,10 +635,10 @@ fn forward_rows<T: Real>(
         products(entries, s, inputs, r0, n, &mut t, &mut sc);
         weight_product(
             s,
-            w,
-            &t,
+            (w, &t),
             n,
             &mut yk,
+            into,
             &mut out[r0 * mc * dc..][..n * mc * dc],
         );
         r0 += n;
@@ -1275,9 +1288,11 @@ fn lane_vectors<T: Real, const N: usize, const W: usize>(
         let gk: &[T; W] = gt[(k * ma + u) * mb + v0..][..W]
             .try_into()
             .expect("W lanes");
-        let ck = &cb[(k * da + i0) * mb..][..N * mb];
-        for (acc, cq) in acc.iter_mut().zip(ck.chunks_exact(mb)) {
-            let cq: &[T; W] = cq[v0..v0 + W].try_into().expect("W lanes");
+        // Each component's lanes addressed directly: `chunks_exact(mb)`
+        // with a run-time `mb` divided per `k` (a `div` in the loop).
+        let ck = &cb[(k * da + i0) * mb + v0..];
+        for (q, acc) in acc.iter_mut().enumerate() {
+            let cq: &[T; W] = ck[q * mb..][..W].try_into().expect("W lanes");
             for ((y, &c), &g) in acc.iter_mut().zip(cq).zip(gk) {
                 *y += c * g;
             }
@@ -1330,7 +1345,12 @@ fn grad_input_lanes<T: Real, const N: usize, const W: usize>(
     for k in 0..dc {
         // c[k, j0 + q, :] for the N components, each `nu` long, cut to
         // `nu` so that reading channel `u < nu` needs no check.
-        let ck: [&[T]; N] = std::array::from_fn(|q| &c[(k * d + j0 + q) * nu..][..nu]);
+        // (A plain loop: `array::from_fn` ran out of line, so the
+        // slices' lengths were unknown and every read was checked.)
+        let mut ck: [&[T]; N] = [&[]; N];
+        for (q, ck) in ck.iter_mut().enumerate() {
+            *ck = &c[(k * d + j0 + q) * nu..][..nu];
+        }
         let gk = &gt[k * nu * nv..][..nu * nv];
         let mut u = 0;
         while u + 2 <= nu {
@@ -1418,7 +1438,7 @@ mod tests {
     ) -> (Vec<T>, Vec<T>, Vec<T>, Vec<T>) {
         let ((_, _, mc), (_, _, dc)) = (s.muls, s.dims);
         let mut out = vec![T::ZERO; s.rows * mc * dc];
-        forward(entries, s, (a, b), w, &mut out);
+        forward(entries, s, (a, b), w, Store::Overwrite, &mut out);
         let (mut ga, mut gb) = (vec![T::ONE; a.len()], vec![T::ONE; b.len()]);
         let mut gw = vec![T::ONE; w.len()];
         let grads = (Some(&mut ga[..]), Some(&mut gb[..]), Some(&mut gw[..]));

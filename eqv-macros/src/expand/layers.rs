@@ -634,12 +634,14 @@ fn full_tp(in1: &IrrepsLit, in2: &IrrepsLit, out: &IrrepsLit) -> Parts {
             let key = format!("{o}_{i}_{j}");
             visits.push((name.clone(), Some(key)));
             let (x, y) = (&xs[i], &ys[j]);
-            terms.push(quote_spanned!(span=> self.#name.forward(#x, #y)));
+            terms.push(quote_spanned!(span=> self.#name.path(#x, #y)));
         }
+        // The paths into one output irrep are one op, each adding into
+        // its output (no output per path and no additions after).
         outs.push(if terms.is_empty() {
             quote!(::std::unreachable!())
         } else {
-            quote!(#(#terms)+*)
+            quote_spanned!(span=> ::eqv::__private::fully_connected_sum(&[#(#terms),*]))
         });
     }
     let (t1, t2, to) = (irreps_type(in1), irreps_type(in2), irreps_type(out));

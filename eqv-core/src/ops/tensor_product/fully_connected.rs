@@ -9,7 +9,9 @@ use crate::param::{join_path, Param, Parameters};
 use crate::real::Real;
 use crate::rng::Rng;
 use crate::rules::InProduct;
+use crate::tape::{NodeId, Tape};
 use std::marker::PhantomData;
+use std::rc::Rc;
 
 /// The path `A ⊗ B → C` in e3nn's `uvw` mode, with learned weights:
 ///
@@ -100,7 +102,24 @@ impl<A: Irrep, B: Irrep, C: Irrep> FullyConnectedTp<A, B, C> {
     where
         C: InProduct<A, B>,
     {
-        let (ma, mb, mc) = (self.mul_a(), self.mul_b(), self.mul_c());
+        fully_connected_sum(&[self.path(a, b)])
+    }
+
+    /// This layer applied to `a` and `b` as one term of a sum of paths
+    /// into `C`, for [`fully_connected_sum`]: checked here (channels, rows,
+    /// tape), computed there.
+    ///
+    /// # Panics
+    /// As [`FullyConnectedTp::forward`].
+    pub fn path<'l, 't, T: Real>(
+        &'l self,
+        a: Feat<'t, A, T>,
+        b: Feat<'t, B, T>,
+    ) -> FullyConnectedPath<'l, 't, C, T>
+    where
+        C: InProduct<A, B>,
+    {
+        let (ma, mb) = (self.mul_a(), self.mul_b());
         let rows = a.rows();
         assert!(
             std::ptr::eq(a.tape(), b.tape()),
@@ -121,34 +140,125 @@ impl<A: Irrep, B: Irrep, C: Irrep> FullyConnectedTp<A, B, C> {
             a.mul(),
             b.mul()
         );
-        let tape = a.tape();
-        let entries: Vec<Entry<T>> = coupling(A::L, B::L, C::L, self.path_weight);
-        let (da, db, dc) = (A::DIM, B::DIM, C::DIM);
-        let wid = tape.param(&self.weight);
-        let wv = tape.value(wid);
-        let (av, bv) = (a.data(), b.data());
-        let shape = FcShape {
-            rows,
-            muls: (ma, mb, mc),
-            dims: (da, db, dc),
+        FullyConnectedPath {
+            tape: a.tape(),
+            inputs: (a.id(), b.id()),
+            weight: &self.weight,
+            entries: coupling(A::L, B::L, C::L, self.path_weight),
+            shape: FcShape {
+                rows,
+                muls: (ma, mb, self.mul_c()),
+                dims: (A::DIM, B::DIM, C::DIM),
+            },
+            _c: PhantomData,
+        }
+    }
+}
+
+/// One fully connected path `A ⊗ B → C` with its inputs, the irreps
+/// checked (`C: InProduct<A, B>`, rule 4) and then erased, so that
+/// [`fully_connected_sum`] can run the paths of a whole layer into `C` as
+/// one op. Made by [`FullyConnectedTp::path`].
+pub struct FullyConnectedPath<'l, 't, C: Irrep, T: Real> {
+    tape: &'t Tape<T>,
+    inputs: (NodeId, NodeId),
+    weight: &'l Param,
+    entries: Vec<Entry<T>>,
+    shape: FcShape,
+    _c: PhantomData<C>,
+}
+
+/// The sum of fully connected paths into one output irrep `C`, as one op:
+/// what e3nn's `FullyConnectedTensorProduct` computes for each output irrep.
+/// Each path adds its product into one output array (no output per path,
+/// no additions after), and the backward pass reads the one output
+/// gradient for every path (no copy per path).
+///
+/// ```
+/// use eqv::prelude::*;
+/// let mut rng = Rng::new(0);
+/// let m = 4;
+/// let fan_in = PathKind::FullyConnected.fan_in(m, m);
+/// let w = path_weights(&[(fan_in, Vector::IR), (fan_in, Vector::IR)]);
+/// let p0 = FullyConnectedTp::<Scalar, Vector, Vector>::with_path_weight(m, m, m, w[0], &mut rng);
+/// let p1 = FullyConnectedTp::<Vector, Scalar, Vector>::with_path_weight(m, m, m, w[1], &mut rng);
+/// let tape = Tape::<f64>::new();
+/// let s = eqv::non_equivariant::input::<Scalar, _>(&tape, 5, m, rng.normals(5 * m));
+/// let v = eqv::non_equivariant::input::<Vector, _>(&tape, 5, m, rng.normals(5 * m * 3));
+/// let out: Feat<Vector> = fully_connected_sum(&[p0.path(s, v), p1.path(v, s)]);
+/// assert_eq!((out.rows(), out.mul()), (5, m));
+/// ```
+///
+/// # Panics
+/// If there are no paths, or the paths differ in rows, output channels or
+/// tape.
+pub fn fully_connected_sum<'t, C: Irrep, T: Real>(
+    paths: &[FullyConnectedPath<'_, 't, C, T>],
+) -> Feat<'t, C, T> {
+    let first = paths
+        .first()
+        .expect("fully_connected_sum: at least one path is needed");
+    let (tape, rows, mc) = (first.tape, first.shape.rows, first.shape.muls.2);
+    for p in paths {
+        assert!(
+            std::ptr::eq(p.tape, tape),
+            "fully_connected_sum: features live on different tapes"
+        );
+        assert!(
+            p.shape.rows == rows && p.shape.muls.2 == mc,
+            "fully_connected_sum: paths into {} differ in rows or channels ({} x {} vs {rows} x {mc})",
+            C::NAME,
+            p.shape.rows,
+            p.shape.muls.2
+        );
+    }
+    struct Planned<T> {
+        entries: Vec<Entry<T>>,
+        shape: FcShape,
+        ids: [NodeId; 3],
+        values: [Rc<Vec<T>>; 3],
+    }
+    let plan: Vec<Planned<T>> = paths
+        .iter()
+        .map(|p| {
+            let wid = tape.param(p.weight);
+            let ids = [p.inputs.0, p.inputs.1, wid];
+            Planned {
+                entries: p.entries.clone(),
+                shape: p.shape,
+                ids,
+                values: ids.map(|id| tape.value(id)),
+            }
+        })
+        .collect();
+    // The first path writes the output, the others add into it; the path
+    // weight is folded into each coupling, `W` enters as stored.
+    let mut y = tape.scratch(rows * mc * C::DIM);
+    for (n, p) in plan.iter().enumerate() {
+        let [av, bv, wv] = &p.values;
+        let into = if n == 0 {
+            Store::Overwrite
+        } else {
+            Store::Accumulate
         };
-        // The path weight is folded into the coupling; W enters as stored.
-        let mut y = tape.scratch(rows * mc * dc);
-        fully_connected::forward(&entries, &shape, (&av, &bv), &wv, &mut y);
-        let (ia, ib) = (a.id(), b.id());
-        Feat::from_op(tape, rows, mc, y, &[ia, ib, wid], move |gy, g| {
-            let inputs = (&av[..], &bv[..]);
+        fully_connected::forward(&p.entries, &p.shape, (av, bv), wv, into, &mut y);
+    }
+    let inputs: Vec<NodeId> = plan.iter().flat_map(|p| p.ids).collect();
+    Feat::from_op(tape, rows, mc, y, &inputs, move |gy, g| {
+        for p in &plan {
+            let [av, bv, wv] = &p.values;
             // The inputs' gradients are cleared by the kernel block by
             // block when nothing has flowed into them yet; `W`'s is small.
-            g.with_three_slots([ia, ib, wid], |(ga, gb, mut gw), [sa, sb, sw]| {
+            g.with_three_slots(p.ids, |(ga, gb, mut gw), [sa, sb, sw]| {
                 if let (Store::Overwrite, Some(gw)) = (sw, gw.as_deref_mut()) {
                     gw.fill(T::ZERO);
                 }
                 let grads = (ga, gb, gw);
-                fully_connected::backward(&entries, &shape, inputs, &wv, gy, grads, (sa, sb))
+                let inputs = (&av[..], &bv[..]);
+                fully_connected::backward(&p.entries, &p.shape, inputs, wv, gy, grads, (sa, sb))
             });
-        })
-    }
+        }
+    })
 }
 
 impl<A: Irrep, B: Irrep, C: Irrep> Parameters for FullyConnectedTp<A, B, C> {

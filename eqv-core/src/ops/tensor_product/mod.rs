@@ -22,7 +22,10 @@
 //!
 //! A full product of several irreps is a sum of such paths, one call per
 //! path; paths into the same output irrep are added (rule 3), each scaled by
-//! the 'element' path normalisation of [`path_weights`].
+//! the 'element' path normalisation of [`path_weights`]. The channel-wise
+//! and fully connected kinds also run all the paths into one output irrep
+//! as one op ([`channelwise_paths`], [`fully_connected_sum`]), each path
+//! adding into the one output array, as `#[equivariant]` layers do.
 //!
 //! The arithmetic is in [`crate::kernels`]: the nonzero Clebsch-Gordan
 //! entries with every constant factor folded in, and for the channel-wise
@@ -40,7 +43,7 @@ pub use channelwise::{
     channelwise_convolution, channelwise_paths, channelwise_tensor_product, ChannelwisePath,
 };
 pub use elementwise::tensor_product;
-pub use fully_connected::FullyConnectedTp;
+pub use fully_connected::{fully_connected_sum, FullyConnectedPath, FullyConnectedTp};
 pub use normalization::{path_weights, PathKind};
 pub use symmetric::{symmetric_contraction, SymmetricInput};
 
