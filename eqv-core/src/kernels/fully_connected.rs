@@ -252,7 +252,8 @@ struct RowScratch<T> {
     /// The row's gradient of `a`, `[i][u]` (likewise).
     giu: Vec<T>,
     /// The lane vectors [`grad_a_lane_sums`] reduces, 16 channels at a
-    /// time (for the components of one block, at most 7).
+    /// time (for the components of one block, at most 7), then its copy
+    /// of one lane block of `cb` (`dim C × 7 × 16` at most).
     stage: Vec<T>,
     /// The coupling as [`RowScratch::fold_into_a`] sums it.
     into_a: FoldPlan<T>,
@@ -273,7 +274,7 @@ impl<T: Real> RowScratch<T> {
             gkv: vec![T::ZERO; dc * mb],
             gjv: vec![T::ZERO; db * mb],
             giu: vec![T::ZERO; da * ma],
-            stage: vec![T::ZERO; 7 * LANES * LANES],
+            stage: vec![T::ZERO; 7 * LANES * LANES + dc * 7 * LANES],
             into_a: FoldPlan::new(entries, dc * db, |e| (e.i, e.k * db + e.j)),
             into_b: FoldPlan::new(entries, dc * da, |e| (e.j, e.k * da + e.i)),
             into_gb: FoldPlan::new(entries, db, |e| (e.k, e.j)),
@@ -1238,8 +1239,23 @@ fn grad_a_lane_sums<T: Real, const N: usize>(
     sizes: (usize, usize, usize, usize),
     g: &mut [T],
 ) {
-    let (ma, mb, _, _) = sizes;
+    let (ma, mb, da, dc) = sizes;
+    let (stage, lanes_of_cb) = stage.split_at_mut(7 * LANES * LANES);
     by_lane_blocks!(T, mb, |v0, W| {
+        // `cb[k, i0 + q, v0..v0 + W]` for every `k` and `q`, copied once
+        // into one array that every channel `u` reads in order: indexed
+        // in `cb` itself, each `k` step of each `u` spent more
+        // instructions on index checks than on its `N` multiply-adds.
+        let (cbl, _) = lanes_of_cb.as_chunks_mut::<W>();
+        let (cbl, _) = cbl.as_chunks_mut::<N>();
+        let cbl = &mut cbl[..dc];
+        for (k, ck) in cbl.iter_mut().enumerate() {
+            for (q, c) in ck.iter_mut().enumerate() {
+                c.copy_from_slice(&cb[(k * da + i0 + q) * mb + v0..][..W]);
+            }
+        }
+        let cbl = &*cbl;
+        let gt_of = |u: usize| &gt[u * mb + v0..];
         let mut u = 0;
         if W == LANES {
             // The lane vectors of 16 channels `u` for each of the `N`
@@ -1248,7 +1264,7 @@ fn grad_a_lane_sums<T: Real, const N: usize>(
             let (stage, _) = stage[..N * LANES * LANES].as_chunks_mut::<LANES>();
             while u + LANES <= ma {
                 for uu in 0..LANES {
-                    let part = lane_vectors::<T, N, W>((i0, u + uu, v0), cb, gt, sizes);
+                    let part = lane_vectors::<T, N, W>(cbl, gt_of(u + uu), ma * mb);
                     for (q, p) in part.iter().enumerate() {
                         // `W` is `LANES` here.
                         stage[q * LANES + uu].copy_from_slice(p);
@@ -1266,7 +1282,7 @@ fn grad_a_lane_sums<T: Real, const N: usize>(
             }
         }
         for u in u..ma {
-            let part = lane_vectors::<T, N, W>((i0, u, v0), cb, gt, sizes);
+            let part = lane_vectors::<T, N, W>(cbl, gt_of(u), ma * mb);
             for (q, p) in part.into_iter().enumerate() {
                 g[(i0 + q) * ma + u] += sum_lanes(p);
             }
@@ -1274,25 +1290,19 @@ fn grad_a_lane_sums<T: Real, const N: usize>(
     });
 }
 
-/// `Σ_k cb[k, i, v] · gt[k, u, v]` for `i ∈ i0..i0 + N` and the `W`
-/// channels `v0..v0 + W`, lane by lane: `N × W` sums in registers.
+/// `Σ_k cb[k, i, v] · gt[k, u, v]` for the `N` components `i` and the `W`
+/// channels `v` of `cbl` (`[k][q][lane]`, see [`grad_a_lane_sums`]), with
+/// `gt[k, u, v0..]` at `gt_u[k · stride..]`: `N × W` sums in registers.
 #[inline(always)]
 fn lane_vectors<T: Real, const N: usize, const W: usize>(
-    (i0, u, v0): (usize, usize, usize),
-    cb: &[T],
-    gt: &[T],
-    (ma, mb, da, dc): (usize, usize, usize, usize),
+    cbl: &[[[T; W]; N]],
+    gt_u: &[T],
+    stride: usize,
 ) -> [[T; W]; N] {
     let mut acc = [[T::ZERO; W]; N];
-    for k in 0..dc {
-        let gk: &[T; W] = gt[(k * ma + u) * mb + v0..][..W]
-            .try_into()
-            .expect("W lanes");
-        // Each component's lanes addressed directly: `chunks_exact(mb)`
-        // with a run-time `mb` divided per `k` (a `div` in the loop).
-        let ck = &cb[(k * da + i0) * mb + v0..];
-        for (q, acc) in acc.iter_mut().enumerate() {
-            let cq: &[T; W] = ck[q * mb..][..W].try_into().expect("W lanes");
+    for (k, ck) in cbl.iter().enumerate() {
+        let gk: &[T; W] = gt_u[k * stride..][..W].try_into().expect("W lanes");
+        for (acc, cq) in acc.iter_mut().zip(ck) {
             for ((y, &c), &g) in acc.iter_mut().zip(cq).zip(gk) {
                 *y += c * g;
             }
