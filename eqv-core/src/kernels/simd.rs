@@ -13,7 +13,8 @@
 //! fast-math flags the compiler neither fuses a multiply and an add into an
 //! FMA nor reorders a sum, so wider registers compute the very same
 //! operations. A kernel that asks for fused multiply-adds explicitly
-//! (`Real::fused_mul_add`, as the `Linear` register kernel does) differs
+//! (`Real::fused_mul_add`, as the `Linear` register kernel and the fully
+//! connected product's per-row loops do) differs
 //! from the baseline build in the last bits, as the GEMM's own FMA kernels
 //! already do.
 //!

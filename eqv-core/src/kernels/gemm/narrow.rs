@@ -224,6 +224,30 @@ macro_rules! narrow_kernel {
                     l += 4;
                 }
             }
+            if ops.rsa == 1 {
+                // `A` transposed (its columns contiguous, as `tᵀ` in the
+                // weight gradient): the `R` numbers of a step at fixed
+                // offsets from one address, four steps at a time (with
+                // the stride unknown, each read's address took a
+                // multiply of its own).
+                while l + 4 <= ops.k {
+                    let mut bv = [[$zero(); $per]; 4];
+                    for (q, bv) in bv.iter_mut().enumerate() {
+                        *bv = unsafe { b_at(b_row.add(q * ops.ldb)) };
+                    }
+                    for q in 0..4 {
+                        let p = unsafe { a0.add((l + q) * ops.csa) };
+                        for r in 0..R {
+                            let x = $set1(unsafe { *p.add(r) });
+                            for h in 0..$per {
+                                sums[r][h] = $fma(x, bv[q][h], sums[r][h]);
+                            }
+                        }
+                    }
+                    b_row = unsafe { b_row.add(4 * ops.ldb) };
+                    l += 4;
+                }
+            }
             while l < ops.k {
                 let bv = unsafe { b_at(b_row) };
                 let a_l = unsafe { a0.add(l * ops.csa) };
