@@ -107,13 +107,13 @@ pub(super) fn row_forward<T: Real, const DA: usize, const DC: usize, const ACC: 
             let mut acc = [T::ZERO; L];
             for i in 0..DA {
                 for l in 0..L {
-                    acc[l] += x[i][l] * m[i][k];
+                    acc[l] = x[i][l].fused_mul_add(m[i][k], acc[l]);
                 }
             }
             let o = lanes_mut::<T, L>(&mut or[k * n + u0..]);
             for l in 0..L {
                 o[l] = if ACC {
-                    o[l] + w[l] * acc[l]
+                    w[l].fused_mul_add(acc[l], o[l])
                 } else {
                     w[l] * acc[l]
                 };
@@ -148,7 +148,7 @@ pub(super) fn row_backward<T: Real, const DA: usize, const DC: usize>(
             for i in 0..DA {
                 for k in 0..DC {
                     for l in 0..L {
-                        h[i][l] += m[i][k] * go[k][l];
+                        h[i][l] = m[i][k].fused_mul_add(go[k][l], h[i][l]);
                     }
                 }
             }
@@ -156,7 +156,7 @@ pub(super) fn row_backward<T: Real, const DA: usize, const DC: usize>(
                 for i in 0..DA {
                     let g = lanes_mut::<T, L>(&mut gx[i * n + u0..]);
                     for l in 0..L {
-                        g[l] += w[l] * h[i][l];
+                        g[l] = w[l].fused_mul_add(h[i][l], g[l]);
                     }
                 }
             }
@@ -164,7 +164,7 @@ pub(super) fn row_backward<T: Real, const DA: usize, const DC: usize>(
                 let mut dot = [T::ZERO; L];
                 for i in 0..DA {
                     for l in 0..L {
-                        dot[l] += x[i][l] * h[i][l];
+                        dot[l] = x[i][l].fused_mul_add(h[i][l], dot[l]);
                     }
                 }
                 let g = lanes_mut::<T, L>(&mut gw[u0..]);
@@ -181,7 +181,8 @@ pub(super) fn row_backward<T: Real, const DA: usize, const DC: usize>(
                 for k in 0..DC {
                     let s = &mut sums[i][k];
                     for l in 0..L {
-                        s[(at + l) % STEP] += (w[l] * x[i][l]) * go[k][l];
+                        s[(at + l) % STEP] =
+                            (w[l] * x[i][l]).fused_mul_add(go[k][l], s[(at + l) % STEP]);
                     }
                 }
             }

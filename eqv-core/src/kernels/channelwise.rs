@@ -84,7 +84,7 @@ pub(super) fn row_matrix<T: Real, const DA: usize, const DC: usize>(
     for (cj, &bj) in dense.chunks_exact(DA * DC).zip(b) {
         for i in 0..DA {
             for k in 0..DC {
-                m[i][k] += cj[i * DC + k] * bj;
+                m[i][k] = cj[i * DC + k].fused_mul_add(bj, m[i][k]);
             }
         }
     }
@@ -115,7 +115,7 @@ pub(super) fn row_matrix_pullback<T: Real, const DA: usize, const DC: usize>(
                     gm[i * DC + k],
                 );
                 for (a, &c) in acc.iter_mut().zip(row) {
-                    *a += c * x;
+                    *a = c.fused_mul_add(x, *a);
                 }
             }
         }
@@ -133,7 +133,7 @@ pub(super) fn row_matrix_pullback<T: Real, const DA: usize, const DC: usize>(
     for (j, gj) in g.iter_mut().enumerate() {
         let mut dot = T::ZERO;
         for (ik, &x) in gm.iter().enumerate() {
-            dot += c[ik * db + j] * x;
+            dot = c[ik * db + j].fused_mul_add(x, dot);
         }
         *gj += dot;
     }
@@ -203,7 +203,7 @@ fn forward_fixed_body<T: Real, const DA: usize, const DC: usize>(
                 for i in 0..DA {
                     let xi = wuv * x[i];
                     for k in 0..DC {
-                        acc[k] += xi * mv[i * DC + k];
+                        acc[k] = xi.fused_mul_add(mv[i * DC + k], acc[k]);
                     }
                 }
             }
@@ -225,11 +225,15 @@ fn forward_row_single<T: Real, const DA: usize, const DC: usize, const ACC: bool
         let mut acc = [T::ZERO; DC];
         for i in 0..DA {
             for k in 0..DC {
-                acc[k] += x[i] * mr[i][k];
+                acc[k] = x[i].fused_mul_add(mr[i][k], acc[k]);
             }
         }
         for k in 0..DC {
-            o[k] = if ACC { o[k] + wu * acc[k] } else { wu * acc[k] };
+            o[k] = if ACC {
+                wu.fused_mul_add(acc[k], o[k])
+            } else {
+                wu * acc[k]
+            };
         }
     }
 }
@@ -366,7 +370,7 @@ fn backward_row_outer<T: Real, const DA: usize, const DC: usize>(
         let mut h = [T::ZERO; DA];
         for i in 0..DA {
             for k in 0..DC {
-                h[i] += mr[i][k] * go[k];
+                h[i] = mr[i][k].fused_mul_add(go[k], h[i]);
             }
         }
         h
@@ -375,7 +379,7 @@ fn backward_row_outer<T: Real, const DA: usize, const DC: usize>(
         for ((g, go), &wu) in ga.chunks_exact_mut(DA).zip(gr.chunks_exact(DC)).zip(wr) {
             let h = h(go);
             for i in 0..DA {
-                g[i] += wu * h[i];
+                g[i] = wu.fused_mul_add(h[i], g[i]);
             }
         }
     }
@@ -388,7 +392,7 @@ fn backward_row_outer<T: Real, const DA: usize, const DC: usize>(
             let h = h(go);
             let mut dot = T::ZERO;
             for i in 0..DA {
-                dot += x[i] * h[i];
+                dot = x[i].fused_mul_add(h[i], dot);
             }
             *g += dot;
         }
@@ -400,7 +404,7 @@ fn backward_row_outer<T: Real, const DA: usize, const DC: usize>(
             for i in 0..DA {
                 let xi = wu * x[i];
                 for k in 0..DC {
-                    acc[i][k] += xi * go[k];
+                    acc[i][k] = xi.fused_mul_add(go[k], acc[i][k]);
                 }
             }
         }
@@ -430,25 +434,25 @@ fn backward_row_general<T: Real, const DA: usize, const DC: usize>(
             let mut h = [T::ZERO; DA];
             for i in 0..DA {
                 for k in 0..DC {
-                    h[i] += mv[i * DC + k] * go[k];
+                    h[i] = mv[i * DC + k].fused_mul_add(go[k], h[i]);
                 }
             }
             if let Some(gw) = gw.as_deref_mut() {
                 let mut dot = T::ZERO;
                 for i in 0..DA {
-                    dot += x[i] * h[i];
+                    dot = x[i].fused_mul_add(h[i], dot);
                 }
                 gw[u * s.mul_b + v] += dot;
             }
             for i in 0..DA {
-                gx[i] += wuv * h[i];
+                gx[i] = wuv.fused_mul_add(h[i], gx[i]);
             }
             if let Some(gm) = gm.as_deref_mut() {
                 let gmv = &mut gm[v * n..][..n];
                 for i in 0..DA {
                     let xi = wuv * x[i];
                     for k in 0..DC {
-                        gmv[i * DC + k] += xi * go[k];
+                        gmv[i * DC + k] = xi.fused_mul_add(go[k], gmv[i * DC + k]);
                     }
                 }
             }
