@@ -407,6 +407,10 @@ mod tests {
             // Remainders after the 12-row tiles: 8 + 3 and 4.
             (23, 9, 16),
             (16, 6, 32),
+            // Blocks of 32 columns (`f32`) in tiles of 8 rows, with 4 +
+            // 1 rows left, then a block of 16; a short inner dimension.
+            (29, 16, 80),
+            (20, 4, 96),
         ];
         for (m, k, n) in shapes {
             let ad = data(2 * m * k + 3, 1.0);
