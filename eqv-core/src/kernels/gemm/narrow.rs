@@ -210,8 +210,9 @@ macro_rules! narrow_kernel {
             }
         }
 
-        /// `C[i0 + r][j0 .. j0 + 16] (+)= α Σ_l A[i0 + r][l] B[l][j0 ..]`
-        /// for `r < R`, the sums in registers.
+        /// `C[i0 + r][j] (+)= α Σ_l A[i0 + r][l] B[l][j]` for `r < R` and
+        /// the `V` registers of columns `j` from `j0`, the sums in
+        /// registers.
         #[target_feature(enable = "avx512f")]
         #[inline]
         unsafe fn tile<const R: usize, const V: usize>(
