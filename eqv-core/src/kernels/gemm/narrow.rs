@@ -184,19 +184,16 @@ macro_rules! narrow_kernel {
             acc: bool,
         ) {
             let mut i0 = 0;
-            if V > $per {
-                // Wide blocks in tiles of 8 rows: 16 registers of sums and
-                // 8 of `B` in the four-step loop (12 rows spilled).
-                while i0 + 8 <= m {
-                    unsafe { tile::<8, V>(ops, i0, j0, alpha, acc) };
-                    i0 += 8;
+            // Wide blocks take tiles of 8 rows throughout (16 registers of
+            // sums and 8 of `B` in the four-step loop; 12 rows spilled);
+            // 16-column blocks tiles of `MR`, then at most one of 8.
+            if V == $per {
+                while i0 + MR <= m {
+                    unsafe { tile::<MR, V>(ops, i0, j0, alpha, acc) };
+                    i0 += MR;
                 }
             }
-            while i0 + MR <= m {
-                unsafe { tile::<MR, V>(ops, i0, j0, alpha, acc) };
-                i0 += MR;
-            }
-            if i0 + 8 <= m {
+            while i0 + 8 <= m {
                 unsafe { tile::<8, V>(ops, i0, j0, alpha, acc) };
                 i0 += 8;
             }
