@@ -26,8 +26,9 @@
 //! the gradients of `a` and `W`. The backward computes `ca` and `cb` once
 //! per row and uses them for the products (the weight gradient) and both
 //! input gradients. The loops over `v` run in blocks of `LANES` inside
-//! [`simd::vectorized_or`] (with 16 channels one step is one AVX-512
-//! register), with the block width a constant and every slice cut to its
+//! [`simd::vectorized_or`] (the backward's per-row steps each in a
+//! function of its own, [`simd::wide_or`]; with 16 channels one step is
+//! one AVX-512 register), with the block width a constant and every slice cut to its
 //! length before the loop, so that the sums stay in registers, each a
 //! fused multiply-add (`Real::fused_mul_add`: one instruction where a
 //! multiply and an add took two of the same ports, measured on an Intel
@@ -916,64 +917,89 @@ fn backward_rows<T: Real>(
             b_from_aw,
             way,
         };
-        simd::vectorized_or(
+        simd::wide_or(
             (ga_r, gb_r, &mut t[..], &mut q[..], &mut sc),
-            #[inline(always)]
-            |(mut ga_r, mut gb_r, t, q, sc)| {
+            // Each step of a row in a function of its own (`Wide::run`):
+            // as one body, these steps and their fixed sizes were one of
+            // the largest functions of the build.
+            |wide, (mut ga_r, mut gb_r, t, q, sc)| {
                 for rr in 0..n {
                     let r = r0 + rr;
-                    sc.load(s, ab, r);
-                    // Each fold once per row, shared by the products and
-                    // the input gradients.
-                    if fold_a {
-                        sc.fold_into_a(s);
-                    }
-                    if fold_b {
-                        sc.fold_into_b(s);
-                    }
-                    if w_from_t {
-                        products_of_row(s, sc, &mut t[rr * dc * np..][..dc * np]);
-                    }
+                    wide.run(
+                        #[inline(always)]
+                        || {
+                            sc.load(s, ab, r);
+                            // Each fold once per row, shared by the
+                            // products and the input gradients.
+                            if fold_a {
+                                sc.fold_into_a(s);
+                            }
+                            if fold_b {
+                                sc.fold_into_b(s);
+                            }
+                            if w_from_t {
+                                products_of_row(s, sc, &mut t[rr * dc * np..][..dc * np]);
+                            }
+                        },
+                    );
                     let gtr = &gt[..];
                     let gtr = if need_gt {
                         &gtr[rr * dc * np..][..dc * np]
                     } else {
                         gtr
                     };
-                    if let Some(ga) = ga_r.as_deref_mut() {
+                    if let (AGradient::LaneSums, Some(ga)) = (way, ga_r.as_deref_mut()) {
                         let gar = &mut ga[r * ma * da..][..ma * da];
-                        match way {
-                            AGradient::LaneSums => {
+                        wide.run(
+                            #[inline(always)]
+                            || {
                                 let sizes = (ma, mb, da, dc);
                                 let (cb, stage, giu) = (&sc.cb, &mut sc.stage, &mut sc.giu);
                                 giu.fill(T::ZERO);
                                 by_dim!(da, grad_a_lane_sums((cb, stage), gtr, sizes, giu));
                                 gradient_row(giu, ma, da, clear_a, gar);
-                            }
-                            AGradient::Folded | AGradient::None => {}
-                        }
+                            },
+                        );
                     }
                     if folded {
                         // q[i, v, :] = Σ_k cb[k, i, v] · gY[k, :], rows
                         // `[i][rr]` so that each `i` is one matrix.
                         let gy = &gyk[rr * dc * mc..][..dc * mc];
-                        for i in 0..da {
-                            let qi = &mut q[(i * n + rr) * mb * mc..][..mb * mc];
-                            fold_output_gradient(&sc.cb[i * mb..], da * mb, gy, (mb, mc, dc), qi);
-                        }
+                        wide.run(
+                            #[inline(always)]
+                            || {
+                                for i in 0..da {
+                                    let qi = &mut q[(i * n + rr) * mb * mc..][..mb * mc];
+                                    let cb = &sc.cb[i * mb..];
+                                    fold_output_gradient(cb, da * mb, gy, (mb, mc, dc), qi);
+                                }
+                            },
+                        );
                     }
                     if let Some(gb) = gb_r.as_deref_mut() {
                         let gbr = &mut gb[r * mb * db..][..mb * db];
                         if b_from_aw {
                             let gy = &gyk[rr * dc * mc..][..dc * mc];
                             let awr = &aw[rr * mc * mb..][..mc * mb];
-                            let scratch = (&mut sc.gkv[..], &mut sc.gjv[..]);
-                            let sizes = (mb, mc, db, dc);
-                            grad_b_from_aw(&sc.into_gb, awr, gy, sizes, scratch, (clear_b, gbr));
+                            wide.run(
+                                #[inline(always)]
+                                || {
+                                    let scratch = (&mut sc.gkv[..], &mut sc.gjv[..]);
+                                    let sizes = (mb, mc, db, dc);
+                                    let into = (clear_b, gbr);
+                                    grad_b_from_aw(&sc.into_gb, awr, gy, sizes, scratch, into);
+                                },
+                            );
                         } else {
-                            let gjv = &mut sc.gjv[..];
-                            by_dim!(db, grad_input_row(&sc.ca, gtr, (ma, mb, db, dc), gjv));
-                            gradient_row(gjv, mb, db, clear_b, gbr);
+                            wide.run(
+                                #[inline(always)]
+                                || {
+                                    let gjv = &mut sc.gjv[..];
+                                    let sizes = (ma, mb, db, dc);
+                                    by_dim!(db, grad_input_row(&sc.ca, gtr, sizes, gjv));
+                                    gradient_row(gjv, mb, db, clear_b, gbr);
+                                },
+                            );
                         }
                     }
                 }

@@ -25,9 +25,12 @@
 //! those bodies was about a third of the code the compiler generated for
 //! eqv-core and took the clean build of the examples past twice its time
 //! before the kernel layer. `EQV_SIMD=baseline` runs the fallbacks on any
-//! CPU (CI tests them so).
+//! CPU (CI tests them so). A kernel whose wide body would be one very
+//! large function runs its steps each in a function of its own
+//! ([`wide_or`], [`Wide::run`]): LLVM's time grows faster than the size
+//! of a function.
 // `#[target_feature]` functions may only be called where the features are
-// known to exist: the one `unsafe` block below states why that holds.
+// known to exist: each `unsafe` block below states why that holds.
 #![allow(unsafe_code)]
 
 use std::sync::OnceLock;
@@ -141,6 +144,86 @@ pub fn vectorized_or<A, R>(args: A, wide: impl FnOnce(A) -> R, fallback: impl Fn
     }
 }
 
+/// Proof that this CPU has the wide instruction sets of [`vectorized_or`]
+/// (AVX2 + FMA, and which of them: with AVX-512 or without), obtained only
+/// from [`wide_or`]: a kernel that holds one may run its steps each in a
+/// function of its own compiled for them ([`Wide::run`]).
+///
+/// Why steps of their own: a wide body with every step of a kernel
+/// inlined, each with its fixed sizes for every irrep dimension, is one
+/// function of tens of thousands of LLVM instructions, and LLVM's passes
+/// grow faster than the size of a function. The fully connected backward
+/// as one such body took 10 s of compile time per number type and
+/// instruction set (42 s, serial, of the 61 s of the bench example);
+/// split into its per-row steps, each step is compiled on its own.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub struct Wide(WideSet);
+
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+enum WideSet {
+    #[cfg(target_arch = "x86_64")]
+    Avx2,
+    #[cfg(target_arch = "x86_64")]
+    Avx512,
+    /// Not x86-64: what the build targets (as [`vectorized_or`] there).
+    #[cfg(not(target_arch = "x86_64"))]
+    Native,
+}
+
+impl Wide {
+    /// The wide set of this CPU, if it has one ([`level`]).
+    fn detected() -> Option<Wide> {
+        #[cfg(target_arch = "x86_64")]
+        {
+            match level() {
+                Level::Avx512 => Some(Wide(WideSet::Avx512)),
+                Level::Avx2 => Some(Wide(WideSet::Avx2)),
+                Level::Baseline => None,
+            }
+        }
+        #[cfg(not(target_arch = "x86_64"))]
+        {
+            Some(Wide(WideSet::Native))
+        }
+    }
+
+    /// Runs `f` in a function of its own (never inlined into the caller)
+    /// compiled for this instruction set; mark the closure
+    /// `#[inline(always)]`, as for [`vectorized`]. A call costs a
+    /// branch and a call: give it a step of some hundreds of operations.
+    #[inline(always)]
+    pub fn run<R>(self, f: impl FnOnce() -> R) -> R {
+        match self.0 {
+            // SAFETY: a `Wide` is made only by `detected`, from the
+            // features this CPU reports.
+            #[cfg(target_arch = "x86_64")]
+            WideSet::Avx512 => unsafe { x86::avx512_apart(f) },
+            #[cfg(target_arch = "x86_64")]
+            WideSet::Avx2 => unsafe { x86::avx2_apart(f) },
+            #[cfg(not(target_arch = "x86_64"))]
+            WideSet::Native => apart(f),
+        }
+    }
+}
+
+#[cfg(not(target_arch = "x86_64"))]
+#[inline(never)]
+fn apart<R>(f: impl FnOnce() -> R) -> R {
+    f()
+}
+
+/// [`vectorized_or`] for a kernel whose wide body is split into steps:
+/// `wide` runs (compiled for the build's target) with a [`Wide`] to run
+/// each step with ([`Wide::run`]) on a CPU with AVX2 or AVX-512, and
+/// `fallback` on one with neither.
+#[inline(always)]
+pub fn wide_or<A, R>(args: A, wide: impl FnOnce(Wide, A) -> R, fallback: impl FnOnce(A) -> R) -> R {
+    match Wide::detected() {
+        Some(set) => wide(set, args),
+        None => fallback(args),
+    }
+}
+
 #[cfg(target_arch = "x86_64")]
 mod x86 {
     #[target_feature(enable = "avx512f,avx512vl,avx512dq,avx512bw,avx2,fma")]
@@ -152,12 +235,54 @@ mod x86 {
     pub(super) fn avx2<R>(f: impl FnOnce() -> R) -> R {
         f()
     }
+
+    #[target_feature(enable = "avx512f,avx512vl,avx512dq,avx512bw,avx2,fma")]
+    #[inline(never)]
+    pub(super) fn avx512_apart<R>(f: impl FnOnce() -> R) -> R {
+        f()
+    }
+
+    #[target_feature(enable = "avx2,fma")]
+    #[inline(never)]
+    pub(super) fn avx2_apart<R>(f: impl FnOnce() -> R) -> R {
+        f()
+    }
 }
 
 #[cfg(test)]
 mod tests {
     use super::*;
     use crate::kernels::exp::{exp_f32, exp_f64};
+
+    /// `wide_or` takes the wide body exactly when the CPU has a wide set
+    /// (not with `EQV_SIMD=baseline`), and a step run apart returns its
+    /// value and writes through its borrows.
+    #[test]
+    fn wide_or_runs_the_steps_on_a_wide_cpu_only() {
+        let mut y = vec![1.0f32; 37];
+        let taken = wide_or(
+            &mut y,
+            |wide, y| {
+                for (i, yi) in y.iter_mut().enumerate() {
+                    let twice = wide.run(
+                        #[inline(always)]
+                        || {
+                            *yi = yi.mul_add(3.0, i as f32);
+                            *yi * 2.0
+                        },
+                    );
+                    assert_eq!(twice, 2.0 * *yi);
+                }
+                "wide"
+            },
+            |_| "fallback",
+        );
+        let has_wide = cfg!(not(target_arch = "x86_64")) || level() != Level::Baseline;
+        assert_eq!(taken, if has_wide { "wide" } else { "fallback" });
+        if has_wide {
+            assert!(y.iter().enumerate().all(|(i, &v)| v == 3.0 + i as f32));
+        }
+    }
 
     /// The same loop gives bit-identical numbers on the wide path and the
     /// baseline one (no fused multiply-adds, no reordered sums).
