@@ -7,6 +7,7 @@
 //! ("forward-over-reverse"), without a second implementation of any op.
 
 use crate::dual::Dual;
+use crate::kernels::compiled_once::CompiledOnce;
 use crate::kernels::convolution::Convolve;
 use crate::kernels::gemm::Gemm;
 use crate::kernels::lane_sums::LaneSums;
@@ -44,6 +45,7 @@ pub trait Real:
     + Convolve
     + RegisterLinear
     + LaneSums
+    + CompiledOnce
 {
     /// Additive identity.
     const ZERO: Self;

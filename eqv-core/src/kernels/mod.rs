@@ -25,10 +25,13 @@
 //!   Clebsch-Gordan products per channel pair and one GEMM with the weights;
 //! * [`lane_sums`]: sixteen horizontal sums at once (a transposing tree);
 //! * [`symmetric`]: MACE's symmetric contraction, every product of a row's
-//!   channel computed in a scratch buffer (no tape node per product).
+//!   channel computed in a scratch buffer (no tape node per product);
+//! * [`compiled_once`]: the harmonics and the symmetric contraction as
+//!   methods of the number type, so that they are compiled once, here.
 
 mod channel_steps;
 pub mod channelwise;
+pub mod compiled_once;
 pub mod convolution;
 mod convolution_dual;
 pub mod coupling;

@@ -367,6 +367,22 @@ pub fn forward<T: Real>(
     s: Shape,
     out: &mut [T],
 ) {
+    // Compiled once in eqv-core for `f32`, `f64` and their duals
+    // (`kernels::compiled_once`).
+    T::symmetric_forward(program, inputs, weights, scale, s, out);
+}
+
+/// [`forward`] for any [`Real`] (what the number types'
+/// `symmetric_forward` run).
+#[inline(always)]
+pub(super) fn forward_generic<T: Real>(
+    program: &SymmetricProgram,
+    inputs: &[&[T]],
+    weights: &[T],
+    scale: T,
+    s: Shape,
+    out: &mut [T],
+) {
     let entries = program.entries::<T>();
     let (d, np) = (program.out.dim(), program.paths.len());
     let off = block_offsets(program);
@@ -417,6 +433,20 @@ pub struct Gradients<'a, T> {
 
 /// The vector-Jacobian product of [`forward`] for the output gradient `gy`.
 pub fn backward<T: Real>(
+    program: &SymmetricProgram,
+    inputs: &[&[T]],
+    weights: &[T],
+    scale: T,
+    s: Shape,
+    gy: &[T],
+    grads: Gradients<'_, T>,
+) {
+    T::symmetric_backward(program, inputs, weights, scale, s, gy, grads);
+}
+
+/// [`backward`] for any [`Real`].
+#[inline(always)]
+pub(super) fn backward_generic<T: Real>(
     program: &SymmetricProgram,
     inputs: &[&[T]],
     weights: &[T],

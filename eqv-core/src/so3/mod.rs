@@ -20,7 +20,7 @@
 mod cg;
 mod exact;
 pub mod rotation;
-mod sh;
+pub(crate) mod sh;
 mod wigner;
 
 pub use cg::{

@@ -547,6 +547,21 @@ fn blocks<T: Real>(vectors: &[T], mut each: impl FnMut(usize, usize, [[T; LANES]
 /// # Panics
 /// If `out` is shorter than the vectors' harmonics, or `l_lo > l_hi`.
 pub fn spherical_harmonics_batch<T: Real>(
+    degrees: (u32, u32),
+    vectors: &[T],
+    normalize: bool,
+    normalization: Normalization,
+    out: &mut [T],
+) {
+    // Compiled once in eqv-core for `f32`, `f64` and their duals
+    // (`kernels::compiled_once`).
+    T::harmonics_batch(degrees, vectors, normalize, normalization, out);
+}
+
+/// [`spherical_harmonics_batch`] for any [`Real`] (what the number
+/// types' `harmonics_batch` run).
+#[inline(always)]
+pub(crate) fn batch<T: Real>(
     (l_lo, l_hi): (u32, u32),
     vectors: &[T],
     normalize: bool,
@@ -618,6 +633,19 @@ pub fn spherical_harmonics_batch<T: Real>(
 /// # Panics
 /// If `gy` or `gv` is shorter than the vectors need, or `l_lo > l_hi`.
 pub fn spherical_harmonics_batch_vjp<T: Real>(
+    degrees: (u32, u32),
+    vectors: &[T],
+    normalize: bool,
+    normalization: Normalization,
+    gy: &[T],
+    gv: &mut [T],
+) {
+    T::harmonics_batch_vjp(degrees, vectors, normalize, normalization, gy, gv);
+}
+
+/// [`spherical_harmonics_batch_vjp`] for any [`Real`].
+#[inline(always)]
+pub(crate) fn batch_vjp<T: Real>(
     (l_lo, l_hi): (u32, u32),
     vectors: &[T],
     normalize: bool,
