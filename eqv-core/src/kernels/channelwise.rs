@@ -105,45 +105,14 @@ pub(super) fn row_matrix_pullback<T: Real, const DA: usize, const DC: usize>(
 ) {
     let db = g.len();
     let gm = &gm[..DA * DC];
+    // A one-component `b` (a `0e` harmonic) sums its one lane alone: all
+    // lanes cost eight times the multiply-adds, which the compiler left
+    // scalar (about a quarter of a `1o ⊗ 0e → 1o` pullback).
     if db == 1 {
-        // A one-component `b` (a `0e` harmonic) has one lane of the
-        // `BY_B_LANES`: the same sums as below for that lane alone (all
-        // lanes cost eight times the multiply-adds, which the compiler
-        // left scalar, about a quarter of a `1o ⊗ 0e → 1o` pullback).
-        let c = &dense_by_b[..DA * DC * BY_B_LANES];
-        let mut sum = T::ZERO;
-        for i in 0..DA {
-            let mut acc = T::ZERO;
-            for k in 0..DC {
-                acc = c[(i * DC + k) * BY_B_LANES].fused_mul_add(gm[i * DC + k], acc);
-            }
-            sum = if i == 0 { acc } else { sum + acc };
-        }
-        g[0] += sum;
-        return;
+        return padded_pullback::<T, DA, DC, 1>(dense_by_b, gm, g);
     }
     if db <= BY_B_LANES {
-        let c = &dense_by_b[..DA * DC * BY_B_LANES];
-        let mut acc = [[T::ZERO; BY_B_LANES]; DA];
-        for (i, acc) in acc.iter_mut().enumerate() {
-            for k in 0..DC {
-                let (row, x) = (
-                    &c[(i * DC + k) * BY_B_LANES..][..BY_B_LANES],
-                    gm[i * DC + k],
-                );
-                for (a, &c) in acc.iter_mut().zip(row) {
-                    *a = c.fused_mul_add(x, *a);
-                }
-            }
-        }
-        for (j, gj) in g.iter_mut().enumerate() {
-            let mut sum = acc[0][j];
-            for acc in &acc[1..] {
-                sum += acc[j];
-            }
-            *gj += sum;
-        }
-        return;
+        return padded_pullback::<T, DA, DC, BY_B_LANES>(dense_by_b, gm, g);
     }
     // Above `BY_B_LANES` components the rows are `db` long, unpadded.
     let c = &dense_by_b[..DA * DC * db];
@@ -153,6 +122,33 @@ pub(super) fn row_matrix_pullback<T: Real, const DA: usize, const DC: usize>(
             dot = c[ik * db + j].fused_mul_add(x, dot);
         }
         *gj += dot;
+    }
+}
+
+/// [`row_matrix_pullback`] from the coupling padded to [`BY_B_LANES`]
+/// per `(i, k)`, over its first `L` lanes (`L ≥ g.len()`).
+#[inline(always)]
+fn padded_pullback<T: Real, const DA: usize, const DC: usize, const L: usize>(
+    dense_by_b: &[T],
+    gm: &[T],
+    g: &mut [T],
+) {
+    let c = &dense_by_b[..DA * DC * BY_B_LANES];
+    let mut acc = [[T::ZERO; L]; DA];
+    for (i, acc) in acc.iter_mut().enumerate() {
+        for k in 0..DC {
+            let (row, x) = (&c[(i * DC + k) * BY_B_LANES..][..L], gm[i * DC + k]);
+            for (a, &c) in acc.iter_mut().zip(row) {
+                *a = c.fused_mul_add(x, *a);
+            }
+        }
+    }
+    for (j, gj) in g.iter_mut().enumerate() {
+        let mut sum = acc[0][j];
+        for acc in &acc[1..] {
+            sum += acc[j];
+        }
+        *gj += sum;
     }
 }
 
