@@ -128,7 +128,8 @@ pub(super) fn row_forward<T: Real, const DA: usize, const DC: usize, const ACC: 
 /// `gM[i][k] = Σ_u w[u] x[i][u] go[k][u]` when asked (else zeros). The sums
 /// over channels of `gM` are kept in [`STEP`] lanes (channel `u` in lane
 /// `u mod STEP`) and added in lane order at the end, so they do not depend
-/// on the step widths taken.
+/// on the step widths taken. `write` (for `gx`, `gw`): the gradient is
+/// written rather than added (what the buffer held is not read).
 #[inline(always)]
 pub(super) fn row_backward<T: Real, const DA: usize, const DC: usize>(
     m: &[[T; DC]; DA],
@@ -136,6 +137,7 @@ pub(super) fn row_backward<T: Real, const DA: usize, const DC: usize>(
     mut gx: Option<&mut [T]>,
     mut gw: Option<&mut [T]>,
     want_gm: bool,
+    (write_x, write_w): (bool, bool),
 ) -> [[T; DC]; DA] {
     let n = wr.len();
     let mut sums = [[[T::ZERO; STEP]; DC]; DA];
@@ -155,8 +157,14 @@ pub(super) fn row_backward<T: Real, const DA: usize, const DC: usize>(
             if let Some(gx) = gx.as_deref_mut() {
                 for i in 0..DA {
                     let g = lanes_mut::<T, L>(&mut gx[i * n + u0..]);
-                    for l in 0..L {
-                        g[l] = w[l].fused_mul_add(h[i][l], g[l]);
+                    if write_x {
+                        for l in 0..L {
+                            g[l] = w[l] * h[i][l];
+                        }
+                    } else {
+                        for l in 0..L {
+                            g[l] = w[l].fused_mul_add(h[i][l], g[l]);
+                        }
                     }
                 }
             }
@@ -168,8 +176,12 @@ pub(super) fn row_backward<T: Real, const DA: usize, const DC: usize>(
                     }
                 }
                 let g = lanes_mut::<T, L>(&mut gw[u0..]);
-                for l in 0..L {
-                    g[l] += dot[l];
+                if write_w {
+                    *g = dot;
+                } else {
+                    for l in 0..L {
+                        g[l] += dot[l];
+                    }
                 }
             }
         }

@@ -252,38 +252,40 @@ fn forward_row_single<T: Real, const DA: usize, const DC: usize, const ACC: bool
 }
 
 /// The pullback of one path with constant dimensions: adds the gradients of
-/// `a`, `b` and `w` into the buffers given (each optional), compiled as
-/// [`forward_fixed`] ([`backward_dyn`] on a CPU without AVX2).
+/// `a`, `b` and `w` into the buffers given (each optional; written instead
+/// where `write` says so), compiled as [`forward_fixed`] ([`backward_dyn`]
+/// on a CPU without AVX2).
 #[allow(clippy::too_many_arguments)]
 fn backward_fixed<T: Real, const DA: usize, const DC: usize>(
     c: PathCoupling<'_, T>,
     s: &PathShape,
     inputs: (&[T], &[T], &[T]),
     gout: &[T],
-    ga: Option<&mut [T]>,
-    gb: Option<&mut [T]>,
-    gw: Option<&mut [T]>,
+    (ga, gb, gw): GradBufs<'_, T>,
+    write: [bool; 3],
 ) {
     vectorized_or(
         (ga, gb, gw),
         #[inline(always)]
-        |(ga, gb, gw)| backward_fixed_body::<T, DA, DC>(c, s, inputs, gout, ga, gb, gw),
-        |(ga, gb, gw)| backward_dyn(c, s, inputs, gout, ga, gb, gw),
+        |grads| backward_fixed_body::<T, DA, DC>(c, s, inputs, gout, grads, write),
+        |grads| backward_dyn(c, s, inputs, gout, grads, write),
     )
 }
 
 #[inline(always)]
-#[allow(clippy::too_many_arguments)]
 fn backward_fixed_body<T: Real, const DA: usize, const DC: usize>(
     c: PathCoupling<'_, T>,
     s: &PathShape,
     (a, b, w): (&[T], &[T], &[T]),
     gout: &[T],
-    mut ga: Option<&mut [T]>,
-    mut gb: Option<&mut [T]>,
-    mut gw: Option<&mut [T]>,
+    (mut ga, mut gb, mut gw): GradBufs<'_, T>,
+    [write_a, write_b, write_w]: [bool; 3],
 ) {
     let db = s.dims.1;
+    debug_assert!(
+        (DA == 1 && s.mul_b == 1) || !(write_a || write_b || write_w),
+        "only the rows of a one-component `a` write their gradients"
+    );
     let n = DA * DC;
     let mut m = vec![T::ZERO; s.mul_b * n];
     let mut gm = vec![T::ZERO; s.mul_b * n];
@@ -302,9 +304,13 @@ fn backward_fixed_body<T: Real, const DA: usize, const DC: usize>(
                     .map(|gw| &mut gw[r * s.w_row + s.w_offset..][..s.mul]),
                 gb.is_some(),
                 &mut go_inner,
+                (write_a, write_w),
             );
             if let Some(gb) = gb.as_deref_mut() {
                 let g = &mut gb[r * db..][..db];
+                if write_b {
+                    g.fill(T::ZERO);
+                }
                 row_matrix_pullback::<T, DA, DC>(c.dense_by_b, gmr.as_flattened(), g);
             }
             continue;
@@ -346,7 +352,8 @@ fn backward_fixed_body<T: Real, const DA: usize, const DC: usize>(
 /// channels typical of `l ≥ 1` features the moves cost more than the lanes
 /// gain (measured: the three row transposes took more time than the whole
 /// pullback of a `1o ⊗ 2e → 1o` path), so those rows run
-/// [`backward_row_outer`].
+/// [`backward_row_outer`]. `write` (for `ga`, `gw`; a one-component `a`
+/// only): the gradient is written rather than added.
 #[inline(always)]
 fn backward_row_single<T: Real, const DA: usize, const DC: usize>(
     mr: &[[T; DC]; DA],
@@ -355,6 +362,7 @@ fn backward_row_single<T: Real, const DA: usize, const DC: usize>(
     gw: Option<&mut [T]>,
     want_gm: bool,
     go_inner: &mut [T],
+    write: (bool, bool),
 ) -> [[T; DC]; DA] {
     if DA > 1 {
         return backward_row_outer::<T, DA, DC>(mr, (ar, wr, gr), ga, gw, want_gm);
@@ -365,7 +373,7 @@ fn backward_row_single<T: Real, const DA: usize, const DC: usize>(
         row_channels_inner::<T, DC>(gr, go_inner);
         &go_inner[..gr.len()]
     };
-    row_backward::<T, DA, DC>(mr, (ar, wr, go), ga, gw, want_gm)
+    row_backward::<T, DA, DC>(mr, (ar, wr, go), ga, gw, want_gm, write)
 }
 
 /// [`backward_row_single`] in the rows' own layout: `M` in registers, each
@@ -558,14 +566,18 @@ pub fn forward<T: Real>(
 }
 
 /// Rows the pullback clears and sums at a time when a gradient is written
-/// rather than added ([`Store::Overwrite`]): each stretch of the buffers is
-/// cleared while it is in cache, just before the kernel adds into it.
+/// rather than added ([`Store::Overwrite`]) but the kernel adds: each
+/// stretch of the buffers is cleared while it is in cache, just before the
+/// kernel adds into it.
 const CLEAR_ROWS: usize = 256;
 
 /// Adds the path's input gradients into `ga`, `gb`, `gw` (those given).
-/// A buffer with [`Store::Overwrite`] may hold anything: its rows are
-/// cleared (all of their numbers, `gw`'s other paths' channels too) before
-/// the path's gradient is added, stretch by stretch.
+/// A buffer with [`Store::Overwrite`] may hold anything: the path writes
+/// every number of its rows. The kernels for a one-component `a` and one
+/// weight per channel write the gradients directly (no clearing pass);
+/// the others add into each stretch of rows cleared just before, as do
+/// `w`'s rows that hold other paths' channels too (all of their numbers
+/// are cleared).
 pub fn backward<T: Real>(
     entries: &[Entry<T>],
     s: &PathShape,
@@ -577,6 +589,21 @@ pub fn backward<T: Real>(
     let (da, db, dc) = s.dims;
     let widths = [s.mul * da, s.mul_b * db, s.w_row];
     let clear = stores.map(|st| st == Store::Overwrite);
+    // The kernels for a one-component `a` and one weight per channel write
+    // the gradients directly (vector stores of whole channel blocks):
+    // `a`'s and `b`'s rows (the path covers them whole) and `w`'s when
+    // they hold this path's weights only. The others add into gradients
+    // cleared here first: measured, the scalar stores of a `1o` input's
+    // gradient, written channel by channel into lines not in cache, took
+    // longer than the clearing pass, whose string stores write whole
+    // lines without reading them.
+    let direct = da == 1 && s.mul_b == 1;
+    let write = [
+        direct && clear[0],
+        direct && clear[1],
+        direct && clear[2] && s.w_row == s.mul,
+    ];
+    let clear = [0, 1, 2].map(|i| clear[i] && !write[i]);
     coupling::with_both_forms(entries, s.dims, |c| {
         // Every gradient is per row (edge): large products split across cores.
         let bufs = [
@@ -620,14 +647,22 @@ pub fn backward<T: Real>(
                     s,
                     inputs,
                     gout,
-                    ga,
-                    gb,
-                    gw
+                    (ga, gb, gw),
+                    write
                 );
                 done += m;
             }
         });
     });
+}
+
+/// Zeros the gradients to be written (`write`) by a kernel that adds.
+fn clear_written<T: Real>((ga, gb, gw): GradBufs<'_, T>, write: [bool; 3]) {
+    for (g, write) in [ga, gb, gw].into_iter().zip(write) {
+        if let (Some(g), true) = (g, write) {
+            g.fill(T::ZERO);
+        }
+    }
 }
 
 /// The same contraction for any dimensions: entries looped sparsely.
@@ -654,16 +689,18 @@ fn forward_dyn<T: Real>(
     }
 }
 
-#[allow(clippy::too_many_arguments)]
 fn backward_dyn<T: Real>(
     c: PathCoupling<'_, T>,
     s: &PathShape,
     (a, b, w): (&[T], &[T], &[T]),
     gout: &[T],
-    mut ga: Option<&mut [T]>,
-    mut gb: Option<&mut [T]>,
-    mut gw: Option<&mut [T]>,
+    (mut ga, mut gb, mut gw): GradBufs<'_, T>,
+    write: [bool; 3],
 ) {
+    clear_written(
+        (ga.as_deref_mut(), gb.as_deref_mut(), gw.as_deref_mut()),
+        write,
+    );
     let (da, db, dc) = s.dims;
     for r in 0..s.rows {
         for u in 0..s.mul {
@@ -731,14 +768,17 @@ mod tests {
                 (5, 1, 37),
                 (3, 2, 600),
             ];
-            for (mul, mul_b, rows) in shapes {
+            // Weight rows shared with other paths (cleared, then added
+            // into) and rows of this path alone (written by the kernels).
+            let layouts = shapes.iter().flat_map(|&sh| [(sh, 7, 2), (sh, 0, 0)]);
+            for ((mul, mul_b, rows), w_extra, w_offset) in layouts {
                 let s = PathShape {
                     rows,
                     mul,
                     mul_b,
                     dims,
-                    w_row: mul * mul_b + 7,
-                    w_offset: 2,
+                    w_row: mul * mul_b + w_extra,
+                    w_offset,
                     out_mul: mul + 2,
                     out_offset: 1,
                 };
@@ -763,7 +803,10 @@ mod tests {
                         .zip(y)
                         .all(|(p, q)| (p.value() - q.value()).abs() < tol)
                 };
-                let at = format!("{la}{lb}{lc} mul {mul} mul_b {mul_b} rows {rows}");
+                let at = format!(
+                    "{la}{lb}{lc} mul {mul} mul_b {mul_b} rows {rows} w_row {}",
+                    s.w_row
+                );
                 assert!(close(&o1, &o2), "forward {at}");
                 for wanted in [
                     [true; 3],
@@ -791,9 +834,12 @@ mod tests {
                         &s,
                         (&a, &b, &w),
                         &g,
-                        wa.then_some(&mut ga2[..]),
-                        wb.then_some(&mut gb2[..]),
-                        ww.then_some(&mut gw2[..]),
+                        (
+                            wa.then_some(&mut ga2[..]),
+                            wb.then_some(&mut gb2[..]),
+                            ww.then_some(&mut gw2[..]),
+                        ),
+                        [false; 3],
                     );
                     assert!(close(&ga1, &ga2), "gradient of a {at} {wanted:?}");
                     assert!(close(&gb1, &gb2), "gradient of b {at} {wanted:?}");
@@ -821,9 +867,12 @@ mod tests {
                         &s,
                         (&a, &b, &w),
                         &g,
-                        wa.then_some(&mut ga4[..]),
-                        wb.then_some(&mut gb4[..]),
-                        ww.then_some(&mut gw4[..]),
+                        (
+                            wa.then_some(&mut ga4[..]),
+                            wb.then_some(&mut gb4[..]),
+                            ww.then_some(&mut gw4[..]),
+                        ),
+                        [false; 3],
                     );
                     for (name, on, x, y) in [
                         ("a", wa, &ga3, &ga4),

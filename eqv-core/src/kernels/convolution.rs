@@ -395,6 +395,7 @@ fn backward_fixed<T: Real, const DA: usize, const DC: usize>(
                     gw.as_deref_mut()
                         .map(|g| &mut g[(e - e0) * s.w_row + s.w_offset..][..mul]),
                     gb.is_some(),
+                    (false, false),
                 );
                 if let Some(gb) = gb.as_deref_mut() {
                     row_matrix_pullback::<_, DA, DC>(
