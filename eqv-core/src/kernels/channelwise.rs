@@ -625,18 +625,15 @@ pub fn backward<T: Real>(
                 let mut stretch = grads
                     .iter_mut()
                     .zip(widths)
-                    .zip(clear)
-                    .map(|((g, w), clear)| {
-                        let g = &mut g.as_deref_mut()?[done * w..][..m * w];
-                        if clear {
-                            g.fill(T::ZERO);
-                        }
-                        Some(g)
-                    });
-                let (ga, gb, gw) = (
+                    .map(|(g, w)| Some(&mut g.as_deref_mut()?[done * w..][..m * w]));
+                let (mut ga, mut gb, mut gw) = (
                     stretch.next().flatten(),
                     stretch.next().flatten(),
                     stretch.next().flatten(),
+                );
+                clear_where(
+                    (ga.as_deref_mut(), gb.as_deref_mut(), gw.as_deref_mut()),
+                    clear,
                 );
                 dispatch_dims_to_l2!(
                     da,
@@ -656,10 +653,11 @@ pub fn backward<T: Real>(
     });
 }
 
-/// Zeros the gradients to be written (`write`) by a kernel that adds.
-fn clear_written<T: Real>((ga, gb, gw): GradBufs<'_, T>, write: [bool; 3]) {
-    for (g, write) in [ga, gb, gw].into_iter().zip(write) {
-        if let (Some(g), true) = (g, write) {
+/// Zeros the gradients that `which` names (before a kernel adds into
+/// them where they are to be written).
+fn clear_where<T: Real>((ga, gb, gw): GradBufs<'_, T>, which: [bool; 3]) {
+    for (g, clear) in [ga, gb, gw].into_iter().zip(which) {
+        if let (Some(g), true) = (g, clear) {
             g.fill(T::ZERO);
         }
     }
@@ -697,7 +695,8 @@ fn backward_dyn<T: Real>(
     (mut ga, mut gb, mut gw): GradBufs<'_, T>,
     write: [bool; 3],
 ) {
-    clear_written(
+    // This loop adds: the gradients to be written are cleared first.
+    clear_where(
         (ga.as_deref_mut(), gb.as_deref_mut(), gw.as_deref_mut()),
         write,
     );
