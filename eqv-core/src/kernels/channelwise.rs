@@ -91,7 +91,8 @@ pub(super) fn row_matrix<T: Real, const DA: usize, const DC: usize>(
     m
 }
 
-/// `g[j] += Σ_ik c_ijk gM[i, k]` (`gM` row-major, `DA × DC`): the
+/// `g[j] += Σ_ik c_ijk gM[i, k]` (`gM` row-major, `DA × DC`; with
+/// `write`, `g[j] =`, what `g` held not read): the
 /// pullback of [`row_matrix`] to the row's `b`, from the coupling with
 /// `b`'s component innermost ([`coupling::dense_by_b`]): for up to
 /// [`BY_B_LANES`] components of `b`, one multiply-add of a whole register
@@ -102,6 +103,7 @@ pub(super) fn row_matrix_pullback<T: Real, const DA: usize, const DC: usize>(
     dense_by_b: &[T],
     gm: &[T],
     g: &mut [T],
+    write: bool,
 ) {
     let db = g.len();
     let gm = &gm[..DA * DC];
@@ -109,10 +111,10 @@ pub(super) fn row_matrix_pullback<T: Real, const DA: usize, const DC: usize>(
     // lanes cost eight times the multiply-adds, which the compiler left
     // scalar (about a quarter of a `1o ⊗ 0e → 1o` pullback).
     if db == 1 {
-        return padded_pullback::<T, DA, DC, 1>(dense_by_b, gm, g);
+        return padded_pullback::<T, DA, DC, 1>(dense_by_b, gm, g, write);
     }
     if db <= BY_B_LANES {
-        return padded_pullback::<T, DA, DC, BY_B_LANES>(dense_by_b, gm, g);
+        return padded_pullback::<T, DA, DC, BY_B_LANES>(dense_by_b, gm, g, write);
     }
     // Above `BY_B_LANES` components the rows are `db` long, unpadded.
     let c = &dense_by_b[..DA * DC * db];
@@ -121,17 +123,21 @@ pub(super) fn row_matrix_pullback<T: Real, const DA: usize, const DC: usize>(
         for (ik, &x) in gm.iter().enumerate() {
             dot = c[ik * db + j].fused_mul_add(x, dot);
         }
-        *gj += dot;
+        *gj = if write { dot } else { *gj + dot };
     }
 }
 
 /// [`row_matrix_pullback`] from the coupling padded to [`BY_B_LANES`]
-/// per `(i, k)`, over its first `L` lanes (`L ≥ g.len()`).
+/// per `(i, k)`, over its first `L` lanes (`L ≥ g.len()`). Written
+/// rather than added with `write`: a row of `b`'s gradient is a few numbers,
+/// and zeroing them just before adding made each row's load wait on the
+/// zeroing stores (a store-forwarding stall).
 #[inline(always)]
 fn padded_pullback<T: Real, const DA: usize, const DC: usize, const L: usize>(
     dense_by_b: &[T],
     gm: &[T],
     g: &mut [T],
+    write: bool,
 ) {
     let c = &dense_by_b[..DA * DC * BY_B_LANES];
     let mut acc = [[T::ZERO; L]; DA];
@@ -143,12 +149,38 @@ fn padded_pullback<T: Real, const DA: usize, const DC: usize, const L: usize>(
             }
         }
     }
-    for (j, gj) in g.iter_mut().enumerate() {
-        let mut sum = acc[0][j];
+    let mut sums = [T::ZERO; L];
+    for (j, sum) in sums.iter_mut().enumerate() {
+        *sum = acc[0][j];
         for acc in &acc[1..] {
-            sum += acc[j];
+            *sum += acc[j];
         }
-        *gj += sum;
+    }
+    if write {
+        write_lanes(g, &sums);
+    } else {
+        for (gj, &sum) in g.iter_mut().zip(&sums) {
+            *gj += sum;
+        }
+    }
+}
+
+/// `g = s[..g.len()]` for the lengths of a harmonic (`2l + 1`) as
+/// fixed-size moves: a copy of run-time length is a call to `memcpy`,
+/// which cost a fifth of a `1o ⊗ 1o → 0e` pullback for its three numbers.
+#[inline(always)]
+fn write_lanes<T: Copy, const L: usize>(g: &mut [T], s: &[T; L]) {
+    #[inline(always)]
+    fn fixed<T: Copy, const N: usize>(g: &mut [T], s: &[T]) {
+        let g: &mut [T; N] = g.try_into().expect("N numbers");
+        *g = s[..N].try_into().expect("N numbers");
+    }
+    match g.len() {
+        1 => fixed::<T, 1>(g, s),
+        3 => fixed::<T, 3>(g, s),
+        5 => fixed::<T, 5>(g, s),
+        7 => fixed::<T, 7>(g, s),
+        n => g.copy_from_slice(&s[..n]),
     }
 }
 
@@ -283,8 +315,8 @@ fn backward_fixed_body<T: Real, const DA: usize, const DC: usize>(
 ) {
     let db = s.dims.1;
     debug_assert!(
-        (DA == 1 && s.mul_b == 1) || !(write_a || write_b || write_w),
-        "only the rows of a one-component `a` write their gradients"
+        s.mul_b == 1 || !(write_a || write_b || write_w),
+        "only the rows with one weight per channel write their gradients"
     );
     let n = DA * DC;
     let mut m = vec![T::ZERO; s.mul_b * n];
@@ -308,10 +340,7 @@ fn backward_fixed_body<T: Real, const DA: usize, const DC: usize>(
             );
             if let Some(gb) = gb.as_deref_mut() {
                 let g = &mut gb[r * db..][..db];
-                if write_b {
-                    g.fill(T::ZERO);
-                }
-                row_matrix_pullback::<T, DA, DC>(c.dense_by_b, gmr.as_flattened(), g);
+                row_matrix_pullback::<T, DA, DC>(c.dense_by_b, gmr.as_flattened(), g, write_b);
             }
             continue;
         }
@@ -331,7 +360,7 @@ fn backward_fixed_body<T: Real, const DA: usize, const DC: usize>(
             // gb[r, v, j] = Σ_ik c_ijk gM_v[i, k]
             for v in 0..s.mul_b {
                 let g = &mut gb[(r * s.mul_b + v) * db..][..db];
-                row_matrix_pullback::<T, DA, DC>(c.dense_by_b, &gm[v * n..], g);
+                row_matrix_pullback::<T, DA, DC>(c.dense_by_b, &gm[v * n..], g, false);
             }
         }
     }
@@ -352,8 +381,8 @@ fn backward_fixed_body<T: Real, const DA: usize, const DC: usize>(
 /// channels typical of `l ≥ 1` features the moves cost more than the lanes
 /// gain (measured: the three row transposes took more time than the whole
 /// pullback of a `1o ⊗ 2e → 1o` path), so those rows run
-/// [`backward_row_outer`]. `write` (for `ga`, `gw`; a one-component `a`
-/// only): the gradient is written rather than added.
+/// [`backward_row_outer`]. `write` (for `ga`, `gw`): the gradient is
+/// written rather than added.
 #[inline(always)]
 fn backward_row_single<T: Real, const DA: usize, const DC: usize>(
     mr: &[[T; DC]; DA],
@@ -365,7 +394,7 @@ fn backward_row_single<T: Real, const DA: usize, const DC: usize>(
     write: (bool, bool),
 ) -> [[T; DC]; DA] {
     if DA > 1 {
-        return backward_row_outer::<T, DA, DC>(mr, (ar, wr, gr), ga, gw, want_gm);
+        return backward_row_outer::<T, DA, DC>(mr, (ar, wr, gr), ga, gw, want_gm, write);
     }
     let go = if DC == 1 {
         gr
@@ -385,6 +414,7 @@ fn backward_row_outer<T: Real, const DA: usize, const DC: usize>(
     ga: Option<&mut [T]>,
     gw: Option<&mut [T]>,
     want_gm: bool,
+    (write_a, write_w): (bool, bool),
 ) -> [[T; DC]; DA] {
     // h[u, i] = Σ_k M[i, k] go[u, k]: the pullback through M, needed by a and w.
     let h = |go: &[T]| {
@@ -397,10 +427,20 @@ fn backward_row_outer<T: Real, const DA: usize, const DC: usize>(
         h
     };
     if let Some(ga) = ga {
-        for ((g, go), &wu) in ga.chunks_exact_mut(DA).zip(gr.chunks_exact(DC)).zip(wr) {
-            let h = h(go);
-            for i in 0..DA {
-                g[i] = wu.fused_mul_add(h[i], g[i]);
+        let rows = ga.chunks_exact_mut(DA).zip(gr.chunks_exact(DC)).zip(wr);
+        if write_a {
+            for ((g, go), &wu) in rows {
+                let h = h(go);
+                for i in 0..DA {
+                    g[i] = wu * h[i];
+                }
+            }
+        } else {
+            for ((g, go), &wu) in rows {
+                let h = h(go);
+                for i in 0..DA {
+                    g[i] = wu.fused_mul_add(h[i], g[i]);
+                }
             }
         }
     }
@@ -415,7 +455,7 @@ fn backward_row_outer<T: Real, const DA: usize, const DC: usize>(
             for i in 0..DA {
                 dot = x[i].fused_mul_add(h[i], dot);
             }
-            *g += dot;
+            *g = if write_w { dot } else { *g + dot };
         }
     }
     // gM[i, k] = Σ_u w[u] x[u, i] go[u, k]
@@ -573,11 +613,11 @@ const CLEAR_ROWS: usize = 256;
 
 /// Adds the path's input gradients into `ga`, `gb`, `gw` (those given).
 /// A buffer with [`Store::Overwrite`] may hold anything: the path writes
-/// every number of its rows. The kernels for a one-component `a` and one
-/// weight per channel write the gradients directly (no clearing pass);
-/// the others add into each stretch of rows cleared just before, as do
-/// `w`'s rows that hold other paths' channels too (all of their numbers
-/// are cleared).
+/// every number of its rows. The kernels with one weight per channel
+/// write the gradients directly (no clearing pass); those with several
+/// add into each stretch of rows cleared just before, as do `w`'s rows
+/// that hold other paths' channels too (all of their numbers are
+/// cleared).
 pub fn backward<T: Real>(
     entries: &[Entry<T>],
     s: &PathShape,
@@ -589,15 +629,16 @@ pub fn backward<T: Real>(
     let (da, db, dc) = s.dims;
     let widths = [s.mul * da, s.mul_b * db, s.w_row];
     let clear = stores.map(|st| st == Store::Overwrite);
-    // The kernels for a one-component `a` and one weight per channel write
-    // the gradients directly (vector stores of whole channel blocks):
-    // `a`'s and `b`'s rows (the path covers them whole) and `w`'s when
-    // they hold this path's weights only. The others add into gradients
-    // cleared here first: measured, the scalar stores of a `1o` input's
-    // gradient, written channel by channel into lines not in cache, took
-    // longer than the clearing pass, whose string stores write whole
-    // lines without reading them.
-    let direct = da == 1 && s.mul_b == 1;
+    // The kernels with one weight per channel write the gradients
+    // directly: `a`'s and `b`'s rows (the path covers them whole) and
+    // `w`'s when they hold this path's weights only. The others add into
+    // gradients cleared here first. (Session 25 measured the direct writes
+    // of a `1o` input's gradient as slower than clearing and adding; the
+    // cause was `b`'s row, zeroed just before the pullback added into it,
+    // whose loads then waited on the zeroing stores. With `b`'s row
+    // written too, the direct writes are 8–10 % faster for the whole
+    // product's forward and backward.)
+    let direct = s.mul_b == 1;
     let write = [
         direct && clear[0],
         direct && clear[1],
@@ -930,11 +971,11 @@ mod tests {
             }
             let mut got = start.clone();
             match (dims.0, dims.2) {
-                (3, 3) => row_matrix_pullback::<f64, 3, 3>(&by_b, &gm, &mut got),
-                (3, 5) => row_matrix_pullback::<f64, 3, 5>(&by_b, &gm, &mut got),
-                (5, 3) => row_matrix_pullback::<f64, 5, 3>(&by_b, &gm, &mut got),
-                (5, 5) => row_matrix_pullback::<f64, 5, 5>(&by_b, &gm, &mut got),
-                (3, 7) => row_matrix_pullback::<f64, 3, 7>(&by_b, &gm, &mut got),
+                (3, 3) => row_matrix_pullback::<f64, 3, 3>(&by_b, &gm, &mut got, false),
+                (3, 5) => row_matrix_pullback::<f64, 3, 5>(&by_b, &gm, &mut got, false),
+                (5, 3) => row_matrix_pullback::<f64, 5, 3>(&by_b, &gm, &mut got, false),
+                (5, 5) => row_matrix_pullback::<f64, 5, 5>(&by_b, &gm, &mut got, false),
+                (3, 7) => row_matrix_pullback::<f64, 3, 7>(&by_b, &gm, &mut got, false),
                 other => unreachable!("{other:?}"),
             }
             for (g, w) in got.iter().zip(&want) {

@@ -402,6 +402,7 @@ fn backward_fixed<T: Real, const DA: usize, const DC: usize>(
                         c.dense_by_b,
                         gm.as_flattened(),
                         &mut gb[(e - e0) * db..][..db],
+                        false,
                     );
                 }
             }
