@@ -34,7 +34,7 @@ pub trait CompiledOnce: Sized {
     ) where
         Self: Real,
     {
-        sh::batch(degrees, vectors, normalize, normalization, out);
+        sh::batch::<_, { sh::LANES }>(degrees, vectors, normalize, normalization, out);
     }
 
     /// See [`crate::so3::spherical_harmonics_batch_vjp`].
@@ -48,7 +48,7 @@ pub trait CompiledOnce: Sized {
     ) where
         Self: Real,
     {
-        sh::batch_vjp(degrees, vectors, normalize, normalization, gy, gv);
+        sh::batch_vjp::<_, { sh::LANES }>(degrees, vectors, normalize, normalization, gy, gv);
     }
 
     /// See [`symmetric::forward`].
@@ -91,7 +91,7 @@ pub trait CompiledOnce: Sized {
     ) where
         Self: Real,
     {
-        sh::batch(degrees, vectors, normalize, normalization, out);
+        sh::batch::<_, { sh::LANES }>(degrees, vectors, normalize, normalization, out);
     }
 
     /// [`CompiledOnce::harmonics_batch_vjp`] of `Dual<Self>`.
@@ -105,7 +105,7 @@ pub trait CompiledOnce: Sized {
     ) where
         Self: Real,
     {
-        sh::batch_vjp(degrees, vectors, normalize, normalization, gy, gv);
+        sh::batch_vjp::<_, { sh::LANES }>(degrees, vectors, normalize, normalization, gy, gv);
     }
 
     /// [`CompiledOnce::symmetric_forward`] of `Dual<Self>`.
@@ -140,9 +140,11 @@ pub trait CompiledOnce: Sized {
 }
 
 /// Every method of [`CompiledOnce`] for `$t`, out of line: the defaults
-/// are generic over `Self`, these are concrete (compiled here, once).
+/// are generic over `Self`, these are concrete (compiled here, once). The
+/// harmonics of `$t` run `$lanes` vectors at a time (those of its dual
+/// numbers [`sh::LANES`]).
 macro_rules! compiled_here {
-    ($t:ty) => {
+    ($t:ty, $lanes:expr) => {
         impl CompiledOnce for $t {
             #[inline(never)]
             fn harmonics_batch(
@@ -152,7 +154,7 @@ macro_rules! compiled_here {
                 normalization: Normalization,
                 out: &mut [Self],
             ) {
-                sh::batch(degrees, vectors, normalize, normalization, out);
+                sh::batch::<_, { $lanes }>(degrees, vectors, normalize, normalization, out);
             }
 
             #[inline(never)]
@@ -164,7 +166,7 @@ macro_rules! compiled_here {
                 gy: &[Self],
                 gv: &mut [Self],
             ) {
-                sh::batch_vjp(degrees, vectors, normalize, normalization, gy, gv);
+                sh::batch_vjp::<_, { $lanes }>(degrees, vectors, normalize, normalization, gy, gv);
             }
 
             #[inline(never)]
@@ -200,7 +202,7 @@ macro_rules! compiled_here {
                 normalization: Normalization,
                 out: &mut [Dual<Self>],
             ) {
-                sh::batch(degrees, vectors, normalize, normalization, out);
+                sh::batch::<_, { sh::LANES }>(degrees, vectors, normalize, normalization, out);
             }
 
             #[inline(never)]
@@ -212,7 +214,14 @@ macro_rules! compiled_here {
                 gy: &[Dual<Self>],
                 gv: &mut [Dual<Self>],
             ) {
-                sh::batch_vjp(degrees, vectors, normalize, normalization, gy, gv);
+                sh::batch_vjp::<_, { sh::LANES }>(
+                    degrees,
+                    vectors,
+                    normalize,
+                    normalization,
+                    gy,
+                    gv,
+                );
             }
 
             #[inline(never)]
@@ -242,8 +251,8 @@ macro_rules! compiled_here {
         }
     };
 }
-compiled_here!(f32);
-compiled_here!(f64);
+compiled_here!(f32, sh::WIDE_LANES);
+compiled_here!(f64, sh::LANES);
 
 /// Dual numbers run the `_dual` methods of their primal type: compiled
 /// here for duals over `f32` and `f64`.

@@ -297,20 +297,27 @@ fn sh_core<T: Real>(
 /// unrolled kernel.
 const BATCH_L: u32 = 3;
 
-/// Vectors evaluated together by the batched kernel: one SIMD register of
-/// `f32` on AVX2 (two on SSE2, half of one on AVX-512).
-const LANES: usize = 8;
+/// Vectors evaluated together by the batched kernel unless the number
+/// type says otherwise ([`crate::kernels::compiled_once`] runs `f32` on
+/// [`WIDE_LANES`]): one AVX-512 register of `f64`, two AVX2 registers.
+pub(crate) const LANES: usize = 8;
 
-/// `LANES` numbers of the same harmonic component of `LANES` vectors:
+/// Vectors evaluated together for 4-byte numbers: one AVX-512 register of
+/// `f32`, as [`LANES`] is of `f64`, so `f32` runs half the instructions
+/// per vector (with eight, its harmonics and their derivatives cost what
+/// `f64`'s do).
+pub(crate) const WIDE_LANES: usize = 16;
+
+/// `L` numbers of the same harmonic component of `L` vectors:
 /// every operation of the recurrence is a loop over the lanes, which the
 /// compiler turns into SIMD instructions (the vectors' layout, `x, y, z`
 /// of one after the other, would need one vector at a time).
 #[derive(Clone, Copy)]
-struct Lanes<T>([T; LANES]);
+struct Lanes<T, const L: usize>([T; L]);
 
 macro_rules! lanewise {
     ($tr:ident, $f:ident, $op:tt) => {
-        impl<T: Real> $tr for Lanes<T> {
+        impl<T: Real, const L: usize> $tr for Lanes<T, L> {
             type Output = Self;
             #[inline(always)]
             fn $f(self, o: Self) -> Self {
@@ -323,17 +330,17 @@ lanewise!(Add, add, +);
 lanewise!(Sub, sub, -);
 lanewise!(Mul, mul, *);
 
-/// `LANES` numbers with their derivatives along `x`, `y` and `z`: the
+/// `L` numbers with their derivatives along `x`, `y` and `z`: the
 /// harmonics and all three partial derivatives in one pass, lanes of
 /// primal and tangent parts each contiguous (so they vectorise as
 /// [`Lanes`] do), constants as plain [`Lanes`].
 #[derive(Clone, Copy)]
-struct Jet<T> {
-    re: Lanes<T>,
-    d: [Lanes<T>; 3],
+struct Jet<T, const L: usize> {
+    re: Lanes<T, L>,
+    d: [Lanes<T, L>; 3],
 }
 
-impl<T: Real> Add for Jet<T> {
+impl<T: Real, const L: usize> Add for Jet<T, L> {
     type Output = Self;
     #[inline(always)]
     fn add(self, o: Self) -> Self {
@@ -343,7 +350,7 @@ impl<T: Real> Add for Jet<T> {
         }
     }
 }
-impl<T: Real> Sub for Jet<T> {
+impl<T: Real, const L: usize> Sub for Jet<T, L> {
     type Output = Self;
     #[inline(always)]
     fn sub(self, o: Self) -> Self {
@@ -353,7 +360,7 @@ impl<T: Real> Sub for Jet<T> {
         }
     }
 }
-impl<T: Real> Mul for Jet<T> {
+impl<T: Real, const L: usize> Mul for Jet<T, L> {
     type Output = Self;
     #[inline(always)]
     #[allow(clippy::suspicious_arithmetic_impl)] // the product rule
@@ -364,10 +371,10 @@ impl<T: Real> Mul for Jet<T> {
         }
     }
 }
-impl<T: Real> Mul<Jet<T>> for Lanes<T> {
-    type Output = Jet<T>;
+impl<T: Real, const L: usize> Mul<Jet<T, L>> for Lanes<T, L> {
+    type Output = Jet<T, L>;
     #[inline(always)]
-    fn mul(self, o: Jet<T>) -> Jet<T> {
+    fn mul(self, o: Jet<T, L>) -> Jet<T, L> {
         Jet {
             re: self * o.re,
             d: o.d.map(|d| self * d),
@@ -394,27 +401,27 @@ impl<T: Real> Coefs<T> {
     }
 }
 
-/// The harmonics up to `lmax ≤ 3` of `LANES` vectors, every component as
+/// The harmonics up to `lmax ≤ 3` of `L` vectors, every component as
 /// one [`Lanes`] (`buf[c]`), in the requested normalisation.
 #[inline(always)]
-fn sh_lanes<T: Real>(
+fn sh_lanes<T: Real, const L: usize>(
     lmax: u32,
-    v: [[T; LANES]; 3],
+    v: [[T; L]; 3],
     normalize: bool,
     normalization: Normalization,
     c: &Coefs<T>,
-    buf: &mut [Lanes<T>; 16],
+    buf: &mut [Lanes<T, L>; 16],
 ) {
-    let mut d = [[T::ZERO; LANES]; 3];
-    let mut r2 = [T::ZERO; LANES];
-    for i in 0..LANES {
+    let mut d = [[T::ZERO; L]; 3];
+    let mut r2 = [T::ZERO; L];
+    for i in 0..L {
         let (u, r) = direction([v[0][i], v[1][i], v[2][i]], normalize);
         for a in 0..3 {
             d[a][i] = u[a];
         }
         r2[i] = r;
     }
-    let splat = |x: T| Lanes([x; LANES]);
+    let splat = |x: T| Lanes([x; L]);
     let coef = (
         |m: usize| splat(c.diag[m]),
         |i: usize| splat(c.a[i]),
@@ -444,17 +451,17 @@ fn sh_lanes<T: Real>(
 /// `u = v/|v|`, `∂u_a/∂v_b = (δ_ab − u_a u_b)/|v|`; zero at the zero
 /// vector, as in [`direction`]), then the same recurrence.
 #[inline(always)]
-fn sh_jets<T: Real>(
+fn sh_jets<T: Real, const L: usize>(
     lmax: u32,
-    v: [[T; LANES]; 3],
+    v: [[T; L]; 3],
     normalize: bool,
     normalization: Normalization,
     c: &Coefs<T>,
-    buf: &mut [Jet<T>; 16],
+    buf: &mut [Jet<T, L>; 16],
 ) {
     let lanes = |f: &dyn Fn(usize) -> T| Lanes(std::array::from_fn(f));
-    let zero = Lanes([T::ZERO; LANES]);
-    let (u, r2) = if normalize {
+    let zero = Lanes([T::ZERO; L]);
+    let (u, r2): ([Jet<T, L>; 3], Jet<T, L>) = if normalize {
         let s = lanes(&|i| {
             let r2 = v[0][i] * v[0][i] + v[1][i] * v[1][i] + v[2][i] * v[2][i];
             if r2.value() == 0.0 {
@@ -463,7 +470,7 @@ fn sh_jets<T: Real>(
                 T::ONE / r2.sqrt()
             }
         });
-        let u: [Lanes<T>; 3] = std::array::from_fn(|a| Lanes(v[a]) * s);
+        let u: [Lanes<T, L>; 3] = std::array::from_fn(|a| Lanes(v[a]) * s);
         let du = |a: usize, b: usize| {
             let uu = u[a] * u[b];
             if a == b {
@@ -472,7 +479,7 @@ fn sh_jets<T: Real>(
                 zero - s * uu
             }
         };
-        let jets: [Jet<T>; 3] = std::array::from_fn(|a| Jet {
+        let jets: [Jet<T, L>; 3] = std::array::from_fn(|a| Jet {
             re: u[a],
             d: std::array::from_fn(|b| du(a, b)),
         });
@@ -481,8 +488,8 @@ fn sh_jets<T: Real>(
             jets[0] * jets[0] + jets[1] * jets[1] + jets[2] * jets[2],
         )
     } else {
-        let one = Lanes([T::ONE; LANES]);
-        let jets: [Jet<T>; 3] = std::array::from_fn(|a| Jet {
+        let one = Lanes([T::ONE; L]);
+        let jets: [Jet<T, L>; 3] = std::array::from_fn(|a| Jet {
             re: Lanes(v[a]),
             d: std::array::from_fn(|b| if a == b { one } else { zero }),
         });
@@ -490,12 +497,12 @@ fn sh_jets<T: Real>(
         (jets, r2)
     };
     let coef = (
-        |m: usize| Lanes([c.diag[m]; LANES]),
-        |i: usize| Lanes([c.a[i]; LANES]),
-        |i: usize| Lanes([c.b[i]; LANES]),
+        |m: usize| Lanes([c.diag[m]; L]),
+        |i: usize| Lanes([c.a[i]; L]),
+        |i: usize| Lanes([c.b[i]; L]),
     );
     let one = Jet {
-        re: Lanes([T::ONE; LANES]),
+        re: Lanes([T::ONE; L]),
         d: [zero; 3],
     };
     let nil = Jet {
@@ -505,7 +512,7 @@ fn sh_jets<T: Real>(
     sh_poly(lmax, u, r2, (one, nil), coef, buf);
     if normalization != Normalization::Component {
         for l in 0..=lmax {
-            let f = Lanes([T::from_f64(normalization.factor(l)); LANES]);
+            let f = Lanes([T::from_f64(normalization.factor(l)); L]);
             for o in &mut buf[sh_offset(l)..sh_offset(l + 1)] {
                 *o = f * *o;
             }
@@ -513,17 +520,17 @@ fn sh_jets<T: Real>(
     }
 }
 
-/// Runs `each(first vector, count, x, y, z)` over blocks of `LANES`
+/// Runs `each(first vector, count, x, y, z)` over blocks of `L`
 /// vectors (the last block padded with zero vectors, `count` the real
 /// ones), with a literal degree so that the kernel inlined into `each`
 /// unrolls.
 #[inline(always)]
-fn blocks<T: Real>(vectors: &[T], mut each: impl FnMut(usize, usize, [[T; LANES]; 3])) {
+fn blocks<T: Real, const L: usize>(vectors: &[T], mut each: impl FnMut(usize, usize, [[T; L]; 3])) {
     let n = vectors.len() / 3;
     let mut k0 = 0;
     while k0 < n {
-        let count = LANES.min(n - k0);
-        let mut v = [[T::ZERO; LANES]; 3];
+        let count = L.min(n - k0);
+        let mut v = [[T::ZERO; L]; 3];
         for (i, p) in vectors[3 * k0..3 * (k0 + count)]
             .chunks_exact(3)
             .enumerate()
@@ -541,7 +548,7 @@ fn blocks<T: Real>(vectors: &[T], mut each: impl FnMut(usize, usize, [[T; LANES]
 /// `x, y, z` of each), into `out` (`Σ_{l=l_lo}^{l_hi} (2l+1)` numbers per
 /// vector): the same values as [`spherical_harmonics_into`]. Up to degree 3
 /// the recurrence is unrolled for the degree at compile time, its
-/// coefficients converted to `T` once per call, and `LANES` vectors are
+/// coefficients converted to `T` once per call, and 8 or 16 vectors are
 /// evaluated at once (SIMD across vectors).
 ///
 /// # Panics
@@ -559,9 +566,10 @@ pub fn spherical_harmonics_batch<T: Real>(
 }
 
 /// [`spherical_harmonics_batch`] for any [`Real`] (what the number
-/// types' `harmonics_batch` run).
+/// types' `harmonics_batch` run), `L` vectors at a time ([`LANES`] or
+/// [`WIDE_LANES`]).
 #[inline(always)]
-pub(crate) fn batch<T: Real>(
+pub(crate) fn batch<T: Real, const L: usize>(
     (l_lo, l_hi): (u32, u32),
     vectors: &[T],
     normalize: bool,
@@ -591,7 +599,7 @@ pub(crate) fn batch<T: Real>(
     }
     let c = Coefs::<T>::new();
     let run = |lmax: u32, out: &mut [T]| {
-        let mut buf = [Lanes([T::ZERO; LANES]); 16];
+        let mut buf = [Lanes([T::ZERO; L]); 16];
         vectorized_or(
             out,
             #[inline(always)]
@@ -626,7 +634,7 @@ pub(crate) fn batch<T: Real>(
 /// `Σ_c gy[k, c] ∂Y_c(v_k)/∂v_k` to `gv[k]` (`3` numbers per vector).
 ///
 /// Exact, from the same polynomial code run forward with the three partial
-/// derivatives carried along (`Jet`s of `LANES` vectors; above degree
+/// derivatives carried along (`Jet`s of `L` vectors; above degree
 /// 3, dual numbers seeded along each axis), so it nests: on dual numbers
 /// `T` it gives the derivatives a force loss needs.
 ///
@@ -643,9 +651,10 @@ pub fn spherical_harmonics_batch_vjp<T: Real>(
     T::harmonics_batch_vjp(degrees, vectors, normalize, normalization, gy, gv);
 }
 
-/// [`spherical_harmonics_batch_vjp`] for any [`Real`].
+/// [`spherical_harmonics_batch_vjp`] for any [`Real`], `L` vectors at a
+/// time.
 #[inline(always)]
-pub(crate) fn batch_vjp<T: Real>(
+pub(crate) fn batch_vjp<T: Real, const L: usize>(
     (l_lo, l_hi): (u32, u32),
     vectors: &[T],
     normalize: bool,
@@ -683,8 +692,8 @@ pub(crate) fn batch_vjp<T: Real>(
     let c = Coefs::<T>::new();
     let run = |lmax: u32, gv: &mut [T]| {
         let zero = Jet {
-            re: Lanes([T::ZERO; LANES]),
-            d: [Lanes([T::ZERO; LANES]); 3],
+            re: Lanes([T::ZERO; L]),
+            d: [Lanes([T::ZERO; L]); 3],
         };
         let mut buf = [zero; 16];
         vectorized_or(
@@ -877,6 +886,49 @@ mod tests {
                             "{range:?} {k} {a}: {got} vs {fd}"
                         );
                     }
+                }
+            }
+        }
+    }
+
+    /// `f32` runs [`WIDE_LANES`] vectors at a time: across two full blocks
+    /// and a padded one (zero vectors inside), its harmonics and their
+    /// pullback agree with `f64`'s to `f32` precision.
+    #[test]
+    fn wide_lanes_of_f32_match_f64() {
+        let mut vectors = many_vectors();
+        vectors.extend(many_vectors().iter().map(|x| 0.7 * x - 0.1));
+        let n = vectors.len() / 3;
+        assert!(n > 2 * WIDE_LANES && n % WIDE_LANES != 0);
+        let narrow: Vec<f32> = vectors.iter().map(|&x| x as f32).collect();
+        let wide: Vec<f64> = narrow.iter().map(|&x| f64::from(x)).collect();
+        let close = |a: f32, b: f64, what: &str| {
+            assert!(
+                (f64::from(a) - b).abs() <= 2e-5 * b.abs().max(1.0),
+                "{what}: {a} vs {b}"
+            );
+        };
+        let mut rng = crate::rng::Rng::new(5);
+        for (l_lo, l_hi) in [(0, 1), (0, 3), (1, 2), (2, 3)] {
+            for normalize in [true, false] {
+                let width = sh_dim_up_to(l_hi) - sh_offset(l_lo);
+                let norm = Normalization::Component;
+                let mut y32 = vec![f32::NAN; n * width];
+                let mut y64 = vec![f64::NAN; n * width];
+                spherical_harmonics_batch((l_lo, l_hi), &narrow, normalize, norm, &mut y32);
+                spherical_harmonics_batch((l_lo, l_hi), &wide, normalize, norm, &mut y64);
+                for (a, &b) in y32.iter().zip(&y64) {
+                    close(*a, b, "harmonic");
+                }
+                let gy: Vec<f64> = (0..n * width).map(|_| rng.normal()).collect();
+                let gy32: Vec<f32> = gy.iter().map(|&x| x as f32).collect();
+                let gy64: Vec<f64> = gy32.iter().map(|&x| f64::from(x)).collect();
+                let (mut g32, mut g64) = (vec![0.5f32; 3 * n], vec![0.5f64; 3 * n]);
+                let range = (l_lo, l_hi);
+                spherical_harmonics_batch_vjp(range, &narrow, normalize, norm, &gy32, &mut g32);
+                spherical_harmonics_batch_vjp(range, &wide, normalize, norm, &gy64, &mut g64);
+                for (a, &b) in g32.iter().zip(&g64) {
+                    close(*a, b, "pullback");
                 }
             }
         }
