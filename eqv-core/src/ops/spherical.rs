@@ -234,17 +234,19 @@ impl<'t, I: Direction, T: Real> SphericalHarmonics<'t, I, T> {
         let (off, d) = (sh_offset(O::L), O::DIM);
         let n = self.rows * self.mul;
         let all = self.tape.value(self.id);
-        let mut y = Vec::with_capacity(n * d);
-        for k in 0..n {
-            y.extend_from_slice(&all[k * full + off..k * full + off + d]);
+        // Row by row with the degree's constant width (`O::DIM`): fixed-size
+        // moves, where a growing `Vec` checked its capacity for every row.
+        let mut y = self.tape.scratch(n * d);
+        for (o, row) in y.chunks_exact_mut(d).zip(all.chunks_exact(full)) {
+            o.copy_from_slice(&row[off..off + d]);
         }
         let src = self.id;
         Feat::from_op(self.tape, self.rows, self.mul, y, &[src], move |gy, g| {
             if g.wants(src) {
                 let ga = g.acc(src);
-                for k in 0..n {
-                    for m in 0..d {
-                        ga[k * full + off + m] += gy[k * d + m];
+                for (ga, gy) in ga.chunks_exact_mut(full).zip(gy.chunks_exact(d)) {
+                    for (a, &b) in ga[off..off + d].iter_mut().zip(gy) {
+                        *a += b;
                     }
                 }
             }
