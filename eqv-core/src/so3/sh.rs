@@ -899,7 +899,7 @@ mod tests {
         let mut vectors = many_vectors();
         vectors.extend(many_vectors().iter().map(|x| 0.7 * x - 0.1));
         let n = vectors.len() / 3;
-        assert!(n > 2 * WIDE_LANES && n % WIDE_LANES != 0);
+        assert!(n > 2 * WIDE_LANES && !n.is_multiple_of(WIDE_LANES));
         let narrow: Vec<f32> = vectors.iter().map(|&x| x as f32).collect();
         let wide: Vec<f64> = narrow.iter().map(|&x| f64::from(x)).collect();
         let close = |a: f32, b: f64, what: &str| {
