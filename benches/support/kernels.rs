@@ -44,9 +44,10 @@ fn random<T: Real>(rng: &mut Rng, n: usize) -> Vec<T> {
 }
 
 /// Hands the seeds to the thread's pool once the backward pass has read
-/// them, as the tape does with the inputs: dropped instead, each large
-/// seed is returned to the operating system inside the timed call (an
-/// `munmap`), which e3nn's side, whose seed is made once, never pays.
+/// them, as the tape does with its values when it is dropped: dropped
+/// instead, each large seed is returned to the operating system inside
+/// the timed call (an `munmap`), which e3nn's side, whose seed is made
+/// once, never pays.
 fn recycle_all<T: Real, const N: usize>(seeds: [Vec<T>; N]) {
     for s in seeds {
         eqv::kernels::pool::recycle(s);
