@@ -12,6 +12,7 @@ use crate::kernels::convolution::Convolve;
 use crate::kernels::gemm::Gemm;
 use crate::kernels::lane_sums::LaneSums;
 use crate::kernels::linear::RegisterLinear;
+use crate::kernels::row_groups::GroupedRows;
 use std::fmt::{Debug, Display};
 use std::iter::Sum;
 use std::ops::{Add, AddAssign, Div, DivAssign, Mul, MulAssign, Neg, Sub, SubAssign};
@@ -45,6 +46,7 @@ pub trait Real:
     + Convolve
     + RegisterLinear
     + LaneSums
+    + GroupedRows
     + CompiledOnce
 {
     /// Additive identity.

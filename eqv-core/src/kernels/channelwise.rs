@@ -25,7 +25,12 @@
 //! transposes as AVX-512 permutes). The exception is the pullback when `a`
 //! has one component (`backward_row_single`): such a row already is in
 //! that layout, and there the lanes turn the sums over the channels from
-//! chains of dependent additions into vector operations.
+//! chains of dependent additions into vector operations. The pullback of
+//! `1o` rows of 8 channels is the other: with a weight per channel, each
+//! of its rows' gradients is a sum over the channels too, and in `f32`
+//! and `f64` on AVX-512 those rows run in groups with a `(row, channel)`
+//! pair per lane ([`super::row_groups`], with the permutes written as
+//! intrinsics).
 //!
 //! Weights and outputs are addressed by channel offsets, so the paths of a
 //! whole layer read one weight array and write one output array without
@@ -322,7 +327,17 @@ fn backward_fixed_body<T: Real, const DA: usize, const DC: usize>(
     let mut m = vec![T::ZERO; s.mul_b * n];
     let mut gm = vec![T::ZERO; s.mul_b * n];
     let mut go_inner = vec![T::ZERO; s.mul * DC];
-    for r in 0..s.rows {
+    // Rows this number type runs in groups (`row_groups`: `1o` rows of 8
+    // channels in `f32` and `f64` on AVX-512); the others one at a time.
+    let first = T::group_backward::<DA, DC>(
+        c,
+        s,
+        (a, b, w),
+        gout,
+        (ga.as_deref_mut(), gb.as_deref_mut(), gw.as_deref_mut()),
+        [write_a, write_b, write_w],
+    );
+    for r in first..s.rows {
         let wr = &w[r * s.w_row + s.w_offset..][..s.mul * s.mul_b];
         let ar = &a[r * s.mul * DA..][..s.mul * DA];
         let gr = &gout[(r * s.out_mul + s.out_offset) * DC..][..s.mul * DC];
@@ -381,7 +396,8 @@ fn backward_fixed_body<T: Real, const DA: usize, const DC: usize>(
 /// channels typical of `l ≥ 1` features the moves cost more than the lanes
 /// gain (measured: the three row transposes took more time than the whole
 /// pullback of a `1o ⊗ 2e → 1o` path), so those rows run
-/// [`backward_row_outer`]. `write` (for `ga`, `gw`): the gradient is
+/// [`backward_row_outer`] (unless they are in groups, see
+/// [`super::row_groups`]). `write` (for `ga`, `gw`): the gradient is
 /// written rather than added.
 #[inline(always)]
 fn backward_row_single<T: Real, const DA: usize, const DC: usize>(
@@ -811,6 +827,8 @@ mod tests {
                 (9, 3, 3),
                 (5, 1, 37),
                 (3, 2, 600),
+                (8, 1, 7),
+                (8, 1, 40),
             ];
             // Weight rows shared with other paths (cleared, then added
             // into) and rows of this path alone (written by the kernels).

@@ -26,6 +26,7 @@ use super::convolution::{
 };
 use super::coupling::{self, Entry, PathCoupling};
 use super::gemm::Store;
+use super::lane_sums::sum_lanes;
 use super::pool;
 use super::simd::vectorized_or;
 use crate::dual::Dual;
@@ -219,12 +220,15 @@ fn row_backward<T: Real, const DA: usize, const DC: usize>(
             }
         }
     });
+    // The lanes summed by halves, as `row_backward` sums them.
     let mut gm = [[Dual::<T>::ZERO; DC]; DA];
     for i in 0..DA {
         for k in 0..DC {
-            for (&s0, &s1) in sums0[i][k].iter().zip(&sums1[i][k]) {
-                gm[i][k] += Dual::new(s0, s1);
+            let mut lanes = [Dual::<T>::ZERO; STEP];
+            for (l, lane) in lanes.iter_mut().enumerate() {
+                *lane = Dual::new(sums0[i][k][l], sums1[i][k][l]);
             }
+            gm[i][k] = sum_lanes(lanes);
         }
     }
     gm
