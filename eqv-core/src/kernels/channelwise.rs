@@ -28,9 +28,9 @@
 //! chains of dependent additions into vector operations. The pullback of
 //! `1o` rows of 8 channels is the other: with a weight per channel, each
 //! of its rows' gradients is a sum over the channels too, and in `f32`
-//! and `f64` on AVX-512 those rows run in groups with a `(row, channel)`
-//! pair per lane ([`super::row_groups`], with the permutes written as
-//! intrinsics).
+//! and `f64` on AVX-512 those rows (forward and pullback) run in groups
+//! with a `(row, channel)` pair per lane ([`super::row_groups`], with the
+//! permutes written as intrinsics).
 //!
 //! Weights and outputs are addressed by channel offsets, so the paths of a
 //! whole layer read one weight array and write one output array without
@@ -231,7 +231,9 @@ fn forward_fixed_body<T: Real, const DA: usize, const DC: usize>(
 ) {
     let db = s.dims.1;
     let mut m = vec![T::ZERO; s.mul_b * DA * DC];
-    for r in 0..s.rows {
+    // Rows this number type runs in groups (`row_groups`), then the rest.
+    let first = T::group_forward::<DA, DC>(c, s, (a, b, w), out);
+    for r in first..s.rows {
         let wr = &w[r * s.w_row + s.w_offset..][..s.mul * s.mul_b];
         let ar = &a[r * s.mul * DA..][..s.mul * DA];
         let or = &mut out[(r * s.out_mul + s.out_offset) * DC..][..s.mul * DC];

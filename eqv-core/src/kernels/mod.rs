@@ -17,8 +17,8 @@
 //! * [`channelwise`]: the channel-wise (`uvu`) tensor product with the
 //!   Clebsch-Gordan contraction of each edge folded into a small dense
 //!   matrix and fixed-size loops for every irrep dimension up to `L = 3`;
-//! * [`row_groups`]: that product's pullback for `1o` rows of 8 channels
-//!   with a `(row, channel)` pair per vector lane;
+//! * [`row_groups`]: that product and its pullback for `1o` rows of 8
+//!   channels with a `(row, channel)` pair per vector lane;
 //! * [`convolution`]: the channel-wise product fused with the graph's
 //!   gather and scatter (no per-edge copies or messages), with
 //!   `convolution_dual` running it on dual numbers as two real arrays;

@@ -1,7 +1,8 @@
-//! The pullback of a channel-wise path from a `1o` input with 8 channels
-//! and one weight per channel (`1o ⊗ 0e → 1o`, `1o ⊗ 1o → 0e`,
-//! `1o ⊗ 2e → 1o`, …) with each lane of an AVX-512 register one
-//! `(row, channel)` pair: two rows per register of `f32`, one of `f64`.
+//! The channel-wise product and its pullback for a path from a `1o` input
+//! with 8 channels and one weight per channel (`1o ⊗ 0e → 1o`,
+//! `1o ⊗ 1o → 0e`, `1o ⊗ 2e → 1o`, …) with each lane of an AVX-512
+//! register one `(row, channel)` pair: two rows per register of `f32`, one
+//! of `f64`.
 //!
 //! Row by row in the rows' own layout (`[channel][component]`), these
 //! paths ran as scalar arithmetic: 8 channels of 3 components do not fill
@@ -15,7 +16,10 @@
 //! pullback to the harmonic, `g[j] = Σ_u Σ_ik c_ijk w[u] a[u, i]
 //! go[u, k]`, sums each row's 8 lanes in a tree of shuffles. The sums run
 //! in another order than the row-by-row kernel's, so the results agree
-//! to rounding. The coupling's zeros are multiplied like its other
+//! to rounding. The forward pass reads its rows the same way and joins
+//! its output components back into the rows' layout with permutes (6–8 %
+//! of the whole five-path product's forward in both types). The
+//! coupling's zeros are multiplied like its other
 //! numbers: a branch per coefficient made `1o ⊗ 2e → 1o` slower than the
 //! row-by-row kernel.
 //!
@@ -37,9 +41,9 @@ use crate::tape::GradBufs;
 /// The inputs `a`, `b` and `w` of a path.
 type Inputs<'a, T> = (&'a [T], &'a [T], &'a [T]);
 
-/// Number types with a kernel for groups of rows of
-/// [`super::channelwise`]'s pullback (`f32` and `f64` on AVX-512); the
-/// others run every row alone.
+/// Number types with kernels for groups of rows of
+/// [`super::channelwise`]'s product and pullback (`f32` and `f64` on
+/// AVX-512); the others run every row alone.
 pub trait GroupedRows: Sized {
     /// Runs the pullback of the rows of the stretch `s` that this type
     /// groups, with the arguments of the row-by-row kernel, and returns
@@ -56,12 +60,51 @@ pub trait GroupedRows: Sized {
     ) -> usize {
         0
     }
+
+    /// Writes the output of the rows of `s` that this type groups, as the
+    /// row-by-row forward kernel does, and returns how many rows from the
+    /// first it did (none, by default).
+    #[inline(always)]
+    #[allow(private_interfaces)]
+    fn group_forward<const DA: usize, const DC: usize>(
+        _c: PathCoupling<'_, Self>,
+        _s: &PathShape,
+        _inputs: Inputs<'_, Self>,
+        _out: &mut [Self],
+    ) -> usize {
+        0
+    }
 }
 
 impl<T> GroupedRows for Dual<T> {}
 
-/// Runs [`x86::groups`] for the lane type `$s` when the CPU has AVX-512
-/// and the path is one the kernel is written for.
+/// Whether the group kernels take this path: a `1o` input (`DA = 3`) of 8
+/// channels, one weight per channel, on a CPU with AVX-512.
+#[inline(always)]
+fn grouped<const DA: usize>(s: &PathShape) -> bool {
+    DA == 3 && s.mul == 8 && s.mul_b == 1 && super::simd::level() == super::simd::Level::Avx512
+}
+
+/// `$f::<$s, DC, DB>($args)` for the output and harmonic dimensions the
+/// group kernels are compiled for (each 1, 3 or 5), else 0 (no rows done).
+macro_rules! by_dims {
+    ($dc:expr, $db:expr, $f:ident::<$s:ident>($($arg:expr),*)) => {
+        match ($dc, $db) {
+            (1, 1) => $f::<$s, 1, 1>($($arg),*),
+            (1, 3) => $f::<$s, 1, 3>($($arg),*),
+            (1, 5) => $f::<$s, 1, 5>($($arg),*),
+            (3, 1) => $f::<$s, 3, 1>($($arg),*),
+            (3, 3) => $f::<$s, 3, 3>($($arg),*),
+            (3, 5) => $f::<$s, 3, 5>($($arg),*),
+            (5, 1) => $f::<$s, 5, 1>($($arg),*),
+            (5, 3) => $f::<$s, 5, 3>($($arg),*),
+            (5, 5) => $f::<$s, 5, 5>($($arg),*),
+            _ => 0,
+        }
+    };
+}
+
+/// The group kernels of [`x86`] for the number type `$t`, lanes `$s`.
 macro_rules! group_impl {
     ($t:ty, $s:ident) => {
         impl GroupedRows for $t {
@@ -76,31 +119,38 @@ macro_rules! group_impl {
                 write: [bool; 3],
             ) -> usize {
                 #[cfg(target_arch = "x86_64")]
-                if DA == 3
-                    && s.mul == 8
-                    && s.mul_b == 1
-                    && super::simd::level() == super::simd::Level::Avx512
-                {
-                    use x86::{groups, $s};
+                if grouped::<DA>(s) {
+                    use x86::{backward, $s};
                     // SAFETY: the CPU has AVX-512 F, VL, DQ and BW (the
                     // level says so); the shapes are those the kernel is
                     // written for, and it checks the slices' lengths.
                     return unsafe {
-                        match (DC, s.dims.1) {
-                            (1, 1) => groups::<$s, 1, 1>(c, s, inputs, gout, grads, write),
-                            (1, 3) => groups::<$s, 1, 3>(c, s, inputs, gout, grads, write),
-                            (1, 5) => groups::<$s, 1, 5>(c, s, inputs, gout, grads, write),
-                            (3, 1) => groups::<$s, 3, 1>(c, s, inputs, gout, grads, write),
-                            (3, 3) => groups::<$s, 3, 3>(c, s, inputs, gout, grads, write),
-                            (3, 5) => groups::<$s, 3, 5>(c, s, inputs, gout, grads, write),
-                            (5, 1) => groups::<$s, 5, 1>(c, s, inputs, gout, grads, write),
-                            (5, 3) => groups::<$s, 5, 3>(c, s, inputs, gout, grads, write),
-                            (5, 5) => groups::<$s, 5, 5>(c, s, inputs, gout, grads, write),
-                            _ => 0,
-                        }
+                        by_dims!(
+                            DC,
+                            s.dims.1,
+                            backward::<$s>(c, s, inputs, gout, grads, write)
+                        )
                     };
                 }
                 let _ = (c, s, inputs, gout, grads, write);
+                0
+            }
+
+            #[inline(always)]
+            #[allow(private_interfaces)]
+            fn group_forward<const DA: usize, const DC: usize>(
+                c: PathCoupling<'_, $t>,
+                s: &PathShape,
+                inputs: Inputs<'_, $t>,
+                out: &mut [$t],
+            ) -> usize {
+                #[cfg(target_arch = "x86_64")]
+                if grouped::<DA>(s) {
+                    use x86::{forward, $s};
+                    // SAFETY: as for the pullback.
+                    return unsafe { by_dims!(DC, s.dims.1, forward::<$s>(c, s, inputs, out)) };
+                }
+                let _ = (c, s, inputs, out);
                 0
             }
         }
@@ -462,6 +512,111 @@ mod x86 {
         }
     }
 
+    /// Whether the stretch's `a`, `b`, `w` and coupling hold every number
+    /// that [`group_inputs`] reads for its first `done` rows (and its
+    /// output channels fit in a row of the output).
+    fn inputs_fit<S: Lanes, const DC: usize, const DB: usize>(
+        c: PathCoupling<'_, S::E>,
+        s: &PathShape,
+        done: usize,
+        (a, b, w): Inputs<'_, S::E>,
+    ) -> bool {
+        const DA: usize = 3;
+        let last = done.saturating_sub(1);
+        a.len() >= done * U * DA
+            && b.len() >= done * DB
+            && c.dense.len() >= DB * DA * DC
+            && c.dense_by_b.len() >= DA * DC * BY_B_LANES.max(DB)
+            && (done == 0
+                || (w.len() >= last * s.w_row + s.w_offset + U
+                    && s.w_offset + U <= s.w_row
+                    && s.out_offset + U <= s.out_mul))
+    }
+
+    /// The group from row `r`: `a` split into its 3 components, the
+    /// weights, and `M[i][k] = Σ_j c_ijk b[j]` with each row's in its
+    /// lanes. The coupling's zeros are multiplied too: a branch per
+    /// coefficient cost more than the multiply-adds.
+    ///
+    /// # Safety
+    /// As [`backward`]'s, with the group's rows within the slices.
+    #[inline(always)]
+    #[allow(clippy::type_complexity, clippy::needless_range_loop)]
+    unsafe fn group_inputs<S: Lanes, const DC: usize, const DB: usize>(
+        c: PathCoupling<'_, S::E>,
+        s: &PathShape,
+        r: usize,
+        (a, b, w): Inputs<'_, S::E>,
+        split_a: &[[S::Idx; 3]; 3],
+    ) -> ([S::V; 3], S::V, [[S::V; DC]; 3]) {
+        const DA: usize = 3;
+        // SAFETY: the caller's.
+        unsafe {
+            let ap = a.as_ptr().add(r * U * DA);
+            let x = split::<S, DA>(load_rows::<S, DA>(ap, ap.add(U * DA)), split_a);
+            let wp = w.as_ptr().add(r * s.w_row + s.w_offset);
+            let wl = load_rows::<S, 1>(wp, wp.add(s.w_row))[0];
+            let bp = b.as_ptr().add(r * DB);
+            let mut m = [[S::zero(); DC]; DA];
+            for j in 0..DB {
+                let bj = S::per_row(bp.add(j), DB);
+                for i in 0..DA {
+                    for k in 0..DC {
+                        let cv = *c.dense.get_unchecked((j * DA + i) * DC + k);
+                        m[i][k] = S::fma(S::set1(cv), bj, m[i][k]);
+                    }
+                }
+            }
+            (x, wl, m)
+        }
+    }
+
+    /// The forward pass of the stretch `s` (shapes as for [`backward`]):
+    /// `out[u, k] = w[u] Σ_i a[u, i] M[i, k]`, written over the path's
+    /// output channels; returns the rows done.
+    ///
+    /// # Safety
+    /// As [`backward`]'s.
+    #[target_feature(enable = "avx512f,avx512vl,avx512dq,avx512bw,avx2,fma")]
+    #[allow(clippy::needless_range_loop)]
+    pub(super) unsafe fn forward<S: Lanes, const DC: usize, const DB: usize>(
+        c: PathCoupling<'_, S::E>,
+        s: &PathShape,
+        inputs: Inputs<'_, S::E>,
+        out: &mut [S::E],
+    ) -> usize {
+        const DA: usize = 3;
+        let rows = S::W / U;
+        let done = s.rows / rows * rows;
+        let last = done.saturating_sub(1);
+        if !(inputs_fit::<S, DC, DB>(c, s, done, inputs)
+            && (done == 0 || out.len() >= (last * s.out_mul + s.out_offset + U) * DC))
+        {
+            return 0;
+        }
+        let split_a = split_indices::<S, DA>();
+        let join_c = join_indices::<S, DC>();
+        let o_row = s.out_mul * DC;
+        for r in (0..done).step_by(rows) {
+            // SAFETY: every pointer addresses numbers of the group's rows,
+            // within the bounds checked.
+            unsafe {
+                let (x, wl, m) = group_inputs::<S, DC, DB>(c, s, r, inputs, &split_a);
+                let mut o = [S::zero(); DC];
+                for k in 0..DC {
+                    let mut acc = S::mul(x[0], m[0][k]);
+                    for i in 1..DA {
+                        acc = S::fma(x[i], m[i][k], acc);
+                    }
+                    o[k] = S::mul(wl, acc);
+                }
+                let op = out.as_mut_ptr().add((r * s.out_mul + s.out_offset) * DC);
+                store_rows::<S, DC, false>(op, op.add(o_row), join::<S, DC>(o, &join_c));
+            }
+        }
+        done
+    }
+
     /// The pullback of the stretch `s` (`a` of 3 components, 8 channels,
     /// one weight per channel, output of `DC` and harmonic of `DB`
     /// components), `W / 8` rows at a time; returns the rows done (all
@@ -472,7 +627,7 @@ mod x86 {
     /// said.
     #[target_feature(enable = "avx512f,avx512vl,avx512dq,avx512bw,avx2,fma")]
     #[allow(clippy::needless_range_loop)]
-    pub(super) unsafe fn groups<S: Lanes, const DC: usize, const DB: usize>(
+    pub(super) unsafe fn backward<S: Lanes, const DC: usize, const DB: usize>(
         c: PathCoupling<'_, S::E>,
         s: &PathShape,
         (a, b, w): Inputs<'_, S::E>,
@@ -486,15 +641,8 @@ mod x86 {
         let by_b_row = BY_B_LANES.max(DB);
         // Every number read or written below lies within these bounds.
         let last = done.saturating_sub(1);
-        let fits = a.len() >= done * U * DA
-            && b.len() >= done * DB
-            && c.dense.len() >= DB * DA * DC
-            && c.dense_by_b.len() >= DA * DC * by_b_row
-            && (done == 0
-                || (w.len() >= last * s.w_row + s.w_offset + U
-                    && gout.len() >= (last * s.out_mul + s.out_offset + U) * DC
-                    && s.w_offset + U <= s.w_row
-                    && s.out_offset + U <= s.out_mul))
+        let fits = inputs_fit::<S, DC, DB>(c, s, done, (a, b, w))
+            && (done == 0 || gout.len() >= (last * s.out_mul + s.out_offset + U) * DC)
             && ga.as_deref().is_none_or(|g| g.len() >= done * U * DA)
             && gb.as_deref().is_none_or(|g| g.len() >= done * DB)
             && gw
@@ -510,26 +658,9 @@ mod x86 {
             // SAFETY: every pointer addresses numbers of the group's rows
             // (`r` and, for `f32`, `r + 1`), within the bounds checked.
             unsafe {
-                let ap = a.as_ptr().add(r * U * DA);
-                let x = split::<S, DA>(load_rows::<S, DA>(ap, ap.add(U * DA)), &split_a);
+                let (x, wl, m) = group_inputs::<S, DC, DB>(c, s, r, (a, b, w), &split_a);
                 let gp = gout.as_ptr().add((r * s.out_mul + s.out_offset) * DC);
                 let go = split::<S, DC>(load_rows::<S, DC>(gp, gp.add(go_row)), &split_c);
-                let wp = w.as_ptr().add(r * s.w_row + s.w_offset);
-                let wl = load_rows::<S, 1>(wp, wp.add(s.w_row))[0];
-                // M[i][k] = Σ_j c_ijk b[j], each row's in its lanes. The
-                // coupling's zeros are multiplied too: a branch per
-                // coefficient cost more than the multiply-adds.
-                let bp = b.as_ptr().add(r * DB);
-                let mut m = [[S::zero(); DC]; DA];
-                for j in 0..DB {
-                    let bj = S::per_row(bp.add(j), DB);
-                    for i in 0..DA {
-                        for k in 0..DC {
-                            let cv = *c.dense.get_unchecked((j * DA + i) * DC + k);
-                            m[i][k] = S::fma(S::set1(cv), bj, m[i][k]);
-                        }
-                    }
-                }
                 let mut h = [S::zero(); DA];
                 for i in 0..DA {
                     for k in 0..DC {
