@@ -211,6 +211,46 @@ mod x86 {
     #[derive(Clone, Copy)]
     pub(super) struct F64x8;
 
+    /// The methods of [`Lanes`] that are one intrinsic each, from the
+    /// intrinsics' names for the number type `$e` and register `$v`.
+    macro_rules! one_intrinsic_ops {
+        ($e:ty, $v:ty, $zero:ident, $set1:ident, $fma:ident, $mul:ident, $add:ident,
+         $perm:ident, $load:ident, $store:ident) => {
+            #[inline(always)]
+            unsafe fn zero() -> $v {
+                unsafe { $zero() }
+            }
+            #[inline(always)]
+            unsafe fn set1(x: $e) -> $v {
+                unsafe { $set1(x) }
+            }
+            #[inline(always)]
+            unsafe fn fma(a: $v, b: $v, c: $v) -> $v {
+                unsafe { $fma(a, b, c) }
+            }
+            #[inline(always)]
+            unsafe fn mul(a: $v, b: $v) -> $v {
+                unsafe { $mul(a, b) }
+            }
+            #[inline(always)]
+            unsafe fn add(a: $v, b: $v) -> $v {
+                unsafe { $add(a, b) }
+            }
+            #[inline(always)]
+            unsafe fn permute2(a: $v, idx: __m512i, b: $v) -> $v {
+                unsafe { $perm(a, idx, b) }
+            }
+            #[inline(always)]
+            unsafe fn load(p: *const $e) -> $v {
+                unsafe { $load(p) }
+            }
+            #[inline(always)]
+            unsafe fn store(p: *mut $e, v: $v) {
+                unsafe { $store(p, v) }
+            }
+        };
+    }
+
     // SAFETY (every method of both impls): the caller runs on a CPU with
     // AVX-512 F, VL and DQ (the kernel's `target_feature`), and the
     // pointers address the numbers read or written.
@@ -220,41 +260,21 @@ mod x86 {
         type V = __m512;
         type Idx = __m512i;
         const W: usize = 16;
-        #[inline(always)]
-        unsafe fn zero() -> __m512 {
-            unsafe { _mm512_setzero_ps() }
-        }
-        #[inline(always)]
-        unsafe fn set1(x: f32) -> __m512 {
-            unsafe { _mm512_set1_ps(x) }
-        }
-        #[inline(always)]
-        unsafe fn fma(a: __m512, b: __m512, c: __m512) -> __m512 {
-            unsafe { _mm512_fmadd_ps(a, b, c) }
-        }
-        #[inline(always)]
-        unsafe fn mul(a: __m512, b: __m512) -> __m512 {
-            unsafe { _mm512_mul_ps(a, b) }
-        }
-        #[inline(always)]
-        unsafe fn add(a: __m512, b: __m512) -> __m512 {
-            unsafe { _mm512_add_ps(a, b) }
-        }
-        #[inline(always)]
-        unsafe fn permute2(a: __m512, idx: __m512i, b: __m512) -> __m512 {
-            unsafe { _mm512_permutex2var_ps(a, idx, b) }
-        }
+        one_intrinsic_ops!(
+            f32,
+            __m512,
+            _mm512_setzero_ps,
+            _mm512_set1_ps,
+            _mm512_fmadd_ps,
+            _mm512_mul_ps,
+            _mm512_add_ps,
+            _mm512_permutex2var_ps,
+            _mm512_loadu_ps,
+            _mm512_storeu_ps
+        );
         fn index(idx: &[usize; 16]) -> __m512i {
             let v = idx.map(|i| i as i32);
             unsafe { _mm512_loadu_si512(v.as_ptr().cast()) }
-        }
-        #[inline(always)]
-        unsafe fn load(p: *const f32) -> __m512 {
-            unsafe { _mm512_loadu_ps(p) }
-        }
-        #[inline(always)]
-        unsafe fn store(p: *mut f32, v: __m512) {
-            unsafe { _mm512_storeu_ps(p, v) }
         }
         #[inline(always)]
         unsafe fn load_halves(lo: *const f32, hi: *const f32) -> __m512 {
@@ -303,41 +323,21 @@ mod x86 {
         type V = __m512d;
         type Idx = __m512i;
         const W: usize = 8;
-        #[inline(always)]
-        unsafe fn zero() -> __m512d {
-            unsafe { _mm512_setzero_pd() }
-        }
-        #[inline(always)]
-        unsafe fn set1(x: f64) -> __m512d {
-            unsafe { _mm512_set1_pd(x) }
-        }
-        #[inline(always)]
-        unsafe fn fma(a: __m512d, b: __m512d, c: __m512d) -> __m512d {
-            unsafe { _mm512_fmadd_pd(a, b, c) }
-        }
-        #[inline(always)]
-        unsafe fn mul(a: __m512d, b: __m512d) -> __m512d {
-            unsafe { _mm512_mul_pd(a, b) }
-        }
-        #[inline(always)]
-        unsafe fn add(a: __m512d, b: __m512d) -> __m512d {
-            unsafe { _mm512_add_pd(a, b) }
-        }
-        #[inline(always)]
-        unsafe fn permute2(a: __m512d, idx: __m512i, b: __m512d) -> __m512d {
-            unsafe { _mm512_permutex2var_pd(a, idx, b) }
-        }
+        one_intrinsic_ops!(
+            f64,
+            __m512d,
+            _mm512_setzero_pd,
+            _mm512_set1_pd,
+            _mm512_fmadd_pd,
+            _mm512_mul_pd,
+            _mm512_add_pd,
+            _mm512_permutex2var_pd,
+            _mm512_loadu_pd,
+            _mm512_storeu_pd
+        );
         fn index(idx: &[usize; 16]) -> __m512i {
             let v: [i64; 8] = std::array::from_fn(|l| idx[l] as i64);
             unsafe { _mm512_loadu_si512(v.as_ptr().cast()) }
-        }
-        #[inline(always)]
-        unsafe fn load(p: *const f64) -> __m512d {
-            unsafe { _mm512_loadu_pd(p) }
-        }
-        #[inline(always)]
-        unsafe fn store(p: *mut f64, v: __m512d) {
-            unsafe { _mm512_storeu_pd(p, v) }
         }
         #[inline(always)]
         unsafe fn load_halves(lo: *const f64, _hi: *const f64) -> __m512d {
@@ -413,21 +413,26 @@ mod x86 {
         })
     }
 
-    /// One register per component from `D` registers of interleaved ones.
-    /// (Loops, not `array::from_fn`: a closure is compiled without the
-    /// kernel's target features, and every intrinsic in it became a call.)
+    /// Each output register `o` from the `D` inputs by a chain of
+    /// two-source permutes: `idx[o][0]` picks from inputs 0 and 1, then
+    /// `idx[o][n - 1]` from the result and input `n`. With the tables of
+    /// [`split_indices`] it splits interleaved components into one
+    /// register each, with those of [`join_indices`] it interleaves them
+    /// back. (Loops, not `array::from_fn`: a closure is compiled without
+    /// the kernel's target features, and every intrinsic in it became a
+    /// call.)
     #[inline(always)]
-    unsafe fn split<S: Lanes, const D: usize>(z: [S::V; D], idx: &[[S::Idx; D]; D]) -> [S::V; D] {
+    unsafe fn regroup<S: Lanes, const D: usize>(z: [S::V; D], idx: &[[S::Idx; D]; D]) -> [S::V; D] {
         if D == 1 {
             return z;
         }
         let mut out = z;
-        for (i, out) in out.iter_mut().enumerate() {
+        for (o, out) in out.iter_mut().enumerate() {
             // SAFETY: as the kernel's.
             unsafe {
-                let mut v = S::permute2(z[0], idx[i][0], z[1]);
-                for m in 2..D {
-                    v = S::permute2(v, idx[i][m - 1], z[m]);
+                let mut v = S::permute2(z[0], idx[o][0], z[1]);
+                for n in 2..D {
+                    v = S::permute2(v, idx[o][n - 1], z[n]);
                 }
                 *out = v;
             }
@@ -435,46 +440,45 @@ mod x86 {
         out
     }
 
-    /// `D` registers of interleaved components from one per component.
+    /// Where register `m` of a group's rows of `8·D` numbers each lies (the
+    /// first row's at `p0`, the next's at `p1`): its two halves of 8
+    /// numbers, each within one row, and whether they are contiguous (one
+    /// load or store for the whole register).
+    ///
+    /// # Safety
+    /// The rows must hold `8·D` numbers each.
     #[inline(always)]
-    unsafe fn join<S: Lanes, const D: usize>(x: [S::V; D], idx: &[[S::Idx; D]; D]) -> [S::V; D] {
-        if D == 1 {
-            return x;
-        }
-        let mut out = x;
-        for (m, out) in out.iter_mut().enumerate() {
-            // SAFETY: as the kernel's.
-            unsafe {
-                let mut v = S::permute2(x[0], idx[m][0], x[1]);
-                for j in 2..D {
-                    v = S::permute2(v, idx[m][j - 1], x[j]);
+    unsafe fn register_at<S: Lanes, const D: usize>(
+        p0: *mut S::E,
+        p1: *mut S::E,
+        m: usize,
+    ) -> (*mut S::E, *mut S::E, bool) {
+        // SAFETY: the caller's; every offset is within a row.
+        unsafe {
+            let at = |f: usize| {
+                if f < U * D {
+                    p0.add(f)
+                } else {
+                    p1.add(f - U * D)
                 }
-                *out = v;
-            }
+            };
+            let (lo, hi) = (at(S::W * m), at(S::W * m + U));
+            (lo, hi, S::W == U || hi == lo.add(U))
         }
-        out
     }
 
     /// `D` registers of a group's rows of `8·D` numbers each, the first
-    /// row's at `p0`, the next's at `p1`: a register that lies within one
-    /// row is one load, one that straddles two ([`Lanes::load_halves`])
-    /// two.
+    /// row's at `p0`, the next's at `p1` ([`register_at`]; a register that
+    /// straddles two rows is read by [`Lanes::load_halves`]).
     #[inline(always)]
     unsafe fn load_rows<S: Lanes, const D: usize>(p0: *const S::E, p1: *const S::E) -> [S::V; D] {
         // SAFETY: as the kernel's.
         let mut z = [unsafe { S::zero() }; D];
         for (m, z) in z.iter_mut().enumerate() {
-            // SAFETY: as the kernel's; each half register is 8 numbers of one row.
+            // SAFETY: as the kernel's (the pointers are only read through).
             unsafe {
-                let at = |f: usize| {
-                    if f < U * D {
-                        p0.add(f)
-                    } else {
-                        p1.add(f - U * D)
-                    }
-                };
-                let (lo, hi) = (at(S::W * m), at(S::W * m + U));
-                *z = if S::W == U || hi == lo.add(U) {
+                let (lo, hi, whole) = register_at::<S, D>(p0.cast_mut(), p1.cast_mut(), m);
+                *z = if whole {
                     S::load(lo)
                 } else {
                     S::load_halves(lo, hi)
@@ -492,17 +496,10 @@ mod x86 {
         z: [S::V; D],
     ) {
         for (m, z) in z.into_iter().enumerate() {
-            // SAFETY: as the kernel's; each half register is 8 numbers of one row.
+            // SAFETY: as the kernel's.
             unsafe {
-                let at = |f: usize| {
-                    if f < U * D {
-                        p0.add(f)
-                    } else {
-                        p1.add(f - U * D)
-                    }
-                };
-                let (lo, hi) = (at(S::W * m), at(S::W * m + U));
-                if S::W == U || hi == lo.add(U) {
+                let (lo, hi, whole) = register_at::<S, D>(p0, p1, m);
+                if whole {
                     let z = if ADD { S::add(S::load(lo), z) } else { z };
                     S::store(lo, z);
                 } else {
@@ -553,7 +550,7 @@ mod x86 {
         // SAFETY: the caller's.
         unsafe {
             let ap = a.as_ptr().add(r * U * DA);
-            let x = split::<S, DA>(load_rows::<S, DA>(ap, ap.add(U * DA)), split_a);
+            let x = regroup::<S, DA>(load_rows::<S, DA>(ap, ap.add(U * DA)), split_a);
             let wp = w.as_ptr().add(r * s.w_row + s.w_offset);
             let wl = load_rows::<S, 1>(wp, wp.add(s.w_row))[0];
             let bp = b.as_ptr().add(r * DB);
@@ -611,7 +608,7 @@ mod x86 {
                     o[k] = S::mul(wl, acc);
                 }
                 let op = out.as_mut_ptr().add((r * s.out_mul + s.out_offset) * DC);
-                store_rows::<S, DC, false>(op, op.add(o_row), join::<S, DC>(o, &join_c));
+                store_rows::<S, DC, false>(op, op.add(o_row), regroup::<S, DC>(o, &join_c));
             }
         }
         done
@@ -660,7 +657,7 @@ mod x86 {
             unsafe {
                 let (x, wl, m) = group_inputs::<S, DC, DB>(c, s, r, (a, b, w), &split_a);
                 let gp = gout.as_ptr().add((r * s.out_mul + s.out_offset) * DC);
-                let go = split::<S, DC>(load_rows::<S, DC>(gp, gp.add(go_row)), &split_c);
+                let go = regroup::<S, DC>(load_rows::<S, DC>(gp, gp.add(go_row)), &split_c);
                 let mut h = [S::zero(); DA];
                 for i in 0..DA {
                     for k in 0..DC {
@@ -672,7 +669,7 @@ mod x86 {
                     for g in &mut g {
                         *g = S::mul(wl, *g);
                     }
-                    let g = join::<S, DA>(g, &join_a);
+                    let g = regroup::<S, DA>(g, &join_a);
                     let gp = ga.as_mut_ptr().add(r * U * DA);
                     if write_a {
                         store_rows::<S, DA, false>(gp, gp.add(U * DA), g);
