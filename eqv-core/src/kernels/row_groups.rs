@@ -17,11 +17,10 @@
 //! go[u, k]`, sums each row's 8 lanes in a tree of shuffles. The sums run
 //! in another order than the row-by-row kernel's, so the results agree
 //! to rounding. The forward pass reads its rows the same way and joins
-//! its output components back into the rows' layout with permutes (6–8 %
-//! of the whole five-path product's forward in both types). The
-//! coupling's zeros are multiplied like its other
-//! numbers: a branch per coefficient made `1o ⊗ 2e → 1o` slower than the
-//! row-by-row kernel.
+//! its output components back into the rows' layout with permutes (the
+//! five-path product's forward 6–8 % faster in both types). The
+//! coupling's zeros are multiplied like its other numbers: a branch per
+//! coefficient made `1o ⊗ 2e → 1o` slower than the row-by-row kernel.
 //!
 //! Written with AVX-512 intrinsics: as plain loops over lane arrays, the
 //! compiler split the components with permutes but wrote the gradient of
@@ -173,7 +172,7 @@ mod x86 {
     /// `W` lanes, `W / 8` rows of 8 channels.
     pub(super) trait Lanes: Copy {
         /// The number type.
-        type E: Copy + PartialEq + std::ops::AddAssign;
+        type E: Copy + std::ops::AddAssign;
         /// A register of `W` numbers.
         type V: Copy;
         /// An index vector for [`Lanes::permute2`].
