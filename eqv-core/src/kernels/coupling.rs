@@ -74,7 +74,7 @@ pub(crate) const BY_B_LANES: usize = 8;
 
 /// The length of one `(i, k)` row of [`dense_by_b`] for `db` components of
 /// the second input: [`BY_B_LANES`], or `db` when more.
-fn by_b_row(db: usize) -> usize {
+pub(crate) fn by_b_row(db: usize) -> usize {
     db.max(BY_B_LANES)
 }
 

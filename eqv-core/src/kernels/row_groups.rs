@@ -79,6 +79,7 @@ impl<T> GroupedRows for Dual<T> {}
 
 /// Whether the group kernels take this path: a `1o` input (`DA = 3`) of 8
 /// channels, one weight per channel, on a CPU with AVX-512.
+#[cfg(target_arch = "x86_64")]
 #[inline(always)]
 fn grouped<const DA: usize>(s: &PathShape) -> bool {
     DA == 3 && s.mul == 8 && s.mul_b == 1 && super::simd::level() == super::simd::Level::Avx512
@@ -86,6 +87,7 @@ fn grouped<const DA: usize>(s: &PathShape) -> bool {
 
 /// `$f::<$s, DC, DB>($args)` for the output and harmonic dimensions the
 /// group kernels are compiled for (each 1, 3 or 5), else 0 (no rows done).
+#[cfg(target_arch = "x86_64")]
 macro_rules! by_dims {
     ($dc:expr, $db:expr, $f:ident::<$s:ident>($($arg:expr),*)) => {
         match ($dc, $db) {
@@ -162,7 +164,7 @@ group_impl!(f64, F64x8);
 #[cfg(target_arch = "x86_64")]
 mod x86 {
     use super::{GradBufs, Inputs, PathCoupling, PathShape};
-    use crate::kernels::coupling::BY_B_LANES;
+    use crate::kernels::coupling::by_b_row;
     use std::arch::x86_64::*;
 
     /// Channels per row.
@@ -522,7 +524,7 @@ mod x86 {
         a.len() >= done * U * DA
             && b.len() >= done * DB
             && c.dense.len() >= DB * DA * DC
-            && c.dense_by_b.len() >= DA * DC * BY_B_LANES.max(DB)
+            && c.dense_by_b.len() >= DA * DC * by_b_row(DB)
             && (done == 0
                 || (w.len() >= last * s.w_row + s.w_offset + U
                     && s.w_offset + U <= s.w_row
@@ -634,7 +636,7 @@ mod x86 {
         const DA: usize = 3;
         let rows = S::W / U;
         let done = s.rows / rows * rows;
-        let by_b_row = BY_B_LANES.max(DB);
+        let c_row = by_b_row(DB);
         // Every number read or written below lies within these bounds.
         let last = done.saturating_sub(1);
         let fits = inputs_fit::<S, DC, DB>(c, s, done, (a, b, w))
@@ -697,7 +699,7 @@ mod x86 {
                         for k in 0..DC {
                             let yk = S::mul(y, go[k]);
                             for (j, t) in t.iter_mut().enumerate() {
-                                let cv = *c.dense_by_b.get_unchecked((i * DC + k) * by_b_row + j);
+                                let cv = *c.dense_by_b.get_unchecked((i * DC + k) * c_row + j);
                                 *t = S::fma(S::set1(cv), yk, *t);
                             }
                         }
